@@ -1,1 +1,24 @@
-fn main() { tauri_build::build() }
+//! Tauri build script. The config and capabilities live at the repository root /
+//! `src-tauri/capabilities`; app commands are declared here so that each one needs an
+//! explicit grant in a capability file (nothing is allowed by default).
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=tauri.conf.json");
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "snapshot",
+        "refresh",
+        "machine_detail",
+        "find_machine",
+        "isolate",
+        "release",
+    ]);
+    let attrs = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(manifest);
+    if let Err(e) = tauri_build::try_build(attrs) {
+        eprintln!("tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
+}

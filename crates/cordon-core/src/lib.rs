@@ -2,6 +2,18 @@
 //! keeps a tenant's machines and isolation actions current, the isolate/release
 //! operations, and the DTOs that cross the IPC boundary (with generated TypeScript).
 //!
-//! The desktop shell and the `cordon` CLI are thin layers over this crate.
+//! The desktop shell and the `cordon` CLI are thin layers over this crate; nothing here
+//! depends on Tauri (a compile error guards that boundary).
 
+pub mod app;
 pub mod derive;
+pub mod dto;
+pub mod env;
+pub mod error;
+mod ops;
+pub mod resolve;
+mod sync;
+pub mod view;
+
+pub use app::{App, AppConfig};
+pub use error::{CoreError, Result};

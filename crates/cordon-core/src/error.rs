@@ -1,0 +1,202 @@
+//! Cordon-core's error type, and its translation into the one tagged error the UI
+//! sees ([`IpcError`]). The sentences here are what an analyst reads: each says what
+//! happened and what to do, and keeps Defender's status, code and correlation id.
+
+use crate::dto::{IpcError, MachineRef};
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Api(#[from] mde_api::Error),
+    #[error("a comment is required")]
+    EmptyComment,
+    #[error("no machine selected")]
+    NoMachines,
+    #[error("nothing to search for")]
+    EmptyQuery,
+    #[error("no machine {0} in this tenant")]
+    UnknownMachine(String),
+    #[error("{query} matches {} machines", candidates.len())]
+    Ambiguous { query: String, candidates: Vec<MachineRef> },
+    #[error("the demo tenant could not start: {0}")]
+    Demo(String),
+}
+
+/// The core's result alias.
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+impl From<CoreError> for IpcError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Api(api) => api_to_ipc(&api),
+            CoreError::EmptyComment => IpcError::Validation {
+                field: "comment".into(),
+                message: "A comment is required: say why (it is kept in Defender's action log).".into(),
+            },
+            CoreError::NoMachines => IpcError::Validation {
+                field: "machineIds".into(),
+                message: "Select at least one machine.".into(),
+            },
+            CoreError::EmptyQuery => IpcError::Validation {
+                field: "query".into(),
+                message: "Type a machine id (40 hexadecimal characters) or a DNS name.".into(),
+            },
+            CoreError::UnknownMachine(q) => IpcError::NotFound {
+                message: format!("No machine “{q}” in this tenant."),
+            },
+            CoreError::Ambiguous { query, candidates } => IpcError::Ambiguous {
+                message: format!(
+                    "“{query}” matches {} machines: choose one.",
+                    candidates.len()
+                ),
+                candidates,
+            },
+            CoreError::Demo(detail) => IpcError::Internal {
+                message: format!("The demo tenant could not start: {detail}"),
+            },
+        }
+    }
+}
+
+/// Translates a client error into the sentence and data the UI shows.
+pub fn api_to_ipc(e: &mde_api::Error) -> IpcError {
+    use mde_api::Error as E;
+    match e {
+        E::InvalidMachineId { input } => IpcError::Validation {
+            field: "machineId".into(),
+            message: format!(
+                "“{input}” is not a Defender machine id (40 hexadecimal characters). No request was sent."
+            ),
+        },
+        E::Auth { error, description, correlation_id, .. } => IpcError::Auth {
+            message: format!("Sign-in failed: {}", first_line(description)),
+            code: Some(error.clone()),
+            correlation_id: correlation_id.clone(),
+        },
+        E::Api { status: 401, code, message, target, .. } => IpcError::Auth {
+            message: format!("Sign-in failed: Defender refused the token ({}).", first_line(message)),
+            code: Some(code.clone()),
+            correlation_id: target.clone(),
+        },
+        E::Api { status: 403, message, target, .. } => {
+            let permission = missing_permission(message);
+            IpcError::Forbidden {
+                message: match &permission {
+                    Some(p) => format!("Missing permission {p}: ask an administrator to grant it to Cordon's app registration."),
+                    None => format!("Defender refused the action: {}", first_line(message)),
+                },
+                permission,
+                correlation_id: target.clone(),
+            }
+        }
+        E::Api { status: 404, code, message, target, .. } => IpcError::Defender {
+            message: "Machine no longer exists in Defender (or is outside your device groups).".into(),
+            status: 404,
+            code: Some(code.clone()),
+            correlation_id: target.clone(),
+            detail: Some(message.clone()),
+        },
+        E::Api { status: 429, retry_after, .. } => {
+            let secs = retry_after.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+            IpcError::Throttled {
+                message: match secs {
+                    Some(s) => format!("Throttled by Defender: resuming in {s} s."),
+                    None => "Throttled by Defender: resuming shortly.".into(),
+                },
+                retry_after_secs: secs,
+            }
+        }
+        E::Api { status, code, message, target, .. } => IpcError::Defender {
+            message: if *status >= 500 {
+                "Defender did not answer properly; Cordon checks whether the action was created before any resend.".into()
+            } else {
+                format!("Defender refused the request: {}", first_line(message))
+            },
+            status: *status,
+            code: Some(code.clone()),
+            correlation_id: target.clone(),
+            detail: Some(message.clone()),
+        },
+        E::Decode { status, raw_body, detail } => IpcError::Defender {
+            message: "Unexpected answer from Defender (see details).".into(),
+            status: *status,
+            code: None,
+            correlation_id: None,
+            detail: Some(format!("{detail}\n{raw_body}")),
+        },
+        E::Transport { detail, .. } => IpcError::Unreachable {
+            message: "Defender could not be reached. Check the network, then retry.".into(),
+            detail: detail.clone(),
+        },
+        E::OutcomeUnknown { .. } => IpcError::OutcomeUnknown {
+            message: "Defender did not answer; checking whether the action was created before any resend.".into(),
+        },
+        other => IpcError::Defender {
+            message: "Unexpected answer from Defender (see details).".into(),
+            status: other.status().unwrap_or(0),
+            code: other.code().map(str::to_owned),
+            correlation_id: other.correlation_id().map(str::to_owned),
+            detail: Some(other.to_string()),
+        },
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim()
+}
+
+/// Finds a permission name such as `Machine.Isolate` in a 403 message.
+fn missing_permission(message: &str) -> Option<String> {
+    message
+        .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ',' | ';' | '(' | ')'))
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| {
+            let mut parts = w.split('.');
+            matches!(parts.next(), Some("Machine" | "Alert" | "Ti" | "Vulnerability"))
+                && parts.next().is_some_and(|p| !p.is_empty())
+        })
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_missing_permission_in_a_403_message() {
+        assert_eq!(
+            missing_permission("The application does not have the permission 'Machine.Isolate'."),
+            Some("Machine.Isolate".into())
+        );
+        assert_eq!(
+            missing_permission("Missing application roles. Required: Machine.ReadWrite.All"),
+            Some("Machine.ReadWrite.All".into())
+        );
+        assert_eq!(missing_permission("Forbidden"), None);
+    }
+
+    #[test]
+    fn every_core_error_becomes_a_sentence() {
+        let e: IpcError = CoreError::EmptyComment.into();
+        assert!(matches!(&e, IpcError::Validation { field, .. } if field == "comment"));
+        let e: IpcError = CoreError::UnknownMachine("ws-nope".into()).into();
+        assert_eq!(e.to_string(), "No machine “ws-nope” in this tenant.");
+        let e: IpcError = CoreError::Ambiguous {
+            query: "ws-1".into(),
+            candidates: vec![
+                MachineRef { id: "a".into(), name: "ws-1.a".into() },
+                MachineRef { id: "b".into(), name: "ws-1.b".into() },
+            ],
+        }
+        .into();
+        assert!(matches!(&e, IpcError::Ambiguous { candidates, .. } if candidates.len() == 2));
+    }
+
+    #[test]
+    fn the_ipc_error_is_tagged_by_kind() {
+        let e = IpcError::Throttled { message: "m".into(), retry_after_secs: Some(3) };
+        let json = serde_json::to_value(&e).expect("serialises");
+        assert_eq!(json, serde_json::json!({"kind":"throttled","message":"m","retryAfterSecs":3}));
+    }
+}
