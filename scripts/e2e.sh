@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the WebDriver end-to-end tests of the real Cordon binary. Expects a display
+# (run under xvfb-run) and target/debug/cordon-desktop built with custom-protocol.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export CORDON_E2E_APP="${CORDON_E2E_APP:-$PWD/target/debug/cordon-desktop}"
+export CORDON_E2E_SCREENSHOTS="${CORDON_E2E_SCREENSHOTS:-$PWD/tests/e2e/screenshots}"
+mkdir -p "$CORDON_E2E_SCREENSHOTS"
+# Keep WebKit's caches and data out of $HOME.
+XDG_DATA_HOME=$(mktemp -d) XDG_CACHE_HOME=$(mktemp -d) XDG_CONFIG_HOME=$(mktemp -d)
+export XDG_DATA_HOME XDG_CACHE_HOME XDG_CONFIG_HOME
+log=$(mktemp)
+# Driver 1 (port 4444): the app in demo mode.
+tauri-driver --port 4444 --native-port 4544 >"$log" 2>&1 &
+drv1=$!
+# Driver 2 (port 4446): the app configured for a tenant that cannot be reached
+# (nothing listens on the discard port 9); the app inherits this environment.
+CORDON_TENANT_ID=11111111-1111-1111-1111-111111111111 \
+CORDON_CLIENT_ID=22222222-2222-2222-2222-222222222222 \
+CORDON_CLIENT_SECRET=not-a-real-secret \
+CORDON_AUTHORITY=http://127.0.0.1:9 CORDON_API_BASE=http://127.0.0.1:9 \
+  tauri-driver --port 4446 --native-port 4546 >>"$log" 2>&1 &
+drv2=$!
+trap 'kill $drv1 $drv2 2>/dev/null; wait $drv1 $drv2 2>/dev/null || true' EXIT
+for port in 4444 4446; do
+  for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+done
+if ! node --test --test-concurrency=1 tests/e2e/; then
+  echo "--- tauri-driver log ---"; tail -50 "$log"
+  exit 1
+fi
+echo "e2e: screenshots in $CORDON_E2E_SCREENSHOTS"

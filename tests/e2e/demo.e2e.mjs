@@ -1,0 +1,154 @@
+// End-to-end journeys of the real Cordon binary in demo mode, driven through
+// tauri-driver + WebKitWebDriver under Xvfb. The simulator's own view of the tenant
+// (its control API, /_sim/state) is the truth the app is checked against.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+const APP = process.env.CORDON_E2E_APP;
+const SHOTS = process.env.CORDON_E2E_SCREENSHOTS;
+let browser;
+let simBase;
+
+async function shot(name) {
+  await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
+}
+
+async function waitFor(what, fn, timeout = 30000, interval = 250) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+async function simState() {
+  const res = await fetch(`${simBase}/_sim/state`);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+async function counter(name) {
+  const el = await browser.$(`[data-testid="counter-${name}-value"]`);
+  return Number((await el.getText()).trim());
+}
+
+before(async () => {
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "warn",
+    capabilities: {
+      browserName: "wry",
+      "tauri:options": { application: APP, args: ["--demo"] },
+      "wdio:enforceWebDriverClassic": true,
+    },
+  });
+  const banner = await browser.$('[data-testid="demo-banner"]');
+  await banner.waitForExist({ timeout: 30000 });
+  simBase = (await banner.getAttribute("data-api-base")).replace(/\/$/, "");
+  assert.match(simBase, /^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+after(async () => {
+  if (browser) await browser.deleteSession();
+});
+
+test("the demo opens with a clear banner and the isolated counter matches the simulator", async () => {
+  const bannerText = await (await browser.$('[data-testid="demo-banner"]')).getText();
+  assert.match(bannerText, /Demo tenant \(simulated\)/);
+  // Machines keep moving in the demo (isolations finish): compare until they agree.
+  const agreed = await waitFor("isolated counter == simulator's isolated count", async () => {
+    const [shown, truth] = [await counter("isolated"), (await simState()).isolatedCount];
+    return shown > 0 && shown === truth ? { shown, truth } : false;
+  });
+  assert.ok(agreed.shown >= 60, `the storm isolated ~80 machines, saw ${agreed.shown}`);
+  assert.equal(await counter("total"), (await simState()).machines.length);
+  await shot("01-machines");
+});
+
+test("the isolated-now filter is one click", async () => {
+  await (await browser.$('[data-testid="filter-isolated-now"]')).click();
+  const rows = await browser.$$('[data-testid="machine-row"]');
+  assert.ok(rows.length > 0);
+  for (const r of rows) {
+    assert.ok(
+      ["isolated", "releasing", "release_stuck"].includes(await r.getAttribute("data-state")),
+      "only machines isolated right now are listed",
+    );
+  }
+  await shot("02-isolated-now");
+  await (await browser.$('[data-testid="filter-isolated-now"]')).click();
+});
+
+test("an unknown machine id gets a clear message", async () => {
+  const input = await browser.$('[data-testid="goto-machine"]');
+  await input.setValue("ffffffffffffffffffffffffffffffffffffffff");
+  await browser.keys("Enter");
+  const err = await browser.$('[data-testid="goto-error"]');
+  await err.waitForDisplayed({ timeout: 10000 });
+  assert.match(await err.getText(), /No machine/);
+  await input.clearValue();
+});
+
+test("an analyst releases one machine with a comment and sees it through", async () => {
+  const state = await simState();
+  const online = new Set(state.machines.filter((m) => m.online && m.isolated).map((m) => m.id));
+  // Pick an isolated, online machine as the app shows it.
+  const rows = await browser.$$('[data-testid="machine-row"][data-state="isolated"]');
+  let target;
+  for (const r of rows) {
+    const id = await r.getAttribute("data-machine-id");
+    if (online.has(id)) {
+      target = id;
+      break;
+    }
+  }
+  if (!target) {
+    await (await browser.$('[data-testid="filter-isolated-now"]')).click();
+    const iso = await browser.$$('[data-testid="machine-row"][data-state="isolated"]');
+    for (const r of iso) {
+      const id = await r.getAttribute("data-machine-id");
+      if (online.has(id)) { target = id; break; }
+    }
+    await (await browser.$('[data-testid="filter-isolated-now"]')).click();
+  }
+  assert.ok(target, "an isolated, online machine is listed");
+  const name = state.machines.find((m) => m.id === target).computerDnsName;
+  await (await browser.$('[data-testid="search"]')).setValue(name);
+  const row = await browser.$(`[data-testid="machine-row"][data-machine-id="${target}"]`);
+  await row.waitForExist({ timeout: 10000 });
+  await row.click();
+  await (await browser.$('[data-testid="machine-detail"]')).waitForDisplayed({ timeout: 10000 });
+  await (await browser.$('[data-testid="action-release"]')).click();
+
+  // An empty comment is refused, and nothing is sent.
+  const before = (await (await fetch(`${simBase}/_sim/requests`)).json());
+  await (await browser.$('[data-testid="confirm-action"]')).click();
+  const formErr = await browser.$('[data-testid="form-error"]');
+  await formErr.waitForDisplayed({ timeout: 5000 });
+  const afterReqs = (await (await fetch(`${simBase}/_sim/requests`)).json());
+  const posts = (log) => (Array.isArray(log) ? log : log.requests ?? []).filter((r) => r.method === "POST" && r.path.includes("/unisolate")).length;
+  assert.equal(posts(afterReqs), posts(before), "no release request for an empty comment");
+
+  await (await browser.$('[data-testid="comment"]')).setValue("False positive: e2e release");
+  await shot("03-release-form");
+  await (await browser.$('[data-testid="confirm-action"]')).click();
+
+  await waitFor("row shows releasing", async () =>
+    (await row.getAttribute("data-state")) === "releasing", 15000, 100);
+  await shot("04-releasing");
+  await waitFor("row shows not isolated", async () =>
+    (await row.getAttribute("data-state")) === "not_isolated", 60000);
+  await shot("05-released");
+  const truth = (await simState()).machines.find((m) => m.id === target);
+  assert.equal(truth.isolated, false, "the simulator agrees the machine is released");
+});
