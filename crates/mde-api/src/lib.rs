@@ -1,1 +1,69 @@
-//! placeholder
+//! # mde-api — a typed client for Entra ID tokens and the Defender for Endpoint API
+//!
+//! Cordon isolates and releases machines through Microsoft Defender for
+//! Endpoint. This crate is the only code that talks to Microsoft; it has no
+//! Tauri and no database, so it can be tested against the `mde-sim` simulator
+//! and reused by the CLI.
+//!
+//! What it promises, and why:
+//! - **No duplicate actions.** Isolate/release/cancel are never resent blindly.
+//!   When a POST left and no answer came, the result is
+//!   [`Error::OutcomeUnknown`]: look the action up before any resend.
+//! - **Reads survive a flaky service.** GETs are retried on 408/429/5xx and
+//!   transport errors, honouring `Retry-After`, with capped, jittered backoff,
+//!   and paced under Defender's per-API limits (100/min, 1,500/h).
+//! - **The token stays where it belongs.** No redirects are followed; the bearer
+//!   goes only to the configured API origin, over https (or http to loopback,
+//!   for the simulator); secrets print as `Secret(***)`.
+//! - **Queries cannot be injected.** `$filter` text is only made by
+//!   [`Filter`], which quotes every literal.
+//! - **Wire quirks are absorbed here.** 404 on an empty machine list,
+//!   `lastUpdateTimeUtc`/`lastUpdateDateTimeUtc`, `externalID`/`externalId`,
+//!   numeric `rbacGroupId`, unknown enum values (kept as `Other`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mde_api::Error> {
+//! use mde_api::*;
+//! let client = Client::new(
+//!     Endpoints::global(),
+//!     Credentials::client_secret("tenant-guid", "app-guid", "secret"),
+//!     ClientOptions::default(),
+//! )?;
+//! let id = MachineId::parse("1e5bc9d7e413ddd7902c2932e418702b84d0cc07")?;
+//! let action = client.isolate(&id, IsolationType::Full, "alert 1234").await?;
+//! let pending = client
+//!     .list_machine_actions(&Query::new().filter(
+//!         Filter::eq("machineId", id.as_str()).and(Filter::eq("status", "Pending")),
+//!     ))
+//!     .await?;
+//! # let _ = (action, pending);
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod endpoints;
+mod error;
+mod ids;
+mod kinds;
+mod lenient;
+mod model;
+mod pacing;
+pub mod query;
+pub mod retry;
+mod transport;
+
+pub use auth::{Credentials, Secret};
+pub use client::{Client, ClientOptions};
+pub use endpoints::{Cloud, DEFENDER_SCOPE, Endpoints};
+pub use error::{Error, MAX_RAW_BODY};
+pub use ids::MachineId;
+pub use kinds::{
+    ActionStatus, ActionType, AlertSeverity, AlertStatus, DeviceValue, ExposureLevel, HealthStatus,
+    IsolationType, OnboardingStatus, RiskScore, ScanType,
+};
+pub use model::{Alert, IpAddress, Machine, MachineAction};
+pub use query::{CmpOp, Filter, Literal, Query};
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,422 @@
+//! Entra ID client-credentials tokens: the secret, the request, and the cache.
+//!
+//! Why a hand-written form POST rather than an OAuth crate: for client
+//! credentials it is one request, and owning it lets the token call share the
+//! crate's HTTP client (no redirects, timeouts, rustls) and retry rules.
+//!
+//! The cache follows the Azure SDKs: refresh 5 minutes before expiry (at
+//! half-life for short-lived tokens), one caller fetches while the others wait
+//! (double-checked under a tokio mutex), and a failed *early* refresh is ignored
+//! while the old token is still valid, retried at most every 30 seconds.
+
+use std::fmt;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use crate::Error;
+
+/// A secret value. `Debug` prints `Secret(***)`; there is no `Display`, so it
+/// cannot end up in a log line by accident. [`Secret::expose`] is for the one
+/// place it is sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the request that must carry it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+/// How the client proves who it is to Entra ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// An app registration with a client secret (application permissions).
+    ClientSecret {
+        tenant_id: String,
+        client_id: String,
+        secret: Secret,
+    },
+}
+
+impl Credentials {
+    pub fn client_secret(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        secret: impl Into<Secret>,
+    ) -> Self {
+        Credentials::ClientSecret {
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
+            secret: secret.into(),
+        }
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        match self {
+            Credentials::ClientSecret { tenant_id, .. } => tenant_id,
+        }
+    }
+
+    pub fn client_id(&self) -> &str {
+        match self {
+            Credentials::ClientSecret { client_id, .. } => client_id,
+        }
+    }
+
+    /// The form fields of the token request (v2.0 endpoint).
+    pub(crate) fn form(&self, scope: &str) -> Vec<(&'static str, String)> {
+        match self {
+            Credentials::ClientSecret {
+                client_id, secret, ..
+            } => vec![
+                ("grant_type", "client_credentials".to_owned()),
+                ("client_id", client_id.clone()),
+                ("client_secret", secret.expose().to_owned()),
+                ("scope", scope.to_owned()),
+            ],
+        }
+    }
+}
+
+/// A cached bearer token.
+#[derive(Debug)]
+pub(crate) struct AccessToken {
+    pub(crate) value: Secret,
+    pub(crate) expires_at: Instant,
+    pub(crate) refresh_at: Instant,
+}
+
+impl AccessToken {
+    /// A token that lives `lifetime` from `now`: refreshed 5 minutes early, or at
+    /// half-life when it lives 10 minutes or less.
+    pub(crate) fn new(value: String, lifetime: Duration, now: Instant) -> Self {
+        let margin = if lifetime > Duration::from_secs(600) {
+            Duration::from_secs(300)
+        } else {
+            lifetime / 2
+        };
+        Self {
+            value: Secret(value),
+            expires_at: now + lifetime,
+            refresh_at: now + lifetime.saturating_sub(margin),
+        }
+    }
+}
+
+/// Entra's token answer. `expires_in` is a number on v2.0 and a string on v1.
+#[derive(Deserialize)]
+pub(crate) struct TokenResponse {
+    pub(crate) access_token: String,
+    #[serde(default)]
+    pub(crate) expires_in: Option<serde_json::Value>,
+}
+
+impl TokenResponse {
+    pub(crate) fn lifetime(&self) -> Duration {
+        let secs = match &self.expires_in {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        // Entra's default lifetime, if the field is missing or odd.
+        Duration::from_secs(secs.unwrap_or(3599))
+    }
+}
+
+/// Entra's error answer.
+#[derive(Deserialize, Default)]
+pub(crate) struct TokenError {
+    #[serde(default)]
+    pub(crate) error: String,
+    #[serde(default)]
+    pub(crate) error_description: String,
+    #[serde(default)]
+    pub(crate) correlation_id: Option<String>,
+}
+
+/// How long a failed early refresh is not retried while the old token is valid.
+const FAILED_REFRESH_PAUSE: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    /// Read without waiting on the fast path.
+    current: StdMutex<Option<Arc<AccessToken>>>,
+    /// Held by the one caller that fetches; holds the time of the last failure.
+    refresh: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl TokenCache {
+    fn snapshot(&self) -> Option<Arc<AccessToken>> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn store(&self, token: Option<Arc<AccessToken>>) {
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = token;
+    }
+
+    /// A valid token, fetching one with `fetch` when needed.
+    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<AccessToken, Error>>,
+    {
+        if let Some(token) = self.snapshot() {
+            if Instant::now() < token.refresh_at {
+                return Ok(token);
+            }
+        }
+        let mut last_failure = self.refresh.lock().await;
+        // Checked again: another caller may have refreshed while we waited.
+        let now = Instant::now();
+        let old = self.snapshot();
+        if let Some(token) = &old {
+            if now < token.refresh_at {
+                return Ok(token.clone());
+            }
+            let recently_failed = last_failure.is_some_and(|t| now < t + FAILED_REFRESH_PAUSE);
+            if recently_failed && now < token.expires_at {
+                return Ok(token.clone());
+            }
+        }
+        match fetch().await {
+            Ok(token) => {
+                let token = Arc::new(token);
+                self.store(Some(token.clone()));
+                *last_failure = None;
+                Ok(token)
+            }
+            Err(err) => match old {
+                Some(token) if Instant::now() < token.expires_at => {
+                    tracing::warn!(error = %err, "early token refresh failed; using the current token");
+                    *last_failure = Some(Instant::now());
+                    Ok(token)
+                }
+                _ => Err(err),
+            },
+        }
+    }
+
+    /// Forget `used` (after a 401), unless a newer token already replaced it.
+    pub(crate) fn invalidate(&self, used: &AccessToken) {
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current
+            .as_ref()
+            .is_some_and(|t| t.value.expose() == used.value.expose())
+        {
+            *current = None;
+        }
+    }
+}
+
+/// The permissions granted in an access token: app `roles` and delegated `scp`.
+/// The JWT payload is decoded without checking the signature; it is only read
+/// to tell the user what the app registration may do.
+pub(crate) fn token_permissions(jwt: &str) -> Result<Vec<String>, Error> {
+    let fail = |detail: &str| Error::Decode {
+        status: 200,
+        raw_body: String::new(), // never the token itself
+        detail: format!("access token: {detail}"),
+    };
+    let payload = jwt.split('.').nth(1).ok_or_else(|| fail("not a JWT"))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|e| fail(&e.to_string()))?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| fail(&e.to_string()))?;
+    let mut out = Vec::new();
+    if let Some(roles) = claims.get("roles").and_then(|r| r.as_array()) {
+        out.extend(roles.iter().filter_map(|r| r.as_str()).map(str::to_owned));
+    }
+    if let Some(scp) = claims.get("scp").and_then(|s| s.as_str()) {
+        out.extend(scp.split_whitespace().map(str::to_owned));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let creds = Credentials::client_secret("t", "c", "hunter2-very-secret");
+        let printed = format!("{creds:?} {:?}", Secret::new("x"));
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("Secret(***)"));
+        assert_eq!(Secret::from("abc").expose(), "abc");
+    }
+
+    #[test]
+    fn refresh_schedule() {
+        let now = Instant::now();
+        let long = AccessToken::new("a".into(), Duration::from_secs(3599), now);
+        assert_eq!(long.refresh_at, now + Duration::from_secs(3299));
+        let short = AccessToken::new("a".into(), Duration::from_secs(120), now);
+        assert_eq!(short.refresh_at, now + Duration::from_secs(60));
+    }
+
+    #[test]
+    fn lifetime_accepts_number_or_string() {
+        let n: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"x","expires_in":3599}"#).unwrap();
+        assert_eq!(n.lifetime(), Duration::from_secs(3599));
+        let s: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"x","expires_in":"120"}"#).unwrap();
+        assert_eq!(s.lifetime(), Duration::from_secs(120));
+    }
+
+    fn jwt(claims: &serde_json::Value) -> String {
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            enc.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+            enc.encode(claims.to_string())
+        )
+    }
+
+    #[test]
+    fn permissions_from_roles_and_scp() {
+        let app =
+            jwt(&serde_json::json!({"roles":["Machine.Isolate","Machine.Read.All"],"tid":"t"}));
+        assert_eq!(
+            token_permissions(&app).unwrap(),
+            ["Machine.Isolate", "Machine.Read.All"]
+        );
+        let user = jwt(&serde_json::json!({"scp":"Machine.Read Machine.Isolate"}));
+        assert_eq!(
+            token_permissions(&user).unwrap(),
+            ["Machine.Read", "Machine.Isolate"]
+        );
+        assert!(token_permissions("garbage").is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_fetch_once_and_refresh_early() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let fetch = |fetches: Arc<AtomicUsize>| async move {
+            let n = fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(AccessToken::new(
+                format!("token-{n}"),
+                Duration::from_secs(3599),
+                Instant::now(),
+            ))
+        };
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let cache = cache.clone();
+            let fetches = fetches.clone();
+            tasks.push(tokio::spawn(async move {
+                cache.get(|| fetch(fetches)).await.map(|t| t.value.clone())
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap().expose(), "token-0");
+        }
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "one fetch for 100 callers"
+        );
+
+        // Inside the 5-minute window: a failed refresh keeps the old token.
+        tokio::time::advance(Duration::from_secs(3400)).await;
+        let kept = cache
+            .get(|| async {
+                Err(Error::Transport {
+                    detail: "down".into(),
+                    timed_out: false,
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept.value.expose(), "token-0");
+        // Within 30 s of that failure no new fetch is tried.
+        let again = cache
+            .get(|| async { panic!("must not refetch within the pause") })
+            .await
+            .unwrap();
+        assert_eq!(again.value.expose(), "token-0");
+        // After the pause a fetch succeeds and replaces it.
+        tokio::time::advance(Duration::from_secs(31)).await;
+        let fresh = cache.get(|| fetch(fetches.clone())).await.unwrap();
+        assert_eq!(fresh.value.expose(), "token-1");
+
+        // Invalidation forgets the token; the next call fetches.
+        cache.invalidate(&fresh);
+        let next = cache.get(|| fetch(fetches.clone())).await.unwrap();
+        assert_eq!(next.value.expose(), "token-2");
+        // Invalidating a stale token does not drop the newer one.
+        cache.invalidate(&fresh);
+        let same = cache
+            .get(|| async { panic!("the current token is still good") })
+            .await
+            .unwrap();
+        assert_eq!(same.value.expose(), "token-2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_token_and_failed_fetch_is_an_error() {
+        let cache = TokenCache::default();
+        cache
+            .get(|| async {
+                Ok(AccessToken::new(
+                    "a".into(),
+                    Duration::from_secs(60),
+                    Instant::now(),
+                ))
+            })
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(61)).await;
+        let err = cache
+            .get(|| async {
+                Err(Error::Transport {
+                    detail: "down".into(),
+                    timed_out: false,
+                })
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }));
+    }
+}

@@ -1,0 +1,480 @@
+//! The public client: one value, cheap to clone, safe to share across tasks.
+//!
+//! It owns its `reqwest::Client` (rustls, no redirects, timeouts), the token
+//! cache, the pacer and the server-clock estimate. Operations build URLs from
+//! the API base with percent-encoded path segments, so ids and names cannot
+//! change the route, and decode with the tolerant entity readers.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use url::Url;
+
+use crate::Error;
+use crate::auth::{Credentials, TokenCache, token_permissions};
+use crate::endpoints::Endpoints;
+use crate::ids::{MachineId, is_guid, is_safe_segment};
+use crate::kinds::{IsolationType, ScanType};
+use crate::model::{Alert, Machine, MachineAction, Page};
+use crate::pacing::Pacer;
+use crate::query::{Query, encode_pairs};
+use crate::transport::{Kind, Request};
+
+/// Tuning knobs. The defaults follow Microsoft's documented limits and the
+/// Azure SDK guidelines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// Total time for one HTTP exchange.
+    pub timeout: Duration,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Retries of a read after a transient failure (408, 5xx, transport).
+    pub max_get_retries: u32,
+    /// How many 429 answers are waited out before giving up.
+    pub max_throttle_retries: u32,
+    /// First backoff delay; the n-th retry waits about `(2^n − 1) × base`.
+    pub base_backoff: Duration,
+    /// No single wait is longer; a `Retry-After` above it is returned as an error
+    /// (with `retry_after`) so the caller can defer durably instead.
+    pub max_backoff: Duration,
+    /// Client-side pacing per API; `None` disables it.
+    pub requests_per_minute: Option<u32>,
+    pub requests_per_hour: Option<u32>,
+    /// Rows asked for per page (`$top`); Defender's maximum is 10,000.
+    pub page_size: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_get_retries: 4,
+            max_throttle_retries: 8,
+            base_backoff: Duration::from_millis(800),
+            max_backoff: Duration::from_secs(60),
+            requests_per_minute: Some(100),
+            requests_per_hour: Some(1500),
+            page_size: 10_000,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) endpoints: Endpoints,
+    pub(crate) credentials: Credentials,
+    pub(crate) options: ClientOptions,
+    pub(crate) tokens: TokenCache,
+    pub(crate) pacer: Pacer,
+    /// Server clock minus local clock, from the last `Date` header.
+    pub(crate) skew: StdMutex<Option<chrono::TimeDelta>>,
+}
+
+/// A Defender for Endpoint API client.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoints", &self.inner.endpoints)
+            .field("client_id", &self.inner.credentials.client_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(
+        endpoints: Endpoints,
+        credentials: Credentials,
+        options: ClientOptions,
+    ) -> Result<Self, Error> {
+        // The fields are public: check them again.
+        let endpoints = Endpoints {
+            scope: endpoints.scope.clone(),
+            ..Endpoints::custom(endpoints.authority.as_str(), endpoints.api_base.as_str())?
+        };
+        let tenant = credentials.tenant_id();
+        if tenant.is_empty()
+            || !tenant
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return Err(Error::InvalidArgument {
+                detail: format!("tenant id {tenant:?}"),
+            });
+        }
+        if credentials.client_id().trim().is_empty() {
+            return Err(Error::InvalidArgument {
+                detail: "empty client id".into(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .user_agent(concat!("cordon-mde-api/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Transport {
+                detail: format!("building the HTTP client: {e}"),
+                timed_out: false,
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                pacer: Pacer::new(options.requests_per_minute, options.requests_per_hour),
+                endpoints,
+                credentials,
+                options,
+                tokens: TokenCache::default(),
+                skew: StdMutex::new(None),
+            }),
+        })
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// Local time corrected by the skew seen in the last response's `Date`
+    /// header (second resolution); `Utc::now()` before any response.
+    pub fn server_now(&self) -> DateTime<Utc> {
+        let skew = *self
+            .inner
+            .skew
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Utc::now() + skew.unwrap_or_default()
+    }
+
+    /// The permissions in the access token (`roles` for apps, `scp` for users).
+    pub async fn granted_permissions(&self) -> Result<Vec<String>, Error> {
+        let inner = &self.inner;
+        let token = inner.tokens.get(|| inner.fetch_token()).await?;
+        token_permissions(token.value.expose())
+    }
+
+    // ---- machines -------------------------------------------------------
+
+    /// All machines matching `query`, following pages to the end (or to `top`).
+    pub async fn list_machines(&self, query: &Query) -> Result<Vec<Machine>, Error> {
+        self.list("machines.list", &["machines"], query, true).await
+    }
+
+    /// One machine by id or computer name.
+    pub async fn get_machine(&self, id_or_name: &str) -> Result<Machine, Error> {
+        if !is_safe_segment(id_or_name) {
+            return Err(Error::InvalidMachineId {
+                input: id_or_name.to_owned(),
+            });
+        }
+        self.get("machines.get", &["machines", id_or_name]).await
+    }
+
+    /// Machines seen with internal address `ip` within ±15 minutes of `at`
+    /// (at most 30 days ago).
+    pub async fn find_machines_by_ip(
+        &self,
+        ip: IpAddr,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Machine>, Error> {
+        let segment = format!(
+            "findbyip(ip='{ip}',timestamp={})",
+            at.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
+        let page: Page<Machine> = self
+            .get("machines.findbyip", &["machines", &segment])
+            .await?;
+        Ok(page.value)
+    }
+
+    /// Machines tagged `tag` (or with a tag starting with it).
+    pub async fn find_machines_by_tag(
+        &self,
+        tag: &str,
+        starts_with: bool,
+    ) -> Result<Vec<Machine>, Error> {
+        let mut url = self.api_url(&["machines", "findbytag"]);
+        url.set_query(Some(&encode_pairs(&[
+            ("tag", tag.to_owned()),
+            ("useStartsWithFilter", starts_with.to_string()),
+        ])));
+        let page: Page<Machine> = self.send_get("machines.findbytag", url).await?;
+        Ok(page.value)
+    }
+
+    // ---- actions --------------------------------------------------------
+
+    /// Isolate a machine: `POST /api/machines/{id}/isolate`. Never resent on
+    /// failure; see [`Error::OutcomeUnknown`].
+    pub async fn isolate(
+        &self,
+        machine_id: &MachineId,
+        kind: IsolationType,
+        comment: &str,
+    ) -> Result<MachineAction, Error> {
+        let body = json!({ "Comment": comment, "IsolationType": kind.as_str() });
+        self.act("machines.isolate", machine_id, "isolate", body)
+            .await
+    }
+
+    /// Release a machine from isolation: `POST /api/machines/{id}/unisolate`.
+    pub async fn unisolate(
+        &self,
+        machine_id: &MachineId,
+        comment: &str,
+    ) -> Result<MachineAction, Error> {
+        self.act(
+            "machines.unisolate",
+            machine_id,
+            "unisolate",
+            json!({ "Comment": comment }),
+        )
+        .await
+    }
+
+    pub async fn run_antivirus_scan(
+        &self,
+        machine_id: &MachineId,
+        scan: ScanType,
+        comment: &str,
+    ) -> Result<MachineAction, Error> {
+        let body = json!({ "Comment": comment, "ScanType": scan.as_str() });
+        self.act(
+            "machines.runAntiVirusScan",
+            machine_id,
+            "runAntiVirusScan",
+            body,
+        )
+        .await
+    }
+
+    pub async fn restrict_code_execution(
+        &self,
+        machine_id: &MachineId,
+        comment: &str,
+    ) -> Result<MachineAction, Error> {
+        let body = json!({ "Comment": comment });
+        self.act(
+            "machines.restrictCodeExecution",
+            machine_id,
+            "restrictCodeExecution",
+            body,
+        )
+        .await
+    }
+
+    pub async fn unrestrict_code_execution(
+        &self,
+        machine_id: &MachineId,
+        comment: &str,
+    ) -> Result<MachineAction, Error> {
+        let body = json!({ "Comment": comment });
+        self.act(
+            "machines.unrestrictCodeExecution",
+            machine_id,
+            "unrestrictCodeExecution",
+            body,
+        )
+        .await
+    }
+
+    /// Cancel a `Pending` or `InProgress` action.
+    pub async fn cancel_action(
+        &self,
+        action_id: &str,
+        comment: &str,
+    ) -> Result<MachineAction, Error> {
+        check_guid(action_id)?;
+        let url = self.api_url(&["machineactions", action_id, "cancel"]);
+        let answer = self
+            .inner
+            .send(Request {
+                api: "machineactions.cancel",
+                method: Method::POST,
+                url,
+                body: Some(json!({ "Comment": comment })),
+                kind: Kind::Action,
+            })
+            .await?;
+        answer.decode()
+    }
+
+    pub async fn list_machine_actions(&self, query: &Query) -> Result<Vec<MachineAction>, Error> {
+        self.list("machineactions.list", &["machineactions"], query, false)
+            .await
+    }
+
+    pub async fn get_machine_action(&self, action_id: &str) -> Result<MachineAction, Error> {
+        check_guid(action_id)?;
+        self.get("machineactions.get", &["machineactions", action_id])
+            .await
+    }
+
+    // ---- alerts ---------------------------------------------------------
+
+    pub async fn list_alerts(&self, query: &Query) -> Result<Vec<Alert>, Error> {
+        self.list("alerts.list", &["alerts"], query, false).await
+    }
+
+    pub async fn get_alert(&self, alert_id: &str) -> Result<Alert, Error> {
+        if !is_safe_segment(alert_id) {
+            return Err(Error::InvalidId {
+                input: alert_id.to_owned(),
+            });
+        }
+        self.get("alerts.get", &["alerts", alert_id]).await
+    }
+
+    /// The alerts of one machine.
+    pub async fn machine_alerts(&self, machine_id: &MachineId) -> Result<Vec<Alert>, Error> {
+        let page: Page<Alert> = self
+            .get(
+                "machines.alerts",
+                &["machines", machine_id.as_str(), "alerts"],
+            )
+            .await?;
+        Ok(page.value)
+    }
+
+    // ---- plumbing -------------------------------------------------------
+
+    /// `{api_base}/api/{segments…}`, each segment percent-encoded.
+    fn api_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.endpoints.api_base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push("api").extend(segments);
+        }
+        url
+    }
+
+    async fn send_get<T: DeserializeOwned>(&self, api: &'static str, url: Url) -> Result<T, Error> {
+        let answer = self
+            .inner
+            .send(Request {
+                api,
+                method: Method::GET,
+                url,
+                body: None,
+                kind: Kind::Read,
+            })
+            .await?;
+        answer.decode()
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        api: &'static str,
+        segments: &[&str],
+    ) -> Result<T, Error> {
+        self.send_get(api, self.api_url(segments)).await
+    }
+
+    async fn act(
+        &self,
+        api: &'static str,
+        machine_id: &MachineId,
+        verb: &str,
+        body: serde_json::Value,
+    ) -> Result<MachineAction, Error> {
+        let url = self.api_url(&["machines", machine_id.as_str(), verb]);
+        let answer = self
+            .inner
+            .send(Request {
+                api,
+                method: Method::POST,
+                url,
+                body: Some(body),
+                kind: Kind::Action,
+            })
+            .await?;
+        answer.decode()
+    }
+
+    /// Page through a collection with `$top`/`$skip`, stopping at a short page;
+    /// follows `@odata.nextLink` if the server sends one (same origin only).
+    async fn list<T: DeserializeOwned>(
+        &self,
+        api: &'static str,
+        segments: &[&str],
+        query: &Query,
+        empty_is_404: bool,
+    ) -> Result<Vec<T>, Error> {
+        let page_size = self.inner.options.page_size.clamp(1, 10_000);
+        let limit = query.top.map(|t| t as usize);
+        let mut skip = query.skip.unwrap_or(0);
+        let mut out: Vec<T> = Vec::new();
+        let mut next_link: Option<Url> = None;
+        let mut seen_links = HashSet::new();
+        loop {
+            let (url, asked) = match next_link.take() {
+                Some(url) => (url, None),
+                None => {
+                    let remaining = limit.map(|l| l.saturating_sub(out.len()));
+                    let top = remaining.map_or(page_size, |r| r.min(page_size as usize) as u32);
+                    let mut url = self.api_url(segments);
+                    url.set_query(Some(&encode_pairs(&query.pairs(Some(top), Some(skip)))));
+                    (url, Some(top))
+                }
+            };
+            let page: Page<T> = match self.send_get(api, url).await {
+                Err(Error::Api {
+                    status: 404, code, ..
+                }) if empty_is_404 && (code == "NotFound" || code == "ResourceNotFound") => {
+                    // Documented quirk: an empty machine list is a 404.
+                    break;
+                }
+                other => other?,
+            };
+            let got = page.value.len();
+            out.extend(page.value);
+            if limit.is_some_and(|l| out.len() >= l) {
+                out.truncate(limit.unwrap_or(usize::MAX));
+                break;
+            }
+            if let Some(link) = page.next_link {
+                let url = Url::parse(&link)
+                    .ok()
+                    .filter(|u| u.origin() == self.inner.endpoints.api_base.origin());
+                match url {
+                    Some(url) if got > 0 && seen_links.insert(link.clone()) => {
+                        next_link = Some(url);
+                        continue;
+                    }
+                    Some(_) => break, // a link seen before, or an empty page: stop looping
+                    None => {
+                        return Err(Error::InvalidEndpoint {
+                            url: link,
+                            reason: "@odata.nextLink points outside the API base".into(),
+                        });
+                    }
+                }
+            }
+            match asked {
+                Some(top) if got >= top as usize && got > 0 => skip += got as u32,
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn check_guid(action_id: &str) -> Result<(), Error> {
+    if is_guid(action_id) {
+        Ok(())
+    } else {
+        Err(Error::InvalidId {
+            input: action_id.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,376 @@
+//! The one path every request takes.
+//!
+//! Why it looks the way it does:
+//! - Reads (GET) are safe to repeat, so they are retried on 408/429/5xx and on
+//!   transport errors, honouring `Retry-After`, with capped, jittered backoff.
+//! - Actions (isolate, release, cancel, …) are not idempotent: a blind resend may
+//!   create a second action. They are retried only when the server certainly did
+//!   not act: a 429, or a 401 answered by re-acquiring the token once. A timeout
+//!   or reset after the request left is `OutcomeUnknown`; a refused connection
+//!   is `Transport` (nothing was sent); a 5xx is returned for the caller to decide.
+//! - Redirects are never followed, and the bearer token only goes to the
+//!   configured API origin.
+//! - Every response's `Date` header updates the estimate of the server's clock.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode, header};
+use serde::Deserialize;
+use url::Url;
+
+use crate::auth::{AccessToken, TokenError, TokenResponse};
+use crate::client::Inner;
+use crate::error::{Error, is_transient_status, truncate_body};
+use crate::retry::{backoff, parse_retry_after};
+
+/// Whether the server acting twice would matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An idempotent read.
+    Read,
+    /// A state-changing action.
+    Action,
+}
+
+pub(crate) struct Request {
+    /// Pacing bucket, e.g. "machines.isolate".
+    pub(crate) api: &'static str,
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<serde_json::Value>,
+    pub(crate) kind: Kind,
+}
+
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            status: self.status,
+            raw_body: truncate_body(&self.body),
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// Defender's error envelope `{"error":{"code","message","target"}}`.
+#[derive(Deserialize, Debug)]
+pub(crate) struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize, Debug)]
+struct ErrorBody {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
+    #[serde(default)]
+    target: Option<serde_json::Value>,
+}
+
+fn text(v: Option<serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// The `Api` error for a non-success answer.
+pub(crate) fn api_error(status: u16, body: &[u8], retry_after: Option<Duration>) -> Error {
+    let reason = || {
+        StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Unknown")
+            .replace([' ', '-'], "")
+    };
+    match serde_json::from_slice::<ErrorEnvelope>(body) {
+        Ok(env) => Error::Api {
+            status,
+            code: text(env.error.code).unwrap_or_else(reason),
+            message: text(env.error.message).unwrap_or_default(),
+            target: text(env.error.target),
+            retry_after,
+        },
+        Err(_) => Error::Api {
+            status,
+            code: reason(),
+            message: truncate_body(body),
+            target: None,
+            retry_after,
+        },
+    }
+}
+
+/// A reqwest error, seen from the caller's side.
+fn classify(err: &reqwest::Error, kind: Kind) -> Error {
+    let mut detail = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    if err.is_connect() || err.is_builder() || kind == Kind::Read {
+        Error::Transport {
+            detail,
+            timed_out: err.is_timeout(),
+        }
+    } else {
+        Error::OutcomeUnknown { detail }
+    }
+}
+
+impl Inner {
+    fn note_date(&self, headers: &header::HeaderMap) {
+        let Some(date) = headers
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| DateTime::parse_from_rfc2822(s).ok())
+        else {
+            return;
+        };
+        let skew = date.with_timezone(&Utc) - Utc::now();
+        *self
+            .skew
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(skew);
+    }
+
+    async fn token(&self) -> Result<std::sync::Arc<AccessToken>, Error> {
+        self.tokens.get(|| self.fetch_token()).await
+    }
+
+    /// Send `req`, retrying as the module docs say; a 2xx answer or an error.
+    pub(crate) async fn send(&self, req: Request) -> Result<Answer, Error> {
+        if req.url.origin() != self.endpoints.api_base.origin() {
+            return Err(Error::InvalidEndpoint {
+                url: req.url.to_string(),
+                reason: "the bearer token is only sent to the configured API base".into(),
+            });
+        }
+        let opts = &self.options;
+        let (mut retries, mut throttled, mut reauthenticated) = (0u32, 0u32, false);
+        loop {
+            self.pacer.acquire(req.api).await;
+            let token = self.token().await?;
+            let mut builder = self
+                .http
+                .request(req.method.clone(), req.url.clone())
+                .bearer_auth(token.value.expose())
+                .header(header::ACCEPT, "application/json");
+            if let Some(body) = &req.body {
+                builder = builder.json(body);
+            }
+            tracing::debug!(method = %req.method, path = req.url.path(), "request");
+            let response = match builder.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = classify(&e, req.kind);
+                    if req.kind == Kind::Read && retries < opts.max_get_retries {
+                        retries += 1;
+                        tracing::warn!(error = %err, retries, "transport error; retrying");
+                        tokio::time::sleep(backoff(retries, opts.base_backoff, opts.max_backoff))
+                            .await;
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+            self.note_date(response.headers());
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            tracing::debug!(method = %req.method, path = req.url.path(), status, "response");
+            if (300..400).contains(&status) {
+                return Err(Error::Redirect {
+                    status,
+                    location: headers
+                        .get(header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
+                });
+            }
+            let body = match response.bytes().await {
+                Ok(b) => b.to_vec(),
+                Err(e) if (200..300).contains(&status) || req.kind == Kind::Read => {
+                    let err = classify(&e, req.kind);
+                    if req.kind == Kind::Read && retries < opts.max_get_retries {
+                        retries += 1;
+                        tokio::time::sleep(backoff(retries, opts.base_backoff, opts.max_backoff))
+                            .await;
+                        continue;
+                    }
+                    return Err(err);
+                }
+                Err(_) => Vec::new(), // an error status without its body
+            };
+            if (200..300).contains(&status) {
+                return Ok(Answer { status, body });
+            }
+            let retry_after = parse_retry_after(&headers, Utc::now());
+            let err = api_error(status, &body, retry_after);
+            if status == 401 && !reauthenticated {
+                tracing::info!("401 from the API; re-acquiring the token once");
+                reauthenticated = true;
+                self.tokens.invalidate(&token);
+                continue;
+            }
+            let wait = if status == 429 {
+                throttled += 1;
+                let wait = retry_after
+                    .unwrap_or_else(|| backoff(throttled, opts.base_backoff, opts.max_backoff));
+                (throttled <= opts.max_throttle_retries && wait <= opts.max_backoff).then_some(wait)
+            } else if req.kind == Kind::Read
+                && is_transient_status(status)
+                && retries < opts.max_get_retries
+            {
+                retries += 1;
+                let wait = retry_after
+                    .unwrap_or_else(|| backoff(retries, opts.base_backoff, opts.max_backoff));
+                (wait <= opts.max_backoff).then_some(wait)
+            } else {
+                None
+            };
+            match wait {
+                Some(wait) => {
+                    tracing::warn!(status, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(err),
+            }
+        }
+    }
+
+    /// Ask Entra ID for a token (client credentials, v2.0 endpoint). Token
+    /// requests are safe to repeat and are retried like reads.
+    pub(crate) async fn fetch_token(&self) -> Result<AccessToken, Error> {
+        let mut url = self.endpoints.authority.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::InvalidEndpoint {
+                url: self.endpoints.authority.to_string(),
+                reason: "not a base URL".into(),
+            })?
+            .pop_if_empty()
+            .extend([self.credentials.tenant_id(), "oauth2", "v2.0", "token"]);
+        let form = self.credentials.form(&self.endpoints.scope);
+        let opts = &self.options;
+        let mut retries = 0u32;
+        loop {
+            let started = tokio::time::Instant::now();
+            let result = self.http.post(url.clone()).form(&form).send().await;
+            let outcome = match result {
+                Err(e) => Err(classify(&e, Kind::Read)),
+                Ok(response) => {
+                    self.note_date(response.headers());
+                    let status = response.status().as_u16();
+                    let retry_after = parse_retry_after(response.headers(), Utc::now());
+                    let location = response
+                        .headers()
+                        .get(header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    match response.bytes().await {
+                        Err(e) => Err(classify(&e, Kind::Read)),
+                        Ok(body) => Ok((status, retry_after, location, body.to_vec())),
+                    }
+                }
+            };
+            let err = match outcome {
+                Ok((status, _, location, _)) if (300..400).contains(&status) => {
+                    return Err(Error::Redirect { status, location });
+                }
+                Ok((status, _, _, body)) if (200..300).contains(&status) => {
+                    let answer = Answer { status, body };
+                    let token: TokenResponse = answer.decode().map_err(|e| match e {
+                        // Never keep a body that may hold a token.
+                        Error::Decode { status, detail, .. } => Error::Decode {
+                            status,
+                            raw_body: String::new(),
+                            detail,
+                        },
+                        other => other,
+                    })?;
+                    let lifetime = token.lifetime();
+                    return Ok(AccessToken::new(token.access_token, lifetime, started));
+                }
+                Ok((status, retry_after, _, body)) => {
+                    let e: TokenError = serde_json::from_slice(&body).unwrap_or_default();
+                    let err = Error::Auth {
+                        status,
+                        error: if e.error.is_empty() {
+                            format!("http_{status}")
+                        } else {
+                            e.error
+                        },
+                        description: if e.error_description.is_empty() {
+                            truncate_body(&body)
+                        } else {
+                            e.error_description
+                        },
+                        correlation_id: e.correlation_id,
+                    };
+                    if !is_transient_status(status) {
+                        return Err(err);
+                    }
+                    (err, retry_after)
+                }
+                Err(err) => (err, None),
+            };
+            let (err, retry_after) = err;
+            if retries >= opts.max_get_retries {
+                return Err(err);
+            }
+            retries += 1;
+            let wait = retry_after
+                .unwrap_or_else(|| backoff(retries, opts.base_backoff, opts.max_backoff));
+            if wait > opts.max_backoff {
+                return Err(err);
+            }
+            tracing::warn!(error = %err, retries, "token request failed; retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn error_envelope() {
+        let e = api_error(
+            404,
+            br#"{"error":{"code":"ResourceNotFound","message":"Machine 1 was not found","target":"|b1838e63-40a6640ddd2719ac."}}"#,
+            None,
+        );
+        assert_eq!(e.code(), Some("ResourceNotFound"));
+        assert_eq!(e.correlation_id(), Some("|b1838e63-40a6640ddd2719ac."));
+        let empty = api_error(405, b"", None);
+        assert_eq!(empty.code(), Some("MethodNotAllowed"));
+        let html = api_error(
+            502,
+            b"<html>bad gateway</html>",
+            Some(Duration::from_secs(2)),
+        );
+        match html {
+            Error::Api {
+                code,
+                message,
+                retry_after,
+                ..
+            } => {
+                assert_eq!(code, "BadGateway");
+                assert_eq!(message, "<html>bad gateway</html>");
+                assert_eq!(retry_after, Some(Duration::from_secs(2)));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
