@@ -1,0 +1,55 @@
+// Test-only helpers: a fake back end behind Tauri's own IPC mocks, so that the tests
+// exercise the generated bindings and the real `invoke` path. Never imported by the app.
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type { SyncStatus } from "./bindings";
+
+/** The back end's command names, as they travel over IPC. */
+export type CommandName =
+  | "app_info"
+  | "snapshot"
+  | "refresh"
+  | "machine_detail"
+  | "find_machine"
+  | "isolate"
+  | "release";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler = (args: any) => unknown;
+
+export interface Call {
+  cmd: string;
+  args: unknown;
+}
+
+export interface MockBackend {
+  calls: Call[];
+  callsTo(cmd: CommandName): Call[];
+}
+
+/**
+ * Installs a fake back end. A handler that throws a plain object makes the command
+ * fail with that object as its `IpcError`; a command without a handler fails loudly.
+ */
+export function mockBackend(handlers: Partial<Record<CommandName, Handler>>): MockBackend {
+  const calls: Call[] = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args });
+      const handler = handlers[cmd as CommandName];
+      if (!handler) {
+        throw { kind: "internal", message: `the test back end has no command ${cmd}` };
+      }
+      return handler(args);
+    },
+    { shouldMockEvents: true },
+  );
+  return { calls, callsTo: (cmd) => calls.filter((c) => c.cmd === cmd) };
+}
+
+/** Emits `sync-changed` as the back end does after a revision bump or a sync failure. */
+export async function emitSyncChanged(status: SyncStatus): Promise<void> {
+  await emit("sync-changed", { status });
+}
+
+export { clearMocks };

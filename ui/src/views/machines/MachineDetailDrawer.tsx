@@ -1,0 +1,162 @@
+import { useState } from "react";
+import {
+  Button,
+  DrawerBody,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  OverlayDrawer,
+  Spinner,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
+import type { ActionOutcome, MachineDetail, MachineRow } from "../../ipc";
+import { toIpcError } from "../../ipc";
+import { ErrorBoundary } from "../../components/ErrorBoundary";
+import { IpcErrorMessage } from "../../components/IpcErrorMessage";
+import { StateBadge } from "../../components/StateBadge";
+import { canIsolate, canRelease } from "../../lib/states";
+import type { ActionKind } from "../../lib/actions";
+import { useMachineDetail } from "../../queries";
+import { ActionForm } from "./ActionForm";
+import { ActionOutcomes } from "./ActionOutcomes";
+import { Properties } from "./Properties";
+import { Timeline } from "./Timeline";
+
+const useStyles = makeStyles({
+  body: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
+  section: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
+  h: { margin: 0, fontSize: tokens.fontSizeBase400, fontWeight: tokens.fontWeightSemibold },
+  reason: { whiteSpace: "pre-wrap" },
+  actions: { display: "flex", gap: tokens.spacingHorizontalS },
+});
+
+interface Props {
+  machineId: string | null;
+  /** The row as the grid (or "go to machine") knows it, shown while details load. */
+  row: MachineRow | undefined;
+  now: Date;
+  onClose: () => void;
+}
+
+export function MachineDetailDrawer({ machineId, row, now, onClose }: Props) {
+  return (
+    <OverlayDrawer
+      open={machineId !== null}
+      position="end"
+      size="medium"
+      onOpenChange={(_, d) => {
+        if (!d.open) onClose();
+      }}
+      data-testid="machine-detail"
+      data-machine-id={machineId ?? undefined}
+    >
+      {machineId !== null && (
+        <ErrorBoundary area="This machine's details">
+          {/* Keyed by machine: a new machine starts with a fresh form. */}
+          <DetailContent key={machineId} machineId={machineId} row={row} now={now} onClose={onClose} />
+        </ErrorBoundary>
+      )}
+    </OverlayDrawer>
+  );
+}
+
+interface ContentProps {
+  machineId: string;
+  row: MachineRow | undefined;
+  now: Date;
+  onClose: () => void;
+}
+
+interface LastResult {
+  kind: ActionKind;
+  outcomes: ActionOutcome[];
+}
+
+function DetailContent({ machineId, row, now, onClose }: ContentProps) {
+  const styles = useStyles();
+  const detail = useMachineDetail(machineId);
+  const [form, setForm] = useState<ActionKind | null>(null);
+  const [result, setResult] = useState<LastResult | null>(null);
+  // The grid's row follows the events first; the detail follows on its refetch.
+  const machine: MachineRow | undefined = row ?? detail.data?.machine;
+  const data: MachineDetail | undefined = detail.data;
+
+  return (
+    <>
+      <DrawerHeader>
+        <DrawerHeaderTitle
+          action={
+            <Button appearance="subtle" aria-label="Close" data-testid="close-detail" onClick={onClose}>
+              ✕
+            </Button>
+          }
+        >
+          <span data-testid="detail-name">{machine?.name ?? machineId}</span>
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody className={styles.body}>
+        {!machine && detail.isPending && <Spinner label="Loading machine…" />}
+        {detail.error && <IpcErrorMessage error={toIpcError(detail.error)} data-testid="detail-error" />}
+        {machine && (
+          <>
+            <section className={styles.section} aria-label="Current state">
+              <div>
+                <StateBadge state={machine.state} size="large" />
+              </div>
+              <span className={styles.reason} data-testid="detail-reason">
+                {machine.reason}
+              </span>
+              <div className={styles.actions}>
+                {canIsolate(machine.state) && (
+                  <Button
+                    data-testid="action-isolate"
+                    appearance={form === "isolate" ? "primary" : "secondary"}
+                    onClick={() => {
+                      setResult(null);
+                      setForm("isolate");
+                    }}
+                  >
+                    Isolate…
+                  </Button>
+                )}
+                {canRelease(machine.state) && (
+                  <Button
+                    data-testid="action-release"
+                    appearance={form === "release" ? "primary" : "secondary"}
+                    onClick={() => {
+                      setResult(null);
+                      setForm("release");
+                    }}
+                  >
+                    {machine.state === "release_stuck" ? "Release again…" : "Release…"}
+                  </Button>
+                )}
+              </div>
+              {form && (
+                <ActionForm
+                  kind={form}
+                  machine={machine}
+                  timeline={data?.timeline ?? []}
+                  onCancel={() => setForm(null)}
+                  onDone={(kind, outcomes) => {
+                    setForm(null);
+                    setResult({ kind, outcomes });
+                  }}
+                />
+              )}
+              {result && <ActionOutcomes kind={result.kind} outcomes={result.outcomes} />}
+            </section>
+            <section className={styles.section} aria-label="Properties">
+              <h3 className={styles.h}>Properties</h3>
+              <Properties machine={machine} detail={data} now={now} />
+            </section>
+            <section className={styles.section} aria-label="Isolation timeline">
+              <h3 className={styles.h}>Isolation timeline</h3>
+              {data ? <Timeline entries={data.timeline} now={now} /> : detail.isPending ? <Spinner size="tiny" /> : null}
+            </section>
+          </>
+        )}
+      </DrawerBody>
+    </>
+  );
+}

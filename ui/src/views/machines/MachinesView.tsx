@@ -1,0 +1,121 @@
+import { useCallback, useDeferredValue, useMemo, useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
+import * as ipc from "../../ipc";
+import type { MachineRow, Snapshot } from "../../ipc";
+import { buildIndex, filterMachines } from "../../lib/filter";
+import type { StateFilter } from "../../lib/states";
+import { useNow } from "../../lib/useNow";
+import { queryKeys, useAppInfo, useSnapshot, useSyncEvents } from "../../queries";
+import { AppHeader } from "./AppHeader";
+import { CounterBar } from "./CounterBar";
+import { DemoBanner } from "./DemoBanner";
+import { MachineDetailDrawer } from "./MachineDetailDrawer";
+import { MachineTable } from "./MachineTable";
+import { SyncErrorBanner } from "./SyncErrorBanner";
+
+const useStyles = makeStyles({
+  root: { display: "flex", flexDirection: "column", height: "100vh", minHeight: 0 },
+  main: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalM,
+    padding: tokens.spacingHorizontalL,
+    flex: "1 1 auto",
+    minHeight: 0,
+  },
+  toolbar: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM },
+  search: { width: "360px" },
+  count: { color: tokens.colorNeutralForeground3 },
+  loading: { padding: tokens.spacingVerticalXXL },
+});
+
+const EMPTY: MachineRow[] = [];
+
+export function MachinesView() {
+  const styles = useStyles();
+  const client = useQueryClient();
+  useSyncEvents();
+  const info = useAppInfo();
+  const snap = useSnapshot();
+  const now = useNow();
+
+  const [query, setQuery] = useState("");
+  const [filter, setFilter] = useState<StateFilter>("all");
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [pinnedRow, setPinnedRow] = useState<MachineRow | undefined>(undefined);
+
+  const rows = snap.data?.machines ?? EMPTY;
+  const index = useMemo(() => buildIndex(rows), [rows]);
+  const byId = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
+  const deferredQuery = useDeferredValue(query);
+  const visible = useMemo(() => filterMachines(index, deferredQuery, filter), [index, deferredQuery, filter]);
+
+  const refresh = useMutation<Snapshot, Error>({
+    mutationFn: ipc.refresh,
+    onSuccess: (data) => client.setQueryData(queryKeys.snapshot, data),
+  });
+
+  const open = useCallback((id: string, row?: MachineRow) => {
+    setSelectedId(id);
+    setPinnedRow(row);
+  }, []);
+
+  // A sync failure (from the snapshot or from the Retry itself) as one error.
+  const syncError = refresh.error
+    ? ipc.toIpcError(refresh.error)
+    : snap.error
+      ? ipc.toIpcError(snap.error)
+      : (snap.data?.sync.error ?? null);
+
+  const firstSync = snap.isPending || (snap.data?.sync.loading === true && rows.length === 0);
+  const selectedRow = selectedId ? (byId.get(selectedId) ?? (pinnedRow?.id === selectedId ? pinnedRow : undefined)) : undefined;
+
+  return (
+    <div className={styles.root}>
+      <AppHeader info={info.data} sync={snap.data?.sync} onOpen={open} />
+      <main className={styles.main}>
+        {info.data?.demo && <DemoBanner apiBase={info.data.apiBase} />}
+        {syncError && (
+          <SyncErrorBanner error={syncError} retrying={refresh.isPending} onRetry={() => refresh.mutate()} />
+        )}
+        <CounterBar counters={snap.data?.counters} filter={filter} onFilter={setFilter} />
+        <div className={styles.toolbar}>
+          <Input
+            className={styles.search}
+            data-testid="search"
+            type="search"
+            placeholder="Search by name, machine id or IP"
+            aria-label="Search machines by name, id or IP"
+            value={query}
+            onChange={(_, d) => setQuery(d.value)}
+          />
+          <Text className={styles.count} data-testid="row-count">
+            {visible.length === rows.length
+              ? `${rows.length} machines`
+              : `${visible.length} of ${rows.length} machines`}
+          </Text>
+        </div>
+        {firstSync ? (
+          <div className={styles.loading} data-testid="loading">
+            <Spinner label="First sync with Defender in progress: loading machines…" />
+          </div>
+        ) : (
+          <MachineTable
+            rows={visible}
+            now={now}
+            selectedId={selectedId}
+            onOpen={(r) => open(r.id, r)}
+            emptyText={rows.length === 0 ? "No machines in this tenant yet." : "No machine matches the search and filter."}
+          />
+        )}
+      </main>
+      <MachineDetailDrawer
+        machineId={selectedId}
+        row={selectedRow}
+        now={now}
+        onClose={() => setSelectedId(null)}
+      />
+    </div>
+  );
+}
