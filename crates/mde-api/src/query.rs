@@ -256,6 +256,8 @@ pub struct Query {
     pub top: Option<u32>,
     pub skip: Option<u32>,
     pub orderby: Vec<&'static str>,
+    /// `$expand`, e.g. `"evidence"` for alerts.
+    pub expand: Vec<&'static str>,
 }
 
 impl Query {
@@ -281,6 +283,12 @@ impl Query {
         self
     }
 
+    /// Add an `$expand` item such as `"evidence"`.
+    pub fn expand(mut self, item: &'static str) -> Self {
+        self.expand.push(item);
+        self
+    }
+
     /// The query pairs for one page (`top`/`skip` given by the pager).
     pub(crate) fn pairs(&self, top: Option<u32>, skip: Option<u32>) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
@@ -289,6 +297,9 @@ impl Query {
         }
         if !self.orderby.is_empty() {
             pairs.push(("$orderby", self.orderby.join(",")));
+        }
+        if !self.expand.is_empty() {
+            pairs.push(("$expand", self.expand.join(",")));
         }
         if let Some(top) = top {
             pairs.push(("$top", top.to_string()));

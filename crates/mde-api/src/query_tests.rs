@@ -52,13 +52,14 @@ fn query_pairs_and_encoding() {
         .filter(Filter::eq("computerDnsName", "a&b+c #%'"))
         .top(50)
         .skip(100)
-        .orderby("creationDateTimeUtc desc");
+        .orderby("creationDateTimeUtc desc")
+        .expand("evidence");
     let pairs = q.pairs(q.top, q.skip);
     let qs = encode_pairs(&pairs);
     assert_eq!(
         qs,
         "$filter=computerDnsName%20eq%20%27a%26b%2Bc%20%23%25%27%27%27\
-         &$orderby=creationDateTimeUtc%20desc&$top=50&$skip=100"
+         &$orderby=creationDateTimeUtc%20desc&$expand=evidence&$top=50&$skip=100"
     );
     // The URL crate's decoder gives back the exact filter text.
     let url = url::Url::parse(&format!("http://x/api?{qs}")).unwrap();
