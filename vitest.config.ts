@@ -9,6 +9,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["ui/src/test/setup.ts"],
     restoreMocks: true,
+    env: { TZ: "UTC" },
     testTimeout: 15000,
   },
 });

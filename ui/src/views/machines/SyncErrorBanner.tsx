@@ -15,12 +15,26 @@ interface Props {
   onRetry: () => void;
 }
 
+function title(error: IpcError): string {
+  switch (error.kind) {
+    case "unreachable":
+      return "Defender could not be reached: the machines below may be out of date.";
+    case "auth":
+    case "forbidden":
+      return "Cordon could not sign in to Defender: the machines below may be out of date.";
+    case "throttled":
+      return "Defender is throttling Cordon: the machines below may be out of date.";
+    default:
+      return "Sync failed: the machines below may be out of date.";
+  }
+}
+
 /** A failed sync: what happened, and a Retry that syncs now. */
 export function SyncErrorBanner({ error, retrying, onRetry }: Props) {
   return (
     <MessageBar intent="error" layout="multiline" data-testid="sync-error">
       <MessageBarBody>
-        <MessageBarTitle>Sync failed; the machines below may be out of date.</MessageBarTitle>
+        <MessageBarTitle>{title(error)}</MessageBarTitle>
         <IpcErrorMessage error={error} data-testid="sync-error-detail" />
       </MessageBarBody>
       <MessageBarActions>
