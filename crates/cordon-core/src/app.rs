@@ -176,7 +176,7 @@ impl App {
         let acts: Vec<&MachineAction> = c
             .actions
             .values()
-            .filter(|a| a.machine_id.eq_ignore_ascii_case(&id))
+            .filter(|a| same_machine(a, &id))
             .collect();
         Ok(view::detail(m, &acts, now, self.inner.cfg.thresholds))
     }
@@ -298,4 +298,10 @@ async fn sync_loop(weak: Weak<Inner>) {
             () = inner.wake.notified() => {}
         }
     }
+}
+
+/// True when `a` concerns machine `id` (case-insensitive; an action without a machine
+/// id concerns none).
+pub(crate) fn same_machine(a: &MachineAction, id: &str) -> bool {
+    a.machine_id.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(id))
 }

@@ -141,7 +141,7 @@ impl App {
         self.cache()
             .actions
             .values()
-            .filter(|a| a.machine_id.eq_ignore_ascii_case(id) && a.action_type == t)
+            .filter(|a| crate::app::same_machine(a, id) && a.action_type == t)
             .filter(|a| matches!(a.status, ActionStatus::Pending | ActionStatus::InProgress))
             .max_by_key(|a| a.creation_date_time_utc)
             .cloned()

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use mde_api::{ActionStatus, Filter, Query};
 
 use crate::app::App;
-use crate::dto::IpcError;
 use crate::error::Result;
 
 /// Slack subtracted from the last sync time, for clock skew and late writes.
@@ -63,7 +62,7 @@ impl App {
         };
         let mut filter = Filter::r#in("type", ["Isolate", "Unisolate"]);
         if let Some(w) = watermark {
-            filter = filter.and(Filter::ge_datetime("creationDateTimeUtc", w));
+            filter = filter.and(Filter::ge("creationDateTimeUtc", w));
         }
         let actions = self
             .client()

@@ -46,7 +46,8 @@ pub fn by_machine<'a>(
     let mut map: HashMap<String, Vec<IsolationAction>> = HashMap::new();
     for a in actions {
         if let Some(ia) = isolation_action(a) {
-            map.entry(a.machine_id.to_ascii_lowercase()).or_default().push(ia);
+            let Some(mid) = a.machine_id.as_deref() else { continue };
+            map.entry(mid.to_ascii_lowercase()).or_default().push(ia);
         }
     }
     map
@@ -170,7 +171,7 @@ pub fn detail(
         os_version: m.version.clone(),
         first_seen: m.first_seen.map(rfc3339),
         aad_device_id: m.aad_device_id.clone(),
-        ip_addresses: m.ip_addresses.iter().map(|ip| ip.ip_address.clone()).collect(),
+        ip_addresses: m.ip_addresses.iter().filter_map(|ip| ip.ip_address.clone()).collect(),
         timeline,
     }
 }
