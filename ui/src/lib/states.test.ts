@@ -23,7 +23,7 @@ describe("state words and colours", () => {
     expect(STATE_LOOK.isolated).toEqual({ appearance: "filled", color: "danger" });
     expect(STATE_LOOK.release_stuck.color).toBe("severe");
     expect(STATE_LOOK.isolation_failed).toEqual({ appearance: "outline", color: "danger" });
-    expect(STATE_LOOK.not_isolated.color).toBe("subtle");
+    expect(STATE_LOOK.not_isolated).toEqual({ appearance: "outline", color: "informative" });
   });
 });
 

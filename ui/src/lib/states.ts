@@ -28,7 +28,7 @@ export interface BadgeLook {
 
 /** Each state gets its own colour so a glance at the grid tells them apart. */
 export const STATE_LOOK: Record<IsolationState, BadgeLook> = {
-  not_isolated: { appearance: "outline", color: "subtle" },
+  not_isolated: { appearance: "outline", color: "informative" },
   isolating: { appearance: "tint", color: "warning" },
   isolated: { appearance: "filled", color: "danger" },
   releasing: { appearance: "tint", color: "brand" },

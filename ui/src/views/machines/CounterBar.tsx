@@ -59,7 +59,7 @@ export function CounterBar({ counters, filter, onFilter }: Props) {
               className={styles.button}
               data-testid={item.filterTestId}
               checked={pressed}
-              appearance={pressed ? "primary" : "secondary"}
+              appearance={pressed && item.filter !== "all" ? "primary" : "secondary"}
               onClick={() => onFilter(pressed || item.filter === "all" ? "all" : item.filter)}
               aria-label={`${item.label}: ${n ?? "unknown"}`}
             >

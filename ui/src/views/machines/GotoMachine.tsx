@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { Button, Input, Spinner, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
@@ -10,8 +10,8 @@ const useStyles = makeStyles({
   popup: {
     position: "absolute",
     top: "calc(100% + 4px)",
-    left: 0,
     right: 0,
+    width: "460px",
     zIndex: 10,
     padding: tokens.spacingHorizontalM,
     backgroundColor: tokens.colorNeutralBackground1,
@@ -23,8 +23,15 @@ const useStyles = makeStyles({
   },
   message: { color: tokens.colorPaletteRedForeground1 },
   list: { listStyleType: "none", margin: 0, padding: 0, display: "flex", flexDirection: "column", gap: "2px" },
-  candidate: { width: "100%", justifyContent: "flex-start" },
-  id: { color: tokens.colorNeutralForeground3, fontFamily: tokens.fontFamilyMonospace, marginLeft: tokens.spacingHorizontalS },
+  candidate: {
+    width: "100%",
+    flexDirection: "column",
+    alignItems: "flex-start",
+    justifyContent: "flex-start",
+    textAlign: "left",
+    whiteSpace: "nowrap",
+  },
+  id: { color: tokens.colorNeutralForeground3, fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase100, fontWeight: tokens.fontWeightRegular },
 });
 
 interface Props {
@@ -44,6 +51,19 @@ export function GotoMachine({ onOpen }: Props) {
     },
   });
   const error: IpcError | null = find.error ? ipc.toIpcError(find.error) : null;
+  const rootRef = useRef<HTMLDivElement>(null);
+  const { reset } = find;
+
+  // A click anywhere else dismisses the message.
+  const open = error !== null;
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: PointerEvent) => {
+      if (rootRef.current && e.target instanceof Node && !rootRef.current.contains(e.target)) reset();
+    };
+    document.addEventListener("pointerdown", onDown);
+    return () => document.removeEventListener("pointerdown", onDown);
+  }, [open, reset]);
 
   const pick = (c: MachineRef) => {
     find.reset();
@@ -52,7 +72,7 @@ export function GotoMachine({ onOpen }: Props) {
   };
 
   return (
-    <div className={styles.root}>
+    <div className={styles.root} ref={rootRef}>
       <Input
         className={styles.input}
         data-testid="goto-machine"

@@ -53,6 +53,10 @@ export function MachineTable({ rows, now, selectedId, onOpen, emptyText }: Props
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    // The sticky header sits above row 0 inside the same scroll box: rows start below it,
+    // and scrolling to a row keeps it out from under the header.
+    scrollMargin: ROW_HEIGHT,
+    scrollPaddingStart: ROW_HEIGHT,
     initialRect: { width: 1200, height: 720 },
     getItemKey: (i) => rows[i]?.id ?? i,
   });
@@ -139,7 +143,7 @@ export function MachineTable({ rows, now, selectedId, onOpen, emptyText }: Props
                 key={item.key}
                 row={row}
                 index={item.index}
-                top={item.start}
+                top={item.start - ROW_HEIGHT}
                 now={now}
                 active={item.index === active}
                 selected={row.id === selectedId}

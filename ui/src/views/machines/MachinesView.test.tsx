@@ -403,3 +403,18 @@ describe("go to machine", () => {
     expect(within(drawer).getByTestId("action-release").textContent).toBe("Release again…");
   });
 });
+
+describe("go to machine, dismissing", () => {
+  it("closes the message on a click elsewhere", async () => {
+    const { list } = tenant();
+    const { user } = start(makeSnapshot(list), {
+      find_machine: () => {
+        throw { kind: "validation", field: "query", message: "Type a 40-character machine id or a DNS name." };
+      },
+    });
+    await user.type(screen.getByTestId("goto-machine"), "??{Enter}");
+    expect((await screen.findByTestId("goto-error")).textContent).toBe("Type a 40-character machine id or a DNS name.");
+    await user.click(screen.getByTestId("search"));
+    await waitFor(() => expect(screen.queryByTestId("goto-error")).toBeNull());
+  });
+});

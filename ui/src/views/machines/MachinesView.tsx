@@ -24,6 +24,8 @@ const useStyles = makeStyles({
     flex: "1 1 auto",
     minHeight: 0,
   },
+  // Banners, counters and search keep their height; the grid takes the rest.
+  top: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM, flexShrink: 0 },
   toolbar: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM },
   search: { width: "360px" },
   count: { color: tokens.colorNeutralForeground3 },
@@ -75,6 +77,7 @@ export function MachinesView() {
     <div className={styles.root}>
       <AppHeader info={info.data} sync={snap.data?.sync} onOpen={open} />
       <main className={styles.main}>
+        <div className={styles.top}>
         {info.data?.demo && <DemoBanner apiBase={info.data.apiBase} />}
         {syncError && (
           <SyncErrorBanner error={syncError} retrying={refresh.isPending} onRetry={() => refresh.mutate()} />
@@ -95,6 +98,7 @@ export function MachinesView() {
               ? `${rows.length} machines`
               : `${visible.length} of ${rows.length} machines`}
           </Text>
+        </div>
         </div>
         {firstSync ? (
           <div className={styles.loading} data-testid="loading">
