@@ -5,8 +5,13 @@
 
 
 export const commands = {
-async appInfo() : Promise<AppInfo> {
-    return await TAURI_INVOKE("app_info");
+async appInfo() : Promise<Result<AppInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("app_info") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 async snapshot() : Promise<Result<Snapshot, IpcError>> {
     try {

@@ -54,3 +54,18 @@ describe("the IPC wrapper", () => {
     expect(seen).toEqual([7]);
   });
 });
+
+describe("appInfo", () => {
+  it("returns the tenant facts and throws the back end's error", async () => {
+    const info = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: [] };
+    mockBackend({ app_info: () => info });
+    const { appInfo } = await import("./index");
+    await expect(appInfo()).resolves.toEqual(info);
+    mockBackend({
+      app_info: () => {
+        throw { kind: "internal", message: "The settings store is unreadable." };
+      },
+    });
+    await expect(appInfo()).rejects.toMatchObject({ error: { kind: "internal", message: "The settings store is unreadable." } });
+  });
+});

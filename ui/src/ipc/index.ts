@@ -70,35 +70,42 @@ export function isIpcError(v: unknown): v is IpcError {
   );
 }
 
-async function unwrap<T>(call: () => Promise<Result<T, IpcError>>): Promise<T> {
-  let result: Result<T, IpcError>;
+/** A command's success value, whether the generated binding wraps it in a `Result` or not. */
+type Settled<R> = [R] extends [Result<infer T, IpcError>] ? T : R;
+
+function isResult(v: unknown): v is Result<unknown, unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  const status = (v as { status?: unknown }).status;
+  return (status === "ok" && "data" in v) || (status === "error" && "error" in v);
+}
+
+// Generic over the binding's return type so that a regenerated bindings.ts (a command
+// gaining or losing its `Result`) keeps compiling; either way, failures throw IpcFailure.
+async function settle<R>(call: () => Promise<R>): Promise<Settled<R>> {
+  let value: unknown;
   try {
-    result = await call();
+    value = await call();
   } catch (e) {
     throw new IpcFailure(toIpcError(e));
   }
-  if (result.status === "error") throw new IpcFailure(toIpcError(result.error));
-  return result.data;
-}
-
-export async function appInfo(): Promise<AppInfo> {
-  try {
-    return await commands.appInfo();
-  } catch (e) {
-    throw new IpcFailure(toIpcError(e));
+  if (isResult(value)) {
+    if (value.status === "error") throw new IpcFailure(toIpcError(value.error));
+    return value.data as Settled<R>;
   }
+  return value as Settled<R>;
 }
 
-export const snapshot = (): Promise<Snapshot> => unwrap(() => commands.snapshot());
-export const refresh = (): Promise<Snapshot> => unwrap(() => commands.refresh());
+export const appInfo = (): Promise<AppInfo> => settle(() => commands.appInfo());
+export const snapshot = (): Promise<Snapshot> => settle(() => commands.snapshot());
+export const refresh = (): Promise<Snapshot> => settle(() => commands.refresh());
 export const machineDetail = (machineId: string): Promise<MachineDetail> =>
-  unwrap(() => commands.machineDetail(machineId));
+  settle(() => commands.machineDetail(machineId));
 export const findMachine = (query: string): Promise<MachineRow> =>
-  unwrap(() => commands.findMachine(query));
+  settle(() => commands.findMachine(query));
 export const isolate = (request: IsolateRequest): Promise<ActionOutcome[]> =>
-  unwrap(() => commands.isolate(request));
+  settle(() => commands.isolate(request));
 export const release = (request: ReleaseRequest): Promise<ActionOutcome[]> =>
-  unwrap(() => commands.release(request));
+  settle(() => commands.release(request));
 
 /** Calls `cb` on every `sync-changed` event; resolves to the function that stops it. */
 export async function onSyncChanged(cb: (status: SyncStatus) => void): Promise<() => void> {
