@@ -1,0 +1,110 @@
+//! Sliding-window rate limits (100 calls/min and 1,500 calls/h by default, §5.1), counted
+//! in real time so that a client's back-off is measured on its own clock. The window
+//! lengths are settable so a benchmark can compress "a minute" into a few seconds.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::config::{RateScope, SimConfig};
+
+pub struct RateLimiter {
+    per_minute: u32,
+    per_hour: u32,
+    minute: Duration,
+    hour: Duration,
+    scope: RateScope,
+    hits: HashMap<String, VecDeque<Instant>>,
+}
+
+impl RateLimiter {
+    pub fn new(c: &SimConfig) -> Self {
+        Self {
+            per_minute: c.rate_per_minute,
+            per_hour: c.rate_per_hour,
+            minute: c.rate_minute_window,
+            hour: c.rate_hour_window.max(c.rate_minute_window),
+            scope: c.rate_scope,
+            hits: HashMap::new(),
+        }
+    }
+
+    /// Counts one call of `app` to `api`; `Err(retry_after_secs)` when over a limit
+    /// (rejected calls are not counted).
+    pub fn check(&mut self, app: &str, api: &str, now: Instant) -> Result<(), u64> {
+        let key = match self.scope {
+            RateScope::PerAppPerApi => format!("{app}|{api}"),
+            RateScope::PerApp => app.to_string(),
+        };
+        let hits = self.hits.entry(key).or_default();
+        while hits
+            .front()
+            .is_some_and(|&t| now.duration_since(t) >= self.hour)
+        {
+            hits.pop_front();
+        }
+        let in_minute =
+            hits.len() - hits.partition_point(|&t| now.duration_since(t) >= self.minute);
+        let mut wait = Duration::ZERO;
+        if in_minute >= self.per_minute as usize {
+            // The call that frees a slot is the oldest one still inside the minute window.
+            let idx = hits.len() - self.per_minute.max(1) as usize;
+            wait = wait.max(self.minute.saturating_sub(now.duration_since(hits[idx])));
+        }
+        if hits.len() >= self.per_hour as usize {
+            let idx = hits.len() - self.per_hour.max(1) as usize;
+            wait = wait.max(self.hour.saturating_sub(now.duration_since(hits[idx])));
+        }
+        if self.per_minute == 0 || self.per_hour == 0 {
+            return Err(self.minute.as_secs().max(1));
+        }
+        if wait > Duration::ZERO {
+            // Retry-After is whole seconds, rounded up so that waiting it out suffices.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(secs.max(1));
+        }
+        hits.push_back(now);
+        Ok(())
+    }
+
+    /// Forgets all counts (reset).
+    pub fn clear(&mut self) {
+        self.hits.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minute_and_hour_windows() {
+        let cfg = SimConfig {
+            rate_per_minute: 3,
+            rate_per_hour: 5,
+            ..SimConfig::default()
+        };
+        let mut rl = RateLimiter::new(&cfg);
+        let t = Instant::now();
+        for i in 0..3 {
+            assert_eq!(rl.check("app", "x", t + Duration::from_secs(i)), Ok(()));
+        }
+        assert_eq!(rl.check("app", "x", t + Duration::from_secs(10)), Err(50));
+        assert_eq!(
+            rl.check("other", "x", t + Duration::from_secs(10)),
+            Ok(()),
+            "per app"
+        );
+        assert_eq!(
+            rl.check("app", "y", t + Duration::from_secs(10)),
+            Ok(()),
+            "per API"
+        );
+        assert_eq!(rl.check("app", "x", t + Duration::from_secs(61)), Ok(()));
+        assert_eq!(rl.check("app", "x", t + Duration::from_secs(62)), Ok(()));
+        // 5 calls within the hour: the hour limit now answers.
+        assert_eq!(
+            rl.check("app", "x", t + Duration::from_secs(200)),
+            Err(3400)
+        );
+    }
+}

@@ -1,0 +1,450 @@
+//! The demo tenant of `product.md`: 300 machines and weeks of history; last night a
+//! false-positive detection ('Wacatac' on the line-of-business updater) made the
+//! automation app isolate 80 workstations and laptops; this morning Bob released the
+//! ones whose owners were travelling, but those laptops are offline (or behind a
+//! full-tunnel VPN) and the releases sit Pending; last week's smaller false positive left
+//! four releases timed out; three machines are genuinely compromised and rightly
+//! isolated; three isolations are under way right now.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use rand::seq::SliceRandom;
+
+use super::alerts::{BACKGROUND, COBALT, POWERSHELL, WACATAC_FP, raise};
+use super::fleet::{DEMO_ROLES, Role, machine, numbers};
+use super::script::{Ev, Script};
+use crate::identities::{ANALYST_APP_NAME, AUTOMATION_APP_NAME};
+use crate::model::{ActionType, Tenant};
+
+pub const STORM_SIZE: usize = 80;
+pub const STORM_OFFLINE: usize = 12;
+pub const STORM_RELEASED_OFFLINE: usize = 8;
+pub const STORM_VPN: usize = 2;
+pub const E1_SIZE: usize = 6;
+pub const E1_TIMED_OUT: usize = 4;
+pub const COMPROMISED: usize = 3;
+pub const ANALYSTS: &[&str] = &[
+    "alice@contoso.example",
+    "bob@contoso.example",
+    "carol@contoso.example",
+    "dave@contoso.example",
+];
+
+const ISOLATE_REASONS: &[&str] = &[
+    "Suspicious lateral movement from this host - isolating pending investigation",
+    "User reported opening a phishing attachment",
+    "Ransomware precursor behaviour, isolating per IR playbook IR-07",
+    "Possible credential dumping (lsass access) - contain",
+    "Beaconing to a newly registered domain",
+];
+const RELEASE_REASONS: &[&str] = &[
+    "Investigation complete - false positive, releasing",
+    "Machine reimaged and verified clean",
+    "Released after full AV scan came back clean",
+    "Threat remediated, releasing per IR lead",
+];
+
+fn hours(h: i64) -> Duration {
+    Duration::hours(h)
+}
+
+fn pick<'a, T>(t: &mut Tenant, items: &'a [T]) -> &'a T {
+    &items[t.rng.gen_range(0..items.len())]
+}
+
+/// Builds the demo tenant as of `now`.
+pub fn build(t: &mut Tenant, now: DateTime<Utc>) {
+    let mut roles: Vec<(u32, &'static Role)> = Vec::new();
+    for role in DEMO_ROLES {
+        for n in numbers(&mut t.rng, role) {
+            let m = machine(&mut t.rng, role, n, now, "contoso.local");
+            roles.push((t.add_machine(m), role));
+        }
+    }
+    let is_win_client = |r: &Role| r.os.iter().all(|o| o.starts_with("Windows1"));
+    let mut used: HashSet<u32> = HashSet::new();
+    let take = |t: &mut Tenant,
+                used: &mut HashSet<u32>,
+                n: usize,
+                pred: &dyn Fn(&Role) -> bool|
+     -> Vec<u32> {
+        let mut pool: Vec<u32> = roles
+            .iter()
+            .filter(|(m, r)| pred(r) && !used.contains(m))
+            .map(|(m, _)| *m)
+            .collect();
+        pool.shuffle(&mut t.rng);
+        pool.truncate(n);
+        used.extend(&pool);
+        pool
+    };
+    let storm_laptops = take(t, &mut used, STORM_OFFLINE + STORM_VPN + 10, &|r| {
+        is_win_client(r) && r.laptop
+    });
+    let storm_desks = take(t, &mut used, STORM_SIZE - storm_laptops.len(), &|r| {
+        is_win_client(r)
+    });
+    let compromised = [
+        take(t, &mut used, 1, &|r| r.prefix == "srv-web"),
+        take(t, &mut used, 1, &|r| r.prefix == "ws-eng"),
+        take(t, &mut used, 1, &|r| r.prefix == "lt-sales"),
+    ]
+    .concat();
+    let now_online = take(t, &mut used, 2, &|r| is_win_client(r) && !r.laptop);
+    let now_offline = take(t, &mut used, 1, &|r| r.laptop);
+    let e1 = take(t, &mut used, E1_SIZE, &|r| is_win_client(r) && r.laptop);
+    let idle_offline = take(t, &mut used, 10, &|r| {
+        r.laptop || r.prefix.starts_with("ws")
+    });
+    let history = take(t, &mut used, 70, &|r| r.prefix != "dc");
+
+    let mut s = Script::default();
+    let automation: Arc<str> = Arc::from(AUTOMATION_APP_NAME);
+    let app: Arc<str> = Arc::from(ANALYST_APP_NAME);
+    let people: Vec<Arc<str>> = ANALYSTS.iter().map(|a| Arc::from(*a)).collect();
+    let (alice, bob, carol, dave) = (&people[0], &people[1], &people[2], &people[3]);
+
+    // Weeks of everyday history.
+    for &m in &history {
+        history_incident(t, &mut s, m, now, &people, &app, &automation);
+    }
+    for _ in 0..25 {
+        let m = roles[t.rng.gen_range(0..roles.len())].0;
+        if roles[m as usize].1.prefix == "dc" || history.contains(&m) {
+            continue;
+        }
+        let at = now - Duration::minutes(t.rng.gen_range(3 * 60..40 * 24 * 60));
+        let who = pick(t, &people).clone();
+        s.submit(
+            at,
+            m,
+            ActionType::RunAntiVirusScan,
+            Some("Quick"),
+            &who,
+            "Routine scan after alert",
+            false,
+        );
+    }
+    let bg: Vec<Arc<_>> = BACKGROUND.iter().cloned().map(Arc::new).collect();
+    for _ in 0..150 {
+        let m = roles[t.rng.gen_range(0..roles.len())].0;
+        let at = now - Duration::minutes(t.rng.gen_range(30..42 * 24 * 60));
+        let det = pick(t, &bg).clone();
+        let status = if at < now - hours(48) || t.rng.gen_bool(0.5) {
+            "Resolved"
+        } else {
+            "New"
+        };
+        raise(t, &det, m, at, status);
+    }
+
+    // Last week's false positive: four releases timed out on offline laptops.
+    let e1_start = now - Duration::days(8) - hours(t.rng.gen_range(0..6));
+    let ps = Arc::new(POWERSHELL);
+    for (k, &m) in e1.iter().enumerate() {
+        let at = e1_start + Duration::minutes(k as i64 * 7);
+        let id = raise(t, &ps, m, at, "Resolved");
+        s.submit(
+            at + Duration::minutes(2),
+            m,
+            ActionType::Isolate,
+            Some("Full"),
+            &automation,
+            format!("Isolate machine because alert - {id}"),
+            false,
+        );
+        if k < E1_TIMED_OUT {
+            s.at(e1_start + hours(2 + k as i64 * 5), Ev::Online(m, false));
+        }
+        let release = e1_start + Duration::days(2) + Duration::minutes(k as i64 * 3);
+        s.submit(
+            release,
+            m,
+            ActionType::Unisolate,
+            None,
+            alice,
+            format!("False positive: alert {id} (suspicious PowerShell from SCCM)"),
+            false,
+        );
+    }
+
+    // The machines with offline laptops not related to any action.
+    for &m in &idle_offline {
+        let at = now - hours(t.rng.gen_range(20..20 * 24));
+        s.at(at, Ev::Online(m, false));
+    }
+
+    // Two days ago: a real compromise, rightly isolated.
+    let cobalt = Arc::new(COBALT);
+    let comp_start = now - Duration::days(2) - hours(t.rng.gen_range(0..5));
+    for (k, &m) in compromised.iter().enumerate() {
+        let at = comp_start + Duration::minutes(k as i64 * 41);
+        let id = raise(t, &cobalt, m, at, "InProgress");
+        let who = if k == 1 { carol } else { alice };
+        let when = at + Duration::minutes(t.rng.gen_range(15..60));
+        s.submit(when, m, ActionType::Isolate, Some("Full"), who, format!("Confirmed compromise: Cobalt Strike beacon (incident 4821, alert {id}) - keep isolated until reimaged"), false);
+        s.submit(
+            when + hours(1),
+            m,
+            ActionType::CollectInvestigationPackage,
+            None,
+            who,
+            "Evidence collection for incident 4821",
+            false,
+        );
+        if t.machines[m as usize].os_platform.starts_with("Windows") && k != 0 {
+            s.submit(
+                when + hours(2),
+                m,
+                ActionType::RestrictCodeExecution,
+                None,
+                who,
+                "Restrict app execution until reimage (incident 4821)",
+                false,
+            );
+        }
+    }
+
+    // Last night's storm.
+    let storm_start = now - hours(9) - Duration::minutes(t.rng.gen_range(0..40));
+    let wacatac = Arc::new(WACATAC_FP);
+    let mut storm: Vec<u32> = storm_laptops.iter().chain(&storm_desks).copied().collect();
+    storm.shuffle(&mut t.rng);
+    let mut storm_alert = std::collections::HashMap::new();
+    for (k, &m) in storm.iter().enumerate() {
+        let at = storm_start + Duration::seconds(k as i64 * t.rng.gen_range(8..25));
+        let id = raise(t, &wacatac, m, at, "New");
+        let isolate_at = at + Duration::seconds(t.rng.gen_range(60..240));
+        s.submit(
+            isolate_at,
+            m,
+            ActionType::Isolate,
+            Some("Full"),
+            &automation,
+            format!("Isolate machine because alert - {id}"),
+            false,
+        );
+        storm_alert.insert(m, id);
+    }
+    let (offline, rest) = storm_laptops.split_at(STORM_OFFLINE);
+    let vpn = &rest[..STORM_VPN];
+    for &m in vpn {
+        t.machines[m as usize].full_tunnel_vpn = true;
+    }
+    for &m in offline {
+        let at = storm_start + hours(1) + Duration::minutes(t.rng.gen_range(0..240));
+        s.at(at, Ev::Online(m, false));
+    }
+    for (k, &m) in offline[..STORM_RELEASED_OFFLINE]
+        .iter()
+        .chain(vpn)
+        .enumerate()
+    {
+        let at = now - hours(3) + Duration::minutes(k as i64 * 9);
+        let id = &storm_alert[&m];
+        s.submit(
+            at,
+            m,
+            ActionType::Unisolate,
+            None,
+            bob,
+            format!("False positive: Wacatac on ContosoUpdater.exe (alert {id}) - releasing"),
+            false,
+        );
+    }
+
+    // Right now: isolations under way (exact configured delays, like API submissions).
+    let d = Some((t.lifecycle.pickup_secs, t.lifecycle.exec_secs));
+    let reason: Arc<str> =
+        Arc::from("Suspicious lateral movement from this host - isolating pending investigation");
+    s.at(
+        now - Duration::seconds(10),
+        Ev::Submit {
+            m: now_online[0],
+            kind: ActionType::Isolate,
+            scope: Some("Full"),
+            requestor: carol.clone(),
+            comment: reason.clone(),
+            fail: false,
+            delays: d,
+        },
+    );
+    s.at(
+        now - Duration::seconds(50),
+        Ev::Submit {
+            m: now_online[1],
+            kind: ActionType::Isolate,
+            scope: Some("Selective"),
+            requestor: app.clone(),
+            comment: reason.clone(),
+            fail: false,
+            delays: d,
+        },
+    );
+    s.at(now - Duration::days(2), Ev::Online(now_offline[0], false));
+    s.at(
+        now - Duration::minutes(20),
+        Ev::Submit {
+            m: now_offline[0],
+            kind: ActionType::Isolate,
+            scope: Some("Full"),
+            requestor: dave.clone(),
+            comment: reason,
+            fail: false,
+            delays: d,
+        },
+    );
+
+    s.run(t);
+    t.settle(now);
+}
+
+/// One everyday incident on machine `m`: isolate and release, sometimes cancelled,
+/// failed and retried, or timed out on an offline device.
+fn history_incident(
+    t: &mut Tenant,
+    s: &mut Script,
+    m: u32,
+    now: DateTime<Utc>,
+    people: &[Arc<str>],
+    app: &Arc<str>,
+    automation: &Arc<str>,
+) {
+    let start = now - hours(t.rng.gen_range(3 * 24..42 * 24));
+    let linux = t.machines[m as usize].os_platform == "Linux";
+    let scope = if !linux && t.rng.gen_bool(0.15) {
+        "Selective"
+    } else {
+        "Full"
+    };
+    let roll: f64 = t.rng.r#gen();
+    let who = if roll < 0.15 {
+        app.clone()
+    } else {
+        pick(t, people).clone()
+    };
+    let reason = pick(t, ISOLATE_REASONS).to_string();
+    let releaser = pick(t, people).clone();
+    let release_reason = *pick(t, RELEASE_REASONS);
+    let release_after = hours(t.rng.gen_range(2..30));
+    let variant = t.rng.gen_range(0..100);
+    if variant < 8 && !linux {
+        // Automation on a real (later resolved) alert.
+        let det = Arc::new(BACKGROUND[3].clone());
+        let id = raise(t, &det, m, start, "Resolved");
+        s.submit(
+            start + Duration::minutes(3),
+            m,
+            ActionType::Isolate,
+            Some("Full"),
+            automation,
+            format!("Isolate machine because alert - {id}"),
+            false,
+        );
+        s.submit(
+            start + release_after,
+            m,
+            ActionType::Unisolate,
+            None,
+            &releaser,
+            release_reason,
+            false,
+        );
+    } else if variant < 18 {
+        // Wrong machine: the device was off, the analyst cancelled.
+        s.at(start - hours(1), Ev::Online(m, false));
+        s.submit(
+            start,
+            m,
+            ActionType::Isolate,
+            Some(scope),
+            &who,
+            reason,
+            false,
+        );
+        s.at(
+            start + Duration::minutes(12),
+            Ev::CancelNewest {
+                m,
+                requestor: who.clone(),
+                comment: "Wrong machine".into(),
+            },
+        );
+        s.at(start + hours(3), Ev::Online(m, true));
+    } else if variant < 26 {
+        // Offline for days: the isolation timed out; nobody resubmitted.
+        s.at(start - hours(2), Ev::Online(m, false));
+        s.submit(
+            start,
+            m,
+            ActionType::Isolate,
+            Some(scope),
+            &who,
+            reason,
+            false,
+        );
+        s.at(start + Duration::days(4), Ev::Online(m, true));
+    } else if variant < 33 {
+        // Failed once, resubmitted, released later.
+        s.submit(
+            start,
+            m,
+            ActionType::Isolate,
+            Some(scope),
+            &who,
+            reason.clone(),
+            true,
+        );
+        s.submit(
+            start + Duration::minutes(25),
+            m,
+            ActionType::Isolate,
+            Some(scope),
+            &who,
+            reason,
+            false,
+        );
+        s.submit(
+            start + release_after + hours(1),
+            m,
+            ActionType::Unisolate,
+            None,
+            &releaser,
+            release_reason,
+            false,
+        );
+    } else {
+        s.submit(
+            start,
+            m,
+            ActionType::Isolate,
+            Some(scope),
+            &who,
+            reason,
+            false,
+        );
+        if t.rng.gen_bool(0.4) {
+            s.submit(
+                start + hours(1),
+                m,
+                ActionType::RunAntiVirusScan,
+                Some("Full"),
+                &who,
+                "Full scan before release",
+                false,
+            );
+        }
+        s.submit(
+            start + release_after,
+            m,
+            ActionType::Unisolate,
+            None,
+            &releaser,
+            release_reason,
+            false,
+        );
+    }
+}

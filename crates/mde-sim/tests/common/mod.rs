@@ -1,0 +1,220 @@
+//! Shared helpers of the integration tests: start a simulator on a real socket, get
+//! tokens, call the API and the control API with reqwest.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use chrono::{TimeZone, Utc};
+use mde_sim::identities::{
+    ANALYST_CLIENT_ID, ANALYST_SECRET, API_SCOPE, READER_CLIENT_ID, READER_SECRET, TENANT_ID,
+};
+use mde_sim::{Scenario, SimConfig, SimHandle, Simulator};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub struct Sim {
+    pub handle: SimHandle,
+    pub base: String,
+    pub http: Client,
+}
+
+/// A frozen-clock config (speed 0) starting at a fixed date, for deterministic tests.
+pub fn config(scenario: Scenario) -> SimConfig {
+    SimConfig {
+        scenario,
+        speed: 0.0,
+        start_time: Some(
+            Utc.with_ymd_and_hms(2025, 6, 2, 8, 0, 0)
+                .single()
+                .expect("valid date"),
+        ),
+        ..SimConfig::default()
+    }
+}
+
+pub async fn start(config: SimConfig) -> Sim {
+    let handle = Simulator::start(config).await.expect("simulator starts");
+    let base = handle.base_url();
+    Sim {
+        handle,
+        base,
+        http: Client::new(),
+    }
+}
+
+pub async fn demo() -> Sim {
+    start(config(Scenario::Demo)).await
+}
+
+impl Sim {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn token_response(&self, client_id: &str, secret: &str, scope: &str) -> Response {
+        self.http
+            .post(self.url(&format!("/{TENANT_ID}/oauth2/v2.0/token")))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("client_secret", secret),
+                ("scope", scope),
+            ])
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    pub async fn token_for(&self, client_id: &str, secret: &str) -> String {
+        let r = self.token_response(client_id, secret, API_SCOPE).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.expect("json");
+        v["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    pub async fn analyst(&self) -> String {
+        self.token_for(ANALYST_CLIENT_ID, ANALYST_SECRET).await
+    }
+
+    pub async fn reader(&self) -> String {
+        self.token_for(READER_CLIENT_ID, READER_SECRET).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control POST");
+        assert!(
+            r.status().is_success(),
+            "control {path} failed: {}",
+            r.status()
+        );
+        r.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn control_get(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("control GET")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn advance(&self, seconds: f64) {
+        self.control("/_sim/clock/advance", json!({ "seconds": seconds }))
+            .await;
+    }
+
+    pub async fn state(&self) -> Value {
+        self.control_get("/_sim/state").await
+    }
+
+    /// Some machine from the state, chosen by a predicate on its state entry.
+    pub async fn machine_where(&self, pred: impl Fn(&Value) -> bool) -> Value {
+        let st = self.state().await;
+        st["machines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| pred(m))
+            .cloned()
+            .expect("a matching machine")
+    }
+}
+
+/// Asserts the Defender error envelope and returns its code.
+pub fn error_code(body: &Value) -> String {
+    let e = &body["error"];
+    assert!(e["message"].is_string(), "error has a message: {body}");
+    let target = e["target"].as_str().expect("error has a target");
+    assert!(!target.is_empty(), "target is a correlation id");
+    e["code"].as_str().expect("error has a code").to_string()
+}
+
+/// The keys every MachineAction carries (defender-api.md §4.1).
+pub const ACTION_KEYS: &[&str] = &[
+    "id",
+    "type",
+    "scope",
+    "requestor",
+    "requestorComment",
+    "status",
+    "machineId",
+    "computerDnsName",
+    "creationDateTimeUtc",
+    "lastUpdateDateTimeUtc",
+    "cancellationRequestor",
+    "cancellationComment",
+    "cancellationDateTimeUtc",
+    "title",
+    "externalId",
+    "requestSource",
+    "relatedFileInfo",
+    "commands",
+    "errorHResult",
+    "troubleshootInfo",
+];
+
+/// The keys every Machine carries (§4.2).
+pub const MACHINE_KEYS: &[&str] = &[
+    "id",
+    "computerDnsName",
+    "firstSeen",
+    "lastSeen",
+    "osPlatform",
+    "version",
+    "osBuild",
+    "osArchitecture",
+    "onboardingStatus",
+    "lastIpAddress",
+    "lastExternalIpAddress",
+    "healthStatus",
+    "rbacGroupName",
+    "rbacGroupId",
+    "riskScore",
+    "exposureLevel",
+    "deviceValue",
+    "aadDeviceId",
+    "isAadJoined",
+    "machineTags",
+    "ipAddresses",
+];
+
+pub fn assert_keys(v: &Value, keys: &[&str]) {
+    for k in keys {
+        assert!(v.get(*k).is_some(), "missing key {k} in {v}");
+    }
+}
