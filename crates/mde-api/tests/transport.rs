@@ -566,3 +566,46 @@ async fn granted_permissions_reads_the_token() {
         ["Machine.Isolate", "Machine.Read.All"]
     );
 }
+
+#[tokio::test]
+async fn concurrent_calls_share_one_token() {
+    let mock = Mock::start(|r, _| {
+        if r.is_token() {
+            token_reply()
+        } else {
+            Reply::json(200, r#"{"value":[]}"#)
+        }
+    })
+    .await;
+    let client = client_for(&mock.base, fast_options());
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.list_machine_actions(&Query::new()).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(mock.token_requests(), 1);
+    assert_eq!(mock.api_requests().len(), 50);
+}
+
+#[test]
+fn client_refuses_cleartext_to_remote_hosts_and_hides_secrets() {
+    let endpoints = mde_api::Endpoints {
+        authority: url::Url::parse("http://login.example.com").unwrap(),
+        api_base: url::Url::parse("http://api.example.com").unwrap(),
+        scope: mde_api::DEFENDER_SCOPE.into(),
+    };
+    let creds = mde_api::Credentials::client_secret("t", "c", "s3cret-value");
+    let err = mde_api::Client::new(endpoints, creds.clone(), fast_options()).unwrap_err();
+    assert!(matches!(err, Error::InvalidEndpoint { .. }), "{err:?}");
+
+    let client = mde_api::Client::new(mde_api::Endpoints::global(), creds, fast_options()).unwrap();
+    assert!(!format!("{client:?}").contains("s3cret"));
+    let bad_tenant = mde_api::Credentials::client_secret("../x", "c", "s");
+    assert!(
+        mde_api::Client::new(mde_api::Endpoints::global(), bad_tenant, fast_options()).is_err()
+    );
+}
