@@ -5,7 +5,6 @@
 //! the API base with percent-encoded path segments, so ids and names cannot
 //! change the route, and decode with the tolerant entity readers.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
@@ -80,7 +79,7 @@ pub(crate) struct Inner {
 /// A Defender for Endpoint API client.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Client {
@@ -350,7 +349,7 @@ impl Client {
     // ---- plumbing -------------------------------------------------------
 
     /// `{api_base}/api/{segments…}`, each segment percent-encoded.
-    fn api_url(&self, segments: &[&str]) -> Url {
+    pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
         let mut url = self.inner.endpoints.api_base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().push("api").extend(segments);
@@ -358,7 +357,11 @@ impl Client {
         url
     }
 
-    async fn send_get<T: DeserializeOwned>(&self, api: &'static str, url: Url) -> Result<T, Error> {
+    pub(crate) async fn send_get<T: DeserializeOwned>(
+        &self,
+        api: &'static str,
+        url: Url,
+    ) -> Result<T, Error> {
         let answer = self
             .inner
             .send(Request {
@@ -399,73 +402,6 @@ impl Client {
             })
             .await?;
         answer.decode()
-    }
-
-    /// Page through a collection with `$top`/`$skip`, stopping at a short page;
-    /// follows `@odata.nextLink` if the server sends one (same origin only).
-    async fn list<T: DeserializeOwned>(
-        &self,
-        api: &'static str,
-        segments: &[&str],
-        query: &Query,
-        empty_is_404: bool,
-    ) -> Result<Vec<T>, Error> {
-        let page_size = self.inner.options.page_size.clamp(1, 10_000);
-        let limit = query.top.map(|t| t as usize);
-        let mut skip = query.skip.unwrap_or(0);
-        let mut out: Vec<T> = Vec::new();
-        let mut next_link: Option<Url> = None;
-        let mut seen_links = HashSet::new();
-        loop {
-            let (url, asked) = match next_link.take() {
-                Some(url) => (url, None),
-                None => {
-                    let remaining = limit.map(|l| l.saturating_sub(out.len()));
-                    let top = remaining.map_or(page_size, |r| r.min(page_size as usize) as u32);
-                    let mut url = self.api_url(segments);
-                    url.set_query(Some(&encode_pairs(&query.pairs(Some(top), Some(skip)))));
-                    (url, Some(top))
-                }
-            };
-            let page: Page<T> = match self.send_get(api, url).await {
-                Err(Error::Api {
-                    status: 404, code, ..
-                }) if empty_is_404 && (code == "NotFound" || code == "ResourceNotFound") => {
-                    // Documented quirk: an empty machine list is a 404.
-                    break;
-                }
-                other => other?,
-            };
-            let got = page.value.len();
-            out.extend(page.value);
-            if limit.is_some_and(|l| out.len() >= l) {
-                out.truncate(limit.unwrap_or(usize::MAX));
-                break;
-            }
-            if let Some(link) = page.next_link {
-                let url = Url::parse(&link)
-                    .ok()
-                    .filter(|u| u.origin() == self.inner.endpoints.api_base.origin());
-                match url {
-                    Some(url) if got > 0 && seen_links.insert(link.clone()) => {
-                        next_link = Some(url);
-                        continue;
-                    }
-                    Some(_) => break, // a link seen before, or an empty page: stop looping
-                    None => {
-                        return Err(Error::InvalidEndpoint {
-                            url: link,
-                            reason: "@odata.nextLink points outside the API base".into(),
-                        });
-                    }
-                }
-            }
-            match asked {
-                Some(top) if got >= top as usize && got > 0 => skip += got as u32,
-                _ => break,
-            }
-        }
-        Ok(out)
     }
 }
 

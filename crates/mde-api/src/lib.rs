@@ -49,6 +49,7 @@ mod kinds;
 mod lenient;
 mod model;
 mod pacing;
+mod pager;
 pub mod query;
 pub mod retry;
 mod transport;
