@@ -61,6 +61,18 @@ describe("Machines view", () => {
     expect(screen.queryByTestId("demo-banner")).toBeNull();
     const badges = screen.getAllByTestId("state-badge").map((b) => b.textContent);
     expect(badges).toEqual(["Not isolated", "Isolated", "Releasing", "Release stuck", "Isolating", "Isolation failed"]);
+    const cells = within(rowsShown()[1]!).getAllByRole("gridcell");
+    expect(cells.map((c) => c.textContent)).toEqual([
+      "db-01.contoso.local",
+      "Isolated" + list[1]!.reason,
+      "Active",
+      expect.stringMatching(/^(just now|in \d+ \w+|\d+ \w+ ago)$/),
+      "Windows11",
+      "Low / Medium",
+      "–",
+      "Workstations",
+    ]);
+    expect(cells[3]!.getAttribute("title")).toBe("Last full device report: 2026-11-28 10:00:00");
   });
 
   it("says clearly when it runs on the demo tenant", async () => {
