@@ -15,6 +15,7 @@ import { ErrorBoundary } from "../../components/ErrorBoundary";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { StateBadge } from "../../components/StateBadge";
 import { canIsolate, canRelease } from "../../lib/states";
+import { ISOLATE_PERMISSION } from "../../lib/permissions";
 import type { ActionKind } from "../../lib/actions";
 import { useMachineDetail } from "../../queries";
 import { ActionForm } from "./ActionForm";
@@ -28,6 +29,7 @@ const useStyles = makeStyles({
   h: { margin: 0, fontSize: tokens.fontSizeBase400, fontWeight: tokens.fontWeightSemibold },
   reason: { whiteSpace: "pre-wrap" },
   actions: { display: "flex", gap: tokens.spacingHorizontalS },
+  note: { color: tokens.colorNeutralForeground3 },
 });
 
 interface Props {
@@ -35,10 +37,12 @@ interface Props {
   /** The row as the grid (or "go to machine") knows it, shown while details load. */
   row: MachineRow | undefined;
   now: Date;
+  /** False when the token lacks Machine.Isolate: the actions are not offered. */
+  mayAct: boolean;
   onClose: () => void;
 }
 
-export function MachineDetailDrawer({ machineId, row, now, onClose }: Props) {
+export function MachineDetailDrawer({ machineId, row, now, mayAct, onClose }: Props) {
   return (
     <OverlayDrawer
       open={machineId !== null}
@@ -53,7 +57,7 @@ export function MachineDetailDrawer({ machineId, row, now, onClose }: Props) {
       {machineId !== null && (
         <ErrorBoundary area="This machine's details">
           {/* Keyed by machine: a new machine starts with a fresh form. */}
-          <DetailContent key={machineId} machineId={machineId} row={row} now={now} onClose={onClose} />
+          <DetailContent key={machineId} machineId={machineId} row={row} now={now} mayAct={mayAct} onClose={onClose} />
         </ErrorBoundary>
       )}
     </OverlayDrawer>
@@ -64,6 +68,7 @@ interface ContentProps {
   machineId: string;
   row: MachineRow | undefined;
   now: Date;
+  mayAct: boolean;
   onClose: () => void;
 }
 
@@ -72,7 +77,7 @@ interface LastResult {
   outcomes: ActionOutcome[];
 }
 
-function DetailContent({ machineId, row, now, onClose }: ContentProps) {
+function DetailContent({ machineId, row, now, mayAct, onClose }: ContentProps) {
   const styles = useStyles();
   const detail = useMachineDetail(machineId);
   const [form, setForm] = useState<ActionKind | null>(null);
@@ -106,8 +111,13 @@ function DetailContent({ machineId, row, now, onClose }: ContentProps) {
               <span className={styles.reason} data-testid="detail-reason">
                 {machine.reason}
               </span>
+              {!mayAct && (
+                <span className={styles.note} data-testid="no-permission">
+                  Your sign-in lacks the {ISOLATE_PERMISSION} permission: isolate and release are not offered.
+                </span>
+              )}
               <div className={styles.actions}>
-                {canIsolate(machine.state) && (
+                {mayAct && canIsolate(machine.state) && (
                   <Button
                     data-testid="action-isolate"
                     appearance={form === "isolate" ? "primary" : "secondary"}
@@ -119,7 +129,7 @@ function DetailContent({ machineId, row, now, onClose }: ContentProps) {
                     Isolate…
                   </Button>
                 )}
-                {canRelease(machine.state) && (
+                {mayAct && canRelease(machine.state) && (
                   <Button
                     data-testid="action-release"
                     appearance={form === "release" ? "primary" : "secondary"}

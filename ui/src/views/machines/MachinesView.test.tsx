@@ -184,6 +184,16 @@ describe("machine detail and actions", () => {
     expect((within(drawer).getByTestId("comment") as HTMLTextAreaElement).value).toBe("False positive: alert da638001");
   });
 
+  it("offers no action to a token without Machine.Isolate", async () => {
+    const { list, rows } = tenant();
+    const { user } = start(makeSnapshot(list), {}, { ...INFO, permissions: ["Machine.Read.All"] });
+    await waitFor(() => expect(rowsShown()).toHaveLength(6));
+    const drawer = await openMachine(user, rows.db);
+    expect(within(drawer).getByTestId("no-permission").textContent).toContain("Machine.Isolate");
+    expect(within(drawer).queryByTestId("action-release")).toBeNull();
+    expect(within(drawer).queryByTestId("action-isolate")).toBeNull();
+  });
+
   it("refuses an empty comment without calling release", async () => {
     const { list, rows } = tenant();
     const { user, backend } = start(makeSnapshot(list), { release: () => [] });

@@ -6,6 +6,7 @@ import type { MachineRow, Snapshot } from "../../ipc";
 import { buildIndex, filterMachines } from "../../lib/filter";
 import type { StateFilter } from "../../lib/states";
 import { useNow } from "../../lib/useNow";
+import { mayIsolate } from "../../lib/permissions";
 import { queryKeys, useAppInfo, useSnapshot, useSyncEvents } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
@@ -118,6 +119,7 @@ export function MachinesView() {
         machineId={selectedId}
         row={selectedRow}
         now={now}
+        mayAct={mayIsolate(info.data?.permissions)}
         onClose={() => setSelectedId(null)}
       />
     </div>
