@@ -5,7 +5,7 @@ use cordon_core::dto::{
     ActionOutcome, AppInfo, IpcError, IsolateRequest, MachineDetail, MachineRow, ReleaseRequest,
     Snapshot,
 };
-use tauri::{Runtime, State};
+use tauri::State;
 
 use crate::state::AppState;
 
@@ -14,51 +14,42 @@ type Res<T> = Result<T, IpcError>;
 /// Facts about the tenant this window works on.
 #[tauri::command]
 #[specta::specta]
-pub async fn app_info<R: Runtime>(_app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Res<AppInfo> {
+pub async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
     Ok(state.core.info())
 }
 
 /// The Machines view, from the local cache.
 #[tauri::command]
 #[specta::specta]
-pub async fn snapshot<R: Runtime>(_app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Res<Snapshot> {
+pub async fn snapshot(state: State<'_, AppState>) -> Res<Snapshot> {
     Ok(state.core.snapshot())
 }
 
 /// Syncs with Defender now (the Retry button), then returns the view.
 #[tauri::command]
 #[specta::specta]
-pub async fn refresh<R: Runtime>(_app: tauri::AppHandle<R>, state: State<'_, AppState>) -> Res<Snapshot> {
+pub async fn refresh(state: State<'_, AppState>) -> Res<Snapshot> {
     Ok(state.core.refresh().await?)
 }
 
 /// One machine's properties, state and isolation timeline.
 #[tauri::command]
 #[specta::specta]
-pub async fn machine_detail<R: Runtime>(
-    _app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
-    machine_id: String,
-) -> Res<MachineDetail> {
+pub async fn machine_detail(state: State<'_, AppState>, machine_id: String) -> Res<MachineDetail> {
     Ok(state.core.machine_detail(&machine_id)?)
 }
 
 /// Resolves a machine id or DNS name to one machine (or the candidates).
 #[tauri::command]
 #[specta::specta]
-pub async fn find_machine<R: Runtime>(
-    _app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
-    query: String,
-) -> Res<MachineRow> {
+pub async fn find_machine(state: State<'_, AppState>, query: String) -> Res<MachineRow> {
     Ok(state.core.find_machine(&query).await?)
 }
 
 /// Isolates machines (comment required).
 #[tauri::command]
 #[specta::specta]
-pub async fn isolate<R: Runtime>(
-    _app: tauri::AppHandle<R>,
+pub async fn isolate(
     state: State<'_, AppState>,
     request: IsolateRequest,
 ) -> Res<Vec<ActionOutcome>> {
@@ -68,8 +59,7 @@ pub async fn isolate<R: Runtime>(
 /// Releases machines from isolation (comment required).
 #[tauri::command]
 #[specta::specta]
-pub async fn release<R: Runtime>(
-    _app: tauri::AppHandle<R>,
+pub async fn release(
     state: State<'_, AppState>,
     request: ReleaseRequest,
 ) -> Res<Vec<ActionOutcome>> {

@@ -20,18 +20,28 @@ const DEMO_SPEED: f64 = 60.0;
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CORDON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Starts the core on Tauri's async runtime.
 pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreError> {
     let want_demo = args.into_iter().any(|a| a == "--demo");
-    let live = if want_demo { None } else { cordon_core::env::config_from_env()? };
+    let live = if want_demo {
+        None
+    } else {
+        cordon_core::env::config_from_env()?
+    };
     tauri::async_runtime::block_on(async move {
         match live {
             Some(cfg) => {
                 tracing::info!(api = %cfg.endpoints.api_base, "starting on a live tenant");
-                Ok(AppState { core: App::start(cfg)?, demo: None })
+                Ok(AppState {
+                    core: App::start(cfg)?,
+                    demo: None,
+                })
             }
             None => start_demo().await,
         }
@@ -59,5 +69,8 @@ async fn start_demo() -> Result<AppState, CoreError> {
     cfg.busy_poll = Duration::from_secs(2);
     cfg.idle_poll = Duration::from_secs(10);
     cfg.machines_every = Duration::from_secs(60);
-    Ok(AppState { core: App::start(cfg)?, demo: Some(sim) })
+    Ok(AppState {
+        core: App::start(cfg)?,
+        demo: Some(sim),
+    })
 }

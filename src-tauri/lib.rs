@@ -17,13 +17,13 @@ use tauri::{Manager, Runtime};
 pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
     tauri_specta::Builder::<R>::new()
         .commands(tauri_specta::collect_commands![
-            commands::app_info::<R>,
-            commands::snapshot::<R>,
-            commands::refresh::<R>,
-            commands::machine_detail::<R>,
-            commands::find_machine::<R>,
-            commands::isolate::<R>,
-            commands::release::<R>,
+            commands::app_info,
+            commands::snapshot,
+            commands::refresh,
+            commands::machine_detail,
+            commands::find_machine,
+            commands::isolate,
+            commands::release,
         ])
         .events(tauri_specta::collect_events![events::SyncChanged])
 }

@@ -38,7 +38,11 @@ pub struct AppConfig {
 
 impl AppConfig {
     /// Sensible intervals for a tenant at `endpoints`.
-    pub fn new(endpoints: Endpoints, credentials: Credentials, tenant_label: impl Into<String>) -> Self {
+    pub fn new(
+        endpoints: Endpoints,
+        credentials: Credentials,
+        tenant_label: impl Into<String>,
+    ) -> Self {
         Self {
             endpoints,
             credentials,
@@ -95,7 +99,10 @@ impl App {
             inner: Arc::new(Inner {
                 client,
                 cfg,
-                cache: Mutex::new(Cache { loading: true, ..Cache::default() }),
+                cache: Mutex::new(Cache {
+                    loading: true,
+                    ..Cache::default()
+                }),
                 events,
                 wake: Notify::new(),
                 sync_gate: tokio::sync::Mutex::new(()),
@@ -119,7 +126,10 @@ impl App {
     pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
         // A poisoned lock only means a panic elsewhere; the data is still consistent
         // because every update is applied in one short critical section.
-        self.inner.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn client(&self) -> &Client {
@@ -152,8 +162,13 @@ impl App {
         let now = self.now();
         let c = self.cache();
         let grouped = view::by_machine(c.actions.values());
-        let (machines, counters) = view::rows(&c.machines, &grouped, now, self.inner.cfg.thresholds);
-        Snapshot { machines, counters, sync: status_of(&c) }
+        let (machines, counters) =
+            view::rows(&c.machines, &grouped, now, self.inner.cfg.thresholds);
+        Snapshot {
+            machines,
+            counters,
+            sync: status_of(&c),
+        }
     }
 
     /// Syncs now, then returns the snapshot. A failed sync is an error here (the
@@ -192,7 +207,10 @@ impl App {
             1 => return self.row_of(&matches[0].id),
             0 => {}
             _ => {
-                return Err(CoreError::Ambiguous { query: q.to_owned(), candidates: matches });
+                return Err(CoreError::Ambiguous {
+                    query: q.to_owned(),
+                    candidates: matches,
+                });
             }
         }
         // Not in the cache: it may be newer than the last sync. Ask Defender, but
@@ -278,7 +296,9 @@ impl App {
 fn status_of(c: &Cache) -> SyncStatus {
     SyncStatus {
         revision: c.revision,
-        synced_at: c.synced_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        synced_at: c
+            .synced_at
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         error: c.error.clone(),
         loading: c.loading,
     }
@@ -303,5 +323,7 @@ async fn sync_loop(weak: Weak<Inner>) {
 /// True when `a` concerns machine `id` (case-insensitive; an action without a machine
 /// id concerns none).
 pub(crate) fn same_machine(a: &MachineAction, id: &str) -> bool {
-    a.machine_id.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(id))
+    a.machine_id
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case(id))
 }

@@ -176,7 +176,11 @@ pub struct MachineRef {
 /// it, always with a sentence a person can act on, and with Defender's status, error
 /// code and correlation id kept for the "details" toggle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum IpcError {
     /// The input was refused before any request (empty comment, malformed id, …).
     #[error("{message}")]
@@ -186,24 +190,42 @@ pub enum IpcError {
     NotFound { message: String },
     /// A name matches several machines: nothing is done until the user picks one.
     #[error("{message}")]
-    Ambiguous { message: String, candidates: Vec<MachineRef> },
+    Ambiguous {
+        message: String,
+        candidates: Vec<MachineRef>,
+    },
     /// Defender (or the sign-in service) could not be reached.
     #[error("{message}")]
     Unreachable { message: String, detail: String },
     /// Signing in failed.
     #[error("{message}")]
-    Auth { message: String, code: Option<String>, correlation_id: Option<String> },
+    #[serde(rename_all = "camelCase")]
+    Auth {
+        message: String,
+        code: Option<String>,
+        correlation_id: Option<String>,
+    },
     /// The token lacks a permission.
     #[error("{message}")]
-    Forbidden { message: String, permission: Option<String>, correlation_id: Option<String> },
+    #[serde(rename_all = "camelCase")]
+    Forbidden {
+        message: String,
+        permission: Option<String>,
+        correlation_id: Option<String>,
+    },
     /// Defender throttled Cordon.
     #[error("{message}")]
-    Throttled { message: String, retry_after_secs: Option<u32> },
+    #[serde(rename_all = "camelCase")]
+    Throttled {
+        message: String,
+        retry_after_secs: Option<u32>,
+    },
     /// The request left but no answer came: Cordon checks before any resend.
     #[error("{message}")]
     OutcomeUnknown { message: String },
     /// Any other answer from Defender, with its details.
     #[error("{message}")]
+    #[serde(rename_all = "camelCase")]
     Defender {
         message: String,
         status: u16,

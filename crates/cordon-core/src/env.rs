@@ -29,7 +29,11 @@ pub fn config_from(get: impl Fn(&str) -> Option<String>) -> Result<Option<AppCon
     let api = get("CORDON_API_BASE").unwrap_or_else(|| global.api_base.to_string());
     let endpoints = Endpoints::custom(&authority, &api)?;
     let label = format!("Tenant {tenant_id}");
-    let credentials = Credentials::ClientSecret { tenant_id, client_id, secret: Secret::new(secret) };
+    let credentials = Credentials::ClientSecret {
+        tenant_id,
+        client_id,
+        secret: Secret::new(secret),
+    };
     Ok(Some(AppConfig::new(endpoints, credentials, label)))
 }
 
@@ -53,6 +57,9 @@ mod tests {
         .expect("configured");
         assert_eq!(all.endpoints.api_base.as_str(), "http://127.0.0.1:9/");
         assert!(!all.demo);
-        assert!(!format!("{:?}", all.credentials).contains("\"s\""), "secret must be redacted");
+        assert!(
+            !format!("{:?}", all.credentials).contains("\"s\""),
+            "secret must be redacted"
+        );
     }
 }

@@ -18,7 +18,10 @@ pub enum CoreError {
     #[error("no machine {0} in this tenant")]
     UnknownMachine(String),
     #[error("{query} matches {} machines", candidates.len())]
-    Ambiguous { query: String, candidates: Vec<MachineRef> },
+    Ambiguous {
+        query: String,
+        candidates: Vec<MachineRef>,
+    },
     #[error("the demo tenant could not start: {0}")]
     Demo(String),
 }
@@ -32,7 +35,8 @@ impl From<CoreError> for IpcError {
             CoreError::Api(api) => api_to_ipc(&api),
             CoreError::EmptyComment => IpcError::Validation {
                 field: "comment".into(),
-                message: "A comment is required: say why (it is kept in Defender's action log).".into(),
+                message: "A comment is required: say why (it is kept in Defender's action log)."
+                    .into(),
             },
             CoreError::NoMachines => IpcError::Validation {
                 field: "machineIds".into(),
@@ -153,8 +157,10 @@ fn missing_permission(message: &str) -> Option<String> {
         .map(|w| w.trim_end_matches('.'))
         .find(|w| {
             let mut parts = w.split('.');
-            matches!(parts.next(), Some("Machine" | "Alert" | "Ti" | "Vulnerability"))
-                && parts.next().is_some_and(|p| !p.is_empty())
+            matches!(
+                parts.next(),
+                Some("Machine" | "Alert" | "Ti" | "Vulnerability")
+            ) && parts.next().is_some_and(|p| !p.is_empty())
         })
         .map(str::to_owned)
 }
@@ -185,8 +191,14 @@ mod tests {
         let e: IpcError = CoreError::Ambiguous {
             query: "ws-1".into(),
             candidates: vec![
-                MachineRef { id: "a".into(), name: "ws-1.a".into() },
-                MachineRef { id: "b".into(), name: "ws-1.b".into() },
+                MachineRef {
+                    id: "a".into(),
+                    name: "ws-1.a".into(),
+                },
+                MachineRef {
+                    id: "b".into(),
+                    name: "ws-1.b".into(),
+                },
             ],
         }
         .into();
@@ -195,8 +207,14 @@ mod tests {
 
     #[test]
     fn the_ipc_error_is_tagged_by_kind() {
-        let e = IpcError::Throttled { message: "m".into(), retry_after_secs: Some(3) };
+        let e = IpcError::Throttled {
+            message: "m".into(),
+            retry_after_secs: Some(3),
+        };
         let json = serde_json::to_value(&e).expect("serialises");
-        assert_eq!(json, serde_json::json!({"kind":"throttled","message":"m","retryAfterSecs":3}));
+        assert_eq!(
+            json,
+            serde_json::json!({"kind":"throttled","message":"m","retryAfterSecs":3})
+        );
     }
 }

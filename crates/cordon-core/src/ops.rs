@@ -45,7 +45,8 @@ impl App {
             IsolationKind::Full => IsolationType::Full,
             IsolationKind::Selective => IsolationType::Selective,
         };
-        self.run(Op::Isolate(kind), &req.machine_ids, &req.comment).await
+        self.run(Op::Isolate(kind), &req.machine_ids, &req.comment)
+            .await
     }
 
     /// Releases every machine of the request from isolation.
@@ -112,7 +113,9 @@ impl App {
                 outcome.status = Some(action.status.as_str().to_owned());
                 self.merge(None, vec![action], false);
             }
-            Err(e) if is_already_active(&e) || matches!(e, mde_api::Error::OutcomeUnknown { .. }) => {
+            Err(e)
+                if is_already_active(&e) || matches!(e, mde_api::Error::OutcomeUnknown { .. }) =>
+            {
                 // Either Defender says one is already running, or we cannot know
                 // whether ours was created: look before doing anything else.
                 match self.lookup_in_flight(id, op.action_type()).await {

@@ -21,7 +21,11 @@ pub fn matches(machines: &[Machine], query: &str) -> Vec<MachineRef> {
     }
     let exact: Vec<MachineRef> = machines
         .iter()
-        .filter(|m| m.computer_dns_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&q)))
+        .filter(|m| {
+            m.computer_dns_name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&q))
+        })
         .map(to_ref)
         .collect();
     if !exact.is_empty() {

@@ -41,14 +41,21 @@ impl App {
         result.map(|_| ()).map_err(Into::into)
     }
 
-    async fn sync_inner(&self, force_machines: bool) -> std::result::Result<DateTime<Utc>, mde_api::Error> {
+    async fn sync_inner(
+        &self,
+        force_machines: bool,
+    ) -> std::result::Result<DateTime<Utc>, mde_api::Error> {
         let started = self.now();
         let (need_machines, watermark, need_perms) = {
             let c = self.cache();
             let stale = c
                 .machines_synced
                 .is_none_or(|t| t.elapsed() >= self.inner.cfg.machines_every);
-            (force_machines || stale, watermark(&c), c.permissions.is_empty())
+            (
+                force_machines || stale,
+                watermark(&c),
+                c.permissions.is_empty(),
+            )
         };
         if need_perms {
             if let Ok(p) = self.client().granted_permissions().await {
@@ -85,7 +92,11 @@ impl App {
         let busy = c.actions.values().any(|a| {
             in_flight(&a.status) && now - a.creation_date_time_utc < chrono::Duration::hours(1)
         });
-        if busy { self.inner.cfg.busy_poll } else { self.inner.cfg.idle_poll }
+        if busy {
+            self.inner.cfg.busy_poll
+        } else {
+            self.inner.cfg.idle_poll
+        }
     }
 }
 

@@ -46,7 +46,9 @@ pub fn by_machine<'a>(
     let mut map: HashMap<String, Vec<IsolationAction>> = HashMap::new();
     for a in actions {
         if let Some(ia) = isolation_action(a) {
-            let Some(mid) = a.machine_id.as_deref() else { continue };
+            let Some(mid) = a.machine_id.as_deref() else {
+                continue;
+            };
             map.entry(mid.to_ascii_lowercase()).or_default().push(ia);
         }
     }
@@ -147,8 +149,10 @@ pub fn detail(
     now: DateTime<Utc>,
     thresholds: Thresholds,
 ) -> MachineDetail {
-    let isolation: Vec<IsolationAction> =
-        all_actions.iter().filter_map(|a| isolation_action(a)).collect();
+    let isolation: Vec<IsolationAction> = all_actions
+        .iter()
+        .filter_map(|a| isolation_action(a))
+        .collect();
     let mut timeline: Vec<TimelineEntry> = all_actions
         .iter()
         .filter(|a| matches!(a.action_type, ActionType::Isolate | ActionType::Unisolate))
@@ -165,13 +169,21 @@ pub fn detail(
             cancel_comment: a.cancellation_comment.clone(),
         })
         .collect();
-    timeline.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.action_id.cmp(&a.action_id)));
+    timeline.sort_by(|a, b| {
+        b.created
+            .cmp(&a.created)
+            .then_with(|| b.action_id.cmp(&a.action_id))
+    });
     MachineDetail {
         machine: machine_row(m, &isolation, now, thresholds),
         os_version: m.version.clone(),
         first_seen: m.first_seen.map(rfc3339),
         aad_device_id: m.aad_device_id.clone(),
-        ip_addresses: m.ip_addresses.iter().filter_map(|ip| ip.ip_address.clone()).collect(),
+        ip_addresses: m
+            .ip_addresses
+            .iter()
+            .filter_map(|ip| ip.ip_address.clone())
+            .collect(),
         timeline,
     }
 }

@@ -5,8 +5,8 @@
 
 mod common;
 
-use cordon_core::dto::{IpcError, IsolateRequest, IsolationKind, IsolationState, ReleaseRequest};
 use cordon_core::CoreError;
+use cordon_core::dto::{IpcError, IsolateRequest, IsolationKind, IsolationState, ReleaseRequest};
 use serde_json::{Value, json};
 
 /// An online, isolated machine of the demo tenant (per the simulator).
@@ -19,7 +19,10 @@ async fn online_isolated(env: &common::Env) -> (String, String) {
         .find(|m| m["online"] == true && m["isolated"] == true)
         .expect("the demo has online isolated machines")
         .clone();
-    (m["id"].as_str().unwrap().to_owned(), m["computerDnsName"].as_str().unwrap().to_owned())
+    (
+        m["id"].as_str().unwrap().to_owned(),
+        m["computerDnsName"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -27,13 +30,39 @@ async fn counters_agree_with_the_simulator() {
     let env = common::demo().await;
     let snap = env.app.refresh().await.expect("sync");
     let truth = env.state().await;
-    assert_eq!(snap.counters.total as usize, truth["machines"].as_array().unwrap().len());
-    assert_eq!(snap.counters.isolated_now, truth["isolatedCount"].as_u64().unwrap() as u32);
-    assert!(snap.counters.isolated_now >= 60, "the storm isolated ~80: {:?}", snap.counters);
-    assert!(snap.counters.stuck > 0, "some storm releases are stuck: {:?}", snap.counters);
+    assert_eq!(
+        snap.counters.total as usize,
+        truth["machines"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        snap.counters.isolated_now,
+        truth["isolatedCount"].as_u64().unwrap() as u32
+    );
+    assert!(
+        snap.counters.isolated_now >= 60,
+        "the storm isolated ~80: {:?}",
+        snap.counters
+    );
+    assert!(
+        snap.counters.stuck > 0,
+        "some storm releases are stuck: {:?}",
+        snap.counters
+    );
     for row in &snap.machines {
-        let t = truth["machines"].as_array().unwrap().iter().find(|m| m["id"] == row.id.as_str()).unwrap();
-        assert_eq!(row.isolated_now, t["isolated"] == true, "{} {:?}: {}", row.name, row.state, row.reason);
+        let t = truth["machines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == row.id.as_str())
+            .unwrap();
+        assert_eq!(
+            row.isolated_now,
+            t["isolated"] == true,
+            "{} {:?}: {}",
+            row.name,
+            row.state,
+            row.reason
+        );
     }
     assert!(!snap.sync.loading);
     assert!(snap.sync.error.is_none());
@@ -46,7 +75,10 @@ async fn a_release_is_followed_to_its_end() {
     let (id, _) = online_isolated(&env).await;
     let out = env
         .app
-        .release(ReleaseRequest { machine_ids: vec![id.clone()], comment: "False positive: test".into() })
+        .release(ReleaseRequest {
+            machine_ids: vec![id.clone()],
+            comment: "False positive: test".into(),
+        })
         .await
         .expect("release sent");
     assert_eq!(out.len(), 1);
@@ -59,12 +91,23 @@ async fn a_release_is_followed_to_its_end() {
     env.advance(600).await;
     env.app.refresh().await.expect("sync");
     let detail = env.app.machine_detail(&id).unwrap();
-    assert_eq!(detail.machine.state, IsolationState::NotIsolated, "{}", detail.machine.reason);
+    assert_eq!(
+        detail.machine.state,
+        IsolationState::NotIsolated,
+        "{}",
+        detail.machine.reason
+    );
     assert_eq!(detail.timeline[0].action_type, "Unisolate");
     assert_eq!(detail.timeline[0].status, "Succeeded");
     assert_eq!(detail.timeline[0].comment, "False positive: test");
     let truth = env.state().await;
-    let t = truth["machines"].as_array().unwrap().iter().find(|m| m["id"] == id.as_str()).unwrap().clone();
+    let t = truth["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(t["isolated"], false);
 }
 
@@ -76,17 +119,29 @@ async fn an_empty_comment_or_a_bad_id_sends_nothing() {
     let before = common::posts(&env.requests().await, "/unisolate");
     let e = env
         .app
-        .release(ReleaseRequest { machine_ids: vec![id], comment: " \n ".into() })
+        .release(ReleaseRequest {
+            machine_ids: vec![id],
+            comment: " \n ".into(),
+        })
         .await
         .unwrap_err();
     assert!(matches!(e, CoreError::EmptyComment));
     let e = env
         .app
-        .release(ReleaseRequest { machine_ids: vec!["not-a-machine".into()], comment: "x".into() })
+        .release(ReleaseRequest {
+            machine_ids: vec!["not-a-machine".into()],
+            comment: "x".into(),
+        })
         .await
         .unwrap_err();
-    assert!(matches!(IpcError::from(e), IpcError::Validation { field, .. } if field == "machineId"));
-    assert_eq!(common::posts(&env.requests().await, "/unisolate"), before, "no request was sent");
+    assert!(
+        matches!(IpcError::from(e), IpcError::Validation { field, .. } if field == "machineId")
+    );
+    assert_eq!(
+        common::posts(&env.requests().await, "/unisolate"),
+        before,
+        "no request was sent"
+    );
 }
 
 #[tokio::test]
@@ -94,7 +149,10 @@ async fn a_second_release_adopts_the_pending_one() {
     let env = common::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, _) = online_isolated(&env).await;
-    let req = ReleaseRequest { machine_ids: vec![id.clone()], comment: "False positive".into() };
+    let req = ReleaseRequest {
+        machine_ids: vec![id.clone()],
+        comment: "False positive".into(),
+    };
     let first = env.app.release(req.clone()).await.unwrap();
     let second = env.app.release(req).await.unwrap();
     assert!(second[0].adopted);
@@ -103,7 +161,11 @@ async fn a_second_release_adopts_the_pending_one() {
         .ledger()
         .await
         .into_iter()
-        .filter(|a| a["machineId"] == id.as_str() && a["type"] == "Unisolate" && a["requestorComment"] == "False positive")
+        .filter(|a| {
+            a["machineId"] == id.as_str()
+                && a["type"] == "Unisolate"
+                && a["requestorComment"] == "False positive"
+        })
         .count();
     assert_eq!(unisolates, 1, "sent once");
 }
@@ -120,7 +182,10 @@ async fn a_dropped_answer_is_looked_up_not_resent() {
     .await;
     let out = env
         .app
-        .release(ReleaseRequest { machine_ids: vec![id.clone()], comment: "dropped".into() })
+        .release(ReleaseRequest {
+            machine_ids: vec![id.clone()],
+            comment: "dropped".into(),
+        })
         .await
         .unwrap();
     let created: Vec<Value> = env
@@ -130,7 +195,11 @@ async fn a_dropped_answer_is_looked_up_not_resent() {
         .filter(|a| a["machineId"] == id.as_str() && a["requestorComment"] == "dropped")
         .collect();
     assert_eq!(created.len(), 1, "the simulator created exactly one action");
-    assert!(out[0].adopted, "the created action was found and adopted: {:?}", out[0]);
+    assert!(
+        out[0].adopted,
+        "the created action was found and adopted: {:?}",
+        out[0]
+    );
     assert_eq!(out[0].action_id.as_deref(), created[0]["id"].as_str());
 }
 
@@ -161,11 +230,19 @@ async fn isolate_then_watch_it_complete() {
         .await
         .unwrap();
     assert!(out[0].error.is_none(), "{:?}", out[0].error);
-    assert_eq!(env.app.machine_detail(&target.id).unwrap().machine.state, IsolationState::Isolating);
+    assert_eq!(
+        env.app.machine_detail(&target.id).unwrap().machine.state,
+        IsolationState::Isolating
+    );
     env.advance(600).await;
     env.app.refresh().await.unwrap();
     let d = env.app.machine_detail(&target.id).unwrap();
-    assert_eq!(d.machine.state, IsolationState::Isolated, "{}", d.machine.reason);
+    assert_eq!(
+        d.machine.state,
+        IsolationState::Isolated,
+        "{}",
+        d.machine.reason
+    );
     assert!(d.machine.reason.contains("Suspicious PowerShell"));
     assert_eq!(d.timeline[0].scope.as_deref(), Some("Selective"));
 }
@@ -175,15 +252,24 @@ async fn machines_are_found_by_id_or_name() {
     let env = common::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, name) = online_isolated(&env).await;
-    assert_eq!(env.app.find_machine(&id.to_uppercase()).await.unwrap().id, id);
+    assert_eq!(
+        env.app.find_machine(&id.to_uppercase()).await.unwrap().id,
+        id
+    );
     assert_eq!(env.app.find_machine(&name).await.unwrap().id, id);
     let short = name.split('.').next().unwrap();
     assert_eq!(env.app.find_machine(short).await.unwrap().id, id);
     let e = env.app.find_machine("no-such-host").await.unwrap_err();
-    assert_eq!(IpcError::from(e).to_string(), "No machine “no-such-host” in this tenant.");
+    assert_eq!(
+        IpcError::from(e).to_string(),
+        "No machine “no-such-host” in this tenant."
+    );
     let e = env.app.find_machine(&"f".repeat(40)).await.unwrap_err();
     assert!(matches!(e, CoreError::UnknownMachine(_)));
-    assert!(matches!(env.app.find_machine("  ").await.unwrap_err(), CoreError::EmptyQuery));
+    assert!(matches!(
+        env.app.find_machine("  ").await.unwrap_err(),
+        CoreError::EmptyQuery
+    ));
 }
 
 #[tokio::test]
@@ -198,16 +284,28 @@ async fn a_read_only_token_is_refused_with_the_missing_permission() {
     reader.refresh().await.expect("a reader can sync");
     let (id, _) = online_isolated(&env).await;
     let out = reader
-        .release(ReleaseRequest { machine_ids: vec![id], comment: "x".into() })
+        .release(ReleaseRequest {
+            machine_ids: vec![id],
+            comment: "x".into(),
+        })
         .await
         .unwrap();
     match &out[0].error {
-        Some(IpcError::Forbidden { permission, message, .. }) => {
+        Some(IpcError::Forbidden {
+            permission,
+            message,
+            ..
+        }) => {
             assert_eq!(permission.as_deref(), Some("Machine.Isolate"), "{message}");
         }
         other => panic!("expected Forbidden, got {other:?}"),
     }
-    assert!(reader.info().permissions.contains(&"Machine.Read.All".to_string()));
+    assert!(
+        reader
+            .info()
+            .permissions
+            .contains(&"Machine.Read.All".to_string())
+    );
 }
 
 #[tokio::test]

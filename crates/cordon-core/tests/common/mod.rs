@@ -14,15 +14,27 @@ pub struct Env {
 }
 
 pub async fn demo() -> Env {
-    with(SimConfig { scenario: Scenario::Demo, ..SimConfig::default() }).await
+    with(SimConfig {
+        scenario: Scenario::Demo,
+        ..SimConfig::default()
+    })
+    .await
 }
 
 pub async fn with(cfg: SimConfig) -> Env {
     let sim = Simulator::start(cfg).await.expect("simulator starts");
     let base = sim.base_url();
-    let app = App::new(config(&base, identities::ANALYST_CLIENT_ID, identities::ANALYST_SECRET))
-        .expect("core");
-    Env { sim, app, http: reqwest::Client::new() }
+    let app = App::new(config(
+        &base,
+        identities::ANALYST_CLIENT_ID,
+        identities::ANALYST_SECRET,
+    ))
+    .expect("core");
+    Env {
+        sim,
+        app,
+        http: reqwest::Client::new(),
+    }
 }
 
 pub fn config(base: &str, client_id: &str, secret: &str) -> AppConfig {
@@ -54,8 +66,18 @@ impl Env {
     }
 
     pub async fn post(&self, path: &str, body: Value) {
-        let res = self.http.post(self.url(path)).json(&body).send().await.expect("control api");
-        assert!(res.status().is_success(), "control {path}: {}", res.status());
+        let res = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control api");
+        assert!(
+            res.status().is_success(),
+            "control {path}: {}",
+            res.status()
+        );
     }
 
     /// The simulator's truth: every machine with `online` and `isolated`.
@@ -76,7 +98,11 @@ impl Env {
     }
 
     pub async fn advance(&self, seconds: u64) {
-        self.post("/_sim/clock/advance", serde_json::json!({ "seconds": seconds })).await;
+        self.post(
+            "/_sim/clock/advance",
+            serde_json::json!({ "seconds": seconds }),
+        )
+        .await;
     }
 }
 
