@@ -1,0 +1,199 @@
+//! Fault injection and the control API: injected 429/500/503, delays, "accept then
+//! drop", the request log, the action ledger, reset and speed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use mde_sim::Scenario;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn injected_statuses_and_delay() {
+    let sim = demo().await;
+    let token = sim.analyst().await;
+    let r = sim.http.post(sim.url("/_sim/faults")).json(&json!({"path_contains": "/api/machines", "method": "GET", "count": 2, "kind": {"status": 429, "retry_after": 2}})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for _ in 0..2 {
+        let r = sim
+            .http
+            .get(sim.url("/api/machines?$top=1"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()["retry-after"], "2");
+        assert_eq!(error_code(&r.json().await.unwrap()), "TooManyRequests");
+    }
+    assert_eq!(
+        sim.get(&token, "/api/machines?$top=1").await.0,
+        StatusCode::OK,
+        "count exhausted"
+    );
+    sim.control("/_sim/faults", json!([{"path_contains": "machineactions", "count": 1, "kind": {"status": 503}}, {"path_contains": "machineactions", "count": 1, "kind": {"status": 500}}])).await;
+    let (s, b) = sim.get(&token, "/api/machineactions?$top=1").await;
+    assert_eq!(
+        (s, error_code(&b).as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable")
+    );
+    let (s, b) = sim.get(&token, "/api/machineactions?$top=1").await;
+    assert_eq!(
+        (s, error_code(&b).as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
+    );
+    sim.control(
+        "/_sim/faults",
+        json!({"path_contains": "/api/machines", "count": 1, "kind": {"delay_ms": 300}}),
+    )
+    .await;
+    let t = Instant::now();
+    assert_eq!(
+        sim.get(&token, "/api/machines?$top=1").await.0,
+        StatusCode::OK
+    );
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    let r = sim
+        .http
+        .post(sim.url("/_sim/faults"))
+        .json(&json!({"path_contains": "x", "kind": "explode"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn accept_then_drop_creates_the_action_but_cuts_the_connection() {
+    let sim = demo().await;
+    let token = sim.analyst().await;
+    let id = sim
+        .machine_where(|m| m["online"] == true && m["isolated"] == false)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = sim
+        .control_get("/_sim/actions")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    sim.control("/_sim/faults", json!({"path_contains": "/isolate", "method": "POST", "count": 1, "kind": "accept_then_drop"})).await;
+    let r = sim
+        .http
+        .post(sim.url(&format!("/api/machines/{id}/isolate")))
+        .bearer_auth(&token)
+        .json(&json!({"Comment": "x"}))
+        .send()
+        .await;
+    assert!(r.is_err(), "the client gets no response");
+    let ledger = sim.control_get("/_sim/actions").await;
+    let ledger = ledger.as_array().unwrap();
+    assert_eq!(ledger.len(), before + 1, "but the action exists");
+    assert_eq!(ledger.last().unwrap()["machineId"], id.as_str());
+    let log = sim.control_get("/_sim/requests").await;
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["dropped"], true);
+    assert_eq!(last["method"], "POST");
+    assert_eq!(last["status"], 201);
+    // The simulator keeps serving.
+    assert_eq!(
+        sim.get(&token, "/api/machines?$top=1").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn request_log_state_reset_and_speed() {
+    let sim = demo().await;
+    let token = sim.analyst().await;
+    sim.get(&token, "/api/machines?$filter=osPlatform eq 'Linux'")
+        .await;
+    let log = sim.control_get("/_sim/requests").await;
+    let entry = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/api/machines")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["method"], "GET");
+    assert_eq!(entry["status"], 200);
+    assert!(entry["query"].as_str().unwrap().contains("filter"));
+    assert_eq!(entry["time"], "2025-06-02T08:00:00.0000000Z");
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["path"].as_str().unwrap().starts_with("/_sim"))
+    );
+
+    let st = sim.state().await;
+    assert_eq!(st["now"], "2025-06-02T08:00:00.0000000Z");
+    let m = &st["machines"][0];
+    for k in ["id", "computerDnsName", "online", "isolated"] {
+        assert!(m.get(k).is_some(), "state machine has {k}");
+    }
+    let reset = sim
+        .control("/_sim/reset", json!({"scenario": "empty"}))
+        .await;
+    assert_eq!(reset["machines"], 0);
+    assert_eq!(sim.state().await["isolatedCount"], 0);
+    sim.control("/_sim/reset", json!({"scenario": "demo"}))
+        .await;
+    assert_eq!(sim.state().await["machines"].as_array().unwrap().len(), 300);
+
+    let sp = sim
+        .control("/_sim/clock/speed", json!({"speed": 3600.0}))
+        .await;
+    assert_eq!(sp["speed"], 3600.0);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_ne!(
+        sim.state().await["now"],
+        "2025-06-02T08:00:00.0000000Z",
+        "the clock runs"
+    );
+    let r = sim
+        .http
+        .post(sim.url("/_sim/machines/nope/online"))
+        .json(&json!({"online": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn status_changes_without_anyone_asking() {
+    let sim = start(mde_sim::SimConfig {
+        speed: 2000.0,
+        ..config(Scenario::Demo)
+    })
+    .await;
+    let token = sim.analyst().await;
+    let id = sim
+        .machine_where(|m| m["online"] == true && m["isolated"] == false)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, a) = sim
+        .post(
+            &token,
+            &format!("/api/machines/{id}/isolate"),
+            json!({"Comment": "live"}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // 400 sim seconds
+    let (_, now) = sim
+        .get(
+            &token,
+            &format!("/api/machineactions/{}", a["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(now["status"], "Succeeded");
+}
