@@ -358,6 +358,29 @@ describe("sync errors", () => {
     expect(screen.queryByTestId("crash")).toBeNull();
   });
 
+  it("drops the banner when the sync recovers after a failed retry", async () => {
+    const { list } = tenant();
+    const broken = {
+      revision: 1,
+      syncedAt: null,
+      error: { kind: "unreachable" as const, message: "Defender could not be reached.", detail: "dns" },
+      loading: false,
+    };
+    let current = makeSnapshot(list, broken);
+    const { user } = start(() => current, {
+      refresh: () => {
+        throw { kind: "unreachable", message: "Defender still could not be reached.", detail: "dns" };
+      },
+    });
+    const banner = await screen.findByTestId("sync-error");
+    await user.click(within(banner).getByTestId("retry"));
+    await waitFor(() => expect(screen.getByTestId("sync-error").textContent).toContain("still could not be reached"));
+    await new Promise((r) => setTimeout(r, 5));
+    current = makeSnapshot(list, syncOk(2));
+    await act(() => emitSyncChanged(syncOk(2)));
+    await waitFor(() => expect(screen.queryByTestId("sync-error")).toBeNull());
+  });
+
   it("shows a sync failure pushed by an event at once", async () => {
     const { list } = tenant();
     let current = makeSnapshot(list);

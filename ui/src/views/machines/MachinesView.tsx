@@ -64,8 +64,11 @@ export function MachinesView() {
     setPinnedRow(row);
   }, []);
 
-  // A sync failure (from the snapshot or from the Retry itself) as one error.
-  const syncError = refresh.error
+  // A sync failure (from the snapshot or from the Retry itself) as one error. A failed
+  // Retry stops counting once a later snapshot says the sync works again.
+  const recovered =
+    snap.data !== undefined && snap.data.sync.error === null && snap.dataUpdatedAt > refresh.submittedAt;
+  const syncError = refresh.error && !recovered
     ? ipc.toIpcError(refresh.error)
     : snap.error
       ? ipc.toIpcError(snap.error)
