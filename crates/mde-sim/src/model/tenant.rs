@@ -8,11 +8,12 @@
 //! request that observed them, so nobody has to poll for the tenant to "live".
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use uuid::Uuid;
 
 use super::action::{Action, ActionType, Cancellation, E_FAIL, Status};
@@ -20,6 +21,25 @@ use super::alert::Alert;
 use super::machine::Machine;
 use crate::clock::secs;
 use crate::config::{DuplicatePolicy, SimConfig};
+
+/// Hashes random ids (UUID v4) by folding their bytes: they are already uniformly
+/// random, and SipHash over a million of them made large scenarios slow to build.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(23) ^ u64::from_le_bytes(b);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// The lifecycle settings copied from the config.
 #[derive(Debug, Clone)]
@@ -78,7 +98,7 @@ pub struct Tenant {
     by_id: HashMap<String, u32>,
     by_dns: HashMap<String, u32>,
     pub actions: Vec<Action>,
-    by_action_id: HashMap<Uuid, u32>,
+    by_action_id: HashMap<Uuid, u32, BuildHasherDefault<IdHasher>>,
     /// Machine index → its actions that can still change.
     active: BTreeMap<u32, Vec<u32>>,
     pub alerts: Vec<Alert>,
@@ -94,13 +114,22 @@ impl Tenant {
             by_id: HashMap::new(),
             by_dns: HashMap::new(),
             actions: Vec::new(),
-            by_action_id: HashMap::new(),
+            by_action_id: HashMap::default(),
             active: BTreeMap::new(),
             alerts: Vec::new(),
             by_alert_id: HashMap::new(),
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_0fac_7105),
             lifecycle,
         }
+    }
+
+    /// Reserves room for a large scenario.
+    pub fn reserve(&mut self, machines: usize, actions: usize) {
+        self.machines.reserve(machines);
+        self.by_id.reserve(machines);
+        self.by_dns.reserve(machines);
+        self.actions.reserve(actions);
+        self.by_action_id.reserve(actions);
     }
 
     pub fn add_machine(&mut self, m: Machine) -> u32 {
@@ -158,7 +187,9 @@ impl Tenant {
     }
 
     pub fn new_uuid(&mut self) -> Uuid {
-        uuid::Builder::from_random_bytes(self.rng.r#gen()).into_uuid()
+        let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
+        uuid::Builder::from_random_bytes((u128::from(a) << 64 | u128::from(b)).to_le_bytes())
+            .into_uuid()
     }
 
     pub fn isolated_count(&self) -> usize {

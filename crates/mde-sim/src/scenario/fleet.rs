@@ -258,8 +258,14 @@ fn os_facts(os: &'static str, rng: &mut StdRng) -> (&'static str, Option<u64>, &
 }
 
 fn hex40(rng: &mut StdRng) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes: [u8; 20] = rng.r#gen();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(40);
+    for b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn pick<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {

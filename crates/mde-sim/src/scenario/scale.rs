@@ -6,13 +6,14 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 use super::fleet::{DEMO_ROLES, machine};
 use crate::model::{Action, ActionType, Status, Tenant};
 
 pub fn build(t: &mut Tenant, machines: u32, actions: u32, now: DateTime<Utc>) {
     let roles = DEMO_ROLES;
+    t.reserve(machines as usize, actions as usize);
     for i in 0..machines {
         let role = &roles[i as usize % roles.len()];
         let mut m = machine(&mut t.rng, role, i as usize, now, "scale.contoso.local");
@@ -46,10 +47,17 @@ pub fn build(t: &mut Tenant, machines: u32, actions: u32, now: DateTime<Utc>) {
     .collect();
     let span = Duration::days(180).num_seconds() as f64;
     let start = now - Duration::days(180) - Duration::hours(1);
+    let start_ms = start.timestamp_millis();
+    let step_ms = span * 1000.0 / f64::from(actions.max(1));
     for a in 0..actions {
-        let m = t.rng.gen_range(0..machines);
+        // One draw per action, sliced: `gen_range` per field made big tenants slow to
+        // build in debug builds.
+        let r = t.rng.next_u64();
+        let m = ((r & 0xffff_ffff) % u64::from(machines)) as u32;
+        let roll = (r >> 32) % 100;
+        let status_roll = (r >> 40) % 100;
+        let who = ((r >> 48) % requestors.len() as u64) as usize;
         let isolated = t.machines[m as usize].isolated;
-        let roll = t.rng.gen_range(0..100);
         let (kind, scope, comment) = if roll < 10 {
             (ActionType::RunAntiVirusScan, Some("Quick"), &comments[2])
         } else if isolated {
@@ -57,16 +65,14 @@ pub fn build(t: &mut Tenant, machines: u32, actions: u32, now: DateTime<Utc>) {
         } else {
             (ActionType::Isolate, Some("Full"), &comments[0])
         };
-        let status = match t.rng.gen_range(0..100) {
+        let status = match status_roll {
             0..=2 => Status::Failed,
             3..=5 => Status::TimeOut,
             6..=8 => Status::Cancelled,
             _ => Status::Succeeded,
         };
-        let created = start
-            + Duration::milliseconds(
-                (f64::from(a) / f64::from(actions.max(1)) * span * 1000.0) as i64,
-            );
+        let created_ms = start_ms + (f64::from(a) * step_ms) as i64;
+        let created = DateTime::from_timestamp_millis(created_ms).unwrap_or(start);
         let updated = created
             + Duration::seconds(if status == Status::TimeOut {
                 3 * 86_400
@@ -81,7 +87,7 @@ pub fn build(t: &mut Tenant, machines: u32, actions: u32, now: DateTime<Utc>) {
             }
         }
         let id = t.new_uuid();
-        let requestor = requestors[t.rng.gen_range(0..requestors.len())].clone();
+        let requestor = requestors[who].clone();
         t.push_action(Action {
             id,
             kind,
