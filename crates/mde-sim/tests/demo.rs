@@ -221,3 +221,15 @@ async fn alerts_with_evidence() {
     let n: usize = r.text().await.unwrap().parse().unwrap();
     assert_eq!(n, mine["value"].as_array().unwrap().len());
 }
+
+#[tokio::test]
+async fn new_alerts_keep_arriving() {
+    let sim = demo().await;
+    let before = sim.state().await["alertCount"].as_u64().unwrap();
+    sim.advance(6.0 * 3600.0).await;
+    let after = sim.state().await["alertCount"].as_u64().unwrap();
+    assert!(
+        after >= before + 10,
+        "a steady trickle: {before} -> {after}"
+    );
+}

@@ -63,10 +63,11 @@ impl Shared {
         lock(&self.clock).now()
     }
 
-    /// The tenant, settled up to `now`.
+    /// The tenant, settled up to `now` (action transitions and new alerts).
     pub fn tenant_at(&self, now: DateTime<Utc>) -> MutexGuard<'_, Tenant> {
         let mut t = lock(&self.tenant);
         t.settle(now);
+        crate::scenario::alerts::trickle(&mut t, now);
         t
     }
 }

@@ -105,6 +105,8 @@ pub struct Tenant {
     by_alert_id: HashMap<String, u32>,
     pub rng: StdRng,
     pub lifecycle: Lifecycle,
+    /// When the next background alert arrives (demo only): a steady trickle.
+    pub next_alert: Option<DateTime<Utc>>,
 }
 
 impl Tenant {
@@ -120,6 +122,7 @@ impl Tenant {
             by_alert_id: HashMap::new(),
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_0fac_7105),
             lifecycle,
+            next_alert: None,
         }
     }
 

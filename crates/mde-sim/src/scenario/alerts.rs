@@ -186,3 +186,33 @@ pub fn storm(t: &mut Tenant, targets: &[u32], now: DateTime<Utc>) -> Vec<String>
         .map(|&m| raise(t, &det, m, now, "New"))
         .collect()
 }
+
+/// Mean sim seconds between background alerts in the demo.
+pub const TRICKLE_MEAN_SECS: i64 = 20 * 60;
+/// The trickle stops adding alerts beyond this many (a demo left running for weeks).
+const TRICKLE_CAP: usize = 50_000;
+
+/// Raises the background alerts due up to `now` (a steady trickle, one every ~20 sim
+/// minutes; one in twenty is High, so an auto-isolation rule has something to do).
+pub fn trickle(t: &mut Tenant, now: DateTime<Utc>) {
+    while let Some(at) = t.next_alert.filter(|at| *at <= now) {
+        if t.machines.is_empty() || t.alerts.len() >= TRICKLE_CAP {
+            t.next_alert = None;
+            return;
+        }
+        let m = t.rng.gen_range(0..t.machines.len() as u32);
+        let det = if t.rng.gen_bool(0.05) {
+            Arc::new(Detection {
+                severity: "High",
+                ..BACKGROUND[5].clone()
+            })
+        } else {
+            Arc::new(BACKGROUND[t.rng.gen_range(0..BACKGROUND.len())].clone())
+        };
+        raise(t, &det, m, at, "New");
+        let gap = t
+            .rng
+            .gen_range(TRICKLE_MEAN_SECS / 2..TRICKLE_MEAN_SECS * 3 / 2);
+        t.next_alert = Some(at + Duration::seconds(gap));
+    }
+}

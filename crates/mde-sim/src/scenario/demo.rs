@@ -300,6 +300,7 @@ pub fn build(t: &mut Tenant, now: DateTime<Utc>) {
 
     s.run(t);
     t.settle(now);
+    t.next_alert = Some(now + Duration::minutes(t.rng.gen_range(5..20)));
 }
 
 /// One everyday incident on machine `m`: isolate and release, sometimes cancelled,
