@@ -26,7 +26,7 @@ trap 'kill $drv1 $drv2 2>/dev/null; wait $drv1 $drv2 2>/dev/null || true' EXIT
 for port in 4444 4446; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done
-if ! node --test --test-concurrency=1 tests/e2e/; then
+if ! node --test --test-concurrency=1 tests/e2e/*.e2e.mjs; then
   echo "--- tauri-driver log ---"; tail -50 "$log"
   exit 1
 fi

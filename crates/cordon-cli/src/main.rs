@@ -9,13 +9,19 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use cordon_core::dto::{ActionOutcome, IpcError, IsolateRequest, IsolationKind, MachineRow, ReleaseRequest};
+use cordon_core::dto::{
+    ActionOutcome, IpcError, IsolateRequest, IsolationKind, MachineRow, ReleaseRequest,
+};
 use cordon_core::{App, CoreError};
 
 mod output;
 
 #[derive(Parser)]
-#[command(name = "cordon", version, about = "Isolate, watch and release machines in Microsoft Defender for Endpoint")]
+#[command(
+    name = "cordon",
+    version,
+    about = "Isolate, watch and release machines in Microsoft Defender for Endpoint"
+)]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
@@ -70,7 +76,9 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let code = match &e {
-                IpcError::Validation { .. } | IpcError::NotFound { .. } | IpcError::Ambiguous { .. } => 2,
+                IpcError::Validation { .. }
+                | IpcError::NotFound { .. }
+                | IpcError::Ambiguous { .. } => 2,
                 _ => 3,
             };
             output::error(cli.json, &e);
@@ -102,21 +110,32 @@ async fn run(cli: &Cli) -> Result<ExitCode, IpcError> {
             let row = app.find_machine(machine).await?;
             output::detail(cli.json, &app.machine_detail(&row.id)?);
         }
-        Command::Isolate { machines, comment, r#type } => {
+        Command::Isolate {
+            machines,
+            comment,
+            r#type,
+        } => {
             let ids = resolve_all(&app, machines).await?;
             let isolation_type = match r#type {
                 Kind::Full => IsolationKind::Full,
                 Kind::Selective => IsolationKind::Selective,
             };
             let out = app
-                .isolate(IsolateRequest { machine_ids: ids, isolation_type, comment: comment.clone() })
+                .isolate(IsolateRequest {
+                    machine_ids: ids,
+                    isolation_type,
+                    comment: comment.clone(),
+                })
                 .await?;
             return Ok(outcomes(cli.json, &out));
         }
         Command::Release { machines, comment } => {
             let ids = resolve_all(&app, machines).await?;
             let out = app
-                .release(ReleaseRequest { machine_ids: ids, comment: comment.clone() })
+                .release(ReleaseRequest {
+                    machine_ids: ids,
+                    comment: comment.clone(),
+                })
                 .await?;
             return Ok(outcomes(cli.json, &out));
         }
@@ -136,5 +155,9 @@ async fn resolve_all(app: &App, machines: &[String]) -> Result<Vec<String>, Core
 
 fn outcomes(json: bool, out: &[ActionOutcome]) -> ExitCode {
     output::outcomes(json, out);
-    if out.iter().any(|o| o.error.is_some()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if out.iter().any(|o| o.error.is_some()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -1,6 +1,8 @@
 //! Text and JSON output of the `cordon` command line.
 
-use cordon_core::dto::{ActionOutcome, Counters, IpcError, IsolationState, MachineDetail, MachineRow};
+use cordon_core::dto::{
+    ActionOutcome, Counters, IpcError, IsolationState, MachineDetail, MachineRow,
+};
 
 fn print_json(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
@@ -45,7 +47,13 @@ pub fn machines(json: bool, rows: &[MachineRow]) {
         return print_json(&rows);
     }
     for r in rows {
-        println!("{}  {:<40}  {:<16}  {}", r.id, r.name, state_label(r.state), r.reason);
+        println!(
+            "{}  {:<40}  {:<16}  {}",
+            r.id,
+            r.name,
+            state_label(r.state),
+            r.reason
+        );
     }
     eprintln!("{} machine(s)", rows.len());
 }
@@ -57,9 +65,17 @@ pub fn detail(json: bool, d: &MachineDetail) {
     let m = &d.machine;
     println!("{} ({})", m.name, m.id);
     println!("state   {}: {}", state_label(m.state), m.reason);
-    println!("health  {}   os {}   last full report {}", m.health, m.os, m.last_seen.as_deref().unwrap_or("unknown"));
+    println!(
+        "health  {}   os {}   last full report {}",
+        m.health,
+        m.os,
+        m.last_seen.as_deref().unwrap_or("unknown")
+    );
     for t in &d.timeline {
-        println!("  {}  {:<9} {:<10} {}  {}", t.created, t.action_type, t.status, t.requestor, t.comment);
+        println!(
+            "  {}  {:<9} {:<10} {}  {}",
+            t.created, t.action_type, t.status, t.requestor, t.comment
+        );
     }
 }
 
@@ -71,8 +87,14 @@ pub fn outcomes(json: bool, out: &[ActionOutcome]) {
         let name = o.machine_name.as_deref().unwrap_or(&o.machine_id);
         match (&o.error, &o.action_id) {
             (Some(e), _) => println!("FAILED   {name}: {e}"),
-            (None, Some(id)) if o.adopted => println!("ADOPTED  {name}: action {id} already {}", o.status.as_deref().unwrap_or("pending")),
-            (None, Some(id)) => println!("SENT     {name}: action {id} {}", o.status.as_deref().unwrap_or("")),
+            (None, Some(id)) if o.adopted => println!(
+                "ADOPTED  {name}: action {id} already {}",
+                o.status.as_deref().unwrap_or("pending")
+            ),
+            (None, Some(id)) => println!(
+                "SENT     {name}: action {id} {}",
+                o.status.as_deref().unwrap_or("")
+            ),
             (None, None) => println!("UNKNOWN  {name}"),
         }
     }

@@ -46,7 +46,9 @@ impl AppConfig {
         Self {
             endpoints,
             credentials,
-            client_options: ClientOptions::default(),
+            // The sync loop itself retries every few seconds, so the client retries a
+            // failed read only twice: an unreachable tenant is reported in seconds.
+            client_options: ClientOptions { max_get_retries: 2, ..ClientOptions::default() },
             demo: false,
             tenant_label: tenant_label.into(),
             busy_poll: Duration::from_secs(3),

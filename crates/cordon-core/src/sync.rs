@@ -57,16 +57,15 @@ impl App {
                 c.permissions.is_empty(),
             )
         };
-        if need_perms {
-            if let Ok(p) = self.client().granted_permissions().await {
-                self.cache().permissions = p;
-            }
-        }
         let machines = if need_machines {
             Some(self.client().list_machines(&Query::new()).await?)
         } else {
             None
         };
+        if need_perms {
+            // The token is cached by now: this costs no request.
+            self.cache().permissions = self.client().granted_permissions().await?;
+        }
         let mut filter = Filter::r#in("type", ["Isolate", "Unisolate"]);
         if let Some(w) = watermark {
             filter = filter.and(Filter::ge("creationDateTimeUtc", w));
