@@ -197,3 +197,49 @@ async fn status_changes_without_anyone_asking() {
         .await;
     assert_eq!(now["status"], "Succeeded");
 }
+
+#[tokio::test]
+async fn settings_change_at_runtime() {
+    let sim = demo().await;
+    let token = sim.analyst().await;
+    let cfg = sim
+        .control(
+            "/_sim/config",
+            json!({"duplicatePolicy": "Error", "quirks": {"numericRbacGroupId": false}}),
+        )
+        .await;
+    assert_eq!(cfg["duplicatePolicy"], "Error");
+    let (_, m) = sim.get(&token, "/api/machines?$top=1").await;
+    assert!(m["value"][0]["rbacGroupId"].is_string());
+    let id = sim
+        .machine_where(|m| m["online"] == true && m["isolated"] == false)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sim.post(
+        &token,
+        &format!("/api/machines/{id}/isolate"),
+        json!({"Comment": "a"}),
+    )
+    .await;
+    let (s, b) = sim
+        .post(
+            &token,
+            &format!("/api/machines/{id}/isolate"),
+            json!({"Comment": "b"}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&b).as_str()),
+        (StatusCode::BAD_REQUEST, "ActiveRequestAlreadyExists")
+    );
+    let r = sim
+        .http
+        .post(sim.url("/_sim/config"))
+        .json(&json!({"nope": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

@@ -52,7 +52,7 @@ pub const ACTION_DEF: EntityDef = EntityDef {
 /// Read permissions for actions: the older pages accept `Machine.Read.All` (D4, D5); the
 /// 2025-11 pages only `ReadWrite` (M2, M3), a quirk setting.
 pub fn read_perms(ctx: &Ctx<'_>) -> &'static [&'static str] {
-    if ctx.shared.config.quirks.strict_read_permissions {
+    if ctx.shared.quirks().strict_read_permissions {
         &["Machine.ReadWrite.All"]
     } else {
         &["Machine.Read.All", "Machine.ReadWrite.All"]
@@ -130,7 +130,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
             }
         },
     );
-    let quirk = ctx.shared.config.quirks.list_last_update_time_utc;
+    let quirk = ctx.shared.quirks().list_last_update_time_utc;
     let items = page
         .rows
         .iter()

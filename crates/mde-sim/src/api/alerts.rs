@@ -41,7 +41,7 @@ pub const ALERT_DEF: EntityDef = EntityDef {
 };
 
 fn read_perms(ctx: &Ctx<'_>) -> &'static [&'static str] {
-    if ctx.shared.config.quirks.strict_read_permissions {
+    if ctx.shared.quirks().strict_read_permissions {
         &["Alert.ReadWrite.All"]
     } else {
         &["Alert.Read.All", "Alert.ReadWrite.All"]

@@ -106,7 +106,7 @@ fn page_of(
         m: &t.machines[i as usize],
         now,
     });
-    let quirks = &ctx.shared.config.quirks;
+    let quirks = &ctx.shared.quirks();
     let items = page
         .rows
         .iter()
@@ -126,7 +126,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     )?;
     let q = query(ctx)?;
     let t = ctx.shared.tenant_at(ctx.now);
-    if t.machines.is_empty() && ctx.shared.config.quirks.empty_machine_list_404 {
+    if t.machines.is_empty() && ctx.shared.quirks().empty_machine_list_404 {
         // D8: "404 Not Found when there are no recent machines".
         return Err(ApiError::not_found("No machines were found"));
     }
@@ -152,7 +152,7 @@ pub fn get(ctx: &Ctx<'_>, key: &str) -> ApiResult {
     let i = t
         .find_machine(key)
         .ok_or_else(|| ApiError::machine_not_found(key))?;
-    let v = t.machines[i as usize].to_json(ctx.now, &ctx.shared.config.quirks);
+    let v = t.machines[i as usize].to_json(ctx.now, &ctx.shared.quirks());
     Ok(entity(ctx.shared, "Machines", StatusCode::OK, v))
 }
 

@@ -36,13 +36,17 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/actions", get(actions))
         .route("/_sim/state", get(state))
         .route("/_sim/alerts/storm", post(storm))
+        .route(
+            "/_sim/config",
+            post(super::settings::update).get(super::settings::show),
+        )
 }
 
-fn bad(msg: impl Into<String>) -> Response {
+pub(crate) fn bad(msg: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg.into()}))).into_response()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, String> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
@@ -201,9 +205,13 @@ async fn reset(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     };
     let seed = b.seed.unwrap_or(s.config.seed);
     let now = s.now();
-    let tenant = crate::scenario::build(&scenario, seed, now, &s.config);
+    let mut tenant = crate::scenario::build(&scenario, seed, now, &s.config);
     let machines = tenant.machines.len();
-    *lock(&s.tenant) = tenant;
+    let mut current = lock(&s.tenant);
+    // Settings changed at runtime survive a reset.
+    tenant.lifecycle = current.lifecycle.clone();
+    *current = tenant;
+    drop(current);
     *lock(&s.scenario) = scenario.clone();
     lock(&s.faults).clear();
     lock(&s.log).clear();

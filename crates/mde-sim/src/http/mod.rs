@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod control;
+pub mod discovery;
 pub mod errors;
 pub mod faults;
 pub mod jwt;
@@ -10,6 +11,7 @@ pub mod middleware;
 pub mod oauth;
 pub mod ratelimit;
 pub mod server;
+pub mod settings;
 pub mod token;
 
 use std::collections::VecDeque;
@@ -36,6 +38,8 @@ pub struct Shared {
     pub faults: Mutex<Vec<faults::Fault>>,
     pub log: Mutex<VecDeque<middleware::LogEntry>>,
     pub flows: Mutex<token::Flows>,
+    /// The quirks in force (the config's, changeable through `POST /_sim/config`).
+    pub quirks: Mutex<crate::config::Quirks>,
     /// HS256 key of this process's tokens.
     pub signing_key: [u8; 32],
 }
@@ -47,6 +51,7 @@ impl Shared {
         Self {
             limiter: Mutex::new(ratelimit::RateLimiter::new(&config)),
             scenario: Mutex::new(config.scenario.clone()),
+            quirks: Mutex::new(config.quirks.clone()),
             config,
             base_url,
             clock: Mutex::new(clock),
@@ -61,6 +66,10 @@ impl Shared {
     /// Current simulated time.
     pub fn now(&self) -> DateTime<Utc> {
         lock(&self.clock).now()
+    }
+
+    pub fn quirks(&self) -> crate::config::Quirks {
+        lock(&self.quirks).clone()
     }
 
     /// The tenant, settled up to `now` (action transitions and new alerts).

@@ -66,6 +66,16 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Changes the limits from now on.
+    pub fn set_limits(&mut self, per_minute: Option<u32>, per_hour: Option<u32>) {
+        if let Some(m) = per_minute {
+            self.per_minute = m;
+        }
+        if let Some(h) = per_hour {
+            self.per_hour = h;
+        }
+    }
+
     /// Forgets all counts (reset).
     pub fn clear(&mut self) {
         self.hits.clear();

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod alert;
+pub mod ids;
 pub mod machine;
 pub mod tenant;
 

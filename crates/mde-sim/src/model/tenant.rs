@@ -8,7 +8,7 @@
 //! request that observed them, so nobody has to poll for the tenant to "live".
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -18,28 +18,10 @@ use uuid::Uuid;
 
 use super::action::{Action, ActionType, Cancellation, E_FAIL, Status};
 use super::alert::Alert;
+use super::ids::IdHasher;
 use super::machine::Machine;
 use crate::clock::secs;
 use crate::config::{DuplicatePolicy, SimConfig};
-
-/// Hashes random ids (UUID v4) by folding their bytes: they are already uniformly
-/// random, and SipHash over a million of them made large scenarios slow to build.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(23) ^ u64::from_le_bytes(b);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// The lifecycle settings copied from the config.
 #[derive(Debug, Clone)]

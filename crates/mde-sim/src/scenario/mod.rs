@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod demo;
 pub mod fleet;
+pub mod history;
 pub mod scale;
 pub mod script;
 

@@ -1,0 +1,121 @@
+//! `GET/POST /_sim/config`: the settings a running simulator lets tests change (an
+//! end-to-end test drives the app's embedded simulator and cannot pass a `SimConfig`).
+//! Every field is optional; what is absent stays as it is.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::control::{bad, parse};
+use super::{Shared, lock};
+use crate::config::DuplicatePolicy;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuirksPatch {
+    empty_machine_list_404: Option<bool>,
+    list_last_update_time_utc: Option<bool>,
+    numeric_rbac_group_id: Option<bool>,
+    strict_read_permissions: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatch {
+    duplicate_policy: Option<String>,
+    failure_rate: Option<f64>,
+    pickup_delay_secs: Option<u32>,
+    execution_delay_secs: Option<u32>,
+    pending_timeout_secs: Option<u32>,
+    rate_per_minute: Option<u32>,
+    rate_per_hour: Option<u32>,
+    quirks: Option<QuirksPatch>,
+}
+
+pub async fn update(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
+    let p: SettingsPatch = match parse(&body) {
+        Ok(p) => p,
+        Err(e) => return bad(e),
+    };
+    let policy = match p
+        .duplicate_policy
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => None,
+        Some("pendingaction") => Some(DuplicatePolicy::PendingAction),
+        Some("error") => Some(DuplicatePolicy::Error),
+        Some("mixed") => Some(DuplicatePolicy::Mixed),
+        Some(other) => {
+            return bad(format!(
+                "unknown duplicatePolicy {other:?} (PendingAction, Error, Mixed)"
+            ));
+        }
+    };
+    if p.failure_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
+        return bad("failureRate must be between 0 and 1");
+    }
+    {
+        let now = s.now();
+        let mut t = s.tenant_at(now);
+        let l = &mut t.lifecycle;
+        if let Some(v) = policy {
+            l.duplicate_policy = v;
+        }
+        if let Some(v) = p.failure_rate {
+            l.failure_rate = v;
+        }
+        if let Some(v) = p.pickup_delay_secs {
+            l.pickup_secs = v;
+        }
+        if let Some(v) = p.execution_delay_secs {
+            l.exec_secs = v;
+        }
+        if let Some(v) = p.pending_timeout_secs {
+            l.pending_timeout_secs = v;
+        }
+    }
+    lock(&s.limiter).set_limits(p.rate_per_minute, p.rate_per_hour);
+    if let Some(q) = p.quirks {
+        let mut cur = lock(&s.quirks);
+        cur.empty_machine_list_404 = q
+            .empty_machine_list_404
+            .unwrap_or(cur.empty_machine_list_404);
+        cur.list_last_update_time_utc = q
+            .list_last_update_time_utc
+            .unwrap_or(cur.list_last_update_time_utc);
+        cur.numeric_rbac_group_id = q.numeric_rbac_group_id.unwrap_or(cur.numeric_rbac_group_id);
+        cur.strict_read_permissions = q
+            .strict_read_permissions
+            .unwrap_or(cur.strict_read_permissions);
+    }
+    current(&s).into_response()
+}
+
+pub async fn show(State(s): State<Arc<Shared>>) -> Response {
+    current(&s).into_response()
+}
+
+fn current(s: &Shared) -> Json<Value> {
+    let l = lock(&s.tenant).lifecycle.clone();
+    let q = s.quirks();
+    Json(json!({
+        "duplicatePolicy": format!("{:?}", l.duplicate_policy),
+        "failureRate": l.failure_rate,
+        "pickupDelaySecs": l.pickup_secs,
+        "executionDelaySecs": l.exec_secs,
+        "pendingTimeoutSecs": l.pending_timeout_secs,
+        "quirks": {
+            "emptyMachineList404": q.empty_machine_list_404,
+            "listLastUpdateTimeUtc": q.list_last_update_time_utc,
+            "numericRbacGroupId": q.numeric_rbac_group_id,
+            "strictReadPermissions": q.strict_read_permissions,
+        },
+    }))
+}
