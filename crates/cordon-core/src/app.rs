@@ -48,7 +48,10 @@ impl AppConfig {
             credentials,
             // The sync loop itself retries every few seconds, so the client retries a
             // failed read only twice: an unreachable tenant is reported in seconds.
-            client_options: ClientOptions { max_get_retries: 2, ..ClientOptions::default() },
+            client_options: ClientOptions {
+                max_get_retries: 2,
+                ..ClientOptions::default()
+            },
             demo: false,
             tenant_label: tenant_label.into(),
             busy_poll: Duration::from_secs(3),
