@@ -16,13 +16,32 @@ use crate::state::AppState;
 /// action completes in seconds and the 3-day expiry is reachable in a demo.
 const DEMO_SPEED: f64 = 60.0;
 
-/// Logs to stderr, filtered by `CORDON_LOG` (default `info`). Never logs secrets.
-pub fn init_logging() {
+/// Logs to stderr and, when a log folder is known, to `cordon.log` in the user's
+/// app log folder (Tauri's path API: `%LOCALAPPDATA%\\com.cordon.desktop\\logs` on
+/// Windows, where a GUI app has no console). Filtered by `CORDON_LOG` (default
+/// `info`). Secrets are never logged: they only exist as redacting `Secret`s.
+pub fn init_logging(log_dir: Option<std::path::PathBuf>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CORDON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let file = log_dir.and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("cordon.log"))
+            .ok()
+    });
+    let file_layer = file.map(|f| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(f))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(file_layer)
         .try_init();
 }
 

@@ -29,37 +29,38 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
 }
 
 /// Wires the builder; generic so that tests can run it on Tauri's mock runtime.
-pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+/// `state` is given by tests; the app starts its core inside `setup`, once Tauri's
+/// path API can tell where the user's log folder is.
+pub fn setup<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: Option<state::AppState>,
+) -> tauri::Builder<R> {
     let specta = specta_builder::<R>();
     builder
         .invoke_handler(specta.invoke_handler())
-        .manage(state)
         .setup(move |app| {
             specta.mount_events(app);
-            let handle = app.handle().clone();
-            let core = app.state::<state::AppState>().core.clone();
-            tauri::async_runtime::spawn(events::forward(core, handle));
+            let state = match state {
+                Some(s) => s,
+                None => {
+                    launch::init_logging(app.path().app_log_dir().ok());
+                    launch::start_core(std::env::args().skip(1))?
+                }
+            };
+            let core = state.core.clone();
+            app.manage(state);
+            tauri::async_runtime::spawn(events::forward(core, app.handle().clone()));
             Ok(())
         })
 }
 
 /// Runs the desktop app.
 pub fn run() {
-    launch::init_logging();
-    let state = match launch::start_core(std::env::args().skip(1)) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("Cordon could not start: {e}");
-            std::process::exit(2);
-        }
-    };
-    let app = setup(tauri::Builder::default(), state)
-        .on_page_load(|_, _| {})
-        .build(tauri::generate_context!());
+    let app = setup(tauri::Builder::default(), None).build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),
         Err(e) => {
-            eprintln!("Cordon could not open its window: {e}");
+            eprintln!("Cordon could not start: {e}");
             std::process::exit(1);
         }
     }

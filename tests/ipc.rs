@@ -57,7 +57,7 @@ fn invoke(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_answer_through_ipc() {
     let (state, _sim) = demo_state().await;
-    let app = cordon_desktop::setup(mock_builder(), state)
+    let app = cordon_desktop::setup(mock_builder(), Some(state))
         .build(mock_context(noop_assets()))
         .expect("app builds");
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())

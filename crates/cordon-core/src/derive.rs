@@ -175,11 +175,7 @@ fn derive_not_isolated(
     last_release: Option<&IsolationAction>,
 ) -> Derived {
     let after = |a: &&&IsolationAction| last_release.is_none_or(|r| a.created > r.created);
-    let latest_isolate = acts
-        .iter()
-        .filter(|a| a.kind == Kind::Isolate)
-        .filter(after)
-        .next_back();
+    let latest_isolate = acts.iter().rfind(|a| a.kind == Kind::Isolate && after(a));
     match latest_isolate {
         Some(a) if a.status.in_flight() => Derived {
             kind: StateKind::Isolating,
@@ -233,11 +229,9 @@ fn derive_isolated(
         iso.requestor,
         comment_suffix(&iso.comment)
     );
-    let release = acts
-        .iter()
-        .filter(|a| a.kind == Kind::Unisolate && a.created > iso.created)
-        .filter(|a| a.status != Status::Succeeded)
-        .next_back();
+    let release = acts.iter().rfind(|a| {
+        a.kind == Kind::Unisolate && a.created > iso.created && a.status != Status::Succeeded
+    });
     let Some(rel) = release else {
         return Derived {
             kind: StateKind::Isolated,

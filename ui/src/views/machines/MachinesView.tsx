@@ -114,7 +114,13 @@ export function MachinesView() {
             now={now}
             selectedId={selectedId}
             onOpen={(r) => open(r.id, r)}
-            emptyText={rows.length === 0 ? "No machines in this tenant yet." : "No machine matches the search and filter."}
+            emptyText={
+              rows.length > 0
+                ? "No machine matches the search and filter."
+                : snap.data?.sync.syncedAt
+                  ? "No machines in this tenant yet."
+                  : "No machines loaded yet: Cordon has not synced with Defender."
+            }
           />
         )}
       </main>
