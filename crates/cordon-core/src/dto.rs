@@ -233,6 +233,9 @@ pub enum IpcError {
         correlation_id: Option<String>,
         detail: Option<String>,
     },
+    /// The OS credential store cannot be used; Cordon stores no secret elsewhere.
+    #[error("{message}")]
+    SecureStorage { message: String },
     /// A fault inside Cordon.
     #[error("{message}")]
     Internal { message: String },

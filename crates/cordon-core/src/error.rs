@@ -24,6 +24,35 @@ pub enum CoreError {
     },
     #[error("the demo tenant could not start: {0}")]
     Demo(String),
+    /// Input refused before anything was stored or sent (`field` is camelCase, as in
+    /// the DTOs).
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("no profile {0}")]
+    UnknownProfile(String),
+    #[error("no tenant configured")]
+    NoTenant,
+    /// The credential an auth mode needs is not in the credential store.
+    #[error("no {kind} stored for profile {profile}")]
+    MissingSecret {
+        profile: String,
+        kind: crate::secrets::SecretKind,
+    },
+    /// The OS credential store cannot be used: Cordon stores no secret elsewhere.
+    #[error("secure storage unavailable: {0}")]
+    SecureStorageUnavailable(String),
+    /// The credential store answered, but an operation failed.
+    #[error("credential store error: {0}")]
+    SecretStore(String),
+    /// The profiles file could not be read or written.
+    #[error("profiles file {path}: {detail}")]
+    ProfileFile { path: String, detail: String },
+    /// A certificate could not be read or used.
+    #[error("certificate {path}: {detail}")]
+    Certificate { path: String, detail: String },
+    /// A delegated sign-in did not complete.
+    #[error("sign-in did not complete: {0}")]
+    SignIn(String),
 }
 
 /// The core's result alias.
@@ -59,7 +88,68 @@ impl From<CoreError> for IpcError {
             CoreError::Demo(detail) => IpcError::Internal {
                 message: format!("The demo tenant could not start: {detail}"),
             },
+            CoreError::Invalid { field, message } => IpcError::Validation { field, message },
+            CoreError::UnknownProfile(name) => IpcError::NotFound {
+                message: format!(
+                    "No profile “{name}”. `cordon profiles list` (or Settings) shows the profiles."
+                ),
+            },
+            CoreError::NoTenant => IpcError::Validation {
+                field: "profile".into(),
+                message: "No tenant configured: add a profile (`cordon profiles add …` or Settings), choose one with --profile, or set CORDON_TENANT_ID, CORDON_CLIENT_ID and CORDON_CLIENT_SECRET.".into(),
+            },
+            CoreError::MissingSecret { profile, kind } => IpcError::Auth {
+                message: missing_secret_sentence(&profile, kind),
+                code: Some("missing_credential".into()),
+                correlation_id: None,
+            },
+            CoreError::SecureStorageUnavailable(detail) => IpcError::SecureStorage {
+                message: format!(
+                    "Secure storage unavailable: the OS credential store could not be used ({}). Cordon keeps secrets nowhere else: unlock or start the credential store (on Linux, a Secret Service such as GNOME Keyring or KWallet), then retry.",
+                    first_line(&detail)
+                ),
+            },
+            CoreError::SecretStore(detail) => IpcError::SecureStorage {
+                message: format!(
+                    "The OS credential store refused the operation ({}). Unlock it, then retry.",
+                    first_line(&detail)
+                ),
+            },
+            CoreError::ProfileFile { path, detail } => IpcError::Internal {
+                message: format!(
+                    "Could not read or write the profiles file {path} ({}). Check that the folder is writable, or move the damaged file away.",
+                    first_line(&detail)
+                ),
+            },
+            CoreError::Certificate { path, detail } => IpcError::Validation {
+                field: "certificatePath".into(),
+                message: format!(
+                    "The certificate {path} cannot be used: {}. Give a PEM file (certificate and private key) or a PFX file.",
+                    first_line(&detail)
+                ),
+            },
+            CoreError::SignIn(detail) => IpcError::Auth {
+                message: format!("Sign-in did not complete: {}", first_line(&detail)),
+                code: None,
+                correlation_id: None,
+            },
         }
+    }
+}
+
+/// What to do when a profile lacks the credential its auth mode needs.
+fn missing_secret_sentence(profile: &str, kind: crate::secrets::SecretKind) -> String {
+    use crate::secrets::SecretKind as K;
+    match kind {
+        K::ClientSecret => format!(
+            "No client secret stored for profile “{profile}”: run `cordon profiles add {profile} … --secret-stdin` (or enter it in Settings)."
+        ),
+        K::RefreshToken => format!(
+            "Profile “{profile}” is not signed in: sign in first (`cordon signin --profile {profile}`, or Sign in in Settings)."
+        ),
+        K::CertificatePassword => format!(
+            "No certificate password stored for profile “{profile}”: run `cordon profiles add {profile} … --certificate FILE.pfx --secret-stdin` (or enter it in Settings)."
+        ),
     }
 }
 

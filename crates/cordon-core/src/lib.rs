@@ -2,6 +2,9 @@
 //! keeps a tenant's machines and isolation actions current, the isolate/release
 //! operations, and the DTOs that cross the IPC boundary (with generated TypeScript).
 //!
+//! Tenant profiles (shared by the app and the CLI) live in [`profiles`], their
+//! secrets only in the OS credential store ([`secrets`]).
+//!
 //! The desktop shell and the `cordon` CLI are thin layers over this crate; nothing here
 //! depends on Tauri (a compile error guards that boundary).
 
@@ -11,7 +14,10 @@ pub mod dto;
 pub mod env;
 pub mod error;
 mod ops;
+pub mod paths;
+pub mod profiles;
 pub mod resolve;
+pub mod secrets;
 mod sync;
 pub mod view;
 

@@ -1,0 +1,1 @@
+//! Profile validation and the profiles file.

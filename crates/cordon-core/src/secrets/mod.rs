@@ -1,0 +1,227 @@
+//! Where secrets live: the client secret, the refresh token and a PFX password of each
+//! profile. Only in the OS credential store ([`KeyringStore`]), or in memory when a
+//! caller explicitly chooses [`MemoryStore`] (tests, the demo). There is no silent
+//! fallback (K-1/K-2): when the OS store cannot be used, [`KeyringStore::open`] fails
+//! with [`CoreError::SecureStorageUnavailable`] and the caller decides what to do;
+//! [`UnavailableStore`] lets profile management (which needs no secret) carry on while
+//! every secret operation keeps failing closed.
+//!
+//! Secret values are [`mde_api::Secret`], whose `Debug` prints `Secret(***)`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use mde_api::Secret;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::error::{CoreError, Result};
+
+mod keyring_store;
+
+pub use keyring_store::KeyringStore;
+
+/// Which secret of a profile.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Type,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretKind {
+    /// The app registration's client secret (auth mode `clientSecret`).
+    ClientSecret,
+    /// The delegated sign-in's refresh token (auth modes `browser`, `deviceCode`).
+    RefreshToken,
+    /// The password of a PFX certificate (auth mode `certificate`).
+    CertificatePassword,
+}
+
+impl SecretKind {
+    pub const ALL: [SecretKind; 3] = [
+        SecretKind::ClientSecret,
+        SecretKind::RefreshToken,
+        SecretKind::CertificatePassword,
+    ];
+
+    /// The stable name used in the credential store's user field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::ClientSecret => "client-secret",
+            SecretKind::RefreshToken => "refresh-token",
+            SecretKind::CertificatePassword => "certificate-password",
+        }
+    }
+}
+
+impl std::fmt::Display for SecretKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SecretKind::ClientSecret => "client secret",
+            SecretKind::RefreshToken => "refresh token (sign-in)",
+            SecretKind::CertificatePassword => "certificate password",
+        })
+    }
+}
+
+/// One secret of one profile.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SecretKey {
+    pub profile: String,
+    pub kind: SecretKind,
+}
+
+impl SecretKey {
+    pub fn new(profile: impl Into<String>, kind: SecretKind) -> Self {
+        Self {
+            profile: profile.into(),
+            kind,
+        }
+    }
+
+    /// The credential store's user field: `<profile>/<kind>`.
+    pub fn user(&self) -> String {
+        format!("{}/{}", self.profile, self.kind.as_str())
+    }
+}
+
+/// A store of secrets. `delete` of an absent secret is not an error.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, key: &SecretKey) -> Result<Option<Secret>>;
+    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()>;
+    fn delete(&self, key: &SecretKey) -> Result<()>;
+    /// Where the secrets go, for people ("OS credential store", "memory").
+    fn describe(&self) -> &'static str;
+}
+
+/// Secrets in process memory, gone at exit. Only where explicitly chosen: tests and
+/// the demo tenant. Never a fallback for the OS store.
+#[derive(Default)]
+pub struct MemoryStore {
+    map: Mutex<HashMap<SecretKey, Secret>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<SecretKey, Secret>> {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
+        Ok(self.map().get(key).cloned())
+    }
+
+    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
+        self.map().insert(key.clone(), value.clone());
+        Ok(())
+    }
+
+    fn delete(&self, key: &SecretKey) -> Result<()> {
+        self.map().remove(key);
+        Ok(())
+    }
+
+    fn describe(&self) -> &'static str {
+        "memory (demo and tests only)"
+    }
+}
+
+/// The OS credential store could not be opened: every operation fails with
+/// [`CoreError::SecureStorageUnavailable`] and the reason. Lets commands that need no
+/// secret (listing profiles, adding one without a secret) run on a machine without a
+/// credential store, while nothing secret is ever kept.
+#[derive(Debug, Clone)]
+pub struct UnavailableStore {
+    reason: String,
+}
+
+impl UnavailableStore {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+
+    /// From the error of a failed [`KeyringStore::open`].
+    pub fn from_error(e: &CoreError) -> Self {
+        match e {
+            CoreError::SecureStorageUnavailable(reason) => Self::new(reason.clone()),
+            other => Self::new(other.to_string()),
+        }
+    }
+
+    fn fail<T>(&self) -> Result<T> {
+        Err(CoreError::SecureStorageUnavailable(self.reason.clone()))
+    }
+}
+
+impl SecretStore for UnavailableStore {
+    fn get(&self, _: &SecretKey) -> Result<Option<Secret>> {
+        self.fail()
+    }
+
+    fn set(&self, _: &SecretKey, _: &Secret) -> Result<()> {
+        self.fail()
+    }
+
+    fn delete(&self, _: &SecretKey) -> Result<()> {
+        self.fail()
+    }
+
+    fn describe(&self) -> &'static str {
+        "unavailable"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_round_trips_and_deletes() {
+        let s = MemoryStore::new();
+        let k = SecretKey::new("prod", SecretKind::ClientSecret);
+        assert!(s.get(&k).expect("get").is_none());
+        s.set(&k, &Secret::new("v1")).expect("set");
+        s.set(&k, &Secret::new("v2")).expect("overwrite");
+        assert_eq!(
+            s.get(&k).expect("get").map(|v| v.expose().to_owned()),
+            Some("v2".into())
+        );
+        let other = SecretKey::new("prod", SecretKind::RefreshToken);
+        assert!(s.get(&other).expect("get").is_none(), "kinds are separate");
+        s.delete(&k).expect("delete");
+        s.delete(&k).expect("deleting twice is fine");
+        assert!(s.get(&k).expect("get").is_none());
+    }
+
+    #[test]
+    fn keys_name_profile_and_kind() {
+        assert_eq!(
+            SecretKey::new("prod", SecretKind::RefreshToken).user(),
+            "prod/refresh-token"
+        );
+    }
+
+    #[test]
+    fn the_unavailable_store_fails_closed() {
+        let s = UnavailableStore::new("no session bus");
+        let k = SecretKey::new("p", SecretKind::ClientSecret);
+        assert!(
+            matches!(s.get(&k), Err(CoreError::SecureStorageUnavailable(r)) if r == "no session bus")
+        );
+        assert!(matches!(
+            s.set(&k, &Secret::new("x")),
+            Err(CoreError::SecureStorageUnavailable(_))
+        ));
+        assert!(matches!(
+            s.delete(&k),
+            Err(CoreError::SecureStorageUnavailable(_))
+        ));
+    }
+}
