@@ -9,7 +9,6 @@
 //! (double-checked under a tokio mutex), and a failed *early* refresh is ignored
 //! while the old token is still valid, retried at most every 30 seconds.
 
-use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
@@ -18,92 +17,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::Error;
-
-/// A secret value. `Debug` prints `Secret(***)`; there is no `Display`, so it
-/// cannot end up in a log line by accident. [`Secret::expose`] is for the one
-/// place it is sent.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the request that must carry it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Self(value.to_owned())
-    }
-}
-
-/// How the client proves who it is to Entra ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
-    /// An app registration with a client secret (application permissions).
-    ClientSecret {
-        tenant_id: String,
-        client_id: String,
-        secret: Secret,
-    },
-}
-
-impl Credentials {
-    pub fn client_secret(
-        tenant_id: impl Into<String>,
-        client_id: impl Into<String>,
-        secret: impl Into<Secret>,
-    ) -> Self {
-        Credentials::ClientSecret {
-            tenant_id: tenant_id.into(),
-            client_id: client_id.into(),
-            secret: secret.into(),
-        }
-    }
-
-    pub fn tenant_id(&self) -> &str {
-        match self {
-            Credentials::ClientSecret { tenant_id, .. } => tenant_id,
-        }
-    }
-
-    pub fn client_id(&self) -> &str {
-        match self {
-            Credentials::ClientSecret { client_id, .. } => client_id,
-        }
-    }
-
-    /// The form fields of the token request (v2.0 endpoint).
-    pub(crate) fn form(&self, scope: &str) -> Vec<(&'static str, String)> {
-        match self {
-            Credentials::ClientSecret {
-                client_id, secret, ..
-            } => vec![
-                ("grant_type", "client_credentials".to_owned()),
-                ("client_id", client_id.clone()),
-                ("client_secret", secret.expose().to_owned()),
-                ("scope", scope.to_owned()),
-            ],
-        }
-    }
-}
+use crate::credentials::Secret;
 
 /// A cached bearer token.
 #[derive(Debug)]
@@ -123,7 +37,7 @@ impl AccessToken {
             lifetime / 2
         };
         Self {
-            value: Secret(value),
+            value: Secret::new(value),
             expires_at: now + lifetime,
             refresh_at: now + lifetime.saturating_sub(margin),
         }
@@ -136,6 +50,9 @@ pub(crate) struct TokenResponse {
     pub(crate) access_token: String,
     #[serde(default)]
     pub(crate) expires_in: Option<serde_json::Value>,
+    /// A rotated refresh token (delegated grants).
+    #[serde(default)]
+    pub(crate) refresh_token: Option<String>,
 }
 
 impl TokenResponse {

@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
+use crate::{Credentials, Secret};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[test]

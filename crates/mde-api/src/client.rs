@@ -16,7 +16,8 @@ use serde_json::json;
 use url::Url;
 
 use crate::Error;
-use crate::auth::{Credentials, TokenCache, token_permissions};
+use crate::auth::{TokenCache, token_permissions};
+use crate::credentials::{Credentials, Secret};
 use crate::endpoints::Endpoints;
 use crate::ids::{MachineId, is_guid, is_safe_segment};
 use crate::kinds::{IsolationType, ScanType};
@@ -71,6 +72,8 @@ pub(crate) struct Inner {
     pub(crate) credentials: Credentials,
     pub(crate) options: ClientOptions,
     pub(crate) tokens: TokenCache,
+    /// The newest refresh token of delegated credentials (rotated by `fetch`).
+    pub(crate) refresh_token: StdMutex<Option<Secret>>,
     pub(crate) pacer: Pacer,
     /// Server clock minus local clock, from the last `Date` header.
     pub(crate) skew: StdMutex<Option<chrono::TimeDelta>>,
@@ -117,20 +120,15 @@ impl Client {
                 detail: "empty client id".into(),
             });
         }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(concat!("cordon-mde-api/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Transport {
-                detail: format!("building the HTTP client: {e}"),
-                timed_out: false,
-            })?;
+        let http = http_client(&options)?;
+        let refresh_token = match &credentials {
+            Credentials::Delegated { refresh_token, .. } => Some(refresh_token.clone()),
+            _ => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                refresh_token: StdMutex::new(refresh_token),
                 pacer: Pacer::new(options.requests_per_minute, options.requests_per_hour),
                 endpoints,
                 credentials,
@@ -403,6 +401,21 @@ impl Client {
             .await?;
         answer.decode()
     }
+}
+
+/// The crate's HTTP client: rustls, no redirects (K-5), timeouts.
+pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(options.timeout)
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("cordon-mde-api/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Transport {
+            detail: format!("building the HTTP client: {e}"),
+            timed_out: false,
+        })
 }
 
 fn check_guid(action_id: &str) -> Result<(), Error> {

@@ -1,7 +1,7 @@
 //! The one error type of the crate.
 //!
 //! Each variant answers a question the caller must act on differently: did the
-//! token service refuse us (`Auth`), did Defender answer with its error envelope
+//! token service refuse us (`Auth`), did an interactive sign-in fail (`SignIn`), did Defender answer with its error envelope
 //! (`Api`), did it answer with something we cannot read (`Decode`), did nothing
 //! reach the server (`Transport`), or did a state-changing POST leave without an
 //! answer (`OutcomeUnknown`, the one that must be reconciled by reading
@@ -74,6 +74,12 @@ pub enum Error {
     /// or may not have created the action: look it up before any resend.
     #[error("outcome unknown: {detail}")]
     OutcomeUnknown { detail: String },
+
+    /// An interactive sign-in did not complete: the user declined, the browser
+    /// callback was missing or forged (state mismatch), the device code
+    /// expired, or time ran out. No token was requested after a bad callback.
+    #[error("sign-in failed: {reason}")]
+    SignIn { reason: String },
 
     /// The server answered with a redirect; redirects are never followed.
     #[error("unexpected redirect ({status}) to {location:?}")]

@@ -41,9 +41,12 @@
 //! ```
 
 mod auth;
+mod certificate;
 mod client;
+mod credentials;
 mod endpoints;
 mod error;
+mod fetch;
 mod ids;
 mod kinds;
 mod lenient;
@@ -52,10 +55,11 @@ mod pacing;
 mod pager;
 pub mod query;
 pub mod retry;
+pub mod signin;
 mod transport;
 
-pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientOptions};
+pub use credentials::{CertificateCredential, Credentials, RefreshTokenStore, Secret};
 pub use endpoints::{Cloud, DEFENDER_SCOPE, Endpoints};
 pub use error::{Error, MAX_RAW_BODY};
 pub use ids::MachineId;

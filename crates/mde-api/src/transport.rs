@@ -19,7 +19,7 @@ use reqwest::{Method, StatusCode, header};
 use serde::Deserialize;
 use url::Url;
 
-use crate::auth::{AccessToken, TokenError, TokenResponse};
+use crate::auth::AccessToken;
 use crate::client::Inner;
 use crate::error::{Error, is_transient_status, truncate_body};
 use crate::retry::{backoff, parse_retry_after};
@@ -109,7 +109,7 @@ pub(crate) fn api_error(status: u16, body: &[u8], retry_after: Option<Duration>)
 }
 
 /// A reqwest error, seen from the caller's side.
-fn classify(err: &reqwest::Error, kind: Kind) -> Error {
+pub(crate) fn classify(err: &reqwest::Error, kind: Kind) -> Error {
     let mut detail = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
@@ -128,7 +128,7 @@ fn classify(err: &reqwest::Error, kind: Kind) -> Error {
 }
 
 impl Inner {
-    fn note_date(&self, headers: &header::HeaderMap) {
+    pub(crate) fn note_date(&self, headers: &header::HeaderMap) {
         let Some(date) = headers
             .get(header::DATE)
             .and_then(|v| v.to_str().ok())
@@ -244,96 +244,6 @@ impl Inner {
                 }
                 None => return Err(err),
             }
-        }
-    }
-
-    /// Ask Entra ID for a token (client credentials, v2.0 endpoint). Token
-    /// requests are safe to repeat and are retried like reads.
-    pub(crate) async fn fetch_token(&self) -> Result<AccessToken, Error> {
-        let mut url = self.endpoints.authority.clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::InvalidEndpoint {
-                url: self.endpoints.authority.to_string(),
-                reason: "not a base URL".into(),
-            })?
-            .pop_if_empty()
-            .extend([self.credentials.tenant_id(), "oauth2", "v2.0", "token"]);
-        let form = self.credentials.form(&self.endpoints.scope);
-        let opts = &self.options;
-        let mut retries = 0u32;
-        loop {
-            let started = tokio::time::Instant::now();
-            let result = self.http.post(url.clone()).form(&form).send().await;
-            let outcome = match result {
-                Err(e) => Err(classify(&e, Kind::Read)),
-                Ok(response) => {
-                    self.note_date(response.headers());
-                    let status = response.status().as_u16();
-                    let retry_after = parse_retry_after(response.headers(), Utc::now());
-                    let location = response
-                        .headers()
-                        .get(header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    match response.bytes().await {
-                        Err(e) => Err(classify(&e, Kind::Read)),
-                        Ok(body) => Ok((status, retry_after, location, body.to_vec())),
-                    }
-                }
-            };
-            let err = match outcome {
-                Ok((status, _, location, _)) if (300..400).contains(&status) => {
-                    return Err(Error::Redirect { status, location });
-                }
-                Ok((status, _, _, body)) if (200..300).contains(&status) => {
-                    let answer = Answer { status, body };
-                    let token: TokenResponse = answer.decode().map_err(|e| match e {
-                        // Never keep a body that may hold a token.
-                        Error::Decode { status, detail, .. } => Error::Decode {
-                            status,
-                            raw_body: String::new(),
-                            detail,
-                        },
-                        other => other,
-                    })?;
-                    let lifetime = token.lifetime();
-                    return Ok(AccessToken::new(token.access_token, lifetime, started));
-                }
-                Ok((status, retry_after, _, body)) => {
-                    let e: TokenError = serde_json::from_slice(&body).unwrap_or_default();
-                    let err = Error::Auth {
-                        status,
-                        error: if e.error.is_empty() {
-                            format!("http_{status}")
-                        } else {
-                            e.error
-                        },
-                        description: if e.error_description.is_empty() {
-                            truncate_body(&body)
-                        } else {
-                            e.error_description
-                        },
-                        correlation_id: e.correlation_id,
-                    };
-                    if !is_transient_status(status) {
-                        return Err(err);
-                    }
-                    (err, retry_after)
-                }
-                Err(err) => (err, None),
-            };
-            let (err, retry_after) = err;
-            if retries >= opts.max_get_retries {
-                return Err(err);
-            }
-            retries += 1;
-            let wait = retry_after
-                .unwrap_or_else(|| backoff(retries, opts.base_backoff, opts.max_backoff));
-            if wait > opts.max_backoff {
-                return Err(err);
-            }
-            tracing::warn!(error = %err, retries, "token request failed; retrying");
-            tokio::time::sleep(wait).await;
         }
     }
 }

@@ -1,0 +1,273 @@
+//! Browser sign-in: authorization code + PKCE with a loopback redirect.
+//!
+//! Why it is built this way (reliability-security.md K-6..K-8, RFC 8252):
+//! - The caller opens [`BrowserSignIn::authorize_url`] in the **system**
+//!   browser, never a webview, so the user's SSO, MFA and Conditional Access
+//!   apply and the app never sees a password.
+//! - The listener binds `127.0.0.1` only, on a port the OS picks, and lives for
+//!   one callback: it closes as soon as the first callback arrives (or on
+//!   timeout), so a second callback finds nothing listening.
+//! - Every flow has a fresh `state` and PKCE verifier (S256). A callback whose
+//!   `state` is missing or wrong ends the flow with an error **before** any
+//!   token request; the code is never redeemed.
+//! - Other requests to the listener (a favicon, a speculative preconnect) get a
+//!   404 and do not end the flow.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenUrl,
+};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::{Recording, SignedIn, check_ids, http, oauth_error, signed_in};
+use crate::credentials::delegated_scope;
+use crate::fetch::oauth_url;
+use crate::{Endpoints, Error};
+
+/// Largest request head read from the browser.
+const MAX_HEAD: usize = 16 * 1024;
+/// How long one browser connection may take to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A browser sign-in in progress: open [`authorize_url`](Self::authorize_url),
+/// then [`finish`](Self::finish).
+pub struct BrowserSignIn {
+    listener: TcpListener,
+    authorize_url: Url,
+    redirect_uri: String,
+    state: CsrfToken,
+    verifier: PkceCodeVerifier,
+    token_url: Url,
+    client_id: String,
+    http: reqwest::Client,
+}
+
+impl fmt::Debug for BrowserSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BrowserSignIn")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts a browser sign-in: binds `127.0.0.1:0` and makes a fresh state and
+/// PKCE verifier. Nothing is sent yet.
+pub async fn start_browser(
+    endpoints: &Endpoints,
+    tenant_id: &str,
+    client_id: &str,
+) -> Result<BrowserSignIn, Error> {
+    check_ids(tenant_id, client_id)?;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(|e| Error::SignIn {
+            reason: format!("cannot listen on 127.0.0.1 for the browser: {e}"),
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::SignIn {
+            reason: format!("loopback listener: {e}"),
+        })?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/");
+    let authorize = oauth_url(&endpoints.authority, tenant_id, "authorize")?;
+    let token_url = oauth_url(&endpoints.authority, tenant_id, "token")?;
+    let redirect = RedirectUrl::new(redirect_uri.clone()).map_err(|e| Error::SignIn {
+        reason: format!("redirect URI: {e}"),
+    })?;
+    let client = BasicClient::new(ClientId::new(client_id.to_owned()))
+        .set_auth_uri(AuthUrl::from_url(authorize))
+        .set_redirect_uri(redirect);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (authorize_url, state) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(Scope::new(delegated_scope(&endpoints.scope)))
+        .set_pkce_challenge(challenge)
+        .url();
+    Ok(BrowserSignIn {
+        listener,
+        authorize_url,
+        redirect_uri,
+        state,
+        verifier,
+        token_url,
+        client_id: client_id.to_owned(),
+        http: http()?,
+    })
+}
+
+impl BrowserSignIn {
+    /// The URL to open in the system browser (never in a webview).
+    pub fn authorize_url(&self) -> &Url {
+        &self.authorize_url
+    }
+
+    /// The loopback redirect URI (`http://127.0.0.1:{port}/`).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Waits for the one browser callback (up to `timeout`), checks its
+    /// `state`, answers the browser with a short page, closes the listener and
+    /// redeems the code with the PKCE verifier.
+    pub async fn finish(self, timeout: Duration) -> Result<SignedIn, Error> {
+        let BrowserSignIn {
+            listener,
+            state,
+            verifier,
+            token_url,
+            client_id,
+            http,
+            redirect_uri,
+            ..
+        } = self;
+        let waited = tokio::time::timeout(timeout, wait_for_callback(&listener)).await;
+        drop(listener); // one callback per flow: nothing listens any more
+        let (params, mut browser) = match waited {
+            Ok(callback) => callback?,
+            Err(_) => {
+                return Err(Error::SignIn {
+                    reason: format!("no answer from the browser within {}s", timeout.as_secs()),
+                });
+            }
+        };
+        if let Some(error) = params.get("error") {
+            respond(&mut browser, false).await;
+            let detail = params
+                .get("error_description")
+                .map(|d| d.chars().take(300).collect::<String>())
+                .unwrap_or_default();
+            return Err(Error::SignIn {
+                reason: format!("the sign-in was not completed: {error}: {detail}"),
+            });
+        }
+        let state_ok = params
+            .get("state")
+            .is_some_and(|s| constant_time_eq(s.as_bytes(), state.secret().as_bytes()));
+        if !state_ok {
+            respond(&mut browser, false).await;
+            tracing::warn!("browser callback with a missing or wrong state; no token requested");
+            return Err(Error::SignIn {
+                reason: "the browser callback had a missing or wrong state; no token was requested"
+                    .into(),
+            });
+        }
+        let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
+            respond(&mut browser, false).await;
+            return Err(Error::SignIn {
+                reason: "the browser callback had no authorization code".into(),
+            });
+        };
+        let client = BasicClient::new(ClientId::new(client_id))
+            .set_token_uri(TokenUrl::from_url(token_url))
+            .set_redirect_uri(RedirectUrl::new(redirect_uri).map_err(|e| Error::SignIn {
+                reason: format!("redirect URI: {e}"),
+            })?);
+        let recording = Recording::new(&http);
+        let result = client
+            .exchange_code(AuthorizationCode::new(code.clone()))
+            .set_pkce_verifier(verifier)
+            .request_async(&recording)
+            .await
+            .map_err(|e| oauth_error(e, recording.status()))
+            .and_then(|token| signed_in(&token));
+        respond(&mut browser, result.is_ok()).await;
+        result
+    }
+}
+
+/// Accepts connections until one is a callback (a GET of `/`); returns its
+/// query parameters and the connection to answer on.
+async fn wait_for_callback(
+    listener: &TcpListener,
+) -> Result<(HashMap<String, String>, TcpStream), Error> {
+    let mut reading: JoinSet<Option<(String, TcpStream)>> = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = accepted.map_err(|e| Error::SignIn {
+                    reason: format!("loopback listener: {e}"),
+                })?;
+                reading.spawn(read_target(stream));
+            }
+            Some(done) = reading.join_next(), if !reading.is_empty() => {
+                let Ok(Some((target, mut stream))) = done else { continue };
+                let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+                if path != "/" {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .await;
+                    continue;
+                }
+                let params = url::form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect();
+                return Ok((params, stream));
+            }
+        }
+    }
+}
+
+/// The request target of a `GET` (e.g. `/?code=…&state=…`), or `None` for
+/// anything else, too big or too slow.
+async fn read_target(mut stream: TcpStream) -> Option<(String, TcpStream)> {
+    let mut head = Vec::with_capacity(1024);
+    let mut buf = [0u8; 2048];
+    let read = async {
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+            let n = stream.read(&mut buf).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        Some(())
+    };
+    tokio::time::timeout(READ_TIMEOUT, read).await.ok()??;
+    let line = head.split(|b| *b == b'\r').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    let mut parts = line.split(' ');
+    let (method, target) = (parts.next()?, parts.next()?);
+    (method == "GET").then(|| (target.to_owned(), stream))
+}
+
+/// The small page the browser shows at the end; it never echoes server text.
+async fn respond(stream: &mut TcpStream, ok: bool) {
+    let (title, text) = if ok {
+        (
+            "Signed in",
+            "You are signed in to Cordon. You can close this tab.",
+        )
+    } else {
+        (
+            "Sign-in failed",
+            "The sign-in did not complete. Return to Cordon and try again. You can close this tab.",
+        )
+    };
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>"
+    );
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n\
+         Referrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
