@@ -136,6 +136,11 @@ pub struct SimConfig {
     pub start_time: Option<DateTime<Utc>>,
     /// How many requests the request log keeps (oldest dropped first).
     pub request_log_capacity: usize,
+    /// Certificate credentials registered at start: `(client_id, PEM)` where the PEM is a
+    /// `CERTIFICATE` or an RSA `PUBLIC KEY`; client assertions must be signed by one.
+    pub app_keys: Vec<(String, String)>,
+    /// Serve HTTPS with a self-signed certificate made at start (`SimHandle::ca_pem_path`).
+    pub tls: bool,
 }
 
 impl Default for SimConfig {
@@ -160,6 +165,8 @@ impl Default for SimConfig {
             page_size: 10_000,
             start_time: None,
             request_log_capacity: 200_000,
+            app_keys: Vec::new(),
+            tls: false,
         }
     }
 }

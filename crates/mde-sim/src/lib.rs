@@ -54,6 +54,7 @@ impl Simulator {
                 config.speed
             )));
         }
+        let keys = http::certs::KeyRing::from_config(&config.app_keys).map_err(SimError::Config)?;
         let port = config.port;
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
@@ -65,7 +66,13 @@ impl Simulator {
         let start = config.start_time.unwrap_or_else(clock::real_now);
         let clock = clock::SimClock::new(start, config.speed);
         let tenant = scenario::build(&config.scenario, config.seed, start, &config);
-        let shared = Arc::new(http::Shared::new(config, base_url.clone(), clock, tenant));
+        let shared = Arc::new(http::Shared::new(
+            config,
+            base_url.clone(),
+            clock,
+            tenant,
+            keys,
+        ));
         let app = http::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let serve = axum::serve(

@@ -37,6 +37,12 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/state", get(state))
         .route("/_sim/alerts/storm", post(storm))
         .route(
+            "/_sim/apps/{client_id}/certificates",
+            post(super::certs::register)
+                .get(super::certs::list)
+                .delete(super::certs::clear),
+        )
+        .route(
             "/_sim/config",
             post(super::settings::update).get(super::settings::show),
         )

@@ -1,78 +1,15 @@
-//! OpenID discovery (so standard OAuth/OIDC libraries accept the simulator as an
-//! authority) and certificate credentials (client assertions, E1).
-//!
-//! Client assertions are checked for shape, issuer, audience and lifetime, not for their
-//! RSA signature (the simulator has no certificate store); lifetime is checked against
-//! real time because the client signs them with its own clock.
+//! OpenID discovery, so that standard OAuth/OIDC libraries accept the simulator as an
+//! authority (certificate credentials are in `certs.rs`).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::errors::EntraError;
-use super::token::TokenRequest;
-use super::{Shared, jwt};
+use super::Shared;
 use crate::identities::TENANT_ID;
-
-/// Checks a certificate credential's JWT (E1).
-pub fn check_client_assertion(
-    req: &TokenRequest,
-    client_id: &str,
-    assertion: &str,
-) -> Result<(), EntraError> {
-    let fail =
-        |code: u32, msg: &str| req.err(StatusCode::UNAUTHORIZED, "invalid_client", code, msg);
-    if req.get("client_assertion_type")
-        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-    {
-        return Err(req.err(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            700025,
-            "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
-        ));
-    }
-    let (head, body) = jwt::peek(assertion)
-        .ok_or_else(|| fail(700027, "Client assertion failed signature validation."))?;
-    if head.get("x5t").is_none() && head.get("x5t#S256").is_none() && head.get("kid").is_none() {
-        return Err(fail(
-            700027,
-            "Client assertion contains an invalid signature: no key identifier (x5t).",
-        ));
-    }
-    let (iss, sub) = (
-        body["iss"].as_str().unwrap_or_default(),
-        body["sub"].as_str().unwrap_or_default(),
-    );
-    if !iss.eq_ignore_ascii_case(client_id) || !sub.eq_ignore_ascii_case(client_id) {
-        return Err(fail(
-            700021,
-            "Client assertion application identifier doesn't match 'client_id' parameter.",
-        ));
-    }
-    let aud = body["aud"].as_str().unwrap_or_default();
-    if !aud.contains("/oauth2/v2.0/token") && !aud.contains("/oauth2/token") {
-        return Err(fail(
-            700019,
-            "Client assertion audience claim does not match Realm issuer.",
-        ));
-    }
-    let real = Utc::now().timestamp();
-    let exp_ok = body["exp"].as_i64().is_some_and(|e| e > real - 300);
-    let nbf_ok = body["nbf"].as_i64().is_none_or(|n| n <= real + 300);
-    if !exp_ok || !nbf_ok {
-        return Err(fail(
-            700024,
-            "Client assertion is not within its valid time range.",
-        ));
-    }
-    Ok(())
-}
 
 pub async fn discovery(State(s): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
     let b = &s.base_url;

@@ -2,6 +2,7 @@
 //! the Defender API (`/api/…`) and the control API (`/_sim/…`) on one loopback port.
 
 pub mod auth;
+pub mod certs;
 pub mod control;
 pub mod discovery;
 pub mod errors;
@@ -40,12 +41,20 @@ pub struct Shared {
     pub flows: Mutex<token::Flows>,
     /// The quirks in force (the config's, changeable through `POST /_sim/config`).
     pub quirks: Mutex<crate::config::Quirks>,
+    /// Keys registered for client assertions (certificate credentials).
+    pub keys: Mutex<certs::KeyRing>,
     /// HS256 key of this process's tokens.
     pub signing_key: [u8; 32],
 }
 
 impl Shared {
-    pub fn new(config: SimConfig, base_url: String, clock: SimClock, tenant: Tenant) -> Self {
+    pub fn new(
+        config: SimConfig,
+        base_url: String,
+        clock: SimClock,
+        tenant: Tenant,
+        keys: certs::KeyRing,
+    ) -> Self {
         let mut signing_key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut signing_key);
         Self {
@@ -59,6 +68,7 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(VecDeque::new()),
             flows: Mutex::new(token::Flows::default()),
+            keys: Mutex::new(keys),
             signing_key,
         }
     }

@@ -237,7 +237,7 @@ fn client_credentials(s: &Shared, req: &TokenRequest) -> Result<Value, EntraErro
             }
         }
         (None, Some(assertion)) => {
-            super::discovery::check_client_assertion(req, app.client_id, assertion)?
+            super::certs::check_client_assertion(s, req, app.client_id, assertion)?
         }
         (None, None) => {
             return Err(req.err(StatusCode::UNAUTHORIZED, "invalid_client", 7000218,
