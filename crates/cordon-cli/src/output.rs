@@ -1,8 +1,10 @@
-//! Text and JSON output of the `cordon` command line.
+//! Text and JSON output of the `cordon` command line: results on standard output,
+//! errors and summaries on standard error, so `--json` output always parses.
 
 use cordon_core::dto::{
-    ActionOutcome, Counters, IpcError, IsolationState, MachineDetail, MachineRow,
+    ActionOutcome, ActionRow, Counters, IpcError, IsolationState, MachineDetail, MachineRow,
 };
+use cordon_core::profiles::ProfileView;
 
 fn print_json(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
@@ -110,5 +112,72 @@ pub fn error(json: bool, e: &IpcError) {
                 eprintln!("  {}  {}", c.id, c.name);
             }
         }
+    }
+}
+
+pub fn actions(json: bool, rows: &[ActionRow]) {
+    if json {
+        return print_json(&rows);
+    }
+    for a in rows {
+        let machine = a
+            .machine_name
+            .as_deref()
+            .or(a.machine_id.as_deref())
+            .unwrap_or("-");
+        println!(
+            "{}  {}  {:<24} {:<10} {:<32} {}  {}",
+            a.action_id, a.created, a.action_type, a.status, machine, a.requestor, a.comment
+        );
+    }
+    eprintln!("{} action(s)", rows.len());
+}
+
+pub fn profiles(json: bool, views: &[ProfileView]) {
+    if json {
+        return print_json(&views);
+    }
+    for v in views {
+        print_profile(v);
+    }
+    if views.is_empty() {
+        eprintln!(
+            "No profiles: add one with `cordon profiles add NAME --tenant-id … --client-id …`."
+        );
+    }
+}
+
+pub fn profile(json: bool, v: &ProfileView) {
+    if json {
+        return print_json(v);
+    }
+    print_profile(v);
+}
+
+fn print_profile(v: &ProfileView) {
+    let p = &v.profile;
+    let status = match (&v.signed_in_as, v.has_secret) {
+        (Some(upn), _) => format!("signed in as {upn}"),
+        (None, true) => "credential stored".to_owned(),
+        (None, false) if p.auth_mode.is_delegated() => "not signed in".to_owned(),
+        (None, false) => "no credential stored".to_owned(),
+    };
+    println!(
+        "{} {:<20} tenant {}  client {}  {:?}  {:?}  {}",
+        if v.active { "*" } else { " " },
+        p.name,
+        p.tenant_id,
+        p.client_id,
+        p.cloud,
+        p.auth_mode,
+        status
+    );
+}
+
+pub fn done(json: bool, message: &str) {
+    if json {
+        print_json(&serde_json::json!({ "ok": true, "message": message }));
+    } else {
+        println!("{message}");
     }
 }

@@ -240,3 +240,35 @@ pub enum IpcError {
     #[error("{message}")]
     Internal { message: String },
 }
+
+/// Which machine actions to list (every field optional; all given ones must match).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionFilter {
+    /// A machine id or DNS name (resolved like the search: ambiguous names are refused).
+    pub machine: Option<String>,
+    /// Defender's action type, e.g. `Isolate`, `Unisolate`, `RunAntiVirusScan`.
+    pub action_type: Option<String>,
+    /// Defender's status, e.g. `Pending`, `InProgress`, `Succeeded`, `Failed`.
+    pub status: Option<String>,
+    /// Only actions created at or after this time, RFC 3339.
+    pub since: Option<String>,
+}
+
+/// One machine action (any type) as listed by `cordon actions` or after a cancel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionRow {
+    pub action_id: String,
+    pub action_type: String,
+    pub status: String,
+    pub scope: Option<String>,
+    pub machine_id: Option<String>,
+    pub machine_name: Option<String>,
+    pub requestor: String,
+    pub comment: String,
+    pub created: String,
+    pub updated: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cancel_comment: Option<String>,
+}

@@ -223,6 +223,11 @@ pub fn api_to_ipc(e: &mde_api::Error) -> IpcError {
             message: "Defender could not be reached. Check the network, then retry.".into(),
             detail: detail.clone(),
         },
+        E::SignIn { reason } => IpcError::Auth {
+            message: format!("Sign-in did not complete: {}", first_line(reason)),
+            code: None,
+            correlation_id: None,
+        },
         E::OutcomeUnknown { .. } => IpcError::OutcomeUnknown {
             message: "Defender did not answer; checking whether the action was created before any resend.".into(),
         },

@@ -8,6 +8,7 @@
 //! The desktop shell and the `cordon` CLI are thin layers over this crate; nothing here
 //! depends on Tauri (a compile error guards that boundary).
 
+pub mod actions;
 pub mod app;
 pub mod derive;
 pub mod dto;
@@ -18,6 +19,7 @@ pub mod paths;
 pub mod profiles;
 pub mod resolve;
 pub mod secrets;
+pub mod signin;
 mod sync;
 pub mod view;
 

@@ -57,20 +57,84 @@ fn need(
 }
 
 fn credentials(profile: &Profile, secrets: &Arc<dyn SecretStore>) -> Result<Credentials> {
+    let tenant_id = profile.tenant_id.clone();
+    let client_id = profile.client_id.clone();
     match profile.auth_mode {
         AuthMode::ClientSecret => Ok(Credentials::ClientSecret {
-            tenant_id: profile.tenant_id.clone(),
-            client_id: profile.client_id.clone(),
+            tenant_id,
+            client_id,
             secret: need(secrets, profile, SecretKind::ClientSecret)?,
         }),
-        AuthMode::Certificate | AuthMode::Browser | AuthMode::DeviceCode => {
-            Err(CoreError::Invalid {
-                field: "authMode".into(),
-                message: format!(
-                    "Profile “{}”: this build of Cordon signs in with a client secret only.",
-                    profile.name
-                ),
-            })
+        AuthMode::Certificate => Ok(Credentials::ClientCertificate {
+            tenant_id,
+            client_id,
+            certificate: certificate(profile, secrets)?,
+        }),
+        AuthMode::Browser | AuthMode::DeviceCode => Ok(Credentials::Delegated {
+            tenant_id,
+            client_id,
+            refresh_token: need(secrets, profile, SecretKind::RefreshToken)?,
+            store: Arc::new(WriteBack {
+                key: SecretKey::new(&profile.name, SecretKind::RefreshToken),
+                secrets: Arc::clone(secrets),
+            }),
+        }),
+    }
+}
+
+/// Reads the profile's certificate: PEM (private key + certificate) or PFX/P12 with
+/// its password from the secret store (a PFX without a stored password is tried with
+/// an empty one).
+fn certificate(
+    profile: &Profile,
+    secrets: &Arc<dyn SecretStore>,
+) -> Result<mde_api::CertificateCredential> {
+    let path = profile.certificate_path.clone().unwrap_or_default();
+    let fail = |detail: String| CoreError::Certificate {
+        path: path.clone(),
+        detail,
+    };
+    let bytes = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
+    let is_pem =
+        bytes.starts_with(b"-----") || String::from_utf8_lossy(&bytes).contains("-----BEGIN");
+    if is_pem {
+        let text = String::from_utf8(bytes).map_err(|_| fail("the PEM file is not text".into()))?;
+        return mde_api::CertificateCredential::from_pem(&text, None)
+            .map_err(|e| fail(e.to_string()));
+    }
+    let key = SecretKey::new(&profile.name, SecretKind::CertificatePassword);
+    match secrets.get(&key)? {
+        Some(password) => mde_api::CertificateCredential::from_pfx(&bytes, password.expose())
+            .map_err(|e| fail(e.to_string())),
+        None => mde_api::CertificateCredential::from_pfx(&bytes, "").map_err(|_| {
+            CoreError::MissingSecret {
+                profile: profile.name.clone(),
+                kind: SecretKind::CertificatePassword,
+            }
+        }),
+    }
+}
+
+/// Writes each rotated refresh token back to the secret store (K-10), so the stored
+/// one is always the newest. A failed write cannot be returned from here: it is logged,
+/// and the next start asks to sign in again if the old token was revoked.
+struct WriteBack {
+    key: SecretKey,
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl std::fmt::Debug for WriteBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteBack")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl mde_api::RefreshTokenStore for WriteBack {
+    fn save(&self, refresh_token: &mde_api::Secret) {
+        if let Err(e) = self.secrets.set(&self.key, refresh_token) {
+            tracing::warn!(profile = %self.key.profile, error = %e, "could not store the rotated refresh token");
         }
     }
 }

@@ -1,1 +1,314 @@
-//! Profile validation and the profiles file.
+//! Profile validation and the profiles file: refused input, atomic persistence, reload,
+//! the active profile, and secrets recorded (never written) in the file.
+
+use std::sync::Arc;
+
+use mde_api::Secret;
+
+use super::*;
+use crate::secrets::{MemoryStore, SecretKey, SecretKind, SecretStore};
+
+const T: &str = "11111111-1111-1111-1111-111111111111";
+const C: &str = "22222222-2222-2222-2222-222222222222";
+
+fn profile(name: &str) -> Profile {
+    Profile {
+        name: name.into(),
+        tenant_id: T.into(),
+        client_id: C.into(),
+        cloud: Cloud::Global,
+        auth_mode: AuthMode::ClientSecret,
+        authority: None,
+        api_base: None,
+        certificate_path: None,
+    }
+}
+
+fn field_of(r: Result<impl std::fmt::Debug>) -> String {
+    match r {
+        Err(CoreError::Invalid { field, .. }) => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+fn open(dir: &std::path::Path) -> (ProfileStore, Arc<MemoryStore>) {
+    let secrets = Arc::new(MemoryStore::new());
+    let store = ProfileStore::open(dir, secrets.clone()).expect("opens");
+    (store, secrets)
+}
+
+#[test]
+fn guids_are_recognised() {
+    assert!(is_guid(T));
+    assert!(is_guid("ABCDEF01-2345-6789-abcd-ef0123456789"));
+    for bad in [
+        "",
+        "contoso.com",
+        "11111111-1111-1111-1111-11111111111",
+        "{11111111-1111-1111-1111-111111111111}",
+        "1111111g-1111-1111-1111-111111111111",
+    ] {
+        assert!(!is_guid(bad), "{bad}");
+    }
+}
+
+#[test]
+fn validation_refuses_bad_profiles() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, _) = open(dir.path());
+    assert_eq!(field_of(store.upsert(profile("  "))), "name");
+    assert_eq!(field_of(store.upsert(profile("a/b"))), "name");
+    assert_eq!(
+        field_of(store.upsert(Profile {
+            tenant_id: "contoso".into(),
+            ..profile("p")
+        })),
+        "tenantId"
+    );
+    assert_eq!(
+        field_of(store.upsert(Profile {
+            client_id: "x".into(),
+            ..profile("p")
+        })),
+        "clientId"
+    );
+    let custom = Profile {
+        cloud: Cloud::Custom,
+        ..profile("p")
+    };
+    assert_eq!(field_of(store.upsert(custom.clone())), "apiBase");
+    let plain_http = Profile {
+        authority: Some("http://login.example.com".into()),
+        api_base: Some("https://api.example.com".into()),
+        ..custom.clone()
+    };
+    assert_eq!(field_of(store.upsert(plain_http)), "authority");
+    let cert = Profile {
+        auth_mode: AuthMode::Certificate,
+        ..profile("p")
+    };
+    assert_eq!(field_of(store.upsert(cert)), "certificatePath");
+    assert!(
+        store.list().expect("list").is_empty(),
+        "nothing refused was stored"
+    );
+    let ok = Profile {
+        authority: Some("http://127.0.0.1:8080".into()),
+        api_base: Some("http://127.0.0.1:8080".into()),
+        ..custom
+    };
+    store.upsert(ok).expect("a loopback simulator is fine");
+}
+
+#[test]
+fn names_are_unique_case_insensitively_and_upsert_replaces() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, _) = open(dir.path());
+    store.upsert(profile("Prod")).expect("add");
+    assert_eq!(field_of(store.upsert(profile("prod"))), "name");
+    let v = store
+        .upsert(Profile {
+            cloud: Cloud::Eu,
+            ..profile("Prod")
+        })
+        .expect("replace");
+    assert_eq!(v.profile.cloud, Cloud::Eu);
+    assert_eq!(store.list().expect("list").len(), 1);
+    assert_eq!(
+        store.get("PROD").expect("case-insensitive get").name,
+        "Prod"
+    );
+    assert!(matches!(
+        store.get("nope"),
+        Err(CoreError::UnknownProfile(_))
+    ));
+}
+
+#[test]
+fn persists_atomically_and_reloads() {
+    let dir = tempfile::tempdir().expect("tmp");
+    {
+        let (store, _) = open(dir.path());
+        store.upsert(profile("a")).expect("add");
+        store
+            .upsert(Profile {
+                auth_mode: AuthMode::DeviceCode,
+                ..profile("b")
+            })
+            .expect("add");
+        store.set_active(Some("b")).expect("use b");
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["profiles.json".to_owned()],
+        "no temp file left behind"
+    );
+    let (again, _) = open(dir.path());
+    let list = again.list().expect("list");
+    assert_eq!(
+        list.iter()
+            .map(|v| v.profile.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(
+        again.active().expect("active").map(|p| p.name),
+        Some("b".into())
+    );
+    assert!(list[1].active && !list[0].active);
+    assert_eq!(list[1].profile.auth_mode, AuthMode::DeviceCode);
+}
+
+#[test]
+fn the_first_profile_becomes_active_and_removing_it_clears_that() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, _) = open(dir.path());
+    assert!(store.active().expect("active").is_none());
+    store.upsert(profile("a")).expect("add");
+    store.upsert(profile("b")).expect("add");
+    assert_eq!(
+        store.active().expect("active").map(|p| p.name),
+        Some("a".into())
+    );
+    store.remove("a").expect("remove");
+    assert!(store.active().expect("active").is_none());
+    assert!(matches!(
+        store.set_active(Some("zzz")),
+        Err(CoreError::UnknownProfile(_))
+    ));
+    assert!(matches!(
+        store.remove("a"),
+        Err(CoreError::UnknownProfile(_))
+    ));
+}
+
+#[test]
+fn secrets_go_to_the_store_and_only_their_presence_to_the_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, secrets) = open(dir.path());
+    store.upsert(profile("p")).expect("add");
+    assert!(!store.view("p").expect("view").has_secret);
+    let canary = "canary-0b1c2d3e-secret-value";
+    store
+        .set_secret("p", SecretKind::ClientSecret, &Secret::new(canary))
+        .expect("set");
+    assert!(store.view("p").expect("view").has_secret);
+    let file = std::fs::read_to_string(store.path()).expect("file");
+    assert!(
+        !file.contains(canary),
+        "the secret never reaches the file: {file}"
+    );
+    assert!(
+        file.contains("clientSecret"),
+        "its presence is recorded: {file}"
+    );
+    let key = SecretKey::new("p", SecretKind::ClientSecret);
+    assert_eq!(
+        secrets
+            .get(&key)
+            .expect("get")
+            .map(|s| s.expose().to_owned()),
+        Some(canary.into())
+    );
+    assert!(matches!(
+        store.set_secret("p", SecretKind::ClientSecret, &Secret::new("")),
+        Err(CoreError::Invalid { .. })
+    ));
+    store.remove("p").expect("remove");
+    assert!(
+        secrets.get(&key).expect("get").is_none(),
+        "remove deletes the secrets"
+    );
+}
+
+#[test]
+fn a_profile_without_secrets_is_managed_without_a_credential_store() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = ProfileStore::open(
+        dir.path(),
+        Arc::new(crate::secrets::UnavailableStore::new("no bus")),
+    )
+    .expect("opens");
+    store.upsert(profile("p")).expect("add");
+    assert_eq!(store.list().expect("list").len(), 1);
+    assert!(matches!(
+        store.set_secret("p", SecretKind::ClientSecret, &Secret::new("s")),
+        Err(CoreError::SecureStorageUnavailable(_))
+    ));
+    assert!(
+        !store.view("p").expect("view").has_secret,
+        "a refused secret is not recorded"
+    );
+    store
+        .remove("p")
+        .expect("nothing stored, nothing to delete");
+}
+
+#[test]
+fn changing_the_tenant_forgets_the_sign_in() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, secrets) = open(dir.path());
+    store
+        .upsert(Profile {
+            auth_mode: AuthMode::Browser,
+            ..profile("p")
+        })
+        .expect("add");
+    store
+        .set_secret("p", SecretKind::RefreshToken, &Secret::new("rt"))
+        .expect("set");
+    store
+        .record_sign_in("p", Some("analyst@contoso.example".into()))
+        .expect("record");
+    let v = store.view("p").expect("view");
+    assert!(v.has_secret);
+    assert_eq!(v.signed_in_as.as_deref(), Some("analyst@contoso.example"));
+    store
+        .upsert(Profile {
+            auth_mode: AuthMode::Browser,
+            ..profile("p")
+        })
+        .expect("same tenant");
+    assert!(
+        store.view("p").expect("view").has_secret,
+        "an unchanged tenant keeps it"
+    );
+    let other = Profile {
+        auth_mode: AuthMode::Browser,
+        tenant_id: "99999999-1111-1111-1111-111111111111".into(),
+        ..profile("p")
+    };
+    let v = store.upsert(other).expect("other tenant");
+    assert!(!v.has_secret && v.signed_in_as.is_none());
+    assert!(
+        secrets
+            .get(&SecretKey::new("p", SecretKind::RefreshToken))
+            .expect("get")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_damaged_file_is_an_error_not_an_empty_list() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("profiles.json"), b"{ not json").expect("write");
+    let r = ProfileStore::open(dir.path(), Arc::new(MemoryStore::new()));
+    assert!(matches!(r, Err(CoreError::ProfileFile { .. })));
+}
+
+#[test]
+fn the_dto_is_camel_case() {
+    let json = serde_json::to_value(Profile {
+        cloud: Cloud::GccHigh,
+        auth_mode: AuthMode::DeviceCode,
+        ..profile("p")
+    })
+    .expect("json");
+    assert_eq!(json["tenantId"], T);
+    assert_eq!(json["cloud"], "gccHigh");
+    assert_eq!(json["authMode"], "deviceCode");
+}

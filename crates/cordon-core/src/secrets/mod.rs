@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use mde_api::Secret;
+pub use mde_api::Secret;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
