@@ -1,0 +1,134 @@
+//! Runs the real `cordon` binary against an in-process simulator: a temp data folder,
+//! the tenant from `CORDON_*` variables, and the simulator's control API as the truth.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::process::{Command, Output, Stdio};
+
+use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
+use serde_json::Value;
+
+pub struct Env {
+    pub sim: SimHandle,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+pub async fn demo() -> Env {
+    let sim = Simulator::start(SimConfig {
+        scenario: Scenario::Demo,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    Env {
+        sim,
+        dir: tempfile::tempdir().expect("temp dir"),
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Env {
+    /// `cordon ARGS` as the analyst app.
+    pub async fn cordon(&self, args: &[&str]) -> Run {
+        self.cordon_as(
+            identities::ANALYST_CLIENT_ID,
+            identities::ANALYST_SECRET,
+            args,
+            None,
+        )
+        .await
+    }
+
+    /// `cordon ARGS` with any app (or none: empty client id) and optional stdin.
+    pub async fn cordon_as(
+        &self,
+        client_id: &str,
+        secret: &str,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cordon"));
+        cmd.arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env_remove("CORDON_DATA_DIR")
+            .env_remove("CORDON_TENANT_ID")
+            .env_remove("CORDON_CLIENT_ID")
+            .env_remove("CORDON_CLIENT_SECRET")
+            .env_remove("CORDON_AUTHORITY")
+            .env_remove("CORDON_API_BASE")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if !client_id.is_empty() {
+            let base = self.sim.base_url();
+            cmd.env("CORDON_TENANT_ID", identities::TENANT_ID)
+                .env("CORDON_CLIENT_ID", client_id)
+                .env("CORDON_CLIENT_SECRET", secret)
+                .env("CORDON_AUTHORITY", &base)
+                .env("CORDON_API_BASE", &base);
+        }
+        let input = stdin.map(str::to_owned);
+        let out: Output = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().expect("cordon runs");
+            if let (Some(text), Some(mut pipe)) = (input, child.stdin.take()) {
+                use std::io::Write as _;
+                pipe.write_all(text.as_bytes()).expect("stdin");
+            }
+            child.wait_with_output().expect("cordon ends")
+        })
+        .await
+        .expect("join");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub async fn control(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{}", self.sim.base_url(), path))
+            .send()
+            .await
+            .expect("control api")
+            .json()
+            .await
+            .expect("control json")
+    }
+
+    /// The POSTs the simulator received on the Defender API.
+    pub async fn api_posts(&self) -> Vec<Value> {
+        self.control("/_sim/requests")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["method"] == "POST" && r["path"].as_str().unwrap_or("").starts_with("/api/")
+            })
+            .cloned()
+            .collect()
+    }
+}
