@@ -25,6 +25,7 @@ pub mod scenario;
 pub mod urlenc;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -62,7 +63,13 @@ impl Simulator {
         let addr = listener
             .local_addr()
             .map_err(|source| SimError::Bind { port, source })?;
-        let base_url = format!("http://127.0.0.1:{}", addr.port());
+        let tls = if config.tls {
+            Some(http::tls::setup(addr.port()).map_err(SimError::Config)?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://127.0.0.1:{}", addr.port());
         let start = config.start_time.unwrap_or_else(clock::real_now);
         let clock = clock::SimClock::new(start, config.speed);
         let tenant = scenario::build(&config.scenario, config.seed, start, &config);
@@ -75,22 +82,37 @@ impl Simulator {
         ));
         let app = http::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
-        let serve = axum::serve(
-            http::server::SimListener(listener),
-            app.into_make_service_with_connect_info::<http::server::ConnHandle>(),
-        )
-        .with_graceful_shutdown(async move {
+        let stopped = async move {
             let _ = rx.await;
-        });
-        tokio::spawn(async move {
-            if let Err(e) = serve.await {
-                tracing::error!("mde-sim server stopped: {e}");
+        };
+        let make = app.into_make_service_with_connect_info::<http::server::ConnHandle>();
+        let ca_pem_path = tls.as_ref().map(|t| t.ca_pem_path.clone());
+        match tls {
+            Some(t) => {
+                let listener = http::tls::TlsListener::new(listener, t.acceptor)
+                    .map_err(|source| SimError::Bind { port, source })?;
+                let serve = axum::serve(listener, make).with_graceful_shutdown(stopped);
+                tokio::spawn(async move {
+                    if let Err(e) = serve.await {
+                        tracing::error!("mde-sim server stopped: {e}");
+                    }
+                });
             }
-        });
+            None => {
+                let serve = axum::serve(http::server::SimListener(listener), make)
+                    .with_graceful_shutdown(stopped);
+                tokio::spawn(async move {
+                    if let Err(e) = serve.await {
+                        tracing::error!("mde-sim server stopped: {e}");
+                    }
+                });
+            }
+        }
         tracing::info!("mde-sim listening on {base_url}");
         Ok(SimHandle {
             base_url,
             addr,
+            ca_pem_path,
             shared,
             stop: Some(tx),
         })
@@ -101,12 +123,20 @@ impl Simulator {
 pub struct SimHandle {
     base_url: String,
     addr: SocketAddr,
+    ca_pem_path: Option<PathBuf>,
     shared: Arc<http::Shared>,
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl SimHandle {
-    /// `http://127.0.0.1:PORT`: both the authority base and the API base.
+    /// With `tls`, the PEM file of the CA that signed the server certificate (add it as
+    /// a trusted root); removed when the simulator stops.
+    pub fn ca_pem_path(&self) -> Option<PathBuf> {
+        self.ca_pem_path.clone()
+    }
+
+    /// `http://127.0.0.1:PORT` (`https://` with `tls`): both the authority base and the
+    /// API base.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
     }
@@ -147,6 +177,9 @@ impl SimHandle {
     fn stop_now(&mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
+        }
+        if let Some(p) = self.ca_pem_path.take() {
+            let _ = std::fs::remove_file(p);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `mde-sim`: runs the simulator until killed. The first stdout line is the base URL
-//! (flushed at once) so that a parent process can read it and connect.
+//! (flushed at once) so that a parent process can read it and connect; with `--tls` the
+//! second line is the path of the CA certificate (PEM) that clients must trust.
 
 use std::io::Write;
 
@@ -30,6 +31,9 @@ struct Args {
     /// Lifetime of issued tokens in simulated seconds.
     #[arg(long, default_value_t = 3599)]
     token_lifetime: u32,
+    /// Serve HTTPS with a certificate made at start; its CA's PEM path is line 2.
+    #[arg(long)]
+    tls: bool,
 }
 
 #[tokio::main]
@@ -43,6 +47,7 @@ async fn main() -> std::process::ExitCode {
         rate_per_minute: args.rate_per_minute,
         rate_per_hour: args.rate_per_hour,
         token_lifetime_secs: args.token_lifetime,
+        tls: args.tls,
         ..SimConfig::default()
     };
     let handle = match Simulator::start(config).await {
@@ -53,10 +58,11 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    if writeln!(out, "{}", handle.base_url())
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    let mut lines = handle.base_url();
+    if let Some(pem) = handle.ca_pem_path() {
+        lines = format!("{lines}\n{}", pem.display());
+    }
+    if writeln!(out, "{lines}").and_then(|()| out.flush()).is_err() {
         return std::process::ExitCode::FAILURE;
     }
     drop(out);

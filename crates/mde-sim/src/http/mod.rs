@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod ratelimit;
 pub mod server;
 pub mod settings;
+pub mod tls;
 pub mod token;
 
 use std::collections::VecDeque;

@@ -45,6 +45,13 @@ pub struct KillableIo {
     killed: Arc<AtomicBool>,
 }
 
+impl KillableIo {
+    /// The handle that kills this connection.
+    pub fn handle(&self) -> ConnHandle {
+        ConnHandle(self.killed.clone())
+    }
+}
+
 /// Handed to handlers (as connect info) to kill their connection.
 #[derive(Clone, Debug)]
 pub struct ConnHandle(Arc<AtomicBool>);
@@ -57,7 +64,7 @@ impl ConnHandle {
 
 impl Connected<IncomingStream<'_, SimListener>> for ConnHandle {
     fn connect_info(stream: IncomingStream<'_, SimListener>) -> Self {
-        Self(stream.io().killed.clone())
+        stream.io().handle()
     }
 }
 
