@@ -120,7 +120,7 @@ impl Client {
                 detail: "empty client id".into(),
             });
         }
-        let http = http_client(&options)?;
+        let http = crate::fetch::http_client(&options)?;
         let refresh_token = match &credentials {
             Credentials::Delegated { refresh_token, .. } => Some(refresh_token.clone()),
             _ => None,
@@ -401,21 +401,6 @@ impl Client {
             .await?;
         answer.decode()
     }
-}
-
-/// The crate's HTTP client: rustls, no redirects (K-5), timeouts.
-pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(options.timeout)
-        .connect_timeout(options.connect_timeout)
-        .user_agent(concat!("cordon-mde-api/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Transport {
-            detail: format!("building the HTTP client: {e}"),
-            timed_out: false,
-        })
 }
 
 fn check_guid(action_id: &str) -> Result<(), Error> {

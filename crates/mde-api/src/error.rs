@@ -1,8 +1,9 @@
 //! The one error type of the crate.
 //!
 //! Each variant answers a question the caller must act on differently: did the
-//! token service refuse us (`Auth`), did an interactive sign-in fail (`SignIn`), did Defender answer with its error envelope
-//! (`Api`), did it answer with something we cannot read (`Decode`), did nothing
+//! token service refuse us (`Auth`), did an interactive sign-in fail
+//! (`SignIn`), did Defender answer with its error envelope (`Api`), did it
+//! answer with something we cannot read (`Decode`), did nothing
 //! reach the server (`Transport`), or did a state-changing POST leave without an
 //! answer (`OutcomeUnknown`, the one that must be reconciled by reading
 //! `machineactions` before any resend). Variants carry plain data (no boxed

@@ -156,3 +156,18 @@ impl Inner {
         }
     }
 }
+
+/// The crate's HTTP client: rustls, no redirects (K-5), timeouts.
+pub(crate) fn http_client(options: &crate::ClientOptions) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(options.timeout)
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("cordon-mde-api/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Transport {
+            detail: format!("building the HTTP client: {e}"),
+            timed_out: false,
+        })
+}

@@ -17,6 +17,11 @@
 //!   for the simulator); secrets print as `Secret(***)`.
 //! - **Queries cannot be injected.** `$filter` text is only made by
 //!   [`Filter`], which quotes every literal.
+//! - **Sign-in without secrets on the desk.** [`Credentials`] are a client
+//!   secret, a certificate ([`CertificateCredential`], a signed
+//!   `client_assertion`), or a delegated refresh token from [`signin`]
+//!   (browser auth code + PKCE on a 127.0.0.1 loopback, or device code);
+//!   rotated refresh tokens go to a [`RefreshTokenStore`] before use.
 //! - **Wire quirks are absorbed here.** 404 on an empty machine list,
 //!   `lastUpdateTimeUtc`/`lastUpdateDateTimeUtc`, `externalID`/`externalId`,
 //!   numeric `rbacGroupId`, unknown enum values (kept as `Other`).

@@ -26,7 +26,7 @@ use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse, RequestTokenError, Toke
 pub use browser::{BrowserSignIn, start_browser};
 pub use device::{DeviceCode, start_device_code};
 
-use crate::client::http_client;
+use crate::fetch::http_client;
 use crate::{ClientOptions, Error, Secret};
 
 /// The outcome of a delegated sign-in.
