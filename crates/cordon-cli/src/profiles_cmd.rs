@@ -29,7 +29,7 @@ pub fn run(cmd: &ProfilesCmd, json: bool, data_dir: Option<PathBuf>) -> Result<(
                 }
             };
             // Read the secret before writing anything: a missing secret adds nothing.
-            let secret = kind.map(|k| read_secret(k)).transpose()?;
+            let secret = kind.map(read_secret).transpose()?;
             store.upsert(profile.clone())?;
             if let (Some(kind), Some(secret)) = (kind, secret) {
                 store.set_secret(&profile.name, kind, &secret)?;

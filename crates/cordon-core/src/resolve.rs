@@ -49,3 +49,32 @@ fn to_ref(m: &Machine) -> MachineRef {
         name: m.computer_dns_name.clone().unwrap_or_else(|| m.id.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(id: &str, dns: &str) -> Machine {
+        serde_json::from_value(
+            serde_json::json!({"id": id, "computerDnsName": dns, "healthStatus": "Active"}),
+        )
+        .expect("machine")
+    }
+
+    #[test]
+    fn a_shared_short_name_gives_every_candidate() {
+        let ms = [
+            machine("a".repeat(40).as_str(), "ws-1.eu.contoso.com"),
+            machine("b".repeat(40).as_str(), "ws-1.us.contoso.com"),
+            machine("c".repeat(40).as_str(), "ws-10.eu.contoso.com"),
+        ];
+        assert_eq!(matches(&ms, "WS-1").len(), 2);
+        assert_eq!(
+            matches(&ms, "ws-1.us.contoso.com").len(),
+            1,
+            "a full name is exact"
+        );
+        assert_eq!(matches(&ms, &"C".repeat(40)).len(), 1, "an id is exact");
+        assert!(matches(&ms, "ws").is_empty(), "no prefix matching");
+    }
+}

@@ -1,0 +1,221 @@
+//! Profiles to a working core against the simulator: client secret, delegated sign-in
+//! with the refresh token written back on rotation (K-10), missing credentials that
+//! say what to do; and the actions list and cancel.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use cordon_core::dto::{ActionFilter, IpcError, ReleaseRequest};
+use cordon_core::profiles::{self, AuthMode, Cloud, Profile, ProfileStore};
+use cordon_core::secrets::{MemoryStore, Secret, SecretKey, SecretKind, SecretStore};
+use cordon_core::{App, CoreError, signin};
+use mde_sim::identities;
+
+fn sim_profile(base: &str, name: &str, client_id: &str, mode: AuthMode) -> Profile {
+    Profile {
+        name: name.into(),
+        tenant_id: identities::TENANT_ID.into(),
+        client_id: client_id.into(),
+        cloud: Cloud::Custom,
+        auth_mode: mode,
+        authority: Some(base.into()),
+        api_base: Some(base.into()),
+        certificate_path: None,
+    }
+}
+
+fn store() -> (tempfile::TempDir, ProfileStore, Arc<MemoryStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let store = ProfileStore::open(dir.path(), secrets.clone()).unwrap();
+    (dir, store, secrets)
+}
+
+#[tokio::test]
+async fn a_client_secret_profile_reaches_the_tenant() {
+    let env = common::demo().await;
+    let (_d, store, _) = store();
+    let p = sim_profile(
+        &env.sim.base_url(),
+        "sim",
+        identities::ANALYST_CLIENT_ID,
+        AuthMode::ClientSecret,
+    );
+    store.upsert(p.clone()).unwrap();
+    let missing = profiles::app_config(&p, store.secrets()).err().unwrap();
+    assert!(matches!(
+        &missing,
+        CoreError::MissingSecret {
+            kind: SecretKind::ClientSecret,
+            ..
+        }
+    ));
+    assert!(
+        IpcError::from(missing)
+            .to_string()
+            .contains("cordon profiles add sim")
+    );
+    store
+        .set_secret(
+            "sim",
+            SecretKind::ClientSecret,
+            &Secret::new(identities::ANALYST_SECRET),
+        )
+        .unwrap();
+    let app = App::new(profiles::app_config(&p, store.secrets()).unwrap()).unwrap();
+    let snap = app.refresh().await.unwrap();
+    let truth = env.state().await;
+    assert_eq!(
+        snap.counters.isolated_now as u64,
+        truth["isolatedCount"].as_u64().unwrap()
+    );
+    assert_eq!(app.info().tenant_label, "sim");
+}
+
+#[tokio::test]
+async fn a_delegated_profile_must_sign_in_first() {
+    let env = common::demo().await;
+    let (_d, store, _) = store();
+    let p = sim_profile(
+        &env.sim.base_url(),
+        "me",
+        identities::PUBLIC_CLIENT_ID,
+        AuthMode::Browser,
+    );
+    store.upsert(p.clone()).unwrap();
+    let e = profiles::app_config(&p, store.secrets()).err().unwrap();
+    assert!(IpcError::from(e).to_string().contains("sign in first"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_sign_in_stores_the_token_and_rotations_are_written_back() {
+    let env = common::demo().await;
+    let (_d, store, secrets) = store();
+    let p = sim_profile(
+        &env.sim.base_url(),
+        "me",
+        identities::PUBLIC_CLIENT_ID,
+        AuthMode::Browser,
+    );
+    store.upsert(p.clone()).unwrap();
+    let http = env.http.clone();
+    let view = signin::sign_in(&store, "me", move |prompt| {
+        let signin::SignInPrompt::OpenBrowser { url } = prompt else {
+            panic!("a browser prompt");
+        };
+        // The "browser": the simulator redirects to the loopback listener at once.
+        tokio::spawn(async move {
+            let _ = http.get(url).send().await;
+        });
+    })
+    .await
+    .unwrap();
+    assert!(view.has_secret);
+    assert_eq!(view.signed_in_as.as_deref(), Some(identities::DEMO_USER));
+    let key = SecretKey::new("me", SecretKind::RefreshToken);
+    let first = secrets.get(&key).unwrap().unwrap();
+
+    let app = App::new(profiles::app_config(&p, store.secrets()).unwrap()).unwrap();
+    app.refresh().await.unwrap();
+    let now = secrets.get(&key).unwrap().unwrap();
+    assert_ne!(
+        now, first,
+        "the rotated refresh token replaced the old one (K-10)"
+    );
+
+    let out = signin::sign_out(&store, "me").unwrap();
+    assert!(!out.has_secret && out.signed_in_as.is_none());
+    assert!(secrets.get(&key).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn actions_are_filtered_by_defender_and_cancel_is_validated() {
+    let env = common::demo().await;
+    let app = &env.app;
+    app.refresh().await.unwrap();
+    let all = app.actions(ActionFilter::default()).await.unwrap();
+    assert!(!all.is_empty());
+    assert!(
+        all.windows(2).all(|w| w[0].created >= w[1].created),
+        "newest first"
+    );
+    let pending = app
+        .actions(ActionFilter {
+            status: Some("pending".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(pending.iter().all(|a| a.status == "Pending"));
+    let query = env
+        .get("/_sim/requests")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| r["path"] == "/api/machineactions")
+        .cloned()
+        .unwrap();
+    assert!(
+        query["query"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("filter"),
+        "{query}"
+    );
+
+    assert!(
+        matches!(app.cancel("nope", "x").await, Err(CoreError::Invalid { field, .. }) if field == "actionId")
+    );
+    let guid = "12345678-1234-1234-1234-123456789012";
+    assert!(matches!(
+        app.cancel(guid, "  ").await,
+        Err(CoreError::EmptyComment)
+    ));
+
+    // Release an isolated machine, then cancel that release.
+    let state = env.state().await;
+    let id = state["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["isolated"] == true && m["online"] == false)
+        .or_else(|| {
+            state["machines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["isolated"] == true)
+        })
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = app
+        .release(ReleaseRequest {
+            machine_ids: vec![id.clone()],
+            comment: "test".into(),
+        })
+        .await
+        .unwrap();
+    let action_id = out[0].action_id.clone().unwrap();
+    let mine = app
+        .actions(ActionFilter {
+            machine: Some(id.clone()),
+            action_type: Some("Unisolate".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(mine.iter().any(|a| a.action_id == action_id));
+    assert!(
+        mine.iter()
+            .all(|a| a.machine_id.as_deref() == Some(id.as_str()))
+    );
+    let cancelled = app.cancel(&action_id, "wrong machine").await.unwrap();
+    assert_eq!(cancelled.status, "Cancelled");
+    assert_eq!(cancelled.cancel_comment.as_deref(), Some("wrong machine"));
+}
