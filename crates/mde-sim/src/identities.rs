@@ -25,6 +25,12 @@ pub const AUTOMATION_CLIENT_ID: &str = "55555555-5555-5555-5555-555555555555";
 pub const AUTOMATION_SECRET: &str = "demo-automation-secret";
 pub const AUTOMATION_APP_NAME: &str = "Contoso SOC Automation";
 
+/// Investigator app: may collect investigation packages (the analyst app may not, as
+/// in a tenant that keeps forensics with a separate team).
+pub const INVESTIGATOR_CLIENT_ID: &str = "66666666-6666-6666-6666-666666666666";
+pub const INVESTIGATOR_SECRET: &str = "demo-investigator-secret";
+pub const INVESTIGATOR_APP_NAME: &str = "Contoso Forensics";
+
 /// The delegated demo user (signs in without a password prompt).
 pub const DEMO_USER: &str = "analyst@contoso.example";
 pub const DEMO_USER_NAME: &str = "Demo Analyst";
@@ -45,6 +51,12 @@ pub const ANALYST_ROLES: &[&str] = &[
 pub const READER_ROLES: &[&str] = &["Machine.Read.All", "Alert.Read.All"];
 /// Application permissions of the automation app.
 pub const AUTOMATION_ROLES: &[&str] = &["Machine.Isolate", "Machine.Read.All", "Alert.Read.All"];
+/// Application permissions of the investigator app.
+pub const INVESTIGATOR_ROLES: &[&str] = &[
+    "Machine.CollectForensics",
+    "Machine.Read.All",
+    "Alert.Read.All",
+];
 /// Delegated permissions the public client holds for the demo user.
 pub const DEMO_USER_SCOPES: &[&str] = &[
     "Machine.Isolate",
@@ -82,6 +94,12 @@ pub const APPS: &[App] = &[
         secret: AUTOMATION_SECRET,
         display_name: AUTOMATION_APP_NAME,
         roles: AUTOMATION_ROLES,
+    },
+    App {
+        client_id: INVESTIGATOR_CLIENT_ID,
+        secret: INVESTIGATOR_SECRET,
+        display_name: INVESTIGATOR_APP_NAME,
+        roles: INVESTIGATOR_ROLES,
     },
 ];
 

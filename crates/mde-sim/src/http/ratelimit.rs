@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 use crate::config::{RateScope, SimConfig};
 
+/// APIs with their own, lower documented limits (per minute, per hour): getPackageUri
+/// allows 2/min and 120/h (D26). They are always counted on their own.
+const OWN_LIMITS: &[(&str, u32, u32)] = &[("machineactions.packageuri", 2, 120)];
+
 pub struct RateLimiter {
     per_minute: u32,
     per_hour: u32,
@@ -31,9 +35,13 @@ impl RateLimiter {
     /// Counts one call of `app` to `api`; `Err(retry_after_secs)` when over a limit
     /// (rejected calls are not counted).
     pub fn check(&mut self, app: &str, api: &str, now: Instant) -> Result<(), u64> {
+        let own = OWN_LIMITS.iter().find(|(a, _, _)| *a == api);
+        let (per_minute, per_hour) = own.map_or((self.per_minute, self.per_hour), |&(_, m, h)| {
+            (m.min(self.per_minute), h.min(self.per_hour))
+        });
         let key = match self.scope {
-            RateScope::PerAppPerApi => format!("{app}|{api}"),
-            RateScope::PerApp => app.to_string(),
+            RateScope::PerApp if own.is_none() => app.to_string(),
+            _ => format!("{app}|{api}"),
         };
         let hits = self.hits.entry(key).or_default();
         while hits
@@ -45,16 +53,16 @@ impl RateLimiter {
         let in_minute =
             hits.len() - hits.partition_point(|&t| now.duration_since(t) >= self.minute);
         let mut wait = Duration::ZERO;
-        if in_minute >= self.per_minute as usize {
+        if in_minute >= per_minute as usize {
             // The call that frees a slot is the oldest one still inside the minute window.
-            let idx = hits.len() - self.per_minute.max(1) as usize;
+            let idx = hits.len() - per_minute.max(1) as usize;
             wait = wait.max(self.minute.saturating_sub(now.duration_since(hits[idx])));
         }
-        if hits.len() >= self.per_hour as usize {
-            let idx = hits.len() - self.per_hour.max(1) as usize;
+        if hits.len() >= per_hour as usize {
+            let idx = hits.len() - per_hour.max(1) as usize;
             wait = wait.max(self.hour.saturating_sub(now.duration_since(hits[idx])));
         }
-        if self.per_minute == 0 || self.per_hour == 0 {
+        if per_minute == 0 || per_hour == 0 {
             return Err(self.minute.as_secs().max(1));
         }
         if wait > Duration::ZERO {
@@ -116,5 +124,17 @@ mod tests {
             rl.check("app", "x", t + Duration::from_secs(200)),
             Err(3400)
         );
+    }
+
+    #[test]
+    fn get_package_uri_has_its_own_two_per_minute() {
+        let mut rl = RateLimiter::new(&SimConfig::default());
+        let t = Instant::now();
+        let api = "machineactions.packageuri";
+        assert_eq!(rl.check("app", api, t), Ok(()));
+        assert_eq!(rl.check("app", api, t + Duration::from_secs(1)), Ok(()));
+        assert_eq!(rl.check("app", api, t + Duration::from_secs(2)), Err(58));
+        assert_eq!(rl.check("app", "machineactions.get", t), Ok(()));
+        assert_eq!(rl.check("app", api, t + Duration::from_secs(60)), Ok(()));
     }
 }

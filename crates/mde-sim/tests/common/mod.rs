@@ -2,6 +2,8 @@
 //! tokens, call the API and the control API with reqwest.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod shapes;
+
 use chrono::{TimeZone, Utc};
 use mde_sim::identities::{
     ANALYST_CLIENT_ID, ANALYST_SECRET, API_SCOPE, READER_CLIENT_ID, READER_SECRET, TENANT_ID,
@@ -216,5 +218,63 @@ pub const MACHINE_KEYS: &[&str] = &[
 pub fn assert_keys(v: &Value, keys: &[&str]) {
     for k in keys {
         assert!(v.get(*k).is_some(), "missing key {k} in {v}");
+    }
+}
+
+/// A whole answer: status, headers, body text and (if any) its JSON.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the headers every answer carries: `Date` (an HTTP date) and, for a body,
+    /// `Content-Type: application/json`.
+    pub fn assert_common_headers(&self) {
+        let date = self.header("date").expect("Date header");
+        assert!(
+            chrono::DateTime::parse_from_rfc2822(date).is_ok(),
+            "Date is an HTTP date: {date}"
+        );
+        if !self.text.is_empty() {
+            let ct = self.header("content-type").expect("Content-Type");
+            assert!(ct.starts_with("application/json"), "Content-Type {ct}");
+        }
+    }
+}
+
+impl Sim {
+    /// Any request, with or without a token and a JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
     }
 }
