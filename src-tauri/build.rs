@@ -13,6 +13,13 @@ fn main() {
         "find_machine",
         "isolate",
         "release",
+        "list_profiles",
+        "save_profile",
+        "remove_profile",
+        "test_connection",
+        "sign_in",
+        "sign_out",
+        "switch_profile",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

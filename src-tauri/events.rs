@@ -1,33 +1,79 @@
-//! The typed event that tells the web view its data changed.
+//! The typed events of the web view: its data changed (`syncChanged`), and a
+//! device-code sign-in waits for the user (`deviceCodePrompt`).
 
-use cordon_core::App;
 use cordon_core::dto::SyncStatus;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
 
-/// Emitted on every revision bump and on sync failure or recovery.
+pub use crate::settings::DeviceCodePrompt;
+use crate::state::AppState;
+
+/// Emitted on every revision bump, on sync failure or recovery, and after a switch of
+/// tenant (with the new core's status).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncChanged {
     pub status: SyncStatus,
 }
 
-/// Forwards the core's change notifications to the web view until the app exits.
-pub async fn forward<R: Runtime>(core: App, handle: AppHandle<R>) {
-    let mut rx = core.subscribe();
-    drop(core);
+fn emit<R: Runtime, E: Event + Serialize + Clone>(handle: &AppHandle<R>, event: E) {
+    if let Err(e) = event.emit(handle) {
+        tracing::warn!("could not emit {}: {e}", E::NAME);
+    }
+}
+
+/// Forwards the current core's change notifications and the sign-in prompts to the web
+/// view until the app exits; follows the core across switches (re-subscribes).
+pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
+    let Some(state) = handle.try_state::<AppState>() else {
+        return;
+    };
+    let mut switched = state.subscribe_switch();
+    let mut prompts = state.subscribe_prompts();
+    let mut first = true;
     loop {
-        match rx.recv().await {
-            Ok(status) => {
-                if let Err(e) = (SyncChanged { status }).emit(&handle) {
-                    tracing::warn!("could not emit sync-changed: {e}");
+        switched.mark_unchanged();
+        let core = state.core();
+        let mut rx = core.subscribe();
+        if !first {
+            // A new tenant: the web view refetches everything.
+            emit(
+                &handle,
+                SyncChanged {
+                    status: core.status(),
+                },
+            );
+        }
+        first = false;
+        drop(core);
+        let mut closed = false;
+        loop {
+            tokio::select! {
+                r = rx.recv() => match r {
+                    Ok(status) => emit(&handle, SyncChanged { status }),
+                    // Missed some: the latest state is what matters, the UI refetches.
+                    Err(RecvError::Lagged(_)) => continue,
+                    // This core is gone: wait for the next one.
+                    Err(RecvError::Closed) => {
+                        closed = true;
+                        break;
+                    }
+                },
+                p = prompts.recv() => match p {
+                    Ok(prompt) => emit(&handle, prompt),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+                c = switched.changed() => {
+                    if c.is_err() { return; }
+                    break;
                 }
             }
-            // Missed some: the latest state is what matters, the UI refetches.
-            Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return,
+        }
+        if closed && switched.changed().await.is_err() {
+            return;
         }
     }
 }

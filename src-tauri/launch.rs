@@ -1,15 +1,20 @@
-//! Startup: a live tenant from the environment, or the demo tenant.
+//! Startup: the demo tenant, a tenant from the environment, or the active profile;
+//! and the secret store, chosen once.
 //!
 //! With no tenant configured (or with `--demo`) Cordon starts the embedded simulator
 //! on 127.0.0.1 with the `demo` scenario and points the core at it: the endpoint is the
 //! only seam between demo and live.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use cordon_core::profiles::{self, ProfileStore};
+use cordon_core::secrets::{KeyringStore, MemoryStore, SecretStore, UnavailableStore};
 use cordon_core::{App, AppConfig, CoreError};
 use mde_api::{Credentials, Endpoints, Secret};
 use mde_sim::{Scenario, SimConfig, Simulator, identities};
 
+use crate::settings::{SecretStorage, Tenant};
 use crate::state::AppState;
 
 /// Simulation speed of the demo tenant: one real second is a simulated minute, so an
@@ -45,29 +50,144 @@ pub fn init_logging(log_dir: Option<std::path::PathBuf>) {
         .try_init();
 }
 
-/// Starts the core on Tauri's async runtime.
+/// How long the OS credential store may take to answer the start-up probe before
+/// Cordon says it is unavailable (a locked keyring may wait for a prompt forever).
+const KEYRING_PROBE_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// What the command line asks for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub demo: bool,
+    /// `--secret-store=memory`: secrets in process memory. Only with `--demo`.
+    pub memory_secrets: bool,
+}
+
+impl Args {
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, CoreError> {
+        let mut out = Args::default();
+        for a in args {
+            match a.as_str() {
+                "--demo" => out.demo = true,
+                "--secret-store=memory" => out.memory_secrets = true,
+                "--secret-store=os" => out.memory_secrets = false,
+                _ => {}
+            }
+        }
+        if out.memory_secrets && !out.demo {
+            return Err(CoreError::Invalid {
+                field: "--secret-store".into(),
+                message: "--secret-store=memory is only allowed together with --demo: outside the demo, secrets live in the OS credential store or nowhere.".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The secret store chosen at start: memory only when asked for explicitly, else the
+/// OS credential store, else an unavailable store that refuses every secret (never a
+/// silent fallback, K-1/K-2).
+pub fn secret_store(args: &Args) -> (Arc<dyn SecretStore>, SecretStorage) {
+    if args.memory_secrets {
+        tracing::warn!("secrets are kept in memory only (--demo --secret-store=memory)");
+        return (Arc::new(MemoryStore::new()), SecretStorage::memory());
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    // A thread, so that a credential store that never answers cannot hang the start.
+    let spawned = std::thread::Builder::new()
+        .name("keyring-probe".into())
+        .spawn(move || {
+            let _ = tx.send(KeyringStore::open());
+        });
+    let opened = match spawned {
+        Ok(_) => rx.recv_timeout(KEYRING_PROBE_TIMEOUT).unwrap_or_else(|_| {
+            Err(CoreError::SecureStorageUnavailable(format!(
+                "the OS credential store did not answer within {} s",
+                KEYRING_PROBE_TIMEOUT.as_secs()
+            )))
+        }),
+        Err(e) => Err(CoreError::SecureStorageUnavailable(e.to_string())),
+    };
+    match opened {
+        Ok(store) => (Arc::new(store), SecretStorage::os()),
+        Err(e) => {
+            tracing::warn!(error = %e, "secure storage unavailable: no secret will be stored");
+            let store = UnavailableStore::from_error(&e);
+            let reason = match e {
+                CoreError::SecureStorageUnavailable(r) => r,
+                other => other.to_string(),
+            };
+            (Arc::new(store), SecretStorage::unavailable(reason))
+        }
+    }
+}
+
+/// Starts the core on Tauri's async runtime: `--demo` → the demo tenant; else a tenant
+/// from `CORDON_*`; else the active profile if its credentials can be built; else the
+/// demo tenant.
 pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreError> {
-    let want_demo = args.into_iter().any(|a| a == "--demo");
-    let live = if want_demo {
+    let args = Args::parse(args)?;
+    let (secrets, storage) = secret_store(&args);
+    let data_dir = cordon_core::paths::data_dir(None);
+    let profiles = ProfileStore::open(&data_dir, secrets)?;
+    let live = if args.demo {
         None
     } else {
         cordon_core::env::config_from_env()?
     };
     tauri::async_runtime::block_on(async move {
-        match live {
-            Some(cfg) => {
-                tracing::info!(api = %cfg.endpoints.api_base, "starting on a live tenant");
-                Ok(AppState {
-                    core: App::start(cfg)?,
-                    demo: None,
-                })
-            }
-            None => start_demo().await,
+        if let Some(cfg) = live {
+            tracing::info!(api = %cfg.endpoints.api_base, "starting on a tenant from the environment");
+            let core = App::start(cfg)?;
+            return Ok(AppState::new(
+                core,
+                Tenant::Environment,
+                profiles,
+                storage,
+                data_dir,
+                None,
+            ));
         }
+        if !args.demo {
+            if let Some(core) = active_profile_core(&profiles) {
+                let (core, name) = core;
+                tracing::info!(profile = %name, "starting on the active profile");
+                return Ok(AppState::new(
+                    core,
+                    Tenant::Profile { name },
+                    profiles,
+                    storage,
+                    data_dir,
+                    None,
+                ));
+            }
+        }
+        let sim = start_sim().await?;
+        let core = demo_core(&sim.base_url())?;
+        Ok(AppState::new(
+            core,
+            Tenant::Demo,
+            profiles,
+            storage,
+            data_dir,
+            Some(sim),
+        ))
     })
 }
 
-async fn start_demo() -> Result<AppState, CoreError> {
+fn active_profile_core(profiles: &ProfileStore) -> Option<(App, String)> {
+    let profile = profiles.active().ok().flatten()?;
+    let started = profiles::app_config(&profile, profiles.secrets()).and_then(App::start);
+    match started {
+        Ok(core) => Some((core, profile.name)),
+        Err(e) => {
+            tracing::warn!(profile = %profile.name, error = %e, "the active profile cannot be used: starting the demo tenant");
+            None
+        }
+    }
+}
+
+/// Starts the embedded simulator with the demo story.
+pub async fn start_sim() -> Result<mde_sim::SimHandle, CoreError> {
     let sim = Simulator::start(SimConfig {
         scenario: Scenario::Demo,
         speed: DEMO_SPEED,
@@ -75,9 +195,13 @@ async fn start_demo() -> Result<AppState, CoreError> {
     })
     .await
     .map_err(|e| CoreError::Demo(e.to_string()))?;
-    let base = sim.base_url();
-    tracing::info!(%base, "demo tenant (simulated) started");
-    let endpoints = Endpoints::custom(&base, &base)?;
+    tracing::info!(base = %sim.base_url(), "demo tenant (simulated) started");
+    Ok(sim)
+}
+
+/// The demo tenant's core over the simulator at `base`, started.
+pub fn demo_core(base: &str) -> Result<App, CoreError> {
+    let endpoints = Endpoints::custom(base, base)?;
     let credentials = Credentials::ClientSecret {
         tenant_id: identities::TENANT_ID.to_owned(),
         client_id: identities::ANALYST_CLIENT_ID.to_owned(),
@@ -88,8 +212,30 @@ async fn start_demo() -> Result<AppState, CoreError> {
     cfg.busy_poll = Duration::from_secs(2);
     cfg.idle_poll = Duration::from_secs(10);
     cfg.machines_every = Duration::from_secs(60);
-    Ok(AppState {
-        core: App::start(cfg)?,
-        demo: Some(sim),
-    })
+    App::start(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Result<Args, CoreError> {
+        Args::parse(a.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn memory_secrets_only_with_the_demo() {
+        assert_eq!(
+            args(&["--demo", "--secret-store=memory"]).expect("allowed"),
+            Args {
+                demo: true,
+                memory_secrets: true
+            }
+        );
+        assert!(matches!(
+            args(&["--secret-store=memory"]),
+            Err(CoreError::Invalid { field, .. }) if field == "--secret-store"
+        ));
+        assert_eq!(args(&[]).expect("no flags"), Args::default());
+    }
 }

@@ -1,13 +1,15 @@
 //! Cordon's desktop shell: Tauri at the edge.
 //!
-//! Everything here is wiring: one managed [`state::AppState`] holding the core, commands
-//! of one or two lines that call it (`commands`), the typed event that tells the web
-//! view the data changed (`events`), and demo-mode startup (`launch`). Logic lives in
-//! `cordon-core`, which does not depend on Tauri.
+//! Everything here is wiring: one managed [`state::AppState`] holding the (switchable)
+//! core and the profiles, commands of one or two lines that call it (`commands`), the
+//! typed events (`events`), startup (`launch`) and the navigation lock (`navigation`).
+//! Logic lives in `cordon-core`, which does not depend on Tauri.
 
 pub mod commands;
 pub mod events;
 pub mod launch;
+pub mod navigation;
+pub mod settings;
 pub mod state;
 
 use tauri::{Manager, Runtime};
@@ -24,34 +26,49 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::find_machine,
             commands::isolate,
             commands::release,
+            commands::list_profiles,
+            commands::save_profile,
+            commands::remove_profile,
+            commands::test_connection,
+            commands::sign_in,
+            commands::sign_out,
+            commands::switch_profile,
         ])
-        .events(tauri_specta::collect_events![events::SyncChanged])
+        .events(tauri_specta::collect_events![
+            events::SyncChanged,
+            events::DeviceCodePrompt
+        ])
 }
 
 /// Wires the builder; generic so that tests can run it on Tauri's mock runtime.
-/// `state` is given by tests; the app starts its core inside `setup`, once Tauri's
+/// `state` is given by tests (managed at once; tests then call [`attach`], because the
+/// mock runtime runs no `setup`); the app starts its core inside `setup`, once Tauri's
 /// path API can tell where the user's log folder is.
 pub fn setup<R: Runtime>(
     builder: tauri::Builder<R>,
     state: Option<state::AppState>,
 ) -> tauri::Builder<R> {
-    let specta = specta_builder::<R>();
+    let builder = match state {
+        Some(s) => builder.manage(s),
+        None => builder,
+    };
     builder
-        .invoke_handler(specta.invoke_handler())
+        .plugin(navigation::lock())
+        .invoke_handler(specta_builder::<R>().invoke_handler())
         .setup(move |app| {
-            specta.mount_events(app);
-            let state = match state {
-                Some(s) => s,
-                None => {
-                    launch::init_logging(app.path().app_log_dir().ok());
-                    launch::start_core(std::env::args().skip(1))?
-                }
-            };
-            let core = state.core.clone();
-            app.manage(state);
-            tauri::async_runtime::spawn(events::forward(core, app.handle().clone()));
+            if app.try_state::<state::AppState>().is_none() {
+                launch::init_logging(app.path().app_log_dir().ok());
+                app.manage(launch::start_core(std::env::args().skip(1))?);
+            }
+            attach(app.handle());
             Ok(())
         })
+}
+
+/// Registers the typed events and starts forwarding them to the web view.
+pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
+    specta_builder::<R>().mount_events(handle);
+    tauri::async_runtime::spawn(events::forward(handle.clone()));
 }
 
 /// Runs the desktop app.

@@ -1,10 +1,268 @@
-//! The one managed state: the core, plus how it was started.
+//! The one managed state: the core of the tenant in use (switchable from Settings),
+//! the profiles, the secret store chosen at start, and the demo simulator.
+//!
+//! The core sits behind a `std::sync::RwLock` and is cloned out (cheap) before any
+//! `.await`; no guard is ever held across one. A switch replaces the core and bumps a
+//! watch channel, so the event forwarder re-subscribes to the new core.
 
-use cordon_core::App;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use cordon_core::dto::AppInfo;
+use cordon_core::profiles::{self, AuthMode, ProfileStore, ProfileView};
+use cordon_core::secrets::{Secret, SecretKind};
+use cordon_core::signin::{self, SignInPrompt};
+use cordon_core::{App, CoreError, Result};
+use tokio::sync::{broadcast, watch};
+
+use crate::settings::{
+    ConnectionTest, DeviceCodePrompt, ProfileInput, SecretStorage, SettingsView, Tenant,
+};
+
+/// Opens a URL in the system browser (never a web view, K-8). Replaceable in tests.
+pub type Opener = Arc<dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync>;
 
 /// Managed by Tauri; every command reads the core from here.
 pub struct AppState {
-    pub core: App,
-    /// The embedded simulator in demo mode; kept alive as long as the app runs.
-    pub demo: Option<mde_sim::SimHandle>,
+    core: RwLock<App>,
+    tenant: RwLock<Tenant>,
+    pub profiles: Arc<ProfileStore>,
+    pub storage: SecretStorage,
+    pub data_dir: PathBuf,
+    /// The embedded simulator once the demo tenant was used; kept alive until exit.
+    demo: Mutex<Option<mde_sim::SimHandle>>,
+    switched: watch::Sender<u32>,
+    prompts: broadcast::Sender<DeviceCodePrompt>,
+    /// Serialises switches (held across the start of the new core on purpose).
+    switch_gate: tokio::sync::Mutex<()>,
+    opener: Opener,
+}
+
+impl AppState {
+    pub fn new(
+        core: App,
+        tenant: Tenant,
+        profiles: ProfileStore,
+        storage: SecretStorage,
+        data_dir: PathBuf,
+        demo: Option<mde_sim::SimHandle>,
+    ) -> Self {
+        Self {
+            core: RwLock::new(core),
+            tenant: RwLock::new(tenant),
+            profiles: Arc::new(profiles),
+            storage,
+            data_dir,
+            demo: Mutex::new(demo),
+            switched: watch::channel(0).0,
+            prompts: broadcast::channel(8).0,
+            switch_gate: tokio::sync::Mutex::new(()),
+            opener: Arc::new(system_browser),
+        }
+    }
+
+    /// Replaces how URLs are opened (tests: a fake browser).
+    pub fn with_opener(mut self, opener: Opener) -> Self {
+        self.opener = opener;
+        self
+    }
+
+    /// The core in use (a clone: never hold the lock).
+    pub fn core(&self) -> App {
+        self.core
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The tenant in use.
+    pub fn tenant(&self) -> Tenant {
+        self.tenant
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Bumped on every switch.
+    pub fn subscribe_switch(&self) -> watch::Receiver<u32> {
+        self.switched.subscribe()
+    }
+
+    /// Device-code prompts for the web view.
+    pub fn subscribe_prompts(&self) -> broadcast::Receiver<DeviceCodePrompt> {
+        self.prompts.subscribe()
+    }
+
+    /// The Settings view.
+    pub fn settings(&self) -> Result<SettingsView> {
+        Ok(SettingsView {
+            profiles: self.profiles.list()?,
+            current: self.tenant(),
+            secret_storage: self.storage.clone(),
+        })
+    }
+
+    /// Adds or replaces a profile; its secret (if given) goes to the secret store only.
+    pub fn save_profile(&self, input: ProfileInput) -> Result<ProfileView> {
+        let ProfileInput { profile, secret } = input;
+        let secret = secret.filter(|s| !s.is_empty()).map(Secret::new);
+        let kind = match profile.auth_mode {
+            AuthMode::ClientSecret => SecretKind::ClientSecret,
+            AuthMode::Certificate => SecretKind::CertificatePassword,
+            AuthMode::Browser | AuthMode::DeviceCode if secret.is_some() => {
+                return Err(CoreError::Invalid {
+                    field: "secret".into(),
+                    message:
+                        "Browser and device-code sign-in use no stored secret: sign in instead."
+                            .into(),
+                });
+            }
+            AuthMode::Browser | AuthMode::DeviceCode => SecretKind::RefreshToken,
+        };
+        let view = self.profiles.upsert(profile)?;
+        if let Some(secret) = secret {
+            self.profiles
+                .set_secret(&view.profile.name, kind, &secret)?;
+        }
+        self.profiles.view(&view.profile.name)
+    }
+
+    /// Removes a profile and its secrets; the window falls back to the demo tenant if
+    /// it was using that profile.
+    pub async fn remove_profile(&self, name: &str) -> Result<()> {
+        let canonical = self.profiles.get(name)?.name;
+        self.profiles.remove(&canonical)?;
+        if self.tenant() == (Tenant::Profile { name: canonical }) {
+            self.switch(None).await?;
+        }
+        Ok(())
+    }
+
+    /// Signs in to a delegated profile: the system browser, or a device code shown in
+    /// Settings (a `deviceCodePrompt` event).
+    pub async fn sign_in(&self, name: &str) -> Result<ProfileView> {
+        let (opener, prompts) = (Arc::clone(&self.opener), self.prompts.clone());
+        let profile = name.to_owned();
+        signin::sign_in(&self.profiles, name, move |prompt| match prompt {
+            SignInPrompt::OpenBrowser { url } => {
+                if let Err(e) = opener(&url) {
+                    tracing::warn!(error = %e, "could not open the system browser");
+                }
+            }
+            SignInPrompt::DeviceCode {
+                verification_uri,
+                user_code,
+                message,
+                expires_in_secs,
+            } => {
+                let _ = prompts.send(DeviceCodePrompt {
+                    profile,
+                    user_code,
+                    verification_uri,
+                    message,
+                    expires_in_secs,
+                });
+            }
+        })
+        .await
+    }
+
+    /// Tests a profile's connection on a temporary core: one sync, then the
+    /// permissions and machine count. Failures are part of the answer.
+    pub async fn test_connection(&self, name: &str) -> Result<ConnectionTest> {
+        let view = self.profiles.view(name)?;
+        let fail = |e: CoreError| ConnectionTest {
+            ok: false,
+            permissions: Vec::new(),
+            may_isolate: false,
+            machine_count: 0,
+            account: view.signed_in_as.clone(),
+            error: Some(e.into()),
+        };
+        let core =
+            match profiles::app_config(&view.profile, self.profiles.secrets()).and_then(App::new) {
+                Ok(core) => core,
+                Err(e) => return Ok(fail(e)),
+            };
+        Ok(match core.refresh().await {
+            Ok(snap) => {
+                let permissions = core.info().permissions;
+                ConnectionTest {
+                    ok: true,
+                    may_isolate: may_isolate(&permissions),
+                    permissions,
+                    machine_count: u32::try_from(snap.machines.len()).unwrap_or(u32::MAX),
+                    account: view.signed_in_as.clone(),
+                    error: None,
+                }
+            }
+            Err(e) => fail(e),
+        })
+    }
+
+    /// Switches the window to a profile (`None`: the demo tenant), makes it the one
+    /// used at the next start, and tells the forwarder to follow the new core.
+    pub async fn switch(&self, name: Option<String>) -> Result<AppInfo> {
+        let _gate = self.switch_gate.lock().await;
+        let (core, tenant) = match name {
+            None => (self.demo_core().await?, Tenant::Demo),
+            Some(name) => {
+                let profile = self.profiles.get(&name)?;
+                let cfg = profiles::app_config(&profile, self.profiles.secrets())?;
+                (App::start(cfg)?, Tenant::Profile { name: profile.name })
+            }
+        };
+        self.profiles.set_active(match &tenant {
+            Tenant::Profile { name } => Some(name.as_str()),
+            _ => None,
+        })?;
+        *self
+            .core
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = core.clone();
+        *self
+            .tenant
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = tenant;
+        self.switched.send_modify(|g| *g = g.wrapping_add(1));
+        Ok(core.info())
+    }
+
+    /// The demo tenant's core, starting the simulator if it is not running yet.
+    async fn demo_core(&self) -> Result<App> {
+        let running = self
+            .demo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(mde_sim::SimHandle::base_url);
+        let base = match running {
+            Some(base) => base,
+            None => {
+                let sim = crate::launch::start_sim().await?;
+                let base = sim.base_url();
+                *self
+                    .demo
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sim);
+                base
+            }
+        };
+        crate::launch::demo_core(&base)
+    }
+}
+
+/// True when the permissions allow isolate and release.
+pub fn may_isolate(permissions: &[String]) -> bool {
+    permissions
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case("Machine.Isolate"))
+}
+
+/// The system browser, for http(s) URLs only.
+fn system_browser(url: &str) -> std::result::Result<(), String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!("refusing to open a non-web URL: {url}"));
+    }
+    tauri_plugin_opener::open_url(url, None::<&str>).map_err(|e| e.to_string())
 }

@@ -82,6 +82,83 @@ async release(request: ReleaseRequest) : Promise<Result<ActionOutcome[], IpcErro
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The Settings view: profiles, the tenant in use, where secrets go.
+ */
+async listProfiles() : Promise<Result<SettingsView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_profiles") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds or replaces a profile; its secret goes to the secret store, never back.
+ */
+async saveProfile(input: ProfileInput) : Promise<Result<ProfileView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_profile", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes a profile and its stored secrets.
+ */
+async removeProfile(name: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_profile", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs in once with a profile on a temporary core: the granted permissions.
+ */
+async testConnection(name: string) : Promise<Result<ConnectionTest, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_connection", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Delegated sign-in: the system browser, or a device code (`deviceCodePrompt`).
+ */
+async signIn(name: string) : Promise<Result<ProfileView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forgets a delegated profile's sign-in.
+ */
+async signOut(name: string) : Promise<Result<ProfileView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_out", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Works on another tenant: a profile, or the demo tenant (`None`).
+ */
+async switchProfile(name: string | null) : Promise<Result<AppInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("switch_profile", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -89,8 +166,10 @@ async release(request: ReleaseRequest) : Promise<Result<ActionOutcome[], IpcErro
 
 
 export const events = __makeEvents__<{
+deviceCodePrompt: DeviceCodePrompt,
 syncChanged: SyncChanged
 }>({
+deviceCodePrompt: "device-code-prompt",
 syncChanged: "sync-changed"
 })
 
@@ -129,6 +208,47 @@ demo: boolean; tenantLabel: string; apiBase: string;
  */
 permissions: string[] }
 /**
+ * How Cordon signs in to a tenant.
+ */
+export type AuthMode = 
+/**
+ * App-only, with a client secret (stored in the credential store).
+ */
+"clientSecret" | 
+/**
+ * App-only, with a certificate (PEM, or PFX whose password is stored).
+ */
+"certificate" | 
+/**
+ * Delegated: authorization code + PKCE in the system browser (the default, K-13).
+ */
+"browser" | 
+/**
+ * Delegated: device code, for machines without a browser.
+ */
+"deviceCode"
+/**
+ * The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
+ * proxy, the simulator).
+ */
+export type Cloud = "global" | "us" | "eu" | "uk" | "au" | "swa" | "ina" | "gcc" | "gccHigh" | "dod" | "custom"
+/**
+ * What a connection test found: the permissions the token grants, and what they allow.
+ */
+export type ConnectionTest = { ok: boolean; 
+/**
+ * Permissions in the token (roles or scopes), e.g. `Machine.Isolate`.
+ */
+permissions: string[]; 
+/**
+ * True when the token allows isolate and release (`Machine.Isolate`).
+ */
+mayIsolate: boolean; machineCount: number; 
+/**
+ * The signed-in account of a delegated profile.
+ */
+account: string | null; error: IpcError | null }
+/**
  * The counters at the top of the Machines view.
  */
 export type Counters = { total: number; 
@@ -136,6 +256,10 @@ export type Counters = { total: number;
  * Cut off right now: isolated + releasing + release stuck.
  */
 isolatedNow: number; isolating: number; releasing: number; stuck: number; isolationFailed: number }
+/**
+ * What the user must do to finish a device-code sign-in (event).
+ */
+export type DeviceCodePrompt = { profile: string; userCode: string; verificationUri: string; message: string; expiresInSecs: number }
 /**
  * The one error type at the IPC boundary: tagged by `kind` so the UI can switch on
  * it, always with a sentence a person can act on, and with Defender's status, error
@@ -178,6 +302,10 @@ export type IpcError =
  * Any other answer from Defender, with its details.
  */
 { kind: "defender"; message: string; status: number; code: string | null; correlationId: string | null; detail: string | null } | 
+/**
+ * The OS credential store cannot be used; Cordon stores no secret elsewhere.
+ */
+{ kind: "secureStorage"; message: string } | 
 /**
  * A fault inside Cordon.
  */
@@ -227,15 +355,105 @@ isolatedNow: boolean; health: string;
  */
 lastSeen: string | null; os: string; risk: string | null; exposure: string | null; deviceValue: string | null; tags: string[]; group: string | null; ip: string | null }
 /**
+ * One tenant as Cordon reaches it.
+ */
+export type Profile = { 
+/**
+ * Unique (case-insensitively), shown in pickers and given to `--profile`.
+ */
+name: string; 
+/**
+ * Directory (tenant) id, a GUID.
+ */
+tenantId: string; 
+/**
+ * Application (client) id of the app registration, a GUID.
+ */
+clientId: string; cloud: Cloud; authMode: AuthMode; 
+/**
+ * Token service base URL; required for [`Cloud::Custom`], ignored otherwise.
+ */
+authority: string | null; 
+/**
+ * Defender API base URL; required for [`Cloud::Custom`], ignored otherwise.
+ */
+apiBase: string | null; 
+/**
+ * A PEM (certificate + private key) or PFX file, for [`AuthMode::Certificate`].
+ */
+certificatePath: string | null }
+/**
+ * A profile to add or replace, with an optional secret for its auth mode (the client
+ * secret, or a PFX password). The secret goes straight to the secret store.
+ */
+export type ProfileInput = { profile: Profile; secret: string | null }
+/**
+ * A profile as the Settings view and `cordon profiles list` show it.
+ */
+export type ProfileView = { profile: Profile; 
+/**
+ * True when what its auth mode needs is there: the client secret or the refresh
+ * token (signed in) is stored, or a certificate file is set. Known from the
+ * profiles file: listing never reads a secret (no keychain prompt, works without
+ * a credential store).
+ */
+hasSecret: boolean; 
+/**
+ * The account (UPN) of the last delegated sign-in.
+ */
+signedInAs: string | null; 
+/**
+ * The profile used when none is named.
+ */
+active: boolean }
+/**
  * A request to release machines from isolation.
  */
 export type ReleaseRequest = { machineIds: string[]; comment: string }
+/**
+ * The secret store as the Settings view states it.
+ */
+export type SecretStorage = { kind: StorageKind; 
+/**
+ * One sentence for people: "OS credential store", "in-memory (demo)", or
+ * "Secure storage unavailable: …".
+ */
+description: string; 
+/**
+ * Why the OS store could not be used.
+ */
+problem: string | null }
+/**
+ * Everything the Settings view lists.
+ */
+export type SettingsView = { profiles: ProfileView[]; 
+/**
+ * The tenant in use in this window.
+ */
+current: Tenant; secretStorage: SecretStorage }
 /**
  * Everything the Machines view shows.
  */
 export type Snapshot = { machines: MachineRow[]; counters: Counters; sync: SyncStatus }
 /**
- * Emitted on every revision bump and on sync failure or recovery.
+ * Where the profiles' secrets go.
+ */
+export type StorageKind = 
+/**
+ * The OS credential store (Credential Manager, Keychain, Secret Service).
+ */
+"os" | 
+/**
+ * Process memory, chosen explicitly with `--demo --secret-store=memory`.
+ */
+"memory" | 
+/**
+ * The OS store could not be used: no secret is stored anywhere (K-1/K-2).
+ */
+"unavailable"
+/**
+ * Emitted on every revision bump, on sync failure or recovery, and after a switch of
+ * tenant (with the new core's status).
  */
 export type SyncChanged = { status: SyncStatus }
 /**
@@ -258,6 +476,22 @@ error: IpcError | null;
  * True until the first sync finished (success or failure).
  */
 loading: boolean }
+/**
+ * Which tenant the window works on.
+ */
+export type Tenant = 
+/**
+ * The embedded simulator.
+ */
+{ kind: "demo" } | 
+/**
+ * `CORDON_TENANT_ID` / `CORDON_CLIENT_ID` / `CORDON_CLIENT_SECRET`.
+ */
+{ kind: "environment" } | 
+/**
+ * A saved profile.
+ */
+{ kind: "profile"; name: string }
 /**
  * One isolate or release action in a machine's timeline.
  */
