@@ -87,6 +87,14 @@ pub struct Quirks {
     /// Only the `ReadWrite` permissions may list machine actions and alerts (the
     /// 2025-11 pages, M2–M4). Default off (older pages accept `Read`).
     pub strict_read_permissions: bool,
+    /// Machines carry the fields real responses have beyond the documented entity
+    /// (`agentVersion`, `managedBy`, `isExcluded`, `vmMetadata`, …, T6). Default on.
+    pub extra_machine_fields: bool,
+    /// A duplicate Isolate (sent while one is pending or the device is isolated) is
+    /// accepted as a new action that stays Pending for `stray_isolate_delay_secs` and
+    /// then completes, after later releases: the out-of-order completion of I1/I2, which
+    /// leaves the device isolated. Default off.
+    pub out_of_order_duplicates: bool,
 }
 
 impl Default for Quirks {
@@ -96,6 +104,8 @@ impl Default for Quirks {
             list_last_update_time_utc: false,
             numeric_rbac_group_id: true,
             strict_read_permissions: false,
+            extra_machine_fields: true,
+            out_of_order_duplicates: false,
         }
     }
 }
@@ -129,6 +139,8 @@ pub struct SimConfig {
     /// Share of executed actions that end `Failed` (0.0–1.0).
     pub failure_rate: f64,
     pub duplicate_policy: DuplicatePolicy,
+    /// How long a stray duplicate Isolate stays Pending (`Quirks::out_of_order_duplicates`).
+    pub stray_isolate_delay_secs: u32,
     pub quirks: Quirks,
     /// Largest page served (and the `$top` limit): 10,000 (§5.1).
     pub page_size: usize,
@@ -161,6 +173,7 @@ impl Default for SimConfig {
             pending_timeout_secs: 3 * 24 * 3600,
             failure_rate: 0.0,
             duplicate_policy: DuplicatePolicy::Mixed,
+            stray_isolate_delay_secs: 3600,
             quirks: Quirks::default(),
             page_size: 10_000,
             start_time: None,

@@ -44,6 +44,8 @@ pub struct Shared {
     pub quirks: Mutex<crate::config::Quirks>,
     /// Keys registered for client assertions (certificate credentials).
     pub keys: Mutex<certs::KeyRing>,
+    /// Lifetime of new tokens in simulated seconds (the config's, changeable at run time).
+    pub token_lifetime: std::sync::atomic::AtomicU32,
     /// HS256 key of this process's tokens.
     pub signing_key: [u8; 32],
 }
@@ -62,6 +64,7 @@ impl Shared {
             limiter: Mutex::new(ratelimit::RateLimiter::new(&config)),
             scenario: Mutex::new(config.scenario.clone()),
             quirks: Mutex::new(config.quirks.clone()),
+            token_lifetime: std::sync::atomic::AtomicU32::new(config.token_lifetime_secs),
             config,
             base_url,
             clock: Mutex::new(clock),

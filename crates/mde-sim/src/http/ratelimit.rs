@@ -84,6 +84,11 @@ impl RateLimiter {
         }
     }
 
+    /// The limits in force: (per minute, per hour).
+    pub fn limits(&self) -> (u32, u32) {
+        (self.per_minute, self.per_hour)
+    }
+
     /// Forgets all counts (reset).
     pub fn clear(&mut self) {
         self.hits.clear();

@@ -3,6 +3,7 @@
 //! Every field is optional; what is absent stays as it is.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -22,6 +23,8 @@ pub struct QuirksPatch {
     list_last_update_time_utc: Option<bool>,
     numeric_rbac_group_id: Option<bool>,
     strict_read_permissions: Option<bool>,
+    extra_machine_fields: Option<bool>,
+    out_of_order_duplicates: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -34,6 +37,8 @@ pub struct SettingsPatch {
     pending_timeout_secs: Option<u32>,
     rate_per_minute: Option<u32>,
     rate_per_hour: Option<u32>,
+    token_lifetime_secs: Option<u32>,
+    stray_isolate_delay_secs: Option<u32>,
     quirks: Option<QuirksPatch>,
 }
 
@@ -80,8 +85,17 @@ pub async fn update(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         if let Some(v) = p.pending_timeout_secs {
             l.pending_timeout_secs = v;
         }
+        if let Some(v) = p.stray_isolate_delay_secs {
+            l.stray_isolate_delay_secs = v;
+        }
+        if let Some(v) = p.quirks.as_ref().and_then(|q| q.out_of_order_duplicates) {
+            l.out_of_order_duplicates = v;
+        }
     }
     lock(&s.limiter).set_limits(p.rate_per_minute, p.rate_per_hour);
+    if let Some(v) = p.token_lifetime_secs {
+        s.token_lifetime.store(v, Ordering::Relaxed);
+    }
     if let Some(q) = p.quirks {
         let mut cur = lock(&s.quirks);
         cur.empty_machine_list_404 = q
@@ -94,6 +108,10 @@ pub async fn update(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         cur.strict_read_permissions = q
             .strict_read_permissions
             .unwrap_or(cur.strict_read_permissions);
+        cur.extra_machine_fields = q.extra_machine_fields.unwrap_or(cur.extra_machine_fields);
+        cur.out_of_order_duplicates = q
+            .out_of_order_duplicates
+            .unwrap_or(cur.out_of_order_duplicates);
     }
     current(&s).into_response()
 }
@@ -105,17 +123,24 @@ pub async fn show(State(s): State<Arc<Shared>>) -> Response {
 fn current(s: &Shared) -> Json<Value> {
     let l = lock(&s.tenant).lifecycle.clone();
     let q = s.quirks();
+    let limits = lock(&s.limiter).limits();
     Json(json!({
         "duplicatePolicy": format!("{:?}", l.duplicate_policy),
         "failureRate": l.failure_rate,
         "pickupDelaySecs": l.pickup_secs,
         "executionDelaySecs": l.exec_secs,
         "pendingTimeoutSecs": l.pending_timeout_secs,
+        "strayIsolateDelaySecs": l.stray_isolate_delay_secs,
+        "tokenLifetimeSecs": s.token_lifetime.load(Ordering::Relaxed),
+        "ratePerMinute": limits.0,
+        "ratePerHour": limits.1,
         "quirks": {
             "emptyMachineList404": q.empty_machine_list_404,
             "listLastUpdateTimeUtc": q.list_last_update_time_utc,
             "numericRbacGroupId": q.numeric_rbac_group_id,
             "strictReadPermissions": q.strict_read_permissions,
+            "extraMachineFields": q.extra_machine_fields,
+            "outOfOrderDuplicates": l.out_of_order_duplicates,
         },
     }))
 }

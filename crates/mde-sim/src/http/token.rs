@@ -282,7 +282,7 @@ pub fn unknown_app(req: &TokenRequest, client_id: &str) -> EntraError {
 /// Signs an access token with the standard time claims and builds the token response.
 pub fn issue(s: &Shared, req: &TokenRequest, mut claims: Value, refresh: Option<String>) -> Value {
     let now = req.now.timestamp();
-    let life = i64::from(s.config.token_lifetime_secs);
+    let life = i64::from(s.token_lifetime.load(std::sync::atomic::Ordering::Relaxed));
     if let Some(o) = claims.as_object_mut() {
         o.insert("tid".into(), json!(TENANT_ID));
         o.insert("iat".into(), json!(now));

@@ -18,6 +18,21 @@ pub const REPORT_INTERVAL_SECS: i64 = 24 * 3600;
 /// Without a report for this long a machine is `Inactive`.
 pub const INACTIVE_AFTER_SECS: i64 = 7 * 24 * 3600;
 
+/// Fields real responses carry beyond the documented entity (T6); the
+/// `extra_machine_fields` quirk switches them off.
+pub const EXTRA_FIELDS: &[&str] = &[
+    "mergedIntoMachineId",
+    "isPotentialDuplication",
+    "isExcluded",
+    "exclusionReason",
+    "osVersion",
+    "agentVersion",
+    "defenderAvStatus",
+    "managedBy",
+    "managedByStatus",
+    "vmMetadata",
+];
+
 #[derive(Debug, Clone)]
 pub struct Machine {
     /// 40 lowercase hex characters.
@@ -48,6 +63,8 @@ pub struct Machine {
     pub online_since: DateTime<Utc>,
     /// Reports irregularly: `ImpairedCommunication` while online.
     pub flaky: bool,
+    /// The sensor sends no telemetry (`NoSensorData`, D7) although the device is on.
+    pub no_sensor_data: bool,
     /// Behind a full-tunnel VPN: once isolated it cannot reach the service (D1, D34).
     pub full_tunnel_vpn: bool,
     pub isolated: bool,
@@ -77,6 +94,10 @@ impl Machine {
         let silent = now - self.last_seen(now);
         if silent > Duration::seconds(INACTIVE_AFTER_SECS) {
             "Inactive"
+        } else if self.no_sensor_data && self.flaky {
+            "NoSensorDataImpairedCommunication"
+        } else if self.no_sensor_data {
+            "NoSensorData"
         } else if self.flaky {
             "ImpairedCommunication"
         } else {
@@ -109,7 +130,7 @@ impl Machine {
             json!(self.rbac_group_id.to_string())
         };
         let last_seen = self.last_seen(now);
-        json!({
+        let mut v = json!({
             "id": self.id,
             "computerDnsName": self.dns,
             "firstSeen": odata(self.first_seen),
@@ -155,6 +176,14 @@ impl Machine {
             "mergedIntoMachineId": null,
             "isExcluded": false,
             "exclusionReason": null
-        })
+        });
+        if !quirks.extra_machine_fields {
+            if let Some(o) = v.as_object_mut() {
+                for k in EXTRA_FIELDS {
+                    o.remove(*k);
+                }
+            }
+        }
+        v
     }
 }

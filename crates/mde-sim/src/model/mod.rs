@@ -4,6 +4,7 @@ pub mod action;
 pub mod alert;
 pub mod ids;
 pub mod machine;
+pub mod rules;
 pub mod tenant;
 
 #[cfg(test)]
@@ -12,4 +13,5 @@ mod tests;
 pub use action::{Action, ActionType, Status};
 pub use alert::{Alert, Detection};
 pub use machine::Machine;
-pub use tenant::{Lifecycle, NewAction, SubmitError, Submitted, Tenant};
+pub use rules::Lifecycle;
+pub use tenant::{NewAction, SubmitError, Submitted, Tenant};

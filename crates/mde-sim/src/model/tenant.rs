@@ -20,30 +20,9 @@ use super::action::{Action, ActionType, Cancellation, E_FAIL, Status};
 use super::alert::Alert;
 use super::ids::IdHasher;
 use super::machine::Machine;
+use super::rules::{Lifecycle, os_supports};
 use crate::clock::secs;
-use crate::config::{DuplicatePolicy, SimConfig};
-
-/// The lifecycle settings copied from the config.
-#[derive(Debug, Clone)]
-pub struct Lifecycle {
-    pub pickup_secs: u32,
-    pub exec_secs: u32,
-    pub pending_timeout_secs: u32,
-    pub failure_rate: f64,
-    pub duplicate_policy: DuplicatePolicy,
-}
-
-impl From<&SimConfig> for Lifecycle {
-    fn from(c: &SimConfig) -> Self {
-        Self {
-            pickup_secs: c.pickup_delay_secs,
-            exec_secs: c.execution_delay_secs,
-            pending_timeout_secs: c.pending_timeout_secs,
-            failure_rate: c.failure_rate.clamp(0.0, 1.0),
-            duplicate_policy: c.duplicate_policy,
-        }
-    }
-}
+use crate::config::DuplicatePolicy;
 
 /// What a client asks for.
 #[derive(Debug, Clone)]
@@ -199,6 +178,15 @@ impl Tenant {
                 .copied()
                 .find(|&a| self.actions[a as usize].kind == req.kind)
         });
+        let stray = self.lifecycle.out_of_order_duplicates
+            && req.kind == ActionType::Isolate
+            && (pending.is_some() || machine.isolated);
+        if stray {
+            // I1/I2: accepted, stuck in Pending, completes after later releases.
+            let p = self.lifecycle.pickup_secs + self.lifecycle.stray_isolate_delay_secs;
+            let e = self.lifecycle.exec_secs;
+            return Ok(Submitted::Created(self.create(m, req, now, p, e, false)));
+        }
         if let Some(existing) = pending {
             let answer_existing = match self.lifecycle.duplicate_policy {
                 DuplicatePolicy::PendingAction => true,
@@ -392,16 +380,5 @@ impl Tenant {
     /// The active actions of a machine (for the control API and tests).
     pub fn active_on(&self, m: u32) -> &[u32] {
         self.active.get(&m).map_or(&[], Vec::as_slice)
-    }
-}
-
-/// Which OS can run which action (D1, D23, D34): Selective isolation is not available on
-/// Linux; restricting app execution is Windows only.
-pub fn os_supports(os: &str, kind: ActionType, scope: Option<&str>) -> bool {
-    let windows = os.starts_with("Windows");
-    match kind {
-        ActionType::Isolate if scope == Some("Selective") => os != "Linux",
-        ActionType::RestrictCodeExecution | ActionType::UnrestrictCodeExecution => windows,
-        _ => true,
     }
 }

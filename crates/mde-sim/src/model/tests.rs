@@ -38,6 +38,7 @@ fn machine(online: bool, vpn: bool) -> Machine {
         online,
         online_since: t0() - Duration::days(1),
         flaky: false,
+        no_sensor_data: false,
         full_tunnel_vpn: vpn,
         isolated: false,
         restricted: false,

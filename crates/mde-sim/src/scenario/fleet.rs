@@ -295,7 +295,7 @@ pub fn machine(
     );
     let exposure = pick(rng, &["Low", "Medium", "Medium", "High"]);
     let mac: [u8; 3] = rng.r#gen();
-    Machine {
+    let mut m = Machine {
         id: hex40(rng),
         first_seen: now
             - Duration::days(rng.gen_range(40..900))
@@ -329,11 +329,16 @@ pub fn machine(
         online: true,
         online_since: DateTime::<Utc>::MIN_UTC,
         flaky: rng.gen_bool(0.03),
+        no_sensor_data: false,
         full_tunnel_vpn: false,
         isolated: false,
         restricted: false,
         dns,
-    }
+    };
+    // About 2 % without sensor data, chosen from the id so that adding the state did
+    // not shift the seeded generator (and with it every scenario).
+    m.no_sensor_data = u8::from_str_radix(&m.id[..2], 16).is_ok_and(|b| b < 6);
+    m
 }
 
 /// Host numbers for a role: increasing with random gaps, like a real estate's.
