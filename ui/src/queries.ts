@@ -2,13 +2,14 @@
 import { useEffect } from "react";
 import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import * as ipc from "./ipc";
-import type { AppInfo, MachineDetail, Snapshot } from "./ipc";
+import type { AppInfo, MachineDetail, SettingsView, Snapshot } from "./ipc";
 
 export const queryKeys = {
   appInfo: ["appInfo"] as const,
   snapshot: ["snapshot"] as const,
   machineDetailAll: ["machineDetail"] as const,
   machineDetail: (id: string) => ["machineDetail", id] as const,
+  settings: ["settings"] as const,
 };
 
 export function createQueryClient(): QueryClient {
@@ -40,6 +41,24 @@ export function useSnapshot() {
   });
 }
 
+export function useSettings() {
+  return useQuery<SettingsView, Error>({ queryKey: queryKeys.settings, queryFn: ipc.listProfiles });
+}
+
+/**
+ * After a switch of tenant: the old tenant's machines must never show under the new
+ * one, so they are dropped (not just marked stale), and everything is fetched again.
+ */
+export async function afterTenantSwitch(client: QueryClient, info: AppInfo): Promise<void> {
+  client.setQueryData(queryKeys.appInfo, info);
+  client.removeQueries({ queryKey: queryKeys.snapshot });
+  client.removeQueries({ queryKey: queryKeys.machineDetailAll });
+  await Promise.all([
+    client.invalidateQueries({ queryKey: queryKeys.appInfo }),
+    client.invalidateQueries({ queryKey: queryKeys.settings }),
+  ]);
+}
+
 export function useMachineDetail(machineId: string | null) {
   return useQuery<MachineDetail, Error>({
     queryKey: queryKeys.machineDetail(machineId ?? ""),
@@ -62,6 +81,9 @@ export function useSyncEvents(): void {
         );
         void client.invalidateQueries({ queryKey: queryKeys.snapshot });
         void client.invalidateQueries({ queryKey: queryKeys.machineDetailAll });
+        // The token's permissions are known after the first sync (and change with a
+        // switch of tenant): the read-only hiding follows them.
+        void client.invalidateQueries({ queryKey: queryKeys.appInfo });
       })
       .then((unlisten) => {
         if (cancelled) unlisten();

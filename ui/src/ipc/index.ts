@@ -6,12 +6,17 @@ import { commands, events } from "./bindings";
 import type {
   ActionOutcome,
   AppInfo,
+  ConnectionTest,
+  DeviceCodePrompt,
   IpcError,
   IsolateRequest,
   MachineDetail,
   MachineRow,
+  ProfileInput,
+  ProfileView,
   ReleaseRequest,
   Result,
+  SettingsView,
   Snapshot,
   SyncStatus,
 } from "./bindings";
@@ -19,6 +24,17 @@ import type {
 export type {
   ActionOutcome,
   AppInfo,
+  AuthMode,
+  Cloud,
+  ConnectionTest,
+  DeviceCodePrompt,
+  Profile,
+  ProfileInput,
+  ProfileView,
+  SecretStorage,
+  SettingsView,
+  StorageKind,
+  Tenant,
   Counters,
   IpcError,
   IsolateRequest,
@@ -106,6 +122,24 @@ export const isolate = (request: IsolateRequest): Promise<ActionOutcome[]> =>
   settle(() => commands.isolate(request));
 export const release = (request: ReleaseRequest): Promise<ActionOutcome[]> =>
   settle(() => commands.release(request));
+
+export const listProfiles = (): Promise<SettingsView> => settle(() => commands.listProfiles());
+/** The secret (if any) goes to the back end once and is never sent back. */
+export const saveProfile = (input: ProfileInput): Promise<ProfileView> =>
+  settle(() => commands.saveProfile(input));
+export const removeProfile = (name: string): Promise<null> => settle(() => commands.removeProfile(name));
+export const testConnection = (name: string): Promise<ConnectionTest> =>
+  settle(() => commands.testConnection(name));
+export const signIn = (name: string): Promise<ProfileView> => settle(() => commands.signIn(name));
+export const signOut = (name: string): Promise<ProfileView> => settle(() => commands.signOut(name));
+/** `null` switches to the demo tenant. */
+export const switchProfile = (name: string | null): Promise<AppInfo> =>
+  settle(() => commands.switchProfile(name));
+
+/** Calls `cb` with each device-code prompt of a sign-in in progress. */
+export async function onDeviceCodePrompt(cb: (prompt: DeviceCodePrompt) => void): Promise<() => void> {
+  return events.deviceCodePrompt.listen((event) => cb(event.payload));
+}
 
 /** Calls `cb` on every `sync-changed` event; resolves to the function that stops it. */
 export async function onSyncChanged(cb: (status: SyncStatus) => void): Promise<() => void> {

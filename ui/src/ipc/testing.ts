@@ -2,7 +2,7 @@
 // exercise the generated bindings and the real `invoke` path. Never imported by the app.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { SyncStatus } from "./bindings";
+import type { DeviceCodePrompt, SyncStatus } from "./bindings";
 
 /** The back end's command names, as they travel over IPC. */
 export type CommandName =
@@ -12,7 +12,14 @@ export type CommandName =
   | "machine_detail"
   | "find_machine"
   | "isolate"
-  | "release";
+  | "release"
+  | "list_profiles"
+  | "save_profile"
+  | "remove_profile"
+  | "test_connection"
+  | "sign_in"
+  | "sign_out"
+  | "switch_profile";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
@@ -50,6 +57,11 @@ export function mockBackend(handlers: Partial<Record<CommandName, Handler>>): Mo
 /** Emits `sync-changed` as the back end does after a revision bump or a sync failure. */
 export async function emitSyncChanged(status: SyncStatus): Promise<void> {
   await emit("sync-changed", { status });
+}
+
+/** Emits `device-code-prompt` as the back end does during a device-code sign-in. */
+export async function emitDeviceCodePrompt(prompt: DeviceCodePrompt): Promise<void> {
+  await emit("device-code-prompt", prompt);
 }
 
 export { clearMocks };

@@ -16,6 +16,7 @@ const KIND_LABEL: Record<IpcError["kind"], string> = {
   throttled: "Throttled",
   outcomeUnknown: "Outcome unknown",
   defender: "Defender error",
+  secureStorage: "Secure storage unavailable",
   internal: "Internal error",
 };
 

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Text, makeStyles, tokens } from "@fluentui/react-components";
 import type { AppInfo, MachineRow, SyncStatus } from "../../ipc";
 import { GotoMachine } from "./GotoMachine";
@@ -21,13 +22,16 @@ interface Props {
   info: AppInfo | undefined;
   sync: SyncStatus | undefined;
   onOpen: (id: string, row?: MachineRow) => void;
+  /** The top-level navigation. */
+  nav?: ReactNode;
 }
 
-export function AppHeader({ info, sync, onOpen }: Props) {
+export function AppHeader({ info, sync, onOpen, nav }: Props) {
   const styles = useStyles();
   return (
     <header className={styles.header}>
       <Text className={styles.title}>Cordon</Text>
+      {nav}
       {info && (
         <Text className={styles.tenant} data-testid="tenant-label" title={info.apiBase}>
           {info.demo ? "Demo tenant (simulated)" : info.tenantLabel}

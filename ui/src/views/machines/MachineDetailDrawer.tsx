@@ -113,7 +113,7 @@ function DetailContent({ machineId, row, now, mayAct, onClose }: ContentProps) {
               </span>
               {!mayAct && (
                 <span className={styles.note} data-testid="no-permission">
-                  Your sign-in lacks the {ISOLATE_PERMISSION} permission: isolate and release are not offered.
+                  This profile's token lacks {ISOLATE_PERMISSION}: it is read-only. Isolate and release are hidden.
                 </span>
               )}
               <div className={styles.actions}>

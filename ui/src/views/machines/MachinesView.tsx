@@ -1,4 +1,4 @@
-import { useCallback, useDeferredValue, useMemo, useState } from "react";
+import { useCallback, useDeferredValue, useMemo, useState, type ReactNode } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
@@ -7,7 +7,7 @@ import { buildIndex, filterMachines } from "../../lib/filter";
 import type { StateFilter } from "../../lib/states";
 import { useNow } from "../../lib/useNow";
 import { mayIsolate } from "../../lib/permissions";
-import { queryKeys, useAppInfo, useSnapshot, useSyncEvents } from "../../queries";
+import { queryKeys, useAppInfo, useSnapshot } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
@@ -35,10 +35,9 @@ const useStyles = makeStyles({
 
 const EMPTY: MachineRow[] = [];
 
-export function MachinesView() {
+export function MachinesView({ nav }: { nav?: ReactNode }) {
   const styles = useStyles();
   const client = useQueryClient();
-  useSyncEvents();
   const info = useAppInfo();
   const snap = useSnapshot();
   const now = useNow();
@@ -79,7 +78,7 @@ export function MachinesView() {
 
   return (
     <div className={styles.root}>
-      <AppHeader info={info.data} sync={snap.data?.sync} onOpen={open} />
+      <AppHeader info={info.data} sync={snap.data?.sync} onOpen={open} nav={nav} />
       <main className={styles.main}>
         <div className={styles.top}>
         {info.data?.demo && <DemoBanner apiBase={info.data.apiBase} />}
