@@ -17,6 +17,7 @@ let browser;
 let simBase;
 
 const $ = (sel) => browser.$(sel);
+const $$rows = async () => (await browser.$$('[data-testid="machine-row"]')).length;
 const row = () => $(`[data-testid="profile-row"][data-name="${NAME}"]`);
 
 async function shot(name) {
@@ -107,7 +108,10 @@ test("in use, the read-only profile hides release and says why", async () => {
 
   await (await $('[data-testid="nav-machines"]')).click();
   assert.ok(!(await (await $('[data-testid="demo-banner"]')).isExisting()), "no demo banner on a profile");
-  await (await $('[data-testid="filter-isolated-now"]')).waitForDisplayed({ timeout: 30000 });
+  const filter = await $('[data-testid="filter-isolated-now"]');
+  await filter.waitForDisplayed({ timeout: 30000 });
+  await waitFor("the reader's first sync", async () => (await $$rows()) > 0);
+  await filter.click();
   const isolated = await waitFor("an isolated machine is listed", async () => {
     const r = await $('[data-testid="machine-row"][data-state="isolated"]');
     return (await r.isExisting()) ? r : false;
@@ -121,6 +125,7 @@ test("in use, the read-only profile hides release and says why", async () => {
   assert.ok(!(await (await $('[data-testid="action-isolate"]')).isExisting()), "no isolate button");
   await shot("21-readonly");
   await (await $('[data-testid="close-detail"]')).click();
+  await filter.click();
 
   // Back to the demo tenant: the analyst app may act again.
   await (await $('[data-testid="nav-settings"]')).click();
