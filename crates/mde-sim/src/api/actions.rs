@@ -134,8 +134,7 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let items = page
         .rows
         .iter()
-        .map(|&i| q.project(action_json(&t, i, quirk)))
-        .collect();
+        .map(|&i| q.project(action_json(&t, i, quirk)));
     Ok(collection(
         ctx,
         "MachineActions",

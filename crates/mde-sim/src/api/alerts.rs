@@ -120,11 +120,7 @@ fn respond(
         }
     });
     let ev = q.expand.iter().any(|e| e == "evidence");
-    let items = page
-        .rows
-        .iter()
-        .map(|&i| q.project(alert_json(t, i, ev)))
-        .collect();
+    let items = page.rows.iter().map(|&i| q.project(alert_json(t, i, ev)));
     collection(ctx, "Alerts", path, q, &page, items)
 }
 

@@ -110,8 +110,7 @@ fn page_of(
     let items = page
         .rows
         .iter()
-        .map(|&i| q.project(t.machines[i as usize].to_json(now, quirks)))
-        .collect();
+        .map(|&i| q.project(t.machines[i as usize].to_json(now, quirks)));
     collection(ctx, "Machines", path, q, &page, items)
 }
 
