@@ -164,7 +164,14 @@ async fn every_response_action_answers_201_with_a_machine_action() {
             .unwrap()
             .ends_with("#Edm.String")
     );
-    assert!(r.json["value"].as_str().unwrap().starts_with("http"));
+    let zip = sim
+        .http
+        .get(r.json["value"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.status(), StatusCode::OK, "the package downloads");
+    assert_eq!(&zip.bytes().await.unwrap()[..4], b"PK\x05\x06");
     // 2 calls/min for this API (D26): the third is throttled with Retry-After.
     let r = get(&sim, &inv, &uri).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);

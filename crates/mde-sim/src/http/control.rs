@@ -36,6 +36,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/actions", get(actions))
         .route("/_sim/state", get(state))
         .route("/_sim/alerts/storm", post(storm))
+        .route("/_sim/packages/{file}", get(package))
         .route(
             "/_sim/apps/{client_id}/certificates",
             post(super::certs::register)
@@ -328,4 +329,17 @@ async fn storm(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     }
     let ids = crate::scenario::alerts::storm(&mut t, &targets, now);
     (StatusCode::CREATED, Json(json!({"alerts": ids}))).into_response()
+}
+
+/// The "SAS URL" that getPackageUri hands out: an empty zip archive (just the end of
+/// central directory record), so that a client can complete the download step.
+async fn package() -> Response {
+    const EMPTY_ZIP: [u8; 22] = [
+        0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/zip")],
+        EMPTY_ZIP.to_vec(),
+    )
+        .into_response()
 }
