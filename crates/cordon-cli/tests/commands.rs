@@ -111,7 +111,6 @@ async fn release_by_name_creates_one_unisolate() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "the demo tenant has no two machines sharing a short host name yet (asked of mde-sim); resolve::matches is unit-tested in cordon-core"]
 async fn an_ambiguous_short_name_lists_candidates_and_sends_nothing() {
     let env = common::demo().await;
     let state = env.control("/_sim/state").await;

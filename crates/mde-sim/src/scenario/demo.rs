@@ -44,9 +44,19 @@ pub(super) fn pick<'a, T>(t: &mut Tenant, items: &'a [T]) -> &'a T {
 /// Builds the demo tenant as of `now`.
 pub fn build(t: &mut Tenant, now: DateTime<Utc>) {
     let mut roles: Vec<(u32, &'static Role)> = Vec::new();
-    for role in DEMO_ROLES {
-        for n in numbers(&mut t.rng, role) {
-            let m = machine(&mut t.rng, role, n, now, "contoso.local");
+    // Two machines share a short host name in different domains (a finance
+    // workstation re-imaged into the EMEA domain), as real estates do: resolving
+    // "ws-fin-00NN" must then list both and act on neither until one is chosen.
+    let mut first_host: Option<String> = None;
+    for (ri, role) in DEMO_ROLES.iter().enumerate() {
+        for (k, n) in numbers(&mut t.rng, role).into_iter().enumerate() {
+            let mut m = machine(&mut t.rng, role, n, now, "contoso.local");
+            if ri == 0 && k == 0 {
+                first_host = m.dns.split('.').next().map(str::to_owned);
+            }
+            if let (0, 1, Some(host)) = (ri, k, &first_host) {
+                m.dns = format!("{host}.emea.contoso.local");
+            }
             roles.push((t.add_machine(m), role));
         }
     }
