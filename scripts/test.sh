@@ -6,8 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never NO_COLOR=1
+# A one-off full build gains nothing from incremental compilation; it only costs time.
+[ "${CI:-}" = "true" ] && export CARGO_INCREMENTAL=0
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 t0=$SECONDS
+counts=$(mktemp)   # every runner's output, for the closing total
 phase() { echo "=== [$((SECONDS - t0)) s] $*"; }
 
 phase "setup"
@@ -20,7 +23,7 @@ phase "ui: type check + production build"
 npm run build --silent
 
 phase "ui: unit tests (vitest)"
-npx vitest run
+npx vitest run 2>&1 | tee -a "$counts"
 
 phase "clippy (deny warnings)"
 cargo clippy --locked --workspace --all-targets --features custom-protocol -- -D warnings
@@ -33,7 +36,7 @@ dbus-run-session -- bash -c '
   chmod 700 "$XDG_RUNTIME_DIR"
   eval "$(printf ci-password | gnome-keyring-daemon --unlock --components=secrets)"
   cargo test --locked --workspace --features custom-protocol -- --include-ignored' 2>&1 \
-  | grep -v -e "Failed to set fd limit" -e "dbus-daemon\["
+  | grep -v -e "Failed to set fd limit" -e "dbus-daemon\[" | tee -a "$counts"
 
 phase "generated bindings are committed and current"
 if ! git diff --exit-code -- ui/src/ipc/bindings.ts; then
@@ -41,14 +44,35 @@ if ! git diff --exit-code -- ui/src/ipc/bindings.ts; then
   exit 1
 fi
 
-phase "desktop app build (embedded front end)"
-cargo build --locked --features custom-protocol --bin cordon-desktop -p cordon-desktop -p cordon-cli
+# `cargo test` above built target/debug/cordon-desktop (with the embedded front end)
+# for the shell's integration tests: the e2e drives that binary.
+[ -x target/debug/cordon-desktop ] || { echo "target/debug/cordon-desktop missing"; exit 1; }
 
-phase "Windows cross-build (x86_64-pc-windows-gnu)"
-bash scripts/windows-build.sh
+phase "Windows cross-build (x86_64-pc-windows-gnu), in the background of the e2e run"
+win_log=$(mktemp)
+bash scripts/windows-build.sh >"$win_log" 2>&1 &
+win_pid=$!
 
 phase "end-to-end: the real app under Xvfb via tauri-driver + WebKitWebDriver"
 dbus-run-session -- xvfb-run -a -s "-screen 0 1400x900x24" bash scripts/e2e.sh 2>&1 \
-  | grep -v -e "Failed to set fd limit" -e "dbus-daemon\["
+  | grep -v -e "Failed to set fd limit" -e "dbus-daemon\[" | tee -a "$counts"
+
+phase "waiting for the Windows cross-build"
+if ! wait "$win_pid"; then
+  tail -40 "$win_log"
+  echo "Windows cross-build failed"
+  exit 1
+fi
+grep -E '^windows-build:' "$win_log"
 
 phase "done in $((SECONDS - t0)) s"
+awk '
+  /^test result:/          { cp += $4; cf += $6 }
+  /^ +Tests +[0-9]+ passed/ { vp += $2 }
+  /^ +Tests +[0-9]+ failed/ { vf += $2 }
+  /^# pass /               { ep += $3 }
+  /^# fail /               { ef += $3 }
+  END {
+    printf "cargo %d passed, %d failed; vitest %d passed; e2e %d passed, %d failed\n", cp, cf, vp, ep, ef
+    printf "total: %d passed, %d failed\n", cp + vp + ep, cf + vf + ef
+  }' "$counts"
