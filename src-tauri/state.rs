@@ -20,7 +20,7 @@ use crate::settings::{
 };
 
 /// Opens a URL in the system browser (never a web view, K-8). Replaceable in tests.
-pub type Opener = Arc<dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync>;
+pub type Opener = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
 
 /// Managed by Tauri; every command reads the core from here.
 pub struct AppState {
@@ -260,9 +260,11 @@ pub fn may_isolate(permissions: &[String]) -> bool {
 }
 
 /// The system browser, for http(s) URLs only.
-fn system_browser(url: &str) -> std::result::Result<(), String> {
+fn system_browser(url: &str) -> std::io::Result<()> {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(format!("refusing to open a non-web URL: {url}"));
+        return Err(std::io::Error::other(format!(
+            "refusing to open a non-web URL: {url}"
+        )));
     }
-    tauri_plugin_opener::open_url(url, None::<&str>).map_err(|e| e.to_string())
+    tauri_plugin_opener::open_url(url, None::<&str>).map_err(std::io::Error::other)
 }
