@@ -1,6 +1,6 @@
 //! IPC commands: one or two lines each, calling the core (or the shell's state, which
 //! holds the switchable core and the profiles). Errors are the tagged [`IpcError`];
-//! nothing returns `Result<_, String>`, and no answer carries a token or secret (T-8).
+//! no command returns a bare string as its error, and no answer carries a token or secret (T-8).
 
 use cordon_core::dto::{
     ActionOutcome, AppInfo, IpcError, IsolateRequest, MachineDetail, MachineRow, ReleaseRequest,
