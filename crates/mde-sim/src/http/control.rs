@@ -69,6 +69,15 @@ fn machine_json(s: &Shared, t: &crate::model::Tenant, m: u32) -> Value {
     })
 }
 
+/// The control API's answer for an unknown machine id.
+fn no_machine(id: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": format!("no machine {id}")})),
+    )
+        .into_response()
+}
+
 #[derive(Deserialize)]
 struct OnlineBody {
     online: bool,
@@ -82,11 +91,7 @@ async fn set_online(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: 
     let now = s.now();
     let mut t = s.tenant_at(now);
     let Some(m) = t.find_machine(&id) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("no machine {id}")})),
-        )
-            .into_response();
+        return no_machine(&id);
     };
     t.set_online(m, b.online, now);
     Json(machine_json(&s, &t, m)).into_response()
@@ -106,11 +111,7 @@ async fn set_vpn(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: Byt
     let now = s.now();
     let mut t = s.tenant_at(now);
     let Some(m) = t.find_machine(&id) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("no machine {id}")})),
-        )
-            .into_response();
+        return no_machine(&id);
     };
     t.set_full_tunnel_vpn(m, b.full_tunnel_vpn, now);
     Json(machine_json(&s, &t, m)).into_response()
