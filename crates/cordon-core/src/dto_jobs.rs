@@ -1,0 +1,342 @@
+//! The IPC types of bulk work (journal jobs), reconciliation, grouping, history and
+//! the audit log. Same rules as `dto.rs`: no 64-bit integers, RFC 3339 strings for
+//! times, no secret ever.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::dto::{IpcError, IsolationKind, MachineRef};
+
+/// What a job asks Defender to do for each of its machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Isolate,
+    Release,
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Items remain to be sent or checked (also after a restart, until resumed).
+    Running,
+    /// Every item reached a terminal state.
+    Done,
+    /// Cancelled by a person: no call after the cancel; unsent items are `cancelled`.
+    Cancelled,
+    /// Stopped because the local store failed (nothing is sent without a committed intent).
+    Halted,
+}
+
+/// One machine of a job: `planned → sending → {done | adopted | failed | unknown → …}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Intent committed, not sent yet (or waiting for its `notBefore` time).
+    Planned,
+    /// Committed as about to be sent; on restart it is looked up before any resend.
+    Sending,
+    /// Sent, no answer: looked up before anything else.
+    Unknown,
+    /// Defender created the action.
+    Done,
+    /// An action already under way for the machine was adopted; nothing was sent twice.
+    Adopted,
+    /// Refused by Defender (or invalid); not retried.
+    Failed,
+    /// Not sent: the job was cancelled first.
+    Cancelled,
+}
+
+impl ItemState {
+    /// True once the item will not change any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            ItemState::Done | ItemState::Adopted | ItemState::Failed | ItemState::Cancelled
+        )
+    }
+}
+
+/// A bulk isolate or release request (one machine is a bulk of one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkRequest {
+    pub kind: JobKind,
+    pub machine_ids: Vec<String>,
+    pub comment: String,
+    /// Isolate only; `Full` when absent.
+    pub isolation_type: Option<IsolationKind>,
+    /// Where the selection came from, e.g. `batch:3f2a…`, `reconcile`, `auto-reconcile`.
+    pub source: Option<String>,
+    /// Include machines whose isolation someone else requested (S-7: excluded by default).
+    pub include_foreign: bool,
+}
+
+/// A machine left out of a bulk request, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Exclusion {
+    pub machine: MachineRef,
+    pub reason: String,
+}
+
+/// What a bulk request would do: shown before the one confirmation. The count sent
+/// equals `will_send.len()` (S-7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkPreview {
+    pub kind: JobKind,
+    pub will_send: Vec<MachineRef>,
+    pub excluded: Vec<Exclusion>,
+    /// When set, the user must type this text to confirm (above the threshold).
+    pub confirm_phrase: Option<String>,
+}
+
+/// A job's counts, as lists and progress events show them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummary {
+    pub id: String,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub comment: String,
+    pub requested_by: String,
+    pub source: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub total: u32,
+    /// Items in a terminal state.
+    pub finished: u32,
+    /// Done + adopted.
+    pub succeeded: u32,
+    pub adopted: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+    /// Set while Defender throttles the job: nothing is sent before this time.
+    pub throttled_until: Option<String>,
+    /// Why the job stopped, when it is `halted`.
+    pub error: Option<IpcError>,
+}
+
+/// One machine of a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobItem {
+    pub machine_id: String,
+    pub machine_name: Option<String>,
+    pub state: ItemState,
+    pub action_id: Option<String>,
+    /// Defender's status of that action when last seen.
+    pub action_status: Option<String>,
+    pub attempts: u32,
+    pub error: Option<IpcError>,
+    pub updated_at: String,
+}
+
+/// A job and its items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDetail {
+    pub job: JobSummary,
+    pub items: Vec<JobItem>,
+}
+
+/// A progress event: the job's counts and, when one changed, the item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobProgress {
+    pub job: JobSummary,
+    pub item: Option<JobItem>,
+}
+
+/// Why a row is in the Reconciliation view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum StuckCause {
+    /// Pending past the threshold on a device that has not reported since.
+    Offline,
+    /// Pending past the threshold although the device reports (online).
+    PendingTooLong,
+    /// Ended `TimeOut` (Defender gave up after 3 days).
+    TimedOut,
+    /// Ended `Failed`.
+    Failed,
+    /// Cancelled by someone.
+    Cancelled,
+    /// A newer action of the other type replaced it; nothing to do.
+    Superseded,
+}
+
+/// What Cordon proposes (or will do) next for a stuck row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    /// Defender delivers it when the device next connects: wait.
+    WaitForDevice,
+    /// Send it again (nothing is under way any more).
+    Resubmit,
+    /// Cancel the pending action, then send a new one.
+    CancelAndResubmit,
+    /// Auto-reconcile will resubmit when the device is seen again.
+    AutoResubmit,
+    /// A resubmission by Cordon is under way (journal).
+    InProgress,
+    /// Auto-reconcile used its tries: a person decides.
+    NeedsPerson,
+    /// Nothing to do.
+    Nothing,
+}
+
+/// One row of the Reconciliation view (and `cordon reconcile`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconRow {
+    pub machine_id: String,
+    pub machine_name: String,
+    pub kind: JobKind,
+    pub action_id: String,
+    pub cause: StuckCause,
+    /// The facts, in a sentence: "Release pending 5 h; device Active, last full report 14 h ago: …".
+    pub cause_text: String,
+    pub requested_at: String,
+    pub ended_at: Option<String>,
+    pub requestor: String,
+    pub comment: String,
+    pub health: String,
+    pub last_seen: Option<String>,
+    pub next_step: NextStep,
+    /// What Cordon will do next and when, in a sentence.
+    pub next_text: String,
+    pub next_at: Option<String>,
+    /// Resubmissions Cordon already made for this machine (auto and manual).
+    pub tries: u32,
+}
+
+/// Isolations that share a cause: one selection releases the whole batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct IsolationGroup {
+    /// Stable id (`cordon release --batch <id>`).
+    pub id: String,
+    /// "Alert: <detection title>" or the shared comment.
+    pub title: String,
+    pub requestor: String,
+    pub comment: String,
+    pub first_at: String,
+    pub last_at: String,
+    /// Machines of the batch that are isolated now (what a release would target).
+    pub machines: Vec<MachineRef>,
+    pub count: u32,
+}
+
+/// Which isolation actions the History view lists (all given fields must match).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryFilter {
+    pub kind: Option<JobKind>,
+    /// Defender's status, e.g. `Succeeded`.
+    pub status: Option<String>,
+    /// Substring of the requestor, case-insensitive.
+    pub requestor: Option<String>,
+    /// Machine id or substring of its name.
+    pub machine: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD`, inclusive.
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+/// One isolation action in the History view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRow {
+    pub action_id: String,
+    pub machine_id: String,
+    pub machine_name: String,
+    pub kind: JobKind,
+    pub status: String,
+    pub requestor: String,
+    pub comment: String,
+    pub created: String,
+    pub updated: Option<String>,
+}
+
+/// Isolations and releases requested on one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCount {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub isolations: u32,
+    pub releases: u32,
+}
+
+/// The History view: matching rows (newest first) and the per-day chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct History {
+    pub rows: Vec<HistoryRow>,
+    pub per_day: Vec<DayCount>,
+}
+
+/// One audit-log entry: what Cordon did or was asked to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Position in the log (1, 2, …).
+    pub seq: u32,
+    pub at: String,
+    /// Who: the signed-in user or the app (client id), or `cordon` for automatic steps.
+    pub actor: String,
+    /// What, e.g. `job.created`, `item.sent`, `item.done`, `item.adopted`, `item.failed`,
+    /// `job.cancelled`, `auto_reconcile.resubmit`.
+    pub event: String,
+    pub job_id: Option<String>,
+    pub machine_id: Option<String>,
+    pub comment: Option<String>,
+    pub action_id: Option<String>,
+    /// Result or detail in words.
+    pub detail: String,
+}
+
+/// Which audit entries to show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditFilter {
+    /// Substring in actor, event, machine, comment or detail (case-insensitive).
+    pub text: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub job_id: Option<String>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Reconciliation settings (kept in the store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileSettings {
+    /// Resubmit a timed-out release when its machine is seen again.
+    pub auto_reconcile: bool,
+    /// Resubmissions per machine before a person must decide.
+    pub max_tries: u32,
+    /// A pending action older than this is stuck (minutes; default 30).
+    pub stuck_after_minutes: u32,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        Self {
+            auto_reconcile: true,
+            max_tries: 3,
+            stuck_after_minutes: 30,
+        }
+    }
+}
