@@ -9,16 +9,20 @@
 //! depends on Tauri (a compile error guards that boundary).
 
 pub mod actions;
+mod analysis;
 pub mod app;
 pub mod derive;
 pub mod dto;
 pub mod dto_jobs;
 pub mod env;
+pub mod grouping;
+pub mod history;
 pub mod error;
 pub mod journal_entry;
 mod ops;
 pub mod paths;
 pub mod profiles;
+pub mod reconcile;
 pub mod resolve;
 pub mod secrets;
 pub mod signin;
