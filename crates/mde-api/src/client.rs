@@ -46,6 +46,12 @@ pub struct ClientOptions {
     /// Client-side pacing per API; `None` disables it.
     pub requests_per_minute: Option<u32>,
     pub requests_per_hour: Option<u32>,
+    /// Length of the window `requests_per_minute` counts over: 60 s against
+    /// Defender; compressed (e.g. 6 s) for benchmarks against a simulator
+    /// that enforces the same compressed limit.
+    pub rate_minute_window: Duration,
+    /// Length of the window `requests_per_hour` counts over (3,600 s).
+    pub rate_hour_window: Duration,
     /// Rows asked for per page (`$top`); Defender's maximum is 10,000.
     pub page_size: u32,
 }
@@ -61,6 +67,8 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(60),
             requests_per_minute: Some(100),
             requests_per_hour: Some(1500),
+            rate_minute_window: crate::pacing::MINUTE,
+            rate_hour_window: crate::pacing::HOUR,
             page_size: 10_000,
         }
     }
@@ -129,7 +137,12 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 refresh_token: StdMutex::new(refresh_token),
-                pacer: Pacer::new(options.requests_per_minute, options.requests_per_hour),
+                pacer: Pacer::with_windows(
+                    options.requests_per_minute,
+                    options.requests_per_hour,
+                    options.rate_minute_window,
+                    options.rate_hour_window,
+                ),
                 endpoints,
                 credentials,
                 options,

@@ -3,9 +3,13 @@
 //! Waiting here is cheaper than earning a 429, and a bulk job of thousands of
 //! releases must stay under budget (check R-2). Each API (e.g. "isolate") has
 //! its own sliding-window log of send times: a request waits until sending it
-//! keeps every 60 s window at most `per_minute` and every hour at most
-//! `per_hour`. Waiters queue in order (tokio's mutex is fair). Every attempt,
-//! retries included, is counted: the server counts them too.
+//! keeps every "minute" window at most `per_minute` and every "hour" window at
+//! most `per_hour`. Waiters queue in order (tokio's mutex is fair). Every
+//! attempt, retries included, is counted: the server counts them too.
+//!
+//! The window lengths are 60 s and 3,600 s against Defender; benchmarks and
+//! tests compress them (e.g. 100 per 6 s) to match a simulator enforcing the
+//! same compressed limit, so a full budget cycle takes seconds, not minutes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex as StdMutex};
@@ -13,8 +17,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-const MINUTE: Duration = Duration::from_secs(60);
-const HOUR: Duration = Duration::from_secs(3600);
+/// Defender's windows: one minute and one hour.
+pub(crate) const MINUTE: Duration = Duration::from_secs(60);
+pub(crate) const HOUR: Duration = Duration::from_secs(3600);
 
 #[derive(Default)]
 struct Window {
@@ -24,14 +29,31 @@ struct Window {
 pub(crate) struct Pacer {
     per_minute: Option<u32>,
     per_hour: Option<u32>,
+    minute_window: Duration,
+    hour_window: Duration,
     windows: StdMutex<HashMap<&'static str, Arc<tokio::sync::Mutex<Window>>>>,
 }
 
 impl Pacer {
+    /// A pacer with Defender's 60 s and 3,600 s windows.
+    #[cfg(test)]
     pub(crate) fn new(per_minute: Option<u32>, per_hour: Option<u32>) -> Self {
+        Self::with_windows(per_minute, per_hour, MINUTE, HOUR)
+    }
+
+    /// A pacer whose "minute" and "hour" last `minute_window` and
+    /// `hour_window` (a zero length disables that limit).
+    pub(crate) fn with_windows(
+        per_minute: Option<u32>,
+        per_hour: Option<u32>,
+        minute_window: Duration,
+        hour_window: Duration,
+    ) -> Self {
         Self {
-            per_minute: per_minute.filter(|n| *n > 0),
-            per_hour: per_hour.filter(|n| *n > 0),
+            per_minute: per_minute.filter(|n| *n > 0 && !minute_window.is_zero()),
+            per_hour: per_hour.filter(|n| *n > 0 && !hour_window.is_zero()),
+            minute_window,
+            hour_window,
             windows: StdMutex::default(),
         }
     }
@@ -52,7 +74,10 @@ impl Pacer {
         let keep = self.per_minute.max(self.per_hour).unwrap_or(0) as usize;
         loop {
             let now = Instant::now();
-            let limits = [(self.per_minute, MINUTE), (self.per_hour, HOUR)];
+            let limits = [
+                (self.per_minute, self.minute_window),
+                (self.per_hour, self.hour_window),
+            ];
             let wait_until = limits
                 .into_iter()
                 .filter_map(|(limit, span)| {
@@ -114,6 +139,35 @@ mod tests {
         let before = Instant::now();
         pacer.acquire("unisolate").await;
         assert_eq!(Instant::now(), before);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn compressed_windows_pace_in_seconds() {
+        // 100 per 6 s and 1,500 per 360 s: Defender's limits, ten times faster.
+        let pacer = Pacer::with_windows(
+            Some(100),
+            Some(1500),
+            Duration::from_secs(6),
+            Duration::from_secs(360),
+        );
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..250 {
+            pacer.acquire("unisolate").await;
+            times.push(Instant::now() - start);
+        }
+        // Bursts of 100 at 0 s, 6 s and 12 s: never over 100 in any 6 s.
+        assert_eq!(times[99], Duration::ZERO);
+        assert_eq!(times[100], Duration::from_secs(6));
+        assert_eq!(times[199], Duration::from_secs(6));
+        assert_eq!(times[200], Duration::from_secs(12));
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..]
+                .iter()
+                .filter(|u| **u < *t + Duration::from_secs(6))
+                .count();
+            assert!(in_window <= 100, "window over budget at {i}");
+        }
     }
 
     #[tokio::test(start_paused = true)]
