@@ -1,7 +1,9 @@
-//! The typed events of the web view: its data changed (`syncChanged`), and a
-//! device-code sign-in waits for the user (`deviceCodePrompt`).
+//! The typed events of the web view: its data changed (`syncChanged`), a bulk job
+//! moved (`jobChanged`), and a device-code sign-in waits for the user
+//! (`deviceCodePrompt`).
 
 use cordon_core::dto::SyncStatus;
+use cordon_core::dto_jobs::JobProgress;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
@@ -16,6 +18,14 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct SyncChanged {
     pub status: SyncStatus,
+}
+
+/// Emitted on every change of a job (an item's state, the counts, throttling): the
+/// progress panel and the job lists follow it without polling.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct JobChanged {
+    pub progress: JobProgress,
 }
 
 fn emit<R: Runtime, E: Event + Serialize + Clone>(handle: &AppHandle<R>, event: E) {

@@ -36,8 +36,22 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         ])
         .events(tauri_specta::collect_events![
             events::SyncChanged,
+            events::JobChanged,
             events::DeviceCodePrompt
         ])
+        // Types of the jobs contract (also reachable through the commands below).
+        .typ::<cordon_core::dto_jobs::BulkRequest>()
+        .typ::<cordon_core::dto_jobs::BulkPreview>()
+        .typ::<cordon_core::dto_jobs::JobSummary>()
+        .typ::<cordon_core::dto_jobs::JobDetail>()
+        .typ::<cordon_core::dto_jobs::ReconRow>()
+        .typ::<cordon_core::dto_jobs::IsolationGroup>()
+        .typ::<cordon_core::dto_jobs::HistoryFilter>()
+        .typ::<cordon_core::dto_jobs::History>()
+        .typ::<cordon_core::dto_jobs::AuditEntry>()
+        .typ::<cordon_core::dto_jobs::AuditFilter>()
+        .typ::<cordon_core::dto_jobs::ExportFormat>()
+        .typ::<cordon_core::dto_jobs::ReconcileSettings>()
 }
 
 /// Wires the builder; generic so that tests can run it on Tauri's mock runtime.

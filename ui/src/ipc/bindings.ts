@@ -167,9 +167,11 @@ async switchProfile(name: string | null) : Promise<Result<AppInfo, IpcError>> {
 
 export const events = __makeEvents__<{
 deviceCodePrompt: DeviceCodePrompt,
+jobChanged: JobChanged,
 syncChanged: SyncChanged
 }>({
 deviceCodePrompt: "device-code-prompt",
+jobChanged: "job-changed",
 syncChanged: "sync-changed"
 })
 
@@ -208,6 +210,35 @@ demo: boolean; tenantLabel: string; apiBase: string;
  */
 permissions: string[] }
 /**
+ * One audit-log entry: what Cordon did or was asked to do.
+ */
+export type AuditEntry = { 
+/**
+ * Position in the log (1, 2, …).
+ */
+seq: number; at: string; 
+/**
+ * Who: the signed-in user or the app (client id), or `cordon` for automatic steps.
+ */
+actor: string; 
+/**
+ * What, e.g. `job.created`, `item.sent`, `item.done`, `item.adopted`, `item.failed`,
+ * `job.cancelled`, `auto_reconcile.resubmit`.
+ */
+event: string; jobId: string | null; machineId: string | null; comment: string | null; actionId: string | null; 
+/**
+ * Result or detail in words.
+ */
+detail: string }
+/**
+ * Which audit entries to show.
+ */
+export type AuditFilter = { 
+/**
+ * Substring in actor, event, machine, comment or detail (case-insensitive).
+ */
+text: string | null; since: string | null; until: string | null; jobId: string | null }
+/**
  * How Cordon signs in to a tenant.
  */
 export type AuthMode = 
@@ -227,6 +258,31 @@ export type AuthMode =
  * Delegated: device code, for machines without a browser.
  */
 "deviceCode"
+/**
+ * What a bulk request would do: shown before the one confirmation. The count sent
+ * equals `will_send.len()` (S-7).
+ */
+export type BulkPreview = { kind: JobKind; willSend: MachineRef[]; excluded: Exclusion[]; 
+/**
+ * When set, the user must type this text to confirm (above the threshold).
+ */
+confirmPhrase: string | null }
+/**
+ * A bulk isolate or release request (one machine is a bulk of one).
+ */
+export type BulkRequest = { kind: JobKind; machineIds: string[]; comment: string; 
+/**
+ * Isolate only; `Full` when absent.
+ */
+isolationType: IsolationKind | null; 
+/**
+ * Where the selection came from, e.g. `batch:3f2a…`, `reconcile`, `auto-reconcile`.
+ */
+source: string | null; 
+/**
+ * Include machines whose isolation someone else requested (S-7: excluded by default).
+ */
+includeForeign: boolean }
 /**
  * The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
  * proxy, the simulator).
@@ -257,9 +313,53 @@ export type Counters = { total: number;
  */
 isolatedNow: number; isolating: number; releasing: number; stuck: number; isolationFailed: number }
 /**
+ * Isolations and releases requested on one day (UTC).
+ */
+export type DayCount = { 
+/**
+ * `YYYY-MM-DD`.
+ */
+day: string; isolations: number; releases: number }
+/**
  * What the user must do to finish a device-code sign-in (event).
  */
 export type DeviceCodePrompt = { profile: string; userCode: string; verificationUri: string; message: string; expiresInSecs: number }
+/**
+ * A machine left out of a bulk request, and why.
+ */
+export type Exclusion = { machine: MachineRef; reason: string }
+/**
+ * Export formats.
+ */
+export type ExportFormat = "csv" | "json"
+/**
+ * The History view: matching rows (newest first) and the per-day chart.
+ */
+export type History = { rows: HistoryRow[]; perDay: DayCount[] }
+/**
+ * Which isolation actions the History view lists (all given fields must match).
+ */
+export type HistoryFilter = { kind: JobKind | null; 
+/**
+ * Defender's status, e.g. `Succeeded`.
+ */
+status: string | null; 
+/**
+ * Substring of the requestor, case-insensitive.
+ */
+requestor: string | null; 
+/**
+ * Machine id or substring of its name.
+ */
+machine: string | null; 
+/**
+ * RFC 3339 or `YYYY-MM-DD`, inclusive.
+ */
+since: string | null; until: string | null }
+/**
+ * One isolation action in the History view.
+ */
+export type HistoryRow = { actionId: string; machineId: string; machineName: string; kind: JobKind; status: string; requestor: string; comment: string; created: string; updated: string | null }
 /**
  * The one error type at the IPC boundary: tagged by `kind` so the UI can switch on
  * it, always with a sentence a person can act on, and with Defender's status, error
@@ -315,6 +415,22 @@ export type IpcError =
  */
 export type IsolateRequest = { machineIds: string[]; isolationType: IsolationKind; comment: string }
 /**
+ * Isolations that share a cause: one selection releases the whole batch.
+ */
+export type IsolationGroup = { 
+/**
+ * Stable id (`cordon release --batch <id>`).
+ */
+id: string; 
+/**
+ * "Alert: <detection title>" or the shared comment.
+ */
+title: string; requestor: string; comment: string; firstAt: string; lastAt: string; 
+/**
+ * Machines of the batch that are isolated now (what a release would target).
+ */
+machines: MachineRef[]; count: number }
+/**
  * `Full` blocks everything but the Defender service; `Selective` keeps chosen apps.
  */
 export type IsolationKind = "Full" | "Selective"
@@ -322,6 +438,103 @@ export type IsolationKind = "Full" | "Selective"
  * A machine's derived isolation state (the words of product.md's state table).
  */
 export type IsolationState = "not_isolated" | "isolating" | "isolated" | "releasing" | "release_stuck" | "isolation_failed"
+/**
+ * One machine of a job: `planned → sending → {done | adopted | failed | unknown → …}`.
+ */
+export type ItemState = 
+/**
+ * Intent committed, not sent yet (or waiting for its `notBefore` time).
+ */
+"planned" | 
+/**
+ * Committed as about to be sent; on restart it is looked up before any resend.
+ */
+"sending" | 
+/**
+ * Sent, no answer: looked up before anything else.
+ */
+"unknown" | 
+/**
+ * Defender created the action.
+ */
+"done" | 
+/**
+ * An action already under way for the machine was adopted; nothing was sent twice.
+ */
+"adopted" | 
+/**
+ * Refused by Defender (or invalid); not retried.
+ */
+"failed" | 
+/**
+ * Not sent: the job was cancelled first.
+ */
+"cancelled"
+/**
+ * Emitted on every change of a job (an item's state, the counts, throttling): the
+ * progress panel and the job lists follow it without polling.
+ */
+export type JobChanged = { progress: JobProgress }
+/**
+ * A job and its items.
+ */
+export type JobDetail = { job: JobSummary; items: JobItem[] }
+/**
+ * One machine of a job.
+ */
+export type JobItem = { machineId: string; machineName: string | null; state: ItemState; actionId: string | null; 
+/**
+ * Defender's status of that action when last seen.
+ */
+actionStatus: string | null; attempts: number; error: IpcError | null; updatedAt: string }
+/**
+ * What a job asks Defender to do for each of its machines.
+ */
+export type JobKind = "isolate" | "release"
+/**
+ * A progress event: the job's counts and, when one changed, the item.
+ */
+export type JobProgress = { job: JobSummary; item: JobItem | null }
+/**
+ * Where a job is.
+ */
+export type JobState = 
+/**
+ * Items remain to be sent or checked (also after a restart, until resumed).
+ */
+"running" | 
+/**
+ * Every item reached a terminal state.
+ */
+"done" | 
+/**
+ * Cancelled by a person: no call after the cancel; unsent items are `cancelled`.
+ */
+"cancelled" | 
+/**
+ * Stopped because the local store failed (nothing is sent without a committed intent).
+ */
+"halted"
+/**
+ * A job's counts, as lists and progress events show them.
+ */
+export type JobSummary = { id: string; kind: JobKind; state: JobState; comment: string; requestedBy: string; source: string | null; createdAt: string; updatedAt: string; total: number; 
+/**
+ * Items in a terminal state.
+ */
+finished: number; 
+/**
+ * Done + adopted.
+ */
+succeeded: number; adopted: number; failed: number; cancelled: number; 
+/**
+ * Set while Defender throttles the job: nothing is sent before this time.
+ */
+throttledUntil: string | null; 
+/**
+ * Why the job stopped, when it is `halted`.
+ */
+error: IpcError | null }
 /**
  * The machine detail drawer.
  */
@@ -354,6 +567,38 @@ isolatedNow: boolean; health: string;
  * Defender's `lastSeen`: the last full device report (about daily).
  */
 lastSeen: string | null; os: string; risk: string | null; exposure: string | null; deviceValue: string | null; tags: string[]; group: string | null; ip: string | null }
+/**
+ * What Cordon proposes (or will do) next for a stuck row.
+ */
+export type NextStep = 
+/**
+ * Defender delivers it when the device next connects: wait.
+ */
+"wait_for_device" | 
+/**
+ * Send it again (nothing is under way any more).
+ */
+"resubmit" | 
+/**
+ * Cancel the pending action, then send a new one.
+ */
+"cancel_and_resubmit" | 
+/**
+ * Auto-reconcile will resubmit when the device is seen again.
+ */
+"auto_resubmit" | 
+/**
+ * A resubmission by Cordon is under way (journal).
+ */
+"in_progress" | 
+/**
+ * Auto-reconcile used its tries: a person decides.
+ */
+"needs_person" | 
+/**
+ * Nothing to do.
+ */
+"nothing"
 /**
  * One tenant as Cordon reaches it.
  */
@@ -407,6 +652,38 @@ signedInAs: string | null;
  */
 active: boolean }
 /**
+ * One row of the Reconciliation view (and `cordon reconcile`).
+ */
+export type ReconRow = { machineId: string; machineName: string; kind: JobKind; actionId: string; cause: StuckCause; 
+/**
+ * The facts, in a sentence: "Release pending 5 h; device Active, last full report 14 h ago: …".
+ */
+causeText: string; requestedAt: string; endedAt: string | null; requestor: string; comment: string; health: string; lastSeen: string | null; nextStep: NextStep; 
+/**
+ * What Cordon will do next and when, in a sentence.
+ */
+nextText: string; nextAt: string | null; 
+/**
+ * Resubmissions Cordon already made for this machine (auto and manual).
+ */
+tries: number }
+/**
+ * Reconciliation settings (kept in the store).
+ */
+export type ReconcileSettings = { 
+/**
+ * Resubmit a timed-out release when its machine is seen again.
+ */
+autoReconcile: boolean; 
+/**
+ * Resubmissions per machine before a person must decide.
+ */
+maxTries: number; 
+/**
+ * A pending action older than this is stuck (minutes; default 30).
+ */
+stuckAfterMinutes: number }
+/**
  * A request to release machines from isolation.
  */
 export type ReleaseRequest = { machineIds: string[]; comment: string }
@@ -451,6 +728,34 @@ export type StorageKind =
  * The OS store could not be used: no secret is stored anywhere (K-1/K-2).
  */
 "unavailable"
+/**
+ * Why a row is in the Reconciliation view.
+ */
+export type StuckCause = 
+/**
+ * Pending past the threshold on a device that has not reported since.
+ */
+"offline" | 
+/**
+ * Pending past the threshold although the device reports (online).
+ */
+"pending_too_long" | 
+/**
+ * Ended `TimeOut` (Defender gave up after 3 days).
+ */
+"timed_out" | 
+/**
+ * Ended `Failed`.
+ */
+"failed" | 
+/**
+ * Cancelled by someone.
+ */
+"cancelled" | 
+/**
+ * A newer action of the other type replaced it; nothing to do.
+ */
+"superseded"
 /**
  * Emitted on every revision bump, on sync failure or recovery, and after a switch of
  * tenant (with the new core's status).
