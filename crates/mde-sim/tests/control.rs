@@ -243,3 +243,69 @@ async fn settings_change_at_runtime() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_machine_back_online_reports_at_once() {
+    let sim = demo().await;
+    let token = sim.reader().await;
+    let id = sim
+        .machine_where(|m| m["online"] == false && m["fullTunnelVpn"] == false)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let seen = |m: &serde_json::Value| m["lastSeen"].as_str().unwrap().to_string();
+    let (_, before) = sim.get(&token, &format!("/api/machines/{id}")).await;
+    // Eight silent days: the device is Inactive and its lastSeen frozen.
+    sim.advance(8.0 * 86_400.0).await;
+    let token = sim.reader().await;
+    let (_, silent) = sim.get(&token, &format!("/api/machines/{id}")).await;
+    assert_eq!(seen(&silent), seen(&before), "frozen while offline");
+    assert_eq!(silent["healthStatus"], "Inactive");
+
+    let now = sim.state().await["now"].as_str().unwrap().to_string();
+    let back = sim
+        .control(
+            &format!("/_sim/machines/{id}/online"),
+            json!({"online": true}),
+        )
+        .await;
+    assert_eq!(back["online"], true);
+    assert_eq!(back["lastSeen"], now.as_str(), "a full report at once");
+    assert_ne!(back["healthStatus"], "Inactive");
+    let (_, api) = sim.get(&token, &format!("/api/machines/{id}")).await;
+    assert_eq!(seen(&api), now, "the API shows the report");
+    assert_eq!(api["healthStatus"], back["healthStatus"]);
+    // The filter a client uses to notice machines seen again finds it.
+    let (_, list) = sim
+        .get(
+            &token,
+            &format!("/api/machines?$filter=lastSeen ge {}", seen(&silent)),
+        )
+        .await;
+    assert!(
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id.as_str())
+    );
+
+    // Already online: another "online" is no new report.
+    sim.advance(3600.0).await;
+    let again = sim
+        .control(
+            &format!("/_sim/machines/{id}/online"),
+            json!({"online": true}),
+        )
+        .await;
+    assert_eq!(again["lastSeen"], now.as_str());
+    // Offline again: lastSeen stays at the last report.
+    let gone = sim
+        .control(
+            &format!("/_sim/machines/{id}/online"),
+            json!({"online": false}),
+        )
+        .await;
+    assert_eq!(gone["lastSeen"], now.as_str());
+}

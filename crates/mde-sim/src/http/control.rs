@@ -57,7 +57,10 @@ pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Stri
     serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
-fn machine_json(s: &Shared, t: &crate::model::Tenant, m: u32) -> Value {
+/// The answer of the per-machine control routes: the hidden truth plus what the API
+/// shows right now (`lastSeen`, `healthStatus`), so a test sees a machine that came back
+/// online report at once.
+fn machine_json(t: &crate::model::Tenant, m: u32, now: chrono::DateTime<chrono::Utc>) -> Value {
     let x = &t.machines[m as usize];
     json!({
         "id": x.id,
@@ -65,7 +68,8 @@ fn machine_json(s: &Shared, t: &crate::model::Tenant, m: u32) -> Value {
         "online": x.online,
         "isolated": x.isolated,
         "fullTunnelVpn": x.full_tunnel_vpn,
-        "healthStatus": x.health(s.now()),
+        "lastSeen": odata(x.last_seen(now)),
+        "healthStatus": x.health(now),
     })
 }
 
@@ -94,7 +98,7 @@ async fn set_online(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: 
         return no_machine(&id);
     };
     t.set_online(m, b.online, now);
-    Json(machine_json(&s, &t, m)).into_response()
+    Json(machine_json(&t, m, now)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -114,7 +118,7 @@ async fn set_vpn(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: Byt
         return no_machine(&id);
     };
     t.set_full_tunnel_vpn(m, b.full_tunnel_vpn, now);
-    Json(machine_json(&s, &t, m)).into_response()
+    Json(machine_json(&t, m, now)).into_response()
 }
 
 #[derive(Deserialize)]
