@@ -1,4 +1,5 @@
 // Test data in the shapes of the generated bindings.
+import type { AuditEntry, BulkPreview, DayCount, HistoryRow, IsolationGroup, JobDetail, JobItem, JobSummary, ReconRow } from "../ipc";
 import type { Counters, IsolationState, MachineDetail, MachineRow, Snapshot, SyncStatus } from "../ipc";
 
 let seq = 0;
@@ -73,4 +74,128 @@ export function tenant() {
     lab: makeRow({ name: "lab-9.contoso.local", state: "isolation_failed", reason: "Isolation failed: timed out" }),
   };
   return { rows, list: Object.values(rows) };
+}
+
+// ---- jobs, reconciliation, history, audit ----
+
+export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
+  return {
+    id: "job-1",
+    kind: "release",
+    state: "running",
+    comment: "False positive: Wacatac",
+    requestedBy: "Cordon analyst app",
+    source: null,
+    createdAt: "2026-11-28T10:00:00Z",
+    updatedAt: "2026-11-28T10:00:00Z",
+    total: 3,
+    finished: 0,
+    succeeded: 0,
+    adopted: 0,
+    failed: 0,
+    cancelled: 0,
+    throttledUntil: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+export function makeItem(machineId: string, overrides: Partial<JobItem> = {}): JobItem {
+  return {
+    machineId,
+    machineName: `${machineId.slice(-4)}.contoso.local`,
+    state: "planned",
+    actionId: null,
+    actionStatus: null,
+    attempts: 0,
+    error: null,
+    updatedAt: "2026-11-28T10:00:00Z",
+    ...overrides,
+  };
+}
+
+export function makeJobDetail(job: JobSummary, ids: string[]): JobDetail {
+  return { job: { ...job, total: ids.length }, items: ids.map((id) => makeItem(id)) };
+}
+
+export function makePreview(rows: MachineRow[], overrides: Partial<BulkPreview> = {}): BulkPreview {
+  return {
+    kind: "release",
+    willSend: rows.map((r) => ({ id: r.id, name: r.name })),
+    excluded: [],
+    confirmPhrase: null,
+    ...overrides,
+  };
+}
+
+export function makeGroup(rows: MachineRow[], overrides: Partial<IsolationGroup> = {}): IsolationGroup {
+  return {
+    id: "batch-wacatac",
+    title: "Alert: Wacatac on ContosoUpdater.exe",
+    requestor: "Contoso automation",
+    comment: "Isolate machine because alert - da638001",
+    firstAt: "2026-11-28T01:02:00Z",
+    lastAt: "2026-11-28T01:40:00Z",
+    machines: rows.map((r) => ({ id: r.id, name: r.name })),
+    count: rows.length,
+    ...overrides,
+  };
+}
+
+export function makeRecon(overrides: Partial<ReconRow> = {}): ReconRow {
+  seq += 1;
+  return {
+    machineId: hexId(1000 + seq),
+    machineName: `laptop-${seq}.contoso.local`,
+    kind: "release",
+    actionId: `act-${seq}`,
+    cause: "timed_out",
+    causeText: "Release timed out at 2026-11-22 10:00 (device offline since 2026-11-20)",
+    requestedAt: "2026-11-19T10:00:00Z",
+    endedAt: "2026-11-22T10:00:00Z",
+    requestor: "alice@contoso.example",
+    comment: "False positive",
+    health: "Inactive",
+    lastSeen: "2026-11-20T08:00:00Z",
+    nextStep: "auto_resubmit",
+    nextText: "Auto-reconcile resubmits it when the device is seen again.",
+    nextAt: null,
+    tries: 0,
+    ...overrides,
+  };
+}
+
+export function makeHistoryRow(overrides: Partial<HistoryRow> = {}): HistoryRow {
+  seq += 1;
+  return {
+    actionId: `act-h${seq}`,
+    machineId: hexId(2000 + seq),
+    machineName: `ws-${seq}.contoso.local`,
+    kind: "isolate",
+    status: "Succeeded",
+    requestor: "alice@contoso.example",
+    comment: "Isolate machine because alert - 1",
+    created: "2026-11-27T10:00:00Z",
+    updated: "2026-11-27T10:02:00Z",
+    ...overrides,
+  };
+}
+
+export function makeDay(day: string, isolations: number, releases: number): DayCount {
+  return { day, isolations, releases };
+}
+
+export function makeAudit(seqNo: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    seq: seqNo,
+    at: "2026-11-28T10:00:00Z",
+    actor: "Cordon analyst app",
+    event: "item.done",
+    jobId: "job-1",
+    machineId: hexId(seqNo),
+    comment: "False positive",
+    actionId: `act-${seqNo}`,
+    detail: "Defender created the action",
+    ...overrides,
+  };
 }
