@@ -20,7 +20,7 @@ use crate::auth::{TokenCache, token_permissions};
 use crate::credentials::{Credentials, Secret};
 use crate::endpoints::Endpoints;
 use crate::ids::{MachineId, is_guid, is_safe_segment};
-use crate::kinds::{IsolationType, ScanType};
+use crate::kinds::{ActionType, IsolationType, ScanType};
 use crate::model::{Alert, Machine, MachineAction, Page};
 use crate::pacing::Pacer;
 use crate::query::{Query, encode_pairs};
@@ -331,6 +331,39 @@ impl Client {
             .await
     }
 
+    /// Takes a slot of the isolate (or release) budget now, waiting for the pacer,
+    /// so that the POST that follows goes out at once. A bulk runner commits its
+    /// intent between the two: a cancel in that gap then stops the POST, and no
+    /// POST starts long after its intent because it queued for the budget. The
+    /// slot is given back when dropped unless [`SendSlot::spend`] is called.
+    pub async fn reserve_send(&self, action: ActionType) -> Result<SendSlot, Error> {
+        let api = match action {
+            ActionType::Isolate => "machines.isolate",
+            ActionType::Unisolate => "machines.unisolate",
+            other => {
+                return Err(Error::InvalidArgument {
+                    detail: format!("no send slot for {}", other.as_str()),
+                });
+            }
+        };
+        let held = self.inner.pacer.reserve(api).await;
+        Ok(SendSlot {
+            client: self.clone(),
+            api,
+            held,
+        })
+    }
+
+    /// Who Defender will record as the requestor of this client's actions: the
+    /// signed-in user (`upn`) or the app's display name, from the access token
+    /// (fetched if needed; no API call). Falls back to the client id.
+    pub async fn identity(&self) -> Result<String, Error> {
+        let inner = &self.inner;
+        let token = inner.tokens.get(|| inner.fetch_token()).await?;
+        Ok(token_identity(token.value.expose())
+            .unwrap_or_else(|| inner.credentials.client_id().to_owned()))
+    }
+
     // ---- alerts ---------------------------------------------------------
 
     pub async fn list_alerts(&self, query: &Query) -> Result<Vec<Alert>, Error> {
@@ -416,6 +449,44 @@ impl Client {
     }
 }
 
+/// A slot of an action API's rate budget, from [`Client::reserve_send`].
+#[derive(Debug)]
+pub struct SendSlot {
+    client: Client,
+    api: &'static str,
+    held: bool,
+}
+
+impl SendSlot {
+    /// The next POST to this API uses the slot (call right before it).
+    pub fn spend(mut self) {
+        self.held = false;
+    }
+}
+
+impl Drop for SendSlot {
+    fn drop(&mut self) {
+        if self.held {
+            self.client.inner.pacer.release(self.api);
+        }
+    }
+}
+
+/// `upn`, `unique_name`, `app_displayname`, `appid` or `azp` from a JWT's payload
+/// (read, not verified: it only names the caller).
+fn token_identity(jwt: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    ["upn", "unique_name", "app_displayname", "appid", "azp"]
+        .into_iter()
+        .find_map(|k| claims.get(k)?.as_str().filter(|s| !s.is_empty()))
+        .map(str::to_owned)
+}
+
 fn check_guid(action_id: &str) -> Result<(), Error> {
     if is_guid(action_id) {
         Ok(())
@@ -423,5 +494,26 @@ fn check_guid(action_id: &str) -> Result<(), Error> {
         Err(Error::InvalidId {
             input: action_id.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::token_identity;
+
+    fn jwt(claims: serde_json::Value) -> String {
+        let b = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        format!("{}.{}.sig", b(b"{}"), b(claims.to_string().as_bytes()))
+    }
+
+    #[test]
+    fn the_identity_is_the_user_or_the_app() {
+        let user = jwt(serde_json::json!({"upn": "ana@contoso.com", "appid": "x"}));
+        assert_eq!(token_identity(&user).as_deref(), Some("ana@contoso.com"));
+        let app = jwt(serde_json::json!({"app_displayname": "Cordon", "appid": "x"}));
+        assert_eq!(token_identity(&app).as_deref(), Some("Cordon"));
+        assert_eq!(token_identity("garbage"), None);
     }
 }

@@ -63,7 +63,7 @@ pub mod retry;
 pub mod signin;
 mod transport;
 
-pub use client::{Client, ClientOptions};
+pub use client::{Client, ClientOptions, SendSlot};
 pub use credentials::{CertificateCredential, Credentials, RefreshTokenStore, Secret};
 pub use endpoints::{Cloud, DEFENDER_SCOPE, Endpoints};
 pub use error::{Error, MAX_RAW_BODY};

@@ -21,9 +21,37 @@ use tokio::time::Instant;
 pub(crate) const MINUTE: Duration = Duration::from_secs(60);
 pub(crate) const HOUR: Duration = Duration::from_secs(3600);
 
+/// One API's log of send times. `queue` orders the waiters (tokio's mutex is fair);
+/// `log` is only held for short, non-async critical sections, so spending a reserved
+/// slot never waits behind a queued waiter.
 #[derive(Default)]
 struct Window {
+    queue: tokio::sync::Mutex<()>,
+    log: StdMutex<Log>,
+}
+
+#[derive(Default)]
+struct Log {
     sent: VecDeque<Instant>,
+    /// Slots counted by `reserve` and not yet used by a send or released.
+    reserved: VecDeque<Instant>,
+}
+
+impl Window {
+    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Log {
+    /// Forgets the send counted at `t` (one entry).
+    fn remove(&mut self, t: Instant) {
+        if let Some(i) = self.sent.iter().rposition(|s| *s == t) {
+            self.sent.remove(i);
+        }
+    }
 }
 
 pub(crate) struct Pacer {
@@ -31,7 +59,7 @@ pub(crate) struct Pacer {
     per_hour: Option<u32>,
     minute_window: Duration,
     hour_window: Duration,
-    windows: StdMutex<HashMap<&'static str, Arc<tokio::sync::Mutex<Window>>>>,
+    windows: StdMutex<HashMap<&'static str, Arc<Window>>>,
 }
 
 impl Pacer {
@@ -58,47 +86,98 @@ impl Pacer {
         }
     }
 
-    /// Wait until one more request to `api` fits the budget, and count it.
-    pub(crate) async fn acquire(&self, api: &'static str) {
-        if self.per_minute.is_none() && self.per_hour.is_none() {
-            return;
-        }
-        let window = self
-            .windows
+    fn unlimited(&self) -> bool {
+        self.per_minute.is_none() && self.per_hour.is_none()
+    }
+
+    fn window(&self, api: &'static str) -> Arc<Window> {
+        self.windows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(api)
             .or_default()
-            .clone();
-        let mut window = window.lock().await;
+            .clone()
+    }
+
+    /// Wait until one more request to `api` fits the budget, and count it. A slot
+    /// taken earlier with [`Pacer::reserve`] is used first, without waiting.
+    pub(crate) async fn acquire(&self, api: &'static str) {
+        if self.unlimited() {
+            return;
+        }
+        let window = self.window(api);
+        {
+            let mut log = window.log();
+            if let Some(t) = log.reserved.pop_front() {
+                // Count the send at the time it really goes (later than the
+                // reservation): the windows only get more conservative.
+                log.remove(t);
+                log.sent.push_back(Instant::now());
+                return;
+            }
+        }
+        self.wait_and_count(api, &window).await;
+    }
+
+    /// Wait until one more request to `api` fits the budget and count it now, for a
+    /// send that follows shortly (its first `acquire` then does not wait). Returns
+    /// `false` when nothing is paced (no slot to give back).
+    pub(crate) async fn reserve(&self, api: &'static str) -> bool {
+        if self.unlimited() {
+            return false;
+        }
+        let window = self.window(api);
+        let t = self.wait_and_count(api, &window).await;
+        window.log().reserved.push_back(t);
+        true
+    }
+
+    /// Gives back a reserved slot that will not be used.
+    pub(crate) fn release(&self, api: &'static str) {
+        if self.unlimited() {
+            return;
+        }
+        let window = self.window(api);
+        let mut log = window.log();
+        if let Some(t) = log.reserved.pop_back() {
+            log.remove(t);
+        }
+    }
+
+    async fn wait_and_count(&self, api: &'static str, window: &Window) -> Instant {
+        let _turn = window.queue.lock().await;
         let keep = self.per_minute.max(self.per_hour).unwrap_or(0) as usize;
         loop {
             let now = Instant::now();
-            let limits = [
-                (self.per_minute, self.minute_window),
-                (self.per_hour, self.hour_window),
-            ];
-            let wait_until = limits
-                .into_iter()
-                .filter_map(|(limit, span)| {
-                    let limit = limit? as usize;
-                    let len = window.sent.len();
-                    // The `limit`-th most recent send must have left the window.
-                    let oldest = *window.sent.get(len.checked_sub(limit)?)?;
-                    (oldest + span > now).then_some(oldest + span)
-                })
-                .max();
-            match wait_until {
-                Some(t) => {
-                    tracing::debug!(api, wait_ms = (t - now).as_millis() as u64, "pacing");
-                    tokio::time::sleep_until(t).await;
+            let wait_until = {
+                let mut log = window.log();
+                let limits = [
+                    (self.per_minute, self.minute_window),
+                    (self.per_hour, self.hour_window),
+                ];
+                let wait_until = limits
+                    .into_iter()
+                    .filter_map(|(limit, span)| {
+                        let limit = limit? as usize;
+                        let len = log.sent.len();
+                        // The `limit`-th most recent send must have left the window.
+                        let oldest = *log.sent.get(len.checked_sub(limit)?)?;
+                        (oldest + span > now).then_some(oldest + span)
+                    })
+                    .max();
+                if wait_until.is_none() {
+                    log.sent.push_back(now);
+                    while log.sent.len() > keep {
+                        log.sent.pop_front();
+                    }
+                    return now;
                 }
-                None => break,
+                wait_until
+            };
+            if let Some(t) = wait_until {
+                tracing::debug!(api, wait_ms = (t - now).as_millis() as u64, "pacing");
+                tokio::time::sleep_until(t).await;
             }
-        }
-        window.sent.push_back(Instant::now());
-        while window.sent.len() > keep {
-            window.sent.pop_front();
         }
     }
 }
@@ -168,6 +247,28 @@ mod tests {
                 .count();
             assert!(in_window <= 100, "window over budget at {i}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reserved_slot_is_spent_without_waiting_or_given_back() {
+        let pacer = Pacer::with_windows(Some(2), None, Duration::from_secs(6), HOUR);
+        let start = Instant::now();
+        let at = || Instant::now() - start;
+        // Two slots taken at 0 s fill the window.
+        assert!(pacer.reserve("isolate").await);
+        assert!(pacer.reserve("isolate").await);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        // One is spent at 1 s without waiting, the other given back.
+        pacer.acquire("isolate").await;
+        assert_eq!(at(), Duration::from_secs(1));
+        pacer.release("isolate");
+        // So one more fits at once…
+        assert!(pacer.reserve("isolate").await);
+        pacer.acquire("isolate").await;
+        assert_eq!(at(), Duration::from_secs(1));
+        // …and the next waits for the window (sends at 1 s and 1 s → 7 s).
+        pacer.acquire("isolate").await;
+        assert_eq!(at(), Duration::from_secs(7));
     }
 
     #[tokio::test(start_paused = true)]
