@@ -1,17 +1,23 @@
 //! The app core: one value that the desktop shell manages and the CLI uses.
 //!
-//! It owns the Defender client, a cache of the tenant's machines and isolation
-//! actions, and a background sync task that keeps them current and reports every
-//! change through a broadcast channel (the shell forwards it to the web view as a
-//! typed event). Locks are `std::sync::Mutex`, never held across an `.await`.
+//! It owns the Defender client, the local store (journal, audit log, and the caches
+//! of the tenant's machines, isolation actions and alerts, loaded at start so a
+//! restart shows the last known fleet at once), a background sync task that keeps the
+//! caches current and reports every change through a broadcast channel (the shell
+//! forwards it to the web view as a typed event), and the bulk runner's bookkeeping.
+//! Locks are `std::sync::Mutex`, never held across an `.await`.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mde_api::{Client, ClientOptions, Credentials, Endpoints, Machine, MachineAction};
+use mde_api::{Alert, Client, ClientOptions, Credentials, Endpoints, Machine, MachineAction};
 use tokio::sync::{Notify, broadcast};
+
+use crate::dto_jobs::JobProgress;
+use crate::store::Store;
 
 use crate::derive::Thresholds;
 use crate::dto::{AppInfo, IpcError, MachineDetail, MachineRow, Snapshot, SyncStatus};
@@ -34,6 +40,11 @@ pub struct AppConfig {
     /// How often the (larger) machine list is refreshed.
     pub machines_every: Duration,
     pub thresholds: Thresholds,
+    /// The store file (see [`crate::paths::store_path`]); `None` keeps the store in
+    /// memory (tests only: nothing survives the process).
+    pub store_path: Option<PathBuf>,
+    /// Requests a bulk job has in flight at once (the client paces the rate).
+    pub concurrency: usize,
 }
 
 impl AppConfig {
@@ -58,6 +69,8 @@ impl AppConfig {
             idle_poll: Duration::from_secs(30),
             machines_every: Duration::from_secs(120),
             thresholds: Thresholds::default(),
+            store_path: None,
+            concurrency: 16,
         }
     }
 }
@@ -67,6 +80,11 @@ impl AppConfig {
 pub(crate) struct Cache {
     pub machines: Vec<Machine>,
     pub actions: HashMap<String, MachineAction>,
+    pub alerts: Vec<Alert>,
+    /// Newest `alertCreationTime` seen: alerts are fetched from it on.
+    pub alerts_watermark: Option<DateTime<Utc>>,
+    /// When alerts were last fetched (this process).
+    pub alerts_synced_at: Option<DateTime<Utc>>,
     pub revision: u32,
     pub synced_at: Option<DateTime<Utc>>,
     pub machines_synced: Option<std::time::Instant>,
@@ -83,6 +101,20 @@ pub(crate) struct Inner {
     pub wake: Notify,
     /// Serialises syncs (an async mutex: it is held across the API calls on purpose).
     pub sync_gate: tokio::sync::Mutex<()>,
+    /// The journal, audit log, caches and settings.
+    pub store: Store,
+    /// Job progress events.
+    pub jobs: broadcast::Sender<JobProgress>,
+    /// Jobs a runner of this process is driving (one runner per job).
+    pub runners: Mutex<HashMap<String, tokio::sync::watch::Receiver<bool>>>,
+    /// POSTs under way per job (claimed and not yet answered), and a signal when one
+    /// ends: `cancel_job` waits for them so it can report them.
+    pub inflight: Mutex<HashMap<String, usize>>,
+    pub inflight_done: Notify,
+    /// Jobs cancelled in this process: checked right before each POST.
+    pub cancelled: Mutex<std::collections::HashSet<String>>,
+    /// Who the journal and audit log name as requester (from the token, once).
+    pub identity: tokio::sync::OnceCell<String>,
 }
 
 /// Cordon's core. Cheap to clone.
@@ -99,28 +131,72 @@ impl App {
             cfg.credentials.clone(),
             cfg.client_options.clone(),
         )?;
+        let store = match &cfg.store_path {
+            Some(path) => Store::open(path)?,
+            None => Store::open_in_memory()?,
+        };
+        let mut cache = Cache {
+            loading: true,
+            machines: store.load_machines()?,
+            alerts: store.load_alerts()?,
+            alerts_watermark: store
+                .meta(crate::sync::ALERTS_WATERMARK)?
+                .as_deref()
+                .map(crate::store::parse_ts),
+            ..Cache::default()
+        };
+        cache.actions = store
+            .load_actions()?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
         let (events, _) = broadcast::channel(64);
+        let (jobs, _) = broadcast::channel(1024);
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
                 cfg,
-                cache: Mutex::new(Cache {
-                    loading: true,
-                    ..Cache::default()
-                }),
+                cache: Mutex::new(cache),
                 events,
                 wake: Notify::new(),
                 sync_gate: tokio::sync::Mutex::new(()),
+                store,
+                jobs,
+                runners: Mutex::default(),
+                inflight: Mutex::default(),
+                inflight_done: Notify::new(),
+                cancelled: Mutex::default(),
+                identity: tokio::sync::OnceCell::new(),
             }),
         })
     }
 
-    /// Builds the core and starts its background sync on the current tokio runtime.
-    /// The task ends when the last `App` clone is dropped.
+    /// Builds the core and starts its background work on the current tokio runtime:
+    /// the sync loop, and the resumption of every unfinished job (each first looks up
+    /// what a crash left `sending` or `unknown`). The tasks end when the last `App`
+    /// clone is dropped.
     pub fn start(cfg: AppConfig) -> Result<Self> {
         let app = Self::new(cfg)?;
         tokio::spawn(sync_loop(Arc::downgrade(&app.inner)));
+        let resumer = app.clone();
+        tokio::spawn(async move {
+            // Learn who "we" are first (S-7 previews, the journal's requester).
+            let _ = resumer.identity().await;
+            if let Err(e) = resumer.spawn_unfinished() {
+                tracing::error!(error = %e, "unfinished jobs could not be resumed");
+            }
+        });
         Ok(app)
+    }
+
+    /// The store file (`None` when the store is in memory).
+    pub fn store_path(&self) -> Option<PathBuf> {
+        self.inner.store.path().map(std::path::Path::to_path_buf)
+    }
+
+    /// The local store (its checks, and a page cap for fail-closed tests).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
     }
 
     /// Change notifications: one per revision bump or sync failure/recovery.
@@ -238,55 +314,6 @@ impl App {
         Ok(self.machine_detail(id)?.machine)
     }
 
-    /// Merges fresh wire data into the cache; bumps the revision and notifies when
-    /// anything changed. `replace_machines` replaces the machine list wholesale.
-    pub(crate) fn merge(
-        &self,
-        machines: Option<Vec<Machine>>,
-        actions: Vec<MachineAction>,
-        replace_machines: bool,
-    ) {
-        let status = {
-            let mut c = self.cache();
-            let mut changed = false;
-            if let Some(ms) = machines {
-                if replace_machines {
-                    if c.machines != ms {
-                        c.machines = ms;
-                        changed = true;
-                    }
-                } else {
-                    for m in ms {
-                        match c.machines.iter_mut().find(|x| x.id == m.id) {
-                            Some(x) if *x == m => {}
-                            Some(x) => {
-                                *x = m;
-                                changed = true;
-                            }
-                            None => {
-                                c.machines.push(m);
-                                changed = true;
-                            }
-                        }
-                    }
-                }
-            }
-            for a in actions {
-                if c.actions.get(&a.id) != Some(&a) {
-                    c.actions.insert(a.id.clone(), a);
-                    changed = true;
-                }
-            }
-            if !changed {
-                return;
-            }
-            c.revision = c.revision.wrapping_add(1);
-            status_of(&c)
-        };
-        // No receiver is fine (nobody listening yet).
-        let _ = self.inner.events.send(status);
-    }
-
     pub(crate) fn notify(&self) {
         let status = self.status();
         let _ = self.inner.events.send(status);
@@ -298,7 +325,7 @@ impl App {
     }
 }
 
-fn status_of(c: &Cache) -> SyncStatus {
+pub(crate) fn status_of(c: &Cache) -> SyncStatus {
     SyncStatus {
         revision: c.revision,
         synced_at: c
@@ -314,7 +341,9 @@ async fn sync_loop(weak: Weak<Inner>) {
         let Some(inner) = weak.upgrade() else { return };
         let app = App { inner };
         // Errors are kept in the sync status (the banner) and retried next round.
-        let _ = app.sync_once(false).await;
+        if app.sync_once(false).await.is_ok() {
+            app.auto_reconcile_tick().await;
+        }
         let delay = app.next_poll();
         let inner = Arc::clone(&app.inner);
         drop(app);

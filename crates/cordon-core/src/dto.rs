@@ -236,6 +236,10 @@ pub enum IpcError {
     /// The OS credential store cannot be used; Cordon stores no secret elsewhere.
     #[error("{message}")]
     SecureStorage { message: String },
+    /// Cordon's local store (the journal and audit log) failed: nothing was sent
+    /// without a committed intent. A blocking error in the UI.
+    #[error("{message}")]
+    Storage { message: String },
     /// A fault inside Cordon.
     #[error("{message}")]
     Internal { message: String },

@@ -53,6 +53,19 @@ pub enum CoreError {
     /// A delegated sign-in did not complete.
     #[error("sign-in did not complete: {0}")]
     SignIn(String),
+    /// The local store (journal, caches, audit log) could not be opened, failed a
+    /// check at open, or refused a write. Nothing is sent without a committed intent.
+    #[error("local store: {0}")]
+    Storage(String),
+    /// No job with this id in the journal.
+    #[error("no job {0}")]
+    UnknownJob(String),
+}
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        CoreError::Storage(e.to_string())
+    }
 }
 
 /// The core's result alias.
@@ -132,6 +145,15 @@ impl From<CoreError> for IpcError {
                 message: format!("Sign-in did not complete: {}", first_line(&detail)),
                 code: None,
                 correlation_id: None,
+            },
+            CoreError::Storage(detail) => IpcError::Storage {
+                message: format!(
+                    "Cordon's local store failed: {}; nothing was sent. Check that the data folder is on a local disk with free space and is writable, then restart Cordon (unfinished jobs resume).",
+                    first_line(&detail)
+                ),
+            },
+            CoreError::UnknownJob(id) => IpcError::NotFound {
+                message: format!("No job “{id}”: `cordon jobs` (or the Jobs list) shows the jobs."),
             },
         }
     }
@@ -298,6 +320,11 @@ mod tests {
         }
         .into();
         assert!(matches!(&e, IpcError::Ambiguous { candidates, .. } if candidates.len() == 2));
+        let e: IpcError = CoreError::Storage("disk I/O error".into()).into();
+        assert!(
+            matches!(&e, IpcError::Storage { message } if message.contains("disk I/O error") && message.contains("nothing was sent")),
+            "{e:?}"
+        );
     }
 
     #[test]

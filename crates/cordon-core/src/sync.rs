@@ -1,18 +1,26 @@
-//! Keeps the cache current with few calls.
+//! Keeps the cache current with few calls, and the store's copy with it.
 //!
 //! Machines are listed every `machines_every`; isolation actions are filtered to
 //! `Isolate`/`Unisolate` server-side and fetched incrementally: after the first full
 //! load, only actions created since a watermark (the oldest action still in flight, or
 //! a few minutes before the last sync) are asked for, which catches every status change
-//! of in-flight work in one paged call.
+//! of in-flight work in one paged call. Alerts (what grouping names batches after) are
+//! fetched incrementally by `alertCreationTime`, only in a round that refreshes the
+//! machine list and only when an isolation appeared since the last alert fetch, so an
+//! idle round stays at one or two calls. Whatever changed is written to the store, so
+//! the next start shows the last known fleet before its first sync.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use mde_api::{ActionStatus, Filter, Query};
+use mde_api::{ActionStatus, ActionType, Alert, Filter, Machine, MachineAction, Query};
 
-use crate::app::App;
+use crate::app::{App, status_of};
 use crate::error::Result;
+
+/// The `meta` key of the newest alert creation time seen.
+pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 
 /// Slack subtracted from the last sync time, for clock skew and late writes.
 const WATERMARK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
@@ -78,7 +86,161 @@ impl App {
             self.cache().machines_synced = Some(Instant::now());
         }
         self.merge(machines, actions, true);
+        if need_machines && self.alerts_wanted() {
+            // Alerts only name batches: a refusal (e.g. no Alert.Read.All) is logged,
+            // not a failed sync.
+            match self.fetch_alerts(started).await {
+                Ok(()) => {}
+                Err(e) => tracing::warn!(error = %e, "alerts not synced"),
+            }
+        }
         Ok(started)
+    }
+
+    /// True when an isolation appeared since alerts were last fetched (or never were).
+    fn alerts_wanted(&self) -> bool {
+        let c = self.cache();
+        match c.alerts_synced_at {
+            None => true,
+            Some(at) => c.actions.values().any(|a| {
+                a.action_type == ActionType::Isolate
+                    && a.creation_date_time_utc >= at - WATERMARK_SLACK
+            }),
+        }
+    }
+
+    async fn fetch_alerts(
+        &self,
+        started: DateTime<Utc>,
+    ) -> std::result::Result<(), mde_api::Error> {
+        let watermark = self.cache().alerts_watermark;
+        let mut query = Query::new();
+        if let Some(w) = watermark {
+            query = query.filter(Filter::ge("alertCreationTime", w - WATERMARK_SLACK));
+        }
+        let alerts = self.client().list_alerts(&query).await?;
+        self.merge_alerts(alerts, started);
+        Ok(())
+    }
+
+    /// Upserts alerts into the cache and the store; moves the watermark.
+    pub(crate) fn merge_alerts(&self, alerts: Vec<Alert>, fetched_at: DateTime<Utc>) {
+        let newest = alerts.iter().filter_map(|a| a.alert_creation_time).max();
+        let changed: Vec<Alert> = {
+            let mut c = self.cache();
+            c.alerts_synced_at = Some(fetched_at);
+            if let Some(n) = newest {
+                c.alerts_watermark = Some(c.alerts_watermark.map_or(n, |w| w.max(n)));
+            }
+            let index: HashMap<String, usize> = c
+                .alerts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.clone(), i))
+                .collect();
+            let mut changed = Vec::new();
+            for a in alerts {
+                match index.get(&a.id) {
+                    Some(&i) if c.alerts[i] == a => {}
+                    Some(&i) => {
+                        c.alerts[i] = a.clone();
+                        changed.push(a);
+                    }
+                    None => {
+                        c.alerts.push(a.clone());
+                        changed.push(a);
+                    }
+                }
+            }
+            changed
+        };
+        let store = &self.inner.store;
+        let saved =
+            store
+                .save_alerts(&changed)
+                .and_then(|()| match self.cache().alerts_watermark {
+                    Some(w) => store.set_meta(ALERTS_WATERMARK, &crate::store::ts(w)),
+                    None => Ok(()),
+                });
+        if let Err(e) = saved {
+            tracing::warn!(error = %e, "alerts not saved to the store");
+        }
+        if !changed.is_empty() {
+            self.bump();
+        }
+    }
+
+    /// Merges fresh wire data into the cache (and what changed into the store); bumps
+    /// the revision and notifies when anything changed. `replace_machines` replaces
+    /// the machine list wholesale.
+    pub(crate) fn merge(
+        &self,
+        machines: Option<Vec<Machine>>,
+        actions: Vec<MachineAction>,
+        replace_machines: bool,
+    ) {
+        let mut machines_changed: Option<Vec<Machine>> = None;
+        let mut actions_changed: Vec<MachineAction> = Vec::new();
+        {
+            let mut c = self.cache();
+            if let Some(ms) = machines {
+                if replace_machines {
+                    if c.machines != ms {
+                        c.machines = ms;
+                        machines_changed = Some(c.machines.clone());
+                    }
+                } else {
+                    let mut upserted = Vec::new();
+                    for m in ms {
+                        match c.machines.iter_mut().find(|x| x.id == m.id) {
+                            Some(x) if *x == m => {}
+                            Some(x) => {
+                                *x = m.clone();
+                                upserted.push(m);
+                            }
+                            None => {
+                                c.machines.push(m.clone());
+                                upserted.push(m);
+                            }
+                        }
+                    }
+                    if !upserted.is_empty() {
+                        machines_changed = Some(upserted);
+                    }
+                }
+            }
+            for a in actions {
+                if c.actions.get(&a.id) != Some(&a) {
+                    c.actions.insert(a.id.clone(), a.clone());
+                    actions_changed.push(a);
+                }
+            }
+        }
+        if machines_changed.is_none() && actions_changed.is_empty() {
+            return;
+        }
+        // The store keeps the last known fleet for the next start. A failure here
+        // loses nothing but that copy: logged, and the sync goes on.
+        if let Some(ms) = &machines_changed {
+            if let Err(e) = self.inner.store.save_machines(ms, replace_machines) {
+                tracing::warn!(error = %e, "machines not saved to the store");
+            }
+        }
+        if let Err(e) = self.inner.store.save_actions(&actions_changed) {
+            tracing::warn!(error = %e, "actions not saved to the store");
+        }
+        self.bump();
+    }
+
+    /// A new revision, announced.
+    fn bump(&self) {
+        let status = {
+            let mut c = self.cache();
+            c.revision = c.revision.wrapping_add(1);
+            status_of(&c)
+        };
+        // No receiver is fine (nobody listening yet).
+        let _ = self.inner.events.send(status);
     }
 
     /// How long to wait before the next round: short while isolation work is moving.

@@ -1,0 +1,435 @@
+//! One machine of a job, driven to a terminal state without ever sending twice.
+//!
+//! - `planned`: wait out a throttle's `not_before`; adopt an isolation action already
+//!   under way (fresh cache); else take a rate slot, commit `sending` (the intent, with
+//!   the job-still-running check, in one transaction: a storage error halts the job
+//!   and nothing is sent), then POST at once and record the answer.
+//! - The answer: 201 → `done` (or `adopted` when Defender answered with an action
+//!   that was already under way); 429 → `planned` again with `not_before` (never a
+//!   failure); 400/401/403/404 → `failed` with Defender's code; a timeout or reset
+//!   after the request left, a 5xx or an unreadable 2xx → `unknown`; nothing sent
+//!   (connection refused) → `planned` again, a bounded number of times.
+//! - `sending` (left by a crash) and `unknown` are looked up (machine + type, created
+//!   since the intent minus a slack, or still in flight) before anything is resent:
+//!   found → `adopted`; not found → `planned` again, at most [`MAX_MISSES`] times.
+//!
+//! Every move is one transaction with its audit row ([`crate::store`]).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use mde_api::{ActionStatus, ActionType, Filter, IsolationType, MachineAction, MachineId, Query};
+use tokio::sync::Semaphore;
+
+use crate::app::App;
+use crate::dto::{IpcError, IsolationKind};
+use crate::dto_jobs::{ItemState, JobKind, JobState};
+use crate::error::{CoreError, api_to_ipc};
+use crate::store::{ItemRow, JobRow, Transition};
+
+/// Tries (lookups finding nothing, or sends that never left) before an item fails.
+pub const MAX_MISSES: u32 = 5;
+/// How far before the intent time a lookup searches (clock skew, late writes).
+const LOOKUP_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+/// A Defender answer whose action was created this long before our intent is an
+/// action that was already under way.
+const EXISTING_SLACK: chrono::Duration = chrono::Duration::seconds(5);
+/// Failed lookups in a row before this run leaves the item `unknown` for a resume.
+const MAX_LOOKUP_ERRORS: u32 = 6;
+/// A cached in-flight action is trusted for adoption when the cache is this fresh.
+const CACHE_FRESH: chrono::Duration = chrono::Duration::minutes(2);
+
+fn action_type(kind: JobKind) -> ActionType {
+    match kind {
+        JobKind::Isolate => ActionType::Isolate,
+        JobKind::Release => ActionType::Unisolate,
+    }
+}
+
+fn in_flight(a: &MachineAction) -> bool {
+    matches!(a.status, ActionStatus::Pending | ActionStatus::InProgress)
+}
+
+/// Capped exponential backoff: 1, 2, 4, … 30 s.
+fn backoff(n: u32) -> Duration {
+    Duration::from_secs(1u64 << n.min(5)).min(Duration::from_secs(30))
+}
+
+fn to_std(d: chrono::Duration) -> Duration {
+    d.to_std().unwrap_or_default()
+}
+
+/// What a POST's error means for the item.
+enum Answer {
+    /// 429: wait this long, then send again.
+    Throttled(Duration),
+    /// The request may have been acted on: look it up.
+    Unknown,
+    /// Nothing reached Defender.
+    NotSent,
+    /// Refused: no retry.
+    Refused,
+}
+
+fn classify(e: &mde_api::Error) -> Answer {
+    use mde_api::Error as E;
+    match e {
+        E::Api {
+            status: 429,
+            retry_after,
+            ..
+        } => Answer::Throttled(retry_after.unwrap_or(Duration::from_secs(30))),
+        E::Api {
+            status: 400,
+            code,
+            message,
+            ..
+        } if code == "ActiveRequestAlreadyExists" || message.contains("already in progress") => {
+            Answer::Unknown
+        }
+        E::Api { status, .. } if *status >= 500 || *status == 408 => Answer::Unknown,
+        E::OutcomeUnknown { .. } | E::Decode { .. } | E::Redirect { .. } => Answer::Unknown,
+        E::Transport { .. } => Answer::NotSent,
+        _ => Answer::Refused,
+    }
+}
+
+impl App {
+    pub(crate) async fn drive_item(&self, job: &JobRow, machine_id: &str, gate: &Semaphore) {
+        let mut lookup_errors = 0u32;
+        loop {
+            let item = match self.inner.store.item(&job.id, machine_id) {
+                Ok(Some(i)) => i,
+                Ok(None) => return,
+                Err(e) => return self.halt(job, &e),
+            };
+            match item.state {
+                ItemState::Planned => {
+                    if let Some(nb) = item.not_before.filter(|t| *t > Utc::now()) {
+                        tokio::time::sleep(to_std(nb - Utc::now())).await;
+                        continue;
+                    }
+                    if self.job_state(&job.id) != JobState::Running {
+                        return;
+                    }
+                    if let Some(a) = self.fresh_in_flight(machine_id, action_type(job.kind)) {
+                        let t = Transition::new(
+                            ItemState::Adopted,
+                            format!(
+                                "adopted {} {} requested by {}: nothing sent",
+                                a.action_type.as_str(),
+                                a.status.as_str(),
+                                a.requestor.as_deref().unwrap_or("someone")
+                            ),
+                        )
+                        .action(&a);
+                        if !self.apply(job, &item, &t) {
+                            return;
+                        }
+                        continue;
+                    }
+                    let Ok(_permit) = gate.acquire().await else {
+                        return;
+                    };
+                    if !self.send(job, &item).await {
+                        return;
+                    }
+                }
+                ItemState::Sending | ItemState::Unknown => {
+                    let permit = gate.acquire().await;
+                    match self.look_up(job, &item).await {
+                        Ok(true) => lookup_errors = 0,
+                        Ok(false) => return,
+                        Err(wait) => {
+                            lookup_errors += 1;
+                            if lookup_errors > MAX_LOOKUP_ERRORS {
+                                tracing::warn!(
+                                    job = job.id,
+                                    machine_id,
+                                    "left unknown until a resume"
+                                );
+                                return;
+                            }
+                            drop(permit);
+                            tokio::time::sleep(wait.max(backoff(lookup_errors))).await;
+                        }
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Claims the item and POSTs it; `false` stops this item's task.
+    async fn send(&self, job: &JobRow, item: &ItemRow) -> bool {
+        let kind = action_type(job.kind);
+        let Ok(id) = MachineId::parse(&item.machine_id) else {
+            let t = Transition::new(ItemState::Failed, "not a Defender machine id").error(
+                api_to_ipc(&mde_api::Error::InvalidMachineId {
+                    input: item.machine_id.clone(),
+                }),
+            );
+            return self.apply(job, item, &t);
+        };
+        // Counted before the claim, so a cancel that commits after it waits for it.
+        self.inflight_add(&job.id);
+        let slot = match self.client().reserve_send(kind).await {
+            Ok(s) => s,
+            Err(e) => {
+                self.inflight_done(&job.id);
+                let t = Transition::new(ItemState::Failed, e.to_string()).error(api_to_ipc(&e));
+                return self.apply(job, item, &t);
+            }
+        };
+        let intent = self.now();
+        match self
+            .inner
+            .store
+            .claim(&job.id, &item.machine_id, intent, Utc::now())
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                drop(slot);
+                self.inflight_done(&job.id);
+                return true;
+            }
+            Err(e) => {
+                drop(slot);
+                self.inflight_done(&job.id);
+                self.halt(job, &e);
+                return false;
+            }
+        }
+        if self.cancel_requested(&job.id) {
+            // The cancel came between the claim and here: the request never leaves.
+            drop(slot);
+            let sending = ItemRow {
+                state: ItemState::Sending,
+                ..item.clone()
+            };
+            let t = Transition::new(ItemState::Cancelled, "not sent: the job was cancelled");
+            let go_on = self.apply(job, &sending, &t);
+            self.inflight_done(&job.id);
+            return go_on;
+        }
+        self.emit_item(&job.id, &item.machine_id);
+        slot.spend();
+        let answer = match job.kind {
+            JobKind::Isolate => {
+                let t = match job.isolation_type {
+                    Some(IsolationKind::Selective) => IsolationType::Selective,
+                    _ => IsolationType::Full,
+                };
+                self.client().isolate(&id, t, &job.comment).await
+            }
+            JobKind::Release => self.client().unisolate(&id, &job.comment).await,
+        };
+        let go_on = self.record(job, item, intent, answer);
+        self.inflight_done(&job.id);
+        go_on
+    }
+
+    /// Records a POST's answer (the item is `sending`).
+    fn record(
+        &self,
+        job: &JobRow,
+        item: &ItemRow,
+        intent: DateTime<Utc>,
+        answer: Result<MachineAction, mde_api::Error>,
+    ) -> bool {
+        let sending = ItemRow {
+            state: ItemState::Sending,
+            ..item.clone()
+        };
+        let t = match answer {
+            Ok(a) => {
+                let existing = self.cache().actions.contains_key(&a.id)
+                    || a.creation_date_time_utc < intent - EXISTING_SLACK;
+                self.merge(None, vec![a.clone()], false);
+                if existing {
+                    Transition::new(
+                        ItemState::Adopted,
+                        format!(
+                            "Defender answered with action {} already under way ({})",
+                            a.id,
+                            a.status.as_str()
+                        ),
+                    )
+                } else {
+                    Transition::new(
+                        ItemState::Done,
+                        format!("created action {} ({})", a.id, a.status.as_str()),
+                    )
+                }
+                .action(&a)
+            }
+            Err(e) => match classify(&e) {
+                Answer::Throttled(wait) => {
+                    let nb = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    let mut t = Transition::new(
+                        ItemState::Planned,
+                        format!(
+                            "throttled by Defender: resending after {}",
+                            nb.format("%H:%M:%S")
+                        ),
+                    );
+                    t.not_before = Some(nb);
+                    t
+                }
+                Answer::Unknown => Transition::new(
+                    ItemState::Unknown,
+                    format!("no clear answer ({e}): looking the action up before any resend"),
+                )
+                .error(api_to_ipc(&e)),
+                Answer::NotSent if item.misses + 1 < MAX_MISSES => {
+                    let mut t = Transition::new(
+                        ItemState::Planned,
+                        format!("not sent ({e}): trying again"),
+                    )
+                    .error(api_to_ipc(&e));
+                    t.not_before = Some(
+                        Utc::now()
+                            + chrono::Duration::from_std(backoff(item.misses + 1))
+                                .unwrap_or_default(),
+                    );
+                    t.miss = true;
+                    t
+                }
+                Answer::NotSent | Answer::Refused => {
+                    Transition::new(ItemState::Failed, format!("refused: {e}"))
+                        .error(api_to_ipc(&e))
+                }
+            },
+        };
+        self.apply(job, &sending, &t)
+    }
+
+    /// Looks the item's action up. `Ok(false)` stops the task (storage failed);
+    /// `Err(wait)` asks for another try after `wait`.
+    async fn look_up(&self, job: &JobRow, item: &ItemRow) -> Result<bool, Duration> {
+        let kind = action_type(job.kind);
+        let since = item.intent_at.unwrap_or(item.created_at) - LOOKUP_SLACK;
+        let filter = Filter::eq("machineId", item.machine_id.as_str())
+            .and(Filter::eq("type", kind.as_str()))
+            .and(
+                Filter::ge("creationDateTimeUtc", since)
+                    .or(Filter::r#in("status", ["Pending", "InProgress"])),
+            );
+        let found = match self
+            .client()
+            .list_machine_actions(&Query::new().filter(filter))
+            .await
+        {
+            Ok(found) => found,
+            Err(mde_api::Error::Api {
+                status: 429,
+                retry_after,
+                ..
+            }) => {
+                return Err(retry_after.unwrap_or(Duration::from_secs(30)));
+            }
+            Err(e) => {
+                tracing::warn!(job = job.id, machine = item.machine_id, error = %e, "lookup failed");
+                return Err(Duration::ZERO);
+            }
+        };
+        let pick = found
+            .iter()
+            .filter(|a| a.creation_date_time_utc >= since)
+            .max_by_key(|a| a.creation_date_time_utc)
+            .or_else(|| {
+                found
+                    .iter()
+                    .filter(|a| in_flight(a))
+                    .max_by_key(|a| a.creation_date_time_utc)
+            })
+            .cloned();
+        let t = match pick {
+            Some(a) => {
+                self.merge(None, vec![a.clone()], false);
+                Transition::new(
+                    ItemState::Adopted,
+                    format!(
+                        "found by lookup: action {} ({}) requested by {}; nothing resent",
+                        a.id,
+                        a.status.as_str(),
+                        a.requestor.as_deref().unwrap_or("someone")
+                    ),
+                )
+                .action(&a)
+            }
+            None if item.misses + 1 >= MAX_MISSES => Transition::new(
+                ItemState::Failed,
+                format!("Defender has no action for this machine after {MAX_MISSES} tries"),
+            )
+            .error(IpcError::Defender {
+                message: format!(
+                    "Defender has no record of this action after {MAX_MISSES} tries; resubmit it from Reconciliation."
+                ),
+                status: 0,
+                code: None,
+                correlation_id: None,
+                detail: None,
+            }),
+            None => {
+                let mut t = Transition::new(ItemState::Planned, "no action found by lookup: sending again");
+                t.miss = true;
+                t
+            }
+        };
+        Ok(self.apply(job, item, &t))
+    }
+
+    /// Applies `t` to `item` (from its current state); emits progress. `false` when
+    /// the store failed (the job is halted).
+    fn apply(&self, job: &JobRow, item: &ItemRow, t: &Transition) -> bool {
+        match self
+            .inner
+            .store
+            .transition(&job.id, &item.machine_id, item.state, t, Utc::now())
+        {
+            Ok(_) => {
+                self.emit_item(&job.id, &item.machine_id);
+                true
+            }
+            Err(e) => {
+                self.halt(job, &e);
+                false
+            }
+        }
+    }
+
+    fn emit_item(&self, job_id: &str, machine_id: &str) {
+        if self.inner.jobs.receiver_count() == 0 {
+            return;
+        }
+        if let Ok(Some(item)) = self.inner.store.item(job_id, machine_id) {
+            self.emit(job_id, Some(&item));
+        }
+    }
+
+    /// The store failed under the job: mark it halted (if the store still can) and
+    /// send nothing more.
+    fn halt(&self, job: &JobRow, e: &CoreError) {
+        tracing::error!(job = job.id, error = %e, "job halted: the store failed");
+        let ipc = crate::jobs::storage_ipc(e);
+        if let Err(again) = self.inner.store.halt_job(&job.id, &ipc, Utc::now()) {
+            tracing::error!(job = job.id, error = %again, "halted state not stored");
+        }
+        self.emit(&job.id, None);
+    }
+
+    /// An in-flight action of type `t` for the machine, from a cache synced recently.
+    fn fresh_in_flight(&self, machine_id: &str, t: ActionType) -> Option<MachineAction> {
+        let now = self.now();
+        let c = self.cache();
+        let fresh = c.synced_at.is_some_and(|at| now - at < CACHE_FRESH);
+        c.actions
+            .values()
+            .filter(|a| crate::app::same_machine(a, machine_id) && a.action_type == t)
+            .filter(|a| in_flight(a))
+            .filter(|a| fresh || now - a.creation_date_time_utc < CACHE_FRESH)
+            .max_by_key(|a| a.creation_date_time_utc)
+            .cloned()
+    }
+}

@@ -1,0 +1,147 @@
+//! The caches: the last known machines, isolation actions and alerts as JSON blobs
+//! keyed by id (the wire entities serialise to what they read back), plus small
+//! key/value bookkeeping (`meta`: sync watermarks) and the settings. A restart shows
+//! the last known fleet before the first sync answers.
+
+use mde_api::{Alert, Machine, MachineAction};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Store, ts};
+use crate::error::{CoreError, Result};
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| CoreError::Storage(format!("encoding a cache row: {e}")))
+}
+
+/// Reads every blob of `table`; a row that no longer decodes is skipped (it is a
+/// cache: the next sync brings it back).
+fn load_all<T: DeserializeOwned>(store: &Store, sql: &str) -> Result<Vec<T>> {
+    let conn = store.conn();
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for json in rows {
+        if let Ok(v) = serde_json::from_str(&json?) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Stores the machine list: replaces it wholesale when `replace`, else upserts.
+    pub fn save_machines(&self, machines: &[Machine], replace: bool) -> Result<()> {
+        self.write(|tx| {
+            if replace {
+                tx.execute("DELETE FROM machines", [])?;
+            }
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO machines (id, json) VALUES (?1, ?2)
+                 ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            )?;
+            for m in machines {
+                stmt.execute(params![m.id, to_json(m)?])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Upserts isolation actions.
+    pub fn save_actions(&self, actions: &[MachineAction]) -> Result<()> {
+        if actions.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO actions (id, machine_id, created, json) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            )?;
+            for a in actions {
+                stmt.execute(params![
+                    a.id,
+                    a.machine_id,
+                    ts(a.creation_date_time_utc),
+                    to_json(a)?
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Upserts alerts.
+    pub fn save_alerts(&self, alerts: &[Alert]) -> Result<()> {
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO alerts (id, created, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            )?;
+            for a in alerts {
+                stmt.execute(params![a.id, a.alert_creation_time.map(ts), to_json(a)?])?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn load_machines(&self) -> Result<Vec<Machine>> {
+        load_all(self, "SELECT json FROM machines ORDER BY rowid")
+    }
+
+    pub fn load_actions(&self) -> Result<Vec<MachineAction>> {
+        load_all(self, "SELECT json FROM actions ORDER BY created, id")
+    }
+
+    pub fn load_alerts(&self) -> Result<Vec<Alert>> {
+        load_all(self, "SELECT json FROM alerts ORDER BY created, id")
+    }
+
+    /// A bookkeeping value (e.g. a sync watermark).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A setting stored as JSON; `None` when never set.
+    pub fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let json: Option<String> = self
+            .conn()
+            .query_row("SELECT json FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        json.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| CoreError::Storage(format!("setting {key} does not decode: {e}")))
+        })
+        .transpose()
+    }
+
+    pub fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let json = to_json(value)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, json) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET json = excluded.json",
+                params![key, json],
+            )?;
+            Ok(())
+        })
+    }
+}

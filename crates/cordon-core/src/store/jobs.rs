@@ -1,0 +1,444 @@
+//! The journal: bulk jobs and their items (one per machine).
+//!
+//! An item moves `planned → sending → {done | adopted | failed | unknown}`, `unknown`
+//! (or a `sending` left by a crash) is looked up and becomes `done`/`adopted` or
+//! `planned` again, and a cancel turns `planned` into `cancelled`. Every move is one
+//! transaction holding the item's new state *and* its audit row, guarded by the state
+//! it moves from (a move that lost a race changes nothing). The `sending` commit checks
+//! the job is still running in the same transaction, under the store's one lock, so
+//! once `cancel_job` has committed no item can be claimed for a POST.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::audit::{NewAudit, append};
+use super::rows::{
+    ITEM_COLS, ItemRow, JOB_COLS, JobCounts, JobRow, NewItem, NewJob, Transition, error_json,
+    item_row, item_state, item_state_str, job_row, job_state_str, kind, kind_str, opt_ts,
+};
+use super::{Store, parse_ts, ts};
+use crate::dto::{IpcError, IsolationKind};
+use crate::dto_jobs::{ItemState, JobState};
+use crate::error::{CoreError, Result};
+use crate::journal_entry::JournalEntry;
+
+fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {
+    tx.query_row(
+        &format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"),
+        [id],
+        job_row,
+    )
+    .optional()?
+    .ok_or_else(|| CoreError::UnknownJob(id.to_owned()))
+}
+
+fn item_in(tx: &Transaction<'_>, job_id: &str, machine_id: &str) -> Result<Option<ItemRow>> {
+    Ok(tx
+        .query_row(
+            &format!("SELECT {ITEM_COLS} FROM job_items WHERE job_id = ?1 AND machine_id = ?2"),
+            [job_id, machine_id],
+            item_row,
+        )
+        .optional()?)
+}
+
+fn set_job_state(
+    tx: &Transaction<'_>,
+    job: &JobRow,
+    to: JobState,
+    now: DateTime<Utc>,
+    error: Option<&IpcError>,
+    detail: String,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE jobs SET state = ?2, updated_at = ?3, error = ?4 WHERE id = ?1",
+        params![job.id, job_state_str(to), ts(now), error_json(error)],
+    )?;
+    append(
+        tx,
+        now,
+        &NewAudit {
+            actor: job.requested_by.clone(),
+            event: format!("job.{}", job_state_str(to)),
+            job_id: Some(job.id.clone()),
+            comment: Some(job.comment.clone()),
+            from_state: Some(job_state_str(job.state).to_owned()),
+            to_state: Some(job_state_str(to).to_owned()),
+            detail,
+            ..NewAudit::default()
+        },
+    )
+}
+
+/// A running job whose items are all terminal becomes `done`.
+fn finish_if_done(tx: &Transaction<'_>, job_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let job = job_in(tx, job_id)?;
+    if job.state != JobState::Running {
+        return Ok(());
+    }
+    let open: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM job_items WHERE job_id = ?1
+         AND state NOT IN ('done', 'adopted', 'failed', 'cancelled')",
+        [job_id],
+        |r| r.get(0),
+    )?;
+    if open == 0 {
+        set_job_state(
+            tx,
+            &job,
+            JobState::Done,
+            now,
+            None,
+            "every machine reached its end".into(),
+        )?;
+    }
+    Ok(())
+}
+
+fn item_audit(job: &JobRow, item: &ItemRow, from: Option<ItemState>, t: &Transition) -> NewAudit {
+    NewAudit {
+        actor: job.requested_by.clone(),
+        event: format!("item.{}", item_state_str(t.to)),
+        job_id: Some(job.id.clone()),
+        machine_id: Some(item.machine_id.clone()),
+        action_id: t.action_id.clone().or_else(|| item.action_id.clone()),
+        comment: Some(job.comment.clone()),
+        from_state: from.map(|s| item_state_str(s).to_owned()),
+        to_state: Some(item_state_str(t.to).to_owned()),
+        detail: t.detail.clone(),
+    }
+}
+
+impl Store {
+    /// Commits a job and all its items as `planned`, with their audit rows, in one
+    /// transaction (before any call is made).
+    pub fn create_job(&self, job: &NewJob, items: &[NewItem], now: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| {
+            let at = ts(now);
+            tx.execute(
+                &format!("INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?7, NULL)"),
+                params![
+                    job.id,
+                    kind_str(job.kind),
+                    job.comment,
+                    job.isolation_type.map(|k| match k {
+                        IsolationKind::Full => "full",
+                        IsolationKind::Selective => "selective",
+                    }),
+                    job.requested_by,
+                    job.source,
+                    at
+                ],
+            )?;
+            let row = job_in(tx, &job.id)?;
+            append(
+                tx,
+                now,
+                &NewAudit {
+                    actor: job.requested_by.clone(),
+                    event: "job.created".into(),
+                    job_id: Some(job.id.clone()),
+                    comment: Some(job.comment.clone()),
+                    to_state: Some("running".into()),
+                    detail: format!(
+                        "{} of {} machine(s){}",
+                        kind_str(job.kind),
+                        items.len(),
+                        job.source.as_deref().map(|s| format!(" from {s}")).unwrap_or_default()
+                    ),
+                    ..NewAudit::default()
+                },
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO job_items (job_id, seq, machine_id, machine_name, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'planned', ?5, ?5)",
+            )?;
+            for (seq, it) in items.iter().enumerate() {
+                insert.execute(params![job.id, seq as u32, it.machine_id, it.machine_name, at])?;
+                let item = ItemRow {
+                    job_id: job.id.clone(),
+                    seq: seq as u32,
+                    machine_id: it.machine_id.clone(),
+                    machine_name: it.machine_name.clone(),
+                    state: ItemState::Planned,
+                    action_id: None,
+                    action_status: None,
+                    attempts: 0,
+                    misses: 0,
+                    error: None,
+                    intent_at: None,
+                    not_before: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let t = Transition::new(ItemState::Planned, "intent committed");
+                append(tx, now, &item_audit(&row, &item, None, &t))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Commits `planned → sending` (the intent to POST now) if the job is still
+    /// running and the item still planned; `false` otherwise (nothing may be sent).
+    /// `tenant_now` (the tenant clock) becomes the item's intent time.
+    pub fn claim(
+        &self,
+        job_id: &str,
+        machine_id: &str,
+        tenant_now: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let job = job_in(tx, job_id)?;
+            let Some(item) = item_in(tx, job_id, machine_id)? else {
+                return Ok(false);
+            };
+            if job.state != JobState::Running || item.state != ItemState::Planned {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE job_items SET state = 'sending', attempts = attempts + 1, intent_at = ?3,
+                        not_before = NULL, updated_at = ?4
+                 WHERE job_id = ?1 AND machine_id = ?2",
+                params![job_id, machine_id, ts(tenant_now), ts(now)],
+            )?;
+            let t = Transition::new(
+                ItemState::Sending,
+                format!("sending (attempt {})", item.attempts + 1),
+            );
+            append(
+                tx,
+                now,
+                &item_audit(&job, &item, Some(ItemState::Planned), &t),
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Moves an item from `from` as `t` says, with its audit row; `None` when the item
+    /// was no longer in `from`. A move back to `planned` in a cancelled job becomes
+    /// `cancelled`. A running job whose items are all terminal becomes `done`.
+    pub fn transition(
+        &self,
+        job_id: &str,
+        machine_id: &str,
+        from: ItemState,
+        t: &Transition,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ItemState>> {
+        self.write(|tx| {
+            let job = job_in(tx, job_id)?;
+            let Some(item) = item_in(tx, job_id, machine_id)? else {
+                return Ok(None);
+            };
+            if item.state != from {
+                return Ok(None);
+            }
+            let mut t = t.clone();
+            if t.to == ItemState::Planned && job.state == JobState::Cancelled {
+                t.to = ItemState::Cancelled;
+                t.not_before = None;
+                t.detail = format!("{} — not resent: the job was cancelled", t.detail);
+            }
+            tx.execute(
+                "UPDATE job_items SET state = ?3,
+                        action_id = COALESCE(?4, action_id),
+                        action_status = COALESCE(?5, action_status),
+                        error = ?6, not_before = ?7, misses = misses + ?8, updated_at = ?9
+                 WHERE job_id = ?1 AND machine_id = ?2",
+                params![
+                    job_id,
+                    machine_id,
+                    item_state_str(t.to),
+                    t.action_id,
+                    t.action_status,
+                    error_json(t.error.as_ref()),
+                    t.not_before.map(ts),
+                    u32::from(t.miss),
+                    ts(now)
+                ],
+            )?;
+            append(tx, now, &item_audit(&job, &item, Some(from), &t))?;
+            if t.to.is_terminal() {
+                finish_if_done(tx, job_id, now)?;
+            }
+            Ok(Some(t.to))
+        })
+    }
+
+    /// Cancels a running (or halted) job: its `planned` items become `cancelled` in the
+    /// same transaction. Returns the job as it is after.
+    pub fn cancel_job(&self, job_id: &str, actor: &str, now: DateTime<Utc>) -> Result<JobRow> {
+        self.write(|tx| {
+            let job = job_in(tx, job_id)?;
+            if !matches!(job.state, JobState::Running | JobState::Halted) {
+                return Ok(job);
+            }
+            let planned: Vec<ItemRow> = {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT {ITEM_COLS} FROM job_items WHERE job_id = ?1 AND state = 'planned' ORDER BY seq"
+                ))?;
+                stmt.query_map([job_id], item_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            tx.execute(
+                "UPDATE job_items SET state = 'cancelled', not_before = NULL, updated_at = ?2
+                 WHERE job_id = ?1 AND state = 'planned'",
+                params![job_id, ts(now)],
+            )?;
+            for item in &planned {
+                let t = Transition::new(ItemState::Cancelled, format!("not sent: cancelled by {actor}"));
+                append(tx, now, &item_audit(&job, item, Some(ItemState::Planned), &t))?;
+            }
+            let mut by = job.clone();
+            by.requested_by = actor.to_owned();
+            set_job_state(
+                tx,
+                &by,
+                JobState::Cancelled,
+                now,
+                None,
+                format!("cancelled by {actor}: {} machine(s) not sent", planned.len()),
+            )?;
+            job_in(tx, job_id)
+        })
+    }
+
+    /// Marks a running job `halted` (the store failed under it), keeping the reason.
+    pub fn halt_job(&self, job_id: &str, error: &IpcError, now: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| {
+            let job = job_in(tx, job_id)?;
+            if job.state == JobState::Running {
+                set_job_state(
+                    tx,
+                    &job,
+                    JobState::Halted,
+                    now,
+                    Some(error),
+                    error.to_string(),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A halted job runs again (resume).
+    pub fn unhalt_job(&self, job_id: &str, now: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| {
+            let job = job_in(tx, job_id)?;
+            if job.state == JobState::Halted {
+                set_job_state(tx, &job, JobState::Running, now, None, "resumed".into())?;
+            }
+            finish_if_done(tx, job_id, now)
+        })
+    }
+
+    pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"),
+                [id],
+                job_row,
+            )
+            .optional()?)
+    }
+
+    /// Every job, newest first.
+    pub fn jobs(&self) -> Result<Vec<JobRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {JOB_COLS} FROM jobs ORDER BY created_at DESC, rowid DESC"
+        ))?;
+        let rows = stmt.query_map([], job_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A job's items in request order.
+    pub fn items(&self, job_id: &str) -> Result<Vec<ItemRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ITEM_COLS} FROM job_items WHERE job_id = ?1 ORDER BY seq"
+        ))?;
+        let rows = stmt.query_map([job_id], item_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn item(&self, job_id: &str, machine_id: &str) -> Result<Option<ItemRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {ITEM_COLS} FROM job_items WHERE job_id = ?1 AND machine_id = ?2"),
+                [job_id, machine_id],
+                item_row,
+            )
+            .optional()?)
+    }
+
+    /// A job's items counted by state.
+    pub fn job_counts(&self, job_id: &str) -> Result<JobCounts> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT state, COUNT(*), MAX(not_before), MAX(updated_at) FROM job_items
+             WHERE job_id = ?1 GROUP BY state",
+        )?;
+        let mut rows = stmt.query([job_id])?;
+        let mut c = JobCounts::default();
+        while let Some(r) = rows.next()? {
+            let state: String = r.get(0)?;
+            let n: u32 = r.get(1)?;
+            c.total += n;
+            match item_state(&state) {
+                ItemState::Done => c.done += n,
+                ItemState::Adopted => c.adopted += n,
+                ItemState::Failed => c.failed += n,
+                ItemState::Cancelled => c.cancelled += n,
+                ItemState::Planned => c.throttled_until = opt_ts(r.get(2)?),
+                _ => {}
+            }
+            let updated = opt_ts(r.get(3)?);
+            c.last_update = c.last_update.max(updated);
+        }
+        Ok(c)
+    }
+
+    /// Jobs with work left: running or halted, or with an item not yet terminal
+    /// (e.g. a cancelled job's item whose POST outcome is still unknown). Oldest first.
+    pub fn unfinished_job_ids(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id FROM jobs j WHERE state IN ('running', 'halted')
+                OR EXISTS (SELECT 1 FROM job_items i WHERE i.job_id = j.id
+                           AND i.state IN ('planned', 'sending', 'unknown'))
+             ORDER BY created_at, rowid",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every item of every job, as the pure functions read the journal.
+    pub fn journal_entries(&self) -> Result<Vec<JournalEntry>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT i.job_id, j.kind, i.machine_id, i.state, i.action_id, i.attempts, j.source,
+                    i.created_at, i.updated_at, i.not_before
+             FROM job_items i JOIN jobs j ON j.id = i.job_id
+             ORDER BY i.created_at, i.job_id, i.seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(JournalEntry {
+                job_id: r.get(0)?,
+                kind: kind(&r.get::<_, String>(1)?),
+                machine_id: r.get(2)?,
+                state: item_state(&r.get::<_, String>(3)?),
+                action_id: r.get(4)?,
+                attempts: r.get(5)?,
+                source: r.get(6)?,
+                created_at: parse_ts(&r.get::<_, String>(7)?),
+                updated_at: parse_ts(&r.get::<_, String>(8)?),
+                not_before: opt_ts(r.get(9)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

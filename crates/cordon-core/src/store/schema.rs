@@ -1,0 +1,112 @@
+//! The store's schema, as embedded, numbered migrations.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied. Each migration runs
+//! in one `IMMEDIATE` transaction together with its `user_version` bump, so a crash
+//! leaves the old or the new schema, never a mix (D-7); reopening applies only what is
+//! missing. A store from a newer Cordon (a higher version) is refused, not guessed at.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{CoreError, Result};
+
+/// The migrations, in order; never edit one that shipped, append a new one.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: caches, journal, audit, settings.
+    r#"
+    CREATE TABLE machines (
+        id   TEXT PRIMARY KEY,
+        json TEXT NOT NULL
+    );
+    CREATE TABLE actions (
+        id         TEXT PRIMARY KEY,
+        machine_id TEXT,
+        created    TEXT NOT NULL,
+        json       TEXT NOT NULL
+    );
+    CREATE TABLE alerts (
+        id      TEXT PRIMARY KEY,
+        created TEXT,
+        json    TEXT NOT NULL
+    );
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key  TEXT PRIMARY KEY,
+        json TEXT NOT NULL
+    );
+    CREATE TABLE jobs (
+        id              TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL CHECK (kind IN ('isolate', 'release')),
+        state           TEXT NOT NULL,
+        comment         TEXT NOT NULL,
+        isolation_type  TEXT,
+        requested_by    TEXT NOT NULL,
+        source          TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        error           TEXT
+    );
+    CREATE TABLE job_items (
+        job_id       TEXT NOT NULL REFERENCES jobs(id),
+        seq          INTEGER NOT NULL,
+        machine_id   TEXT NOT NULL,
+        machine_name TEXT,
+        state        TEXT NOT NULL,
+        action_id    TEXT,
+        action_status TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        misses       INTEGER NOT NULL DEFAULT 0,
+        error        TEXT,
+        intent_at    TEXT,
+        not_before   TEXT,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (job_id, machine_id)
+    );
+    CREATE INDEX job_items_state ON job_items(state);
+    CREATE INDEX job_items_machine ON job_items(machine_id);
+    CREATE TABLE audit (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        job_id     TEXT,
+        machine_id TEXT,
+        action_id  TEXT,
+        comment    TEXT,
+        from_state TEXT,
+        to_state   TEXT,
+        detail     TEXT NOT NULL
+    );
+    CREATE INDEX audit_job ON audit(job_id);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+];
+
+/// Applies the missing migrations, each in its own transaction. The version is read
+/// again inside each transaction, so two processes opening a new store at once do not
+/// both apply the same migration.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let latest = MIGRATIONS.len() as u32;
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > latest {
+            return Err(CoreError::Storage(format!(
+                "the store was written by a newer Cordon (schema {current}, this one knows {latest}); update Cordon"
+            )));
+        }
+        let Some(sql) = MIGRATIONS.get(current as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
+        tx.commit()?;
+        tracing::info!(version = current + 1, "store migrated");
+    }
+}
