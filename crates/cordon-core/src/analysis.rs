@@ -1,10 +1,363 @@
 //! The App's reconciliation, grouping and history entry points (over the pure
-//! functions in `reconcile`, `grouping` and `history`), and the auto-reconcile step the
-//! sync loop runs after each successful round.
+//! functions in `reconcile`, `grouping` and `history`), the resubmissions a person
+//! starts from the Reconciliation view, and the auto-reconcile step the sync loop runs
+//! after each successful round.
+//!
+//! Resubmissions go through the journal like every other bulk work (`start_job`:
+//! intents committed before any call, adoption instead of duplicates), one job per
+//! kind. They follow the row's proposal: `Resubmit` sends a new action,
+//! `CancelAndResubmit` cancels the pending one first; a row that waits for its device
+//! is already under way, or needs nothing is refused with a sentence, and so is
+//! a machine without a stuck row. Resubmitted releases include machines isolated by
+//! someone else: the release was already decided when it was first requested (S-7's
+//! exclusion is for new bulk releases).
+
+use std::collections::BTreeMap;
 
 use crate::app::App;
+use crate::dto::{IsolationKind, MachineRef};
+use crate::dto_jobs::{
+    BulkRequest, History, HistoryFilter, IsolationGroup, JobKind, JobSummary, NextStep, ReconRow,
+};
+use crate::error::{CoreError, Result};
+use crate::{grouping, history, reconcile};
+
+/// The source of a job a person starts from the Reconciliation view.
+pub const SOURCE_RECONCILE: &str = "reconcile";
+/// The source of auto-reconcile's jobs.
+pub const SOURCE_AUTO: &str = "auto-reconcile";
 
 impl App {
-    /// Runs after every successful sync round: resubmits what auto-reconcile allows.
-    pub(crate) async fn auto_reconcile_tick(&self) {}
+    /// The Reconciliation view's rows (and `cordon reconcile`), from the cache and the
+    /// journal; no request.
+    pub fn reconciliation(&self) -> Result<Vec<ReconRow>> {
+        let settings = self.reconcile_settings()?;
+        let journal = self.journal_entries()?;
+        let now = self.now();
+        let c = self.cache();
+        Ok(reconcile::rows_from(
+            &c.machines,
+            c.actions.values(),
+            &journal,
+            now,
+            &settings,
+        ))
+    }
+
+    /// The isolated-now machines grouped by cause (batches), largest first.
+    pub fn groups(&self) -> Vec<IsolationGroup> {
+        let now = self.now();
+        let c = self.cache();
+        grouping::groups_from(&c.machines, c.actions.values(), &c.alerts, now)
+    }
+
+    /// One batch by its id (`cordon release --batch <id>`).
+    pub fn group(&self, id: &str) -> Result<IsolationGroup> {
+        let id = id.trim();
+        self.groups()
+            .into_iter()
+            .find(|g| g.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| CoreError::Invalid {
+                field: "batch".into(),
+                message: format!(
+                    "No batch “{id}” among the machines isolated now (`cordon batches` lists them; a batch whose machines were all released is gone)."
+                ),
+            })
+    }
+
+    /// Machines isolated now whose isolating action's comment contains `text`
+    /// (case-insensitive), by name. An empty text selects nothing.
+    pub fn isolated_by_comment(&self, text: &str) -> Vec<MachineRef> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let now = self.now();
+        let c = self.cache();
+        let mut out: Vec<MachineRef> = grouping::isolated_now(&c.machines, c.actions.values(), now)
+            .into_iter()
+            .filter(|(_, a)| a.comment.to_lowercase().contains(&needle))
+            .map(|(m, _)| m)
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+
+    /// The History view: every isolate/release action matching `filter`.
+    pub fn history(&self, filter: HistoryFilter) -> Result<History> {
+        let c = self.cache();
+        history::history_from(&c.machines, c.actions.values(), &filter)
+    }
+
+    /// The History view's CSV export.
+    pub fn history_csv(&self, filter: HistoryFilter) -> Result<String> {
+        Ok(history::csv(&self.history(filter)?))
+    }
+
+    /// Resubmits the stuck work of `machine_ids` as its rows propose; one job per kind
+    /// (and isolation type), source `reconcile`. Every machine is checked before
+    /// anything is cancelled or sent.
+    pub async fn resubmit(
+        &self,
+        machine_ids: Vec<String>,
+        comment: Option<String>,
+    ) -> Result<Vec<JobSummary>> {
+        if machine_ids.is_empty() {
+            return Err(CoreError::NoMachines);
+        }
+        let rows = self.reconciliation()?;
+        let mut chosen: Vec<ReconRow> = Vec::new();
+        for id in &machine_ids {
+            let id = id.trim();
+            let row = rows
+                .iter()
+                .find(|r| r.machine_id.eq_ignore_ascii_case(id))
+                .ok_or_else(|| refuse(format!(
+                    "{} has no stuck isolation or release: nothing to resubmit (`cordon reconcile` lists the stuck work). Nothing was sent.",
+                    self.label(id)
+                )))?;
+            match row.next_step {
+                NextStep::Resubmit
+                | NextStep::CancelAndResubmit
+                | NextStep::AutoResubmit
+                | NextStep::NeedsPerson => {}
+                NextStep::WaitForDevice => {
+                    return Err(refuse(format!(
+                        "{}: the {} is still pending and waits for the device ({}). Resubmitting would not help; Cordon proposes it once Defender ends the action. Nothing was sent.",
+                        row.machine_name,
+                        kind_word(row.kind),
+                        row.cause_text
+                    )));
+                }
+                NextStep::InProgress => {
+                    return Err(refuse(format!(
+                        "{}: a resubmission is already under way ({}). Nothing was sent.",
+                        row.machine_name, row.next_text
+                    )));
+                }
+                NextStep::Nothing => {
+                    return Err(refuse(format!(
+                        "{}: nothing to resubmit ({}). Nothing was sent.",
+                        row.machine_name, row.cause_text
+                    )));
+                }
+            }
+            if !chosen.iter().any(|c| c.machine_id == row.machine_id) {
+                chosen.push(row.clone());
+            }
+        }
+        let given = comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        // Cancel first where the row says so; a machine whose cancel fails is left
+        // out (and audited) rather than sent twice.
+        let mut first_error: Option<CoreError> = None;
+        let mut ready: Vec<&ReconRow> = Vec::new();
+        for row in &chosen {
+            if row.next_step == NextStep::CancelAndResubmit {
+                let why = given.clone().unwrap_or_else(|| {
+                    format!(
+                        "Cordon reconcile: cancelling the stuck {} to resubmit it",
+                        kind_word(row.kind)
+                    )
+                });
+                if let Err(e) = self.cancel(&row.action_id, &why).await {
+                    self.audit_decision(
+                        "reconcile.cancel_failed",
+                        row,
+                        &why,
+                        &format!("Cancel failed, not resubmitted: {e}"),
+                    );
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            }
+            ready.push(row);
+        }
+        if ready.is_empty() {
+            return Err(first_error.unwrap_or(CoreError::NoMachines));
+        }
+        let mut jobs: BTreeMap<(u8, u8), Vec<&ReconRow>> = BTreeMap::new();
+        for row in ready {
+            let scope = self.scope_of(row);
+            let key = (u8::from(row.kind == JobKind::Release), scope_key(scope));
+            jobs.entry(key).or_default().push(row);
+        }
+        let mut out = Vec::new();
+        for ((_, _), rows) in jobs {
+            let kind = rows[0].kind;
+            let comment = given.clone().unwrap_or_else(|| default_comment(&rows));
+            let req = BulkRequest {
+                kind,
+                machine_ids: rows.iter().map(|r| r.machine_id.clone()).collect(),
+                comment,
+                isolation_type: (kind == JobKind::Isolate).then(|| self.scope_of(rows[0])),
+                source: Some(SOURCE_RECONCILE.into()),
+                include_foreign: true,
+            };
+            out.push(self.start_job(req)?);
+        }
+        self.wake();
+        Ok(out)
+    }
+
+    /// Runs after every successful sync round: resubmits the timed-out releases whose
+    /// machine was seen again (when auto-reconcile is on), within the tries left.
+    /// Every decision is in the audit log; failures are logged and audited, never
+    /// raised (the next round tries again).
+    pub async fn auto_reconcile_tick(&self) -> Vec<JobSummary> {
+        match self.auto_reconcile_inner().await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::warn!(error = %e, "auto-reconcile round failed");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn auto_reconcile_inner(&self) -> Result<Vec<JobSummary>> {
+        let settings = self.reconcile_settings()?;
+        if !settings.auto_reconcile {
+            return Ok(Vec::new());
+        }
+        let journal = self.journal_entries()?;
+        let now = self.now();
+        let (rows, ids) = {
+            let c = self.cache();
+            let rows =
+                reconcile::rows_from(&c.machines, c.actions.values(), &journal, now, &settings);
+            let ids = reconcile::auto_candidates(&rows, &c.machines, &journal, &settings);
+            (rows, ids)
+        };
+        // One job per try number: its comment says which try it is.
+        let mut by_try: BTreeMap<u32, Vec<&ReconRow>> = BTreeMap::new();
+        for id in &ids {
+            if let Some(r) = rows.iter().find(|r| &r.machine_id == id) {
+                by_try.entry(r.tries + 1).or_default().push(r);
+            }
+        }
+        let mut out = Vec::new();
+        for (n, rows) in by_try {
+            let comment = format!(
+                "Cordon auto-reconcile: resubmitting release after timeout (try {n} of {})",
+                settings.max_tries
+            );
+            for r in &rows {
+                let last = if n >= settings.max_tries {
+                    "; the last try: after it a person decides"
+                } else {
+                    ""
+                };
+                self.audit_decision(
+                    "auto_reconcile.resubmit",
+                    r,
+                    &comment,
+                    &format!(
+                        "{}; device seen again (last full report {}){last}",
+                        r.cause_text,
+                        r.last_seen.as_deref().unwrap_or("unknown")
+                    ),
+                );
+            }
+            let req = BulkRequest {
+                kind: JobKind::Release,
+                machine_ids: rows.iter().map(|r| r.machine_id.clone()).collect(),
+                comment: comment.clone(),
+                isolation_type: None,
+                source: Some(SOURCE_AUTO.into()),
+                include_foreign: true,
+            };
+            match self.start_job(req) {
+                Ok(job) => out.push(job),
+                Err(e) => {
+                    for r in &rows {
+                        self.audit_decision(
+                            "auto_reconcile.failed",
+                            r,
+                            &comment,
+                            &format!("Resubmission not started: {e}"),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends one audit row about `row`; a failure is logged (the store's own error
+    /// reaches the user through the next job or view).
+    fn audit_decision(&self, event: &str, row: &ReconRow, comment: &str, detail: &str) {
+        if let Err(e) = self.audit_append(
+            event,
+            None,
+            Some(&row.machine_id),
+            Some(&row.action_id),
+            Some(comment),
+            detail,
+        ) {
+            tracing::error!(error = %e, event, "audit append failed");
+        }
+    }
+
+    /// The isolation type of the row's action (Full unless it was Selective).
+    fn scope_of(&self, row: &ReconRow) -> IsolationKind {
+        let c = self.cache();
+        match c
+            .actions
+            .get(&row.action_id)
+            .and_then(|a| a.scope.as_deref())
+        {
+            Some(s) if s.eq_ignore_ascii_case("Selective") => IsolationKind::Selective,
+            _ => IsolationKind::Full,
+        }
+    }
+
+    /// "ws-0042.contoso.local" for a known machine, else the id as given.
+    fn label(&self, id: &str) -> String {
+        self.cache()
+            .machines
+            .iter()
+            .find(|m| m.id.eq_ignore_ascii_case(id))
+            .and_then(|m| m.computer_dns_name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    }
+}
+
+fn refuse(message: String) -> CoreError {
+    CoreError::Invalid {
+        field: "machineIds".into(),
+        message,
+    }
+}
+
+fn kind_word(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Isolate => "isolation",
+        JobKind::Release => "release",
+    }
+}
+
+fn scope_key(s: IsolationKind) -> u8 {
+    match s {
+        IsolationKind::Full => 0,
+        IsolationKind::Selective => 1,
+    }
+}
+
+/// The comment of a resubmission when the person gave none: what and why, and the
+/// original reason.
+fn default_comment(rows: &[&ReconRow]) -> String {
+    let Some(first) = rows.first() else {
+        return "Cordon reconcile: resubmitting".into();
+    };
+    let original = first.comment.trim();
+    let what = kind_word(first.kind);
+    let shared = rows.iter().all(|r| r.comment.trim() == original);
+    if original.is_empty() || !shared {
+        format!("Cordon reconcile: resubmitting the {what}")
+    } else {
+        format!("Cordon reconcile: resubmitting the {what} ({original})")
+    }
 }

@@ -1,0 +1,362 @@
+//! Table tests of the History view: each filter, newest-first rows, per-day counts,
+//! validation, and the CSV (RFC 4180 quoting, formula neutralisation).
+#![allow(clippy::unwrap_used)]
+
+use serde_json::json;
+
+use super::*;
+
+const M1: &str = "1111111111111111111111111111111111111111";
+const M2: &str = "2222222222222222222222222222222222222222";
+
+fn machine(id: &str, name: &str) -> Machine {
+    serde_json::from_value(json!({"id": id, "computerDnsName": name, "healthStatus": "Active"}))
+        .unwrap()
+}
+
+fn action(
+    id: &str,
+    kind: &str,
+    status: &str,
+    m: &str,
+    created: &str,
+    who: &str,
+    comment: &str,
+) -> MachineAction {
+    serde_json::from_value(json!({
+        "id": id, "type": kind, "status": status, "machineId": m,
+        "requestor": who, "requestorComment": comment,
+        "creationDateTimeUtc": created,
+        "lastUpdateDateTimeUtc": created,
+    }))
+    .unwrap()
+}
+
+fn fixture() -> (Vec<Machine>, Vec<MachineAction>) {
+    let machines = vec![
+        machine(M1, "ws-fin-0001.contoso.local"),
+        machine(M2, "lt-sales-0042.contoso.local"),
+    ];
+    let actions = vec![
+        action(
+            "a1",
+            "Isolate",
+            "Succeeded",
+            M1,
+            "2026-11-20T08:00:00Z",
+            "alice@contoso.example",
+            "phish",
+        ),
+        action(
+            "a2",
+            "Unisolate",
+            "Succeeded",
+            M1,
+            "2026-11-20T17:30:00Z",
+            "bob@contoso.example",
+            "clean",
+        ),
+        action(
+            "a3",
+            "Isolate",
+            "Succeeded",
+            M2,
+            "2026-11-22T23:59:59Z",
+            "Automation",
+            "alert - da1",
+        ),
+        action(
+            "a4",
+            "Unisolate",
+            "TimeOut",
+            M2,
+            "2026-11-23T00:00:00Z",
+            "bob@contoso.example",
+            "FP",
+        ),
+        action(
+            "a5",
+            "RunAntiVirusScan",
+            "Succeeded",
+            M2,
+            "2026-11-23T01:00:00Z",
+            "bob@contoso.example",
+            "scan",
+        ),
+        // A machine the cache does not know: its name comes from the action, or its id.
+        action(
+            "a6",
+            "Isolate",
+            "Pending",
+            "3333333333333333333333333333333333333333",
+            "2026-11-23T02:00:00Z",
+            "carol@contoso.example",
+            "x",
+        ),
+    ];
+    (machines, actions)
+}
+
+fn ids(f: HistoryFilter) -> Vec<String> {
+    let (m, a) = fixture();
+    history(&m, &a, &f)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.action_id)
+        .collect()
+}
+
+#[test]
+fn filters_table() {
+    let s = |v: &str| Some(v.to_string());
+    let cases: Vec<(&str, HistoryFilter, Vec<&str>)> = vec![
+        (
+            "everything, newest first, no scans",
+            HistoryFilter::default(),
+            vec!["a6", "a4", "a3", "a2", "a1"],
+        ),
+        (
+            "kind isolate",
+            HistoryFilter {
+                kind: Some(JobKind::Isolate),
+                ..Default::default()
+            },
+            vec!["a6", "a3", "a1"],
+        ),
+        (
+            "kind release",
+            HistoryFilter {
+                kind: Some(JobKind::Release),
+                ..Default::default()
+            },
+            vec!["a4", "a2"],
+        ),
+        (
+            "status, any case",
+            HistoryFilter {
+                status: s("timeout"),
+                ..Default::default()
+            },
+            vec!["a4"],
+        ),
+        (
+            "requestor substring",
+            HistoryFilter {
+                requestor: s("BOB@"),
+                ..Default::default()
+            },
+            vec!["a4", "a2"],
+        ),
+        (
+            "machine by id",
+            HistoryFilter {
+                machine: s(M2),
+                ..Default::default()
+            },
+            vec!["a4", "a3"],
+        ),
+        (
+            "machine by name part",
+            HistoryFilter {
+                machine: s("FIN-0001"),
+                ..Default::default()
+            },
+            vec!["a2", "a1"],
+        ),
+        (
+            "since a date",
+            HistoryFilter {
+                since: s("2026-11-22"),
+                ..Default::default()
+            },
+            vec!["a6", "a4", "a3"],
+        ),
+        (
+            "until a date is inclusive",
+            HistoryFilter {
+                until: s("2026-11-22"),
+                ..Default::default()
+            },
+            vec!["a3", "a2", "a1"],
+        ),
+        (
+            "since and until times",
+            HistoryFilter {
+                since: s("2026-11-20T17:30:00Z"),
+                until: s("2026-11-23T00:00:00+00:00"),
+                ..Default::default()
+            },
+            vec!["a4", "a3", "a2"],
+        ),
+        (
+            "all together",
+            HistoryFilter {
+                kind: Some(JobKind::Release),
+                status: s("Succeeded"),
+                requestor: s("bob"),
+                machine: s("ws-fin"),
+                since: s("2026-11-01"),
+                until: s("2026-11-30"),
+            },
+            vec!["a2"],
+        ),
+        (
+            "blank fields are no filter",
+            HistoryFilter {
+                status: s("  "),
+                machine: s(""),
+                ..Default::default()
+            },
+            vec!["a6", "a4", "a3", "a2", "a1"],
+        ),
+    ];
+    for (name, f, want) in cases {
+        assert_eq!(ids(f), want, "{name}");
+    }
+}
+
+#[test]
+fn rows_carry_names_and_times() {
+    let (m, a) = fixture();
+    let h = history(&m, &a, &HistoryFilter::default()).unwrap();
+    let a6 = &h.rows[0];
+    assert_eq!(a6.machine_name, "3333333333333333333333333333333333333333");
+    let a3 = &h.rows[2];
+    assert_eq!(a3.machine_name, "lt-sales-0042.contoso.local");
+    assert_eq!(a3.kind, JobKind::Isolate);
+    assert_eq!(a3.created, "2026-11-22T23:59:59Z");
+    assert_eq!(a3.updated.as_deref(), Some("2026-11-22T23:59:59Z"));
+    assert_eq!(a3.requestor, "Automation");
+    assert_eq!(a3.comment, "alert - da1");
+}
+
+#[test]
+fn per_day_counts_by_creation_day_with_gaps_filled() {
+    let (m, a) = fixture();
+    let h = history(&m, &a, &HistoryFilter::default()).unwrap();
+    let days: Vec<(&str, u32, u32)> = h
+        .per_day
+        .iter()
+        .map(|d| (d.day.as_str(), d.isolations, d.releases))
+        .collect();
+    assert_eq!(
+        days,
+        vec![
+            ("2026-11-20", 1, 1),
+            ("2026-11-21", 0, 0),
+            ("2026-11-22", 1, 0),
+            ("2026-11-23", 1, 1),
+        ]
+    );
+    // The chart follows the filter.
+    let f = HistoryFilter {
+        kind: Some(JobKind::Release),
+        ..Default::default()
+    };
+    let h = history(&m, &a, &f).unwrap();
+    assert_eq!(h.per_day.len(), 4);
+    assert_eq!(h.per_day.iter().map(|d| d.isolations).sum::<u32>(), 0);
+    assert_eq!(h.per_day.iter().map(|d| d.releases).sum::<u32>(), 2);
+    let none = HistoryFilter {
+        requestor: Some("nobody".into()),
+        ..Default::default()
+    };
+    let h = history(&m, &a, &none).unwrap();
+    assert!(h.rows.is_empty() && h.per_day.is_empty());
+}
+
+#[test]
+fn bad_filters_are_refused_with_the_field() {
+    let (m, a) = fixture();
+    let cases: Vec<(HistoryFilter, &str)> = vec![
+        (
+            HistoryFilter {
+                status: Some("Done".into()),
+                ..Default::default()
+            },
+            "status",
+        ),
+        (
+            HistoryFilter {
+                since: Some("yesterday".into()),
+                ..Default::default()
+            },
+            "since",
+        ),
+        (
+            HistoryFilter {
+                until: Some("31/01/2026".into()),
+                ..Default::default()
+            },
+            "until",
+        ),
+        (
+            HistoryFilter {
+                since: Some("2026-11-23".into()),
+                until: Some("2026-11-22".into()),
+                ..Default::default()
+            },
+            "until",
+        ),
+    ];
+    for (f, field) in cases {
+        match history(&m, &a, &f) {
+            Err(CoreError::Invalid { field: got, .. }) => assert_eq!(got, field, "{f:?}"),
+            other => panic!("{f:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn csv_cells_are_quoted_and_formula_safe() {
+    let cases = [
+        ("plain", "plain"),
+        ("a,b", "\"a,b\""),
+        ("say \"hi\"", "\"say \"\"hi\"\"\""),
+        ("two\nlines", "\"two\nlines\""),
+        (
+            "=HYPERLINK(\"http://x\")",
+            "\"'=HYPERLINK(\"\"http://x\"\")\"",
+        ),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("", ""),
+        ("a-b", "a-b"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(cell(input), want, "{input:?}");
+    }
+}
+
+#[test]
+fn csv_has_a_header_and_one_crlf_line_per_row() {
+    let (m, mut a) = fixture();
+    a.push(action(
+        "a7",
+        "Unisolate",
+        "Failed",
+        M1,
+        "2026-11-24T00:00:00Z",
+        "eve@contoso.example",
+        "=cmd|' /C calc'!A0, \"quoted\"",
+    ));
+    let h = history(&m, &a, &HistoryFilter::default()).unwrap();
+    let text = csv(&h);
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines.len(), h.rows.len() + 2, "header + rows + final empty");
+    assert_eq!(
+        lines[0],
+        "created,updated,type,status,machine,machineId,requestor,comment,actionId"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "2026-11-24T00:00:00Z,2026-11-24T00:00:00Z,Release,Failed,ws-fin-0001.contoso.local,{M1},eve@contoso.example,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\",a7"
+        )
+    );
+    assert_eq!(lines.last(), Some(&""));
+    assert!(text.ends_with("\r\n"));
+}
