@@ -12,7 +12,9 @@
 //! someone else: the release was already decided when it was first requested (S-7's
 //! exclusion is for new bulk releases).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+use mde_api::{ActionStatus, ActionType, Machine, MachineAction};
 
 use crate::app::App;
 use crate::dto::{IsolationKind, MachineRef};
@@ -222,15 +224,41 @@ impl App {
         if !settings.auto_reconcile {
             return Ok(Vec::new());
         }
-        let journal = self.journal_entries()?;
-        let now = self.now();
-        let (rows, ids) = {
+        // Only machines with a timed-out release can be candidates: the derivation
+        // runs for those alone, so a large tenant's round stays cheap.
+        let (machines, actions) = {
             let c = self.cache();
-            let rows =
-                reconcile::rows_from(&c.machines, c.actions.values(), &journal, now, &settings);
-            let ids = reconcile::auto_candidates(&rows, &c.machines, &journal, &settings);
-            (rows, ids)
+            let timed_out: HashSet<String> = c
+                .actions
+                .values()
+                .filter(|a| a.action_type == ActionType::Unisolate)
+                .filter(|a| a.status == ActionStatus::TimeOut)
+                .filter_map(|a| a.machine_id.as_deref().map(str::to_ascii_lowercase))
+                .collect();
+            if timed_out.is_empty() {
+                return Ok(Vec::new());
+            }
+            let machines: Vec<Machine> = c
+                .machines
+                .iter()
+                .filter(|m| timed_out.contains(&m.id.to_ascii_lowercase()))
+                .cloned()
+                .collect();
+            let actions: Vec<MachineAction> = c
+                .actions
+                .values()
+                .filter(|a| {
+                    a.machine_id
+                        .as_deref()
+                        .is_some_and(|m| timed_out.contains(&m.to_ascii_lowercase()))
+                })
+                .cloned()
+                .collect();
+            (machines, actions)
         };
+        let journal = self.journal_entries()?;
+        let rows = reconcile::rows(&machines, &actions, &journal, self.now(), &settings);
+        let ids = reconcile::auto_candidates(&rows, &machines, &journal, &settings);
         // One job per try number: its comment says which try it is.
         let mut by_try: BTreeMap<u32, Vec<&ReconRow>> = BTreeMap::new();
         for id in &ids {
