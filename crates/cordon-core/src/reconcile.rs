@@ -39,6 +39,10 @@ mod text;
 /// How long Defender keeps an action pending before `TimeOut` (D34: up to three days).
 pub const DEFENDER_PENDING_LIMIT: Duration = Duration::hours(72);
 
+/// How far a done journal item may predate the stuck action and still be the
+/// resubmission the cache has not seen yet (clock skew, simulated clocks).
+const JOURNAL_SLACK: Duration = Duration::days(7);
+
 /// Journal sources of Cordon's own resubmissions (they count as tries).
 pub const RESUBMIT_SOURCES: &[&str] = &["reconcile", "auto-reconcile"];
 
@@ -278,18 +282,21 @@ impl Ctx<'_> {
         self.entries.iter().filter(move |e| e.kind == kind)
     }
 
-    /// The job whose work for this machine is under way, if any.
+    /// The job whose work for this machine is under way, if any: an item not yet
+    /// terminal, or the latest done item whose new action the cache has not seen yet
+    /// (the next sync brings it). Journal times are the local clock and action times
+    /// the tenant's, hence the generous slack on the latter test.
     fn in_progress(&self) -> Option<&JournalEntry> {
-        self.same_kind()
-            .find(|e| {
-                !e.state.is_terminal()
-                    || (matches!(e.state, ItemState::Done | ItemState::Adopted)
-                        && e.created_at >= self.a.created
-                        && e.action_id
-                            .as_deref()
-                            .is_some_and(|id| id != self.a.id && !self.known_ids.contains(id)))
-            })
-            .copied()
+        if let Some(e) = self.same_kind().find(|e| !e.state.is_terminal()) {
+            return Some(e);
+        }
+        let latest = self
+            .same_kind()
+            .filter(|e| matches!(e.state, ItemState::Done | ItemState::Adopted))
+            .max_by_key(|e| e.created_at)?;
+        let id = latest.action_id.as_deref()?;
+        let unseen = id != self.a.id && !self.known_ids.contains(id);
+        (unseen && latest.created_at + JOURNAL_SLACK >= self.a.created).then_some(*latest)
     }
 
     /// Resubmissions Cordon made since the machine's last succeeded action.
@@ -382,7 +389,7 @@ impl Ctx<'_> {
                     return (
                         NextStep::NeedsPerson,
                         format!(
-                            "Auto-reconcile used its {} tries: a person decides (Resubmit)",
+                            "Auto-reconcile used its tries ({tries} of {}): a person decides (Resubmit)",
                             s.max_tries
                         ),
                         None,

@@ -232,7 +232,7 @@ fn cases() -> Vec<Case> {
             ],
             now: rel + 200 * H,
             want: Some((KR, "r2", C::TimedOut, N::NeedsPerson)),
-            next_has: &["Auto-reconcile used its 3 tries: a person decides"],
+            next_has: &["Auto-reconcile used its tries (3 of 3): a person decides"],
             tries: 3,
             ..case("timed out after 3 tries: a person decides")
         },
@@ -267,6 +267,32 @@ fn cases() -> Vec<Case> {
             want: Some((KR, "rel", C::TimedOut, N::InProgress)),
             tries: 1,
             ..case("resubmitted, new action not synced yet: in progress")
+        },
+        Case {
+            actions: vec![
+                iso(),
+                ended(a("rel", "Unisolate", "TimeOut", rel), rel + 72 * H),
+            ],
+            journal: vec![JournalEntry {
+                action_id: Some("purged-long-ago".into()),
+                ..entry("j8", KR, ItemState::Done, "batch:x", rel - 30 * D)
+            }],
+            now: rel + 74 * H,
+            want: Some((KR, "rel", C::TimedOut, N::AutoResubmit)),
+            ..case("a done item far older than the stuck action: nothing under way")
+        },
+        Case {
+            actions: vec![
+                iso(),
+                ended(a("rel", "Unisolate", "TimeOut", rel), rel + 72 * H),
+            ],
+            journal: vec![JournalEntry {
+                action_id: Some("rel".into()),
+                ..entry("j9", KR, ItemState::Adopted, "batch:x", rel)
+            }],
+            now: rel + 74 * H,
+            want: Some((KR, "rel", C::TimedOut, N::AutoResubmit)),
+            ..case("the item that created the stuck action: nothing under way")
         },
         Case {
             actions: vec![iso(), ended(a("rel", "Unisolate", "Failed", rel), rel + 20)],

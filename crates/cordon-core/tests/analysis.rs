@@ -237,6 +237,85 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
 }
 
 #[tokio::test]
+async fn auto_reconcile_stops_after_its_tries_and_a_person_decides() {
+    let env = common::demo().await;
+    env.app.refresh().await.expect("sync");
+    let mut s = env.app.reconcile_settings().unwrap();
+    s.max_tries = 1;
+    env.app.set_reconcile_settings(s).unwrap();
+    let rows = env.app.reconciliation().expect("rows");
+    let r = rows
+        .iter()
+        .find(|r| r.kind == JobKind::Release && r.cause == StuckCause::TimedOut)
+        .unwrap()
+        .clone();
+    let online = format!("/_sim/machines/{}/online", r.machine_id);
+    let before = ledger_for(&env.ledger().await, &r.machine_id, "Unisolate").len();
+
+    // Back for a moment: the one try is sent; the device drops off again before it
+    // picks the release up, and Defender times the new release out too.
+    env.post(&online, json!({"online": true})).await;
+    env.app.refresh().await.expect("sync");
+    let jobs = env.app.auto_reconcile_tick().await;
+    assert_eq!(jobs.len(), 1);
+    assert!(
+        jobs[0].comment.ends_with("(try 1 of 1)"),
+        "{}",
+        jobs[0].comment
+    );
+    finished(&env, &jobs[0].id).await;
+    env.post(&online, json!({"online": false})).await;
+    env.advance(73 * HOUR).await;
+    env.post(&online, json!({"online": true})).await;
+    env.app.refresh().await.expect("sync");
+
+    let rows = env.app.reconciliation().expect("rows");
+    let row = row_of(&rows, &r.machine_id).expect("stuck again");
+    assert_eq!(row.cause, StuckCause::TimedOut);
+    assert_ne!(
+        row.action_id, r.action_id,
+        "the resubmitted release timed out"
+    );
+    assert_eq!(row.tries, 1);
+    assert_eq!(row.next_step, NextStep::NeedsPerson, "{row:#?}");
+    assert!(
+        row.next_text.contains("a person decides"),
+        "{}",
+        row.next_text
+    );
+    assert!(
+        env.app.auto_reconcile_tick().await.is_empty(),
+        "no third send"
+    );
+    let ledger = env.ledger().await;
+    assert_eq!(
+        ledger_for(&ledger, &r.machine_id, "Unisolate").len(),
+        before + 1
+    );
+
+    // The person decides: resubmit.
+    let jobs = env
+        .app
+        .resubmit(vec![r.machine_id.clone()], None)
+        .await
+        .expect("a person may resubmit");
+    let done = finished(&env, &jobs[0].id).await;
+    assert_eq!(done.job.succeeded, 1);
+    assert!(
+        done.job
+            .comment
+            .starts_with("Cordon reconcile: resubmitting the release"),
+        "{}",
+        done.job.comment
+    );
+    let ledger = env.ledger().await;
+    assert_eq!(
+        ledger_for(&ledger, &r.machine_id, "Unisolate").len(),
+        before + 2
+    );
+}
+
+#[tokio::test]
 async fn manual_resubmit_refuses_what_is_not_stuck_and_cancels_before_resending() {
     let env = common::demo().await;
     env.app.refresh().await.expect("sync");
