@@ -85,6 +85,9 @@ pub(crate) struct Cache {
     pub alerts_watermark: Option<DateTime<Utc>>,
     /// When alerts were last fetched (this process).
     pub alerts_synced_at: Option<DateTime<Utc>>,
+    /// The newest Isolate action's creation time at that fetch: alerts are fetched
+    /// again only once a newer isolation appears.
+    pub alerts_isolate_mark: Option<DateTime<Utc>>,
     pub revision: u32,
     pub synced_at: Option<DateTime<Utc>>,
     pub machines_synced: Option<std::time::Instant>,
@@ -111,6 +114,9 @@ pub(crate) struct Inner {
     /// ends: `cancel_job` waits for them so it can report them.
     pub inflight: Mutex<HashMap<String, usize>>,
     pub inflight_done: Notify,
+    /// Jobs halted in this process because the store failed, with the reason: shown
+    /// even when the store could not record the halt itself.
+    pub halted: Mutex<HashMap<String, IpcError>>,
     /// Jobs cancelled in this process: checked right before each POST.
     pub cancelled: Mutex<std::collections::HashSet<String>>,
     /// Who the journal and audit log name as requester (from the token, once).
@@ -166,6 +172,7 @@ impl App {
                 inflight: Mutex::default(),
                 inflight_done: Notify::new(),
                 cancelled: Mutex::default(),
+                halted: Mutex::default(),
                 identity: tokio::sync::OnceCell::new(),
             }),
         })

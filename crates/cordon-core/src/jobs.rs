@@ -39,7 +39,12 @@ impl App {
             return me.clone();
         }
         match self.client().identity().await {
-            Ok(me) => self.inner.identity.get_or_init(|| async { me }).await.clone(),
+            Ok(me) => self
+                .inner
+                .identity
+                .get_or_init(|| async { me })
+                .await
+                .clone(),
             // Not known yet (no token): the client id, and ask again next time.
             Err(_) => self.inner.cfg.credentials.client_id().to_owned(),
         }
@@ -356,11 +361,15 @@ impl App {
     pub(crate) fn summary_of(&self, j: &crate::store::JobRow) -> Result<JobSummary> {
         let c = self.inner.store.job_counts(&j.id)?;
         let now = Utc::now();
+        let (state, error) = match self.halted_now(&j.id, false) {
+            Some(e) if j.state == JobState::Running => (JobState::Halted, Some(e)),
+            _ => (j.state, j.error.clone()),
+        };
         let rfc = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         Ok(JobSummary {
             id: j.id.clone(),
             kind: j.kind,
-            state: j.state,
+            state,
             comment: j.comment.clone(),
             requested_by: j.requested_by.clone(),
             source: j.source.clone(),
@@ -374,9 +383,9 @@ impl App {
             cancelled: c.cancelled,
             throttled_until: c
                 .throttled_until
-                .filter(|t| *t > now && j.state == JobState::Running)
+                .filter(|t| *t > now && state == JobState::Running)
                 .map(rfc),
-            error: j.error.clone(),
+            error,
         })
     }
 }
@@ -429,7 +438,7 @@ pub fn audit_csv(entries: &[AuditEntry]) -> String {
 /// The error a halted job shows.
 pub(crate) fn storage_ipc(e: &CoreError) -> IpcError {
     match e {
-        CoreError::Storage(_) => IpcError::from(CoreError::Storage(e.to_string())),
+        CoreError::Storage(detail) => IpcError::from(CoreError::Storage(detail.clone())),
         other => IpcError::from(CoreError::Storage(other.to_string())),
     }
 }

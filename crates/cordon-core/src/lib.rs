@@ -5,6 +5,14 @@
 //! Tenant profiles (shared by the app and the CLI) live in [`profiles`], their
 //! secrets only in the OS credential store ([`secrets`]).
 //!
+//! Durable state lives in one SQLite file per profile ([`store`]): the caches (so a
+//! restart shows the last known fleet at once), the journal of bulk jobs, the
+//! append-only audit log and the settings. Every isolate or release is a job
+//! ([`jobs`]): its intents are committed before any call, and the runner sees each
+//! machine through to one action, never two (adopting what is already under way,
+//! looking up unknown outcomes before any resend, waiting out 429s), survives a crash
+//! and resumes at the next start.
+//!
 //! The desktop shell and the `cordon` CLI are thin layers over this crate; nothing here
 //! depends on Tauri (a compile error guards that boundary).
 

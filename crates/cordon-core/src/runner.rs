@@ -61,6 +61,7 @@ impl App {
             tracing::error!(job_id, error = %e, "job not resumed");
             return;
         }
+        self.halted_now(job_id, true);
         let job = match store.job(job_id) {
             Ok(Some(job)) => Arc::new(job),
             Ok(None) => return,
@@ -170,8 +171,26 @@ impl App {
             .contains(job_id)
     }
 
+    /// Why the job was halted in this process, if it was (and forgets it when
+    /// `clear`: a resume).
+    pub(crate) fn halted_now(&self, job_id: &str, clear: bool) -> Option<crate::dto::IpcError> {
+        let mut map = self
+            .inner
+            .halted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if clear {
+            map.remove(job_id)
+        } else {
+            map.get(job_id).cloned()
+        }
+    }
+
     /// The job's state now (a storage error reads as halted: send nothing).
     pub(crate) fn job_state(&self, job_id: &str) -> JobState {
+        if self.halted_now(job_id, false).is_some() {
+            return JobState::Halted;
+        }
         match self.inner.store.job(job_id) {
             Ok(Some(j)) => j.state,
             _ => JobState::Halted,

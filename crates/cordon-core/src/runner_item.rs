@@ -413,6 +413,13 @@ impl App {
     fn halt(&self, job: &JobRow, e: &CoreError) {
         tracing::error!(job = job.id, error = %e, "job halted: the store failed");
         let ipc = crate::jobs::storage_ipc(e);
+        // Known at once in this process (every item stops before its next claim),
+        // and recorded in the store if the store still takes it.
+        self.inner
+            .halted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(job.id.clone(), ipc.clone());
         if let Err(again) = self.inner.store.halt_job(&job.id, &ipc, Utc::now()) {
             tracing::error!(job = job.id, error = %again, "halted state not stored");
         }

@@ -89,24 +89,22 @@ impl App {
         if need_machines && self.alerts_wanted() {
             // Alerts only name batches: a refusal (e.g. no Alert.Read.All) is logged,
             // not a failed sync.
-            match self.fetch_alerts(started).await {
-                Ok(()) => {}
-                Err(e) => tracing::warn!(error = %e, "alerts not synced"),
+            if let Err(e) = self.fetch_alerts(started).await {
+                tracing::warn!(error = %e, "alerts not synced");
+                // Not again until a new isolation appears (no call wasted per round).
+                let mut c = self.cache();
+                c.alerts_synced_at = Some(started);
+                c.alerts_isolate_mark = newest_isolate(&c);
             }
         }
         Ok(started)
     }
 
-    /// True when an isolation appeared since alerts were last fetched (or never were).
+    /// True when an isolation appeared since alerts were last fetched (or they never
+    /// were): the newest Isolate action is newer than the one seen at that fetch.
     fn alerts_wanted(&self) -> bool {
         let c = self.cache();
-        match c.alerts_synced_at {
-            None => true,
-            Some(at) => c.actions.values().any(|a| {
-                a.action_type == ActionType::Isolate
-                    && a.creation_date_time_utc >= at - WATERMARK_SLACK
-            }),
-        }
+        c.alerts_synced_at.is_none() || newest_isolate(&c) > c.alerts_isolate_mark
     }
 
     async fn fetch_alerts(
@@ -129,6 +127,7 @@ impl App {
         let changed: Vec<Alert> = {
             let mut c = self.cache();
             c.alerts_synced_at = Some(fetched_at);
+            c.alerts_isolate_mark = newest_isolate(&c);
             if let Some(n) = newest {
                 c.alerts_watermark = Some(c.alerts_watermark.map_or(n, |w| w.max(n)));
             }
@@ -263,6 +262,15 @@ impl App {
 
 fn in_flight(s: &ActionStatus) -> bool {
     matches!(s, ActionStatus::Pending | ActionStatus::InProgress)
+}
+
+/// The creation time of the newest Isolate action in the cache.
+fn newest_isolate(c: &crate::app::Cache) -> Option<DateTime<Utc>> {
+    c.actions
+        .values()
+        .filter(|a| a.action_type == ActionType::Isolate)
+        .map(|a| a.creation_date_time_utc)
+        .max()
 }
 
 /// The creation time from which actions must be fetched again; `None` = everything.

@@ -351,7 +351,10 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
 
     let posts_before = common::posts(&env.requests().await, "/unisolate");
     let app = app_at(&env, &path);
-    assert_eq!(app.store().unfinished_job_ids().unwrap(), vec![job_id.clone()]);
+    assert_eq!(
+        app.store().unfinished_job_ids().unwrap(),
+        vec![job_id.clone()]
+    );
     let detail = app.resume_job(&job_id).await.expect("resume");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     let item = |m: &str| {
@@ -392,4 +395,47 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
         .count();
     assert!(lookups >= 2, "{lookups} lookups");
     assert_eq!(app.store().integrity_check().unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn an_idle_refresh_costs_two_calls_and_alerts_come_with_new_isolations() {
+    let env = common::demo().await;
+    let app = env.app.clone();
+    app.refresh().await.expect("sync");
+    let api_calls = |log: &[Value]| {
+        log.iter()
+            .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/api/")))
+            .map(|r| r["path"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = api_calls(&env.requests().await).len();
+    app.refresh().await.expect("idle refresh");
+    let calls = api_calls(&env.requests().await);
+    assert_eq!(
+        calls[before..],
+        ["/api/machines", "/api/machineactions"],
+        "nothing new: machines and actions only"
+    );
+    // A new isolation brings the alerts along at the next machine refresh.
+    let target = app
+        .snapshot()
+        .machines
+        .into_iter()
+        .find(|r| r.state == IsolationState::NotIsolated)
+        .unwrap();
+    app.isolate(cordon_core::dto::IsolateRequest {
+        machine_ids: vec![target.id],
+        isolation_type: cordon_core::dto::IsolationKind::Full,
+        comment: "store test".into(),
+    })
+    .await
+    .unwrap();
+    let before = api_calls(&env.requests().await).len();
+    app.refresh().await.expect("refresh");
+    let calls = api_calls(&env.requests().await);
+    assert!(
+        calls[before..].contains(&"/api/alerts".to_owned()),
+        "{:?}",
+        &calls[before..]
+    );
 }
