@@ -168,6 +168,7 @@ impl App {
                 if let Err(e) = self.cancel(&row.action_id, &why).await {
                     self.audit_decision(
                         "reconcile.cancel_failed",
+                        None,
                         row,
                         &why,
                         &format!("Cancel failed, not resubmitted: {e}"),
@@ -272,23 +273,6 @@ impl App {
                 "Cordon auto-reconcile: resubmitting release after timeout (try {n} of {})",
                 settings.max_tries
             );
-            for r in &rows {
-                let last = if n >= settings.max_tries {
-                    "; the last try: after it a person decides"
-                } else {
-                    ""
-                };
-                self.audit_decision(
-                    "auto_reconcile.resubmit",
-                    r,
-                    &comment,
-                    &format!(
-                        "{}; device seen again (last full report {}){last}",
-                        r.cause_text,
-                        r.last_seen.as_deref().unwrap_or("unknown")
-                    ),
-                );
-            }
             let req = BulkRequest {
                 kind: JobKind::Release,
                 machine_ids: rows.iter().map(|r| r.machine_id.clone()).collect(),
@@ -297,18 +281,34 @@ impl App {
                 source: Some(SOURCE_AUTO.into()),
                 include_foreign: true,
             };
-            match self.start_job(req) {
-                Ok(job) => out.push(job),
-                Err(e) => {
-                    for r in &rows {
-                        self.audit_decision(
-                            "auto_reconcile.failed",
-                            r,
-                            &comment,
-                            &format!("Resubmission not started: {e}"),
-                        );
-                    }
-                }
+            let started = self.start_job(req);
+            let last = if n >= settings.max_tries {
+                "; the last try: after it a person decides"
+            } else {
+                ""
+            };
+            for r in &rows {
+                let (event, job, detail) = match &started {
+                    Ok(job) => (
+                        "auto_reconcile.resubmit",
+                        Some(job.id.as_str()),
+                        format!(
+                            "{}; device seen again (last full report {}): resubmitted (try {n} of {}){last}",
+                            r.cause_text,
+                            r.last_seen.as_deref().unwrap_or("unknown"),
+                            settings.max_tries
+                        ),
+                    ),
+                    Err(e) => (
+                        "auto_reconcile.failed",
+                        None,
+                        format!("Resubmission not started: {e}"),
+                    ),
+                };
+                self.audit_decision(event, job, r, &comment, &detail);
+            }
+            if let Ok(job) = started {
+                out.push(job);
             }
         }
         Ok(out)
@@ -316,10 +316,17 @@ impl App {
 
     /// Appends one audit row about `row`; a failure is logged (the store's own error
     /// reaches the user through the next job or view).
-    fn audit_decision(&self, event: &str, row: &ReconRow, comment: &str, detail: &str) {
+    fn audit_decision(
+        &self,
+        event: &str,
+        job_id: Option<&str>,
+        row: &ReconRow,
+        comment: &str,
+        detail: &str,
+    ) {
         if let Err(e) = self.audit_append(
             event,
-            None,
+            job_id,
             Some(&row.machine_id),
             Some(&row.action_id),
             Some(comment),

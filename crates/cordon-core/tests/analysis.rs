@@ -228,11 +228,16 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
             ..AuditFilter::default()
         })
         .expect("audit");
+    let entry = audit
+        .iter()
+        .find(|e| e.machine_id.as_deref() == Some(r.machine_id.as_str()))
+        .unwrap_or_else(|| panic!("{audit:#?}"));
+    assert_eq!(entry.job_id.as_deref(), Some(jobs[0].id.as_str()));
+    assert_eq!(entry.action_id.as_deref(), Some(r.action_id.as_str()));
     assert!(
-        audit
-            .iter()
-            .any(|e| e.machine_id.as_deref() == Some(r.machine_id.as_str())),
-        "{audit:#?}"
+        entry.detail.contains("resubmitted (try 1 of 3)"),
+        "{}",
+        entry.detail
     );
 }
 
