@@ -179,6 +179,7 @@ fn cases() -> Vec<Case> {
             last_seen: Some(rel - H),
             now: rel + 80 * H,
             want: Some((KR, "rel", C::Offline, N::WaitForDevice)),
+            next_has: &["Pending past Defender's 3 days", "nothing is resent"],
             ..case("R-7: still pending after 72 h is never reissued blindly")
         },
         Case {

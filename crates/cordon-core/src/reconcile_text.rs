@@ -147,6 +147,12 @@ pub(super) fn cause_text(ctx: &Ctx<'_>, cause: StuckCause, f: &Facts) -> String 
 /// What waiting for an offline device means.
 pub(super) fn wait_text(kind: Kind, f: &Facts, deadline: DateTime<Utc>) -> String {
     let what = lower(kind);
+    if f.now > deadline {
+        return format!(
+            "Pending past Defender's 3 days (due to end at {}): waiting for Defender to end it; nothing is resent while it is pending",
+            fmt_time(deadline)
+        );
+    }
     if f.inactive {
         format!(
             "Wait for the device to return; nothing is resent while the {what} is pending (Defender gives up at {})",
