@@ -26,15 +26,19 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use mde_api::{HealthStatus, Machine, MachineAction};
+use mde_api::{Machine, MachineAction};
 
 use crate::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
 use crate::dto_jobs::{ItemState, JobKind, NextStep, ReconRow, ReconcileSettings, StuckCause};
 use crate::journal_entry::JournalEntry;
 use crate::view;
 
+#[path = "reconcile_auto.rs"]
+mod auto;
 #[path = "reconcile_text.rs"]
 mod text;
+
+pub use auto::{auto_candidates, health_offline, seen_after};
 
 /// How long Defender keeps an action pending before `TimeOut` (D34: up to three days).
 pub const DEFENDER_PENDING_LIMIT: Duration = Duration::hours(72);
@@ -135,62 +139,6 @@ pub fn rows_from<'a>(
             .then_with(|| x.machine_id.cmp(&y.machine_id))
     });
     out
-}
-
-/// Machine ids whose timed-out release auto-reconcile resubmits now: the device was
-/// seen after the timeout, tries remain and nothing is under way. Empty when
-/// auto-reconcile is off.
-pub fn auto_candidates(
-    rows: &[ReconRow],
-    machines: &[Machine],
-    journal: &[JournalEntry],
-    settings: &ReconcileSettings,
-) -> Vec<String> {
-    if !settings.auto_reconcile {
-        return Vec::new();
-    }
-    let mut out: Vec<String> = Vec::new();
-    for r in rows {
-        if r.kind != JobKind::Release
-            || r.cause != StuckCause::TimedOut
-            || r.tries >= settings.max_tries
-            || r.next_step != NextStep::AutoResubmit
-        {
-            continue;
-        }
-        let Some(ended) = r.ended_at.as_deref().and_then(parse_time) else {
-            continue;
-        };
-        let Some(m) = machines
-            .iter()
-            .find(|m| m.id.eq_ignore_ascii_case(&r.machine_id))
-        else {
-            continue;
-        };
-        let busy = journal
-            .iter()
-            .any(|e| e.machine_id.eq_ignore_ascii_case(&r.machine_id) && !e.state.is_terminal());
-        if !busy && seen_after(m, ended) && !out.contains(&r.machine_id) {
-            out.push(r.machine_id.clone());
-        }
-    }
-    out
-}
-
-/// True when the device sent a full report after `t` (it is back).
-pub fn seen_after(m: &Machine, t: DateTime<Utc>) -> bool {
-    m.last_seen.is_some_and(|s| s > t)
-}
-
-/// True when the health status says the device is not reporting normally.
-pub fn health_offline(h: &HealthStatus) -> bool {
-    matches!(
-        h,
-        HealthStatus::Inactive
-            | HealthStatus::NoSensorData
-            | HealthStatus::NoSensorDataImpairedCommunication
-            | HealthStatus::ImpairedCommunication
-    )
 }
 
 fn liveness(m: &Machine) -> Liveness {
