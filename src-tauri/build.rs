@@ -20,6 +20,20 @@ fn main() {
         "sign_in",
         "sign_out",
         "switch_profile",
+        "preview_bulk",
+        "start_job",
+        "cancel_job",
+        "jobs",
+        "job",
+        "reconciliation",
+        "resubmit",
+        "groups",
+        "history",
+        "history_csv",
+        "audit",
+        "audit_export",
+        "reconcile_settings",
+        "set_reconcile_settings",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -34,19 +34,23 @@ fn emit<R: Runtime, E: Event + Serialize + Clone>(handle: &AppHandle<R>, event: 
     }
 }
 
-/// Forwards the current core's change notifications and the sign-in prompts to the web
-/// view until the app exits; follows the core across switches (re-subscribes).
+/// Forwards the current core's change notifications, its jobs' progress (raising a
+/// desktop notification when a job ends) and the sign-in prompts to the web view until
+/// the app exits; follows the core across switches (re-subscribes).
 pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
     let Some(state) = handle.try_state::<AppState>() else {
         return;
     };
     let mut switched = state.subscribe_switch();
     let mut prompts = state.subscribe_prompts();
+    let notifier = crate::notify::Notifier::default();
     let mut first = true;
     loop {
         switched.mark_unchanged();
         let core = state.core();
         let mut rx = core.subscribe();
+        let mut jobs = core.subscribe_jobs();
+        let mut jobs_open = true;
         if !first {
             // A new tenant: the web view refetches everything.
             emit(
@@ -70,6 +74,16 @@ pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
                         closed = true;
                         break;
                     }
+                },
+                j = jobs.recv(), if jobs_open => match j {
+                    Ok(progress) => {
+                        notifier.on_progress(&handle, &progress);
+                        emit(&handle, JobChanged { progress });
+                    }
+                    // Missed some: the panel's next event (or its refetch) catches up.
+                    Err(RecvError::Lagged(_)) => continue,
+                    // The core is gone; its sync channel says so too.
+                    Err(RecvError::Closed) => jobs_open = false,
                 },
                 p = prompts.recv() => match p {
                     Ok(prompt) => emit(&handle, prompt),

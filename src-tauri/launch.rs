@@ -5,6 +5,7 @@
 //! on 127.0.0.1 with the `demo` scenario and points the core at it: the endpoint is the
 //! only seam between demo and live.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -137,7 +138,7 @@ pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreEr
     tauri::async_runtime::block_on(async move {
         if let Some(cfg) = live {
             tracing::info!(api = %cfg.endpoints.api_base, "starting on a tenant from the environment");
-            let core = App::start(cfg)?;
+            let core = App::start(with_store(cfg, &data_dir, ENV_STORE))?;
             return Ok(AppState::new(
                 core,
                 Tenant::Environment,
@@ -148,7 +149,7 @@ pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreEr
             ));
         }
         if !args.demo {
-            if let Some(core) = active_profile_core(&profiles) {
+            if let Some(core) = active_profile_core(&profiles, &data_dir) {
                 let (core, name) = core;
                 tracing::info!(profile = %name, "starting on the active profile");
                 return Ok(AppState::new(
@@ -162,7 +163,8 @@ pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreEr
             }
         }
         let sim = start_sim().await?;
-        let core = demo_core(&sim.base_url())?;
+        reset_demo_store(&data_dir);
+        let core = demo_core(&sim.base_url(), &data_dir)?;
         Ok(AppState::new(
             core,
             Tenant::Demo,
@@ -174,9 +176,11 @@ pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreEr
     })
 }
 
-fn active_profile_core(profiles: &ProfileStore) -> Option<(App, String)> {
+fn active_profile_core(profiles: &ProfileStore, data_dir: &Path) -> Option<(App, String)> {
     let profile = profiles.active().ok().flatten()?;
-    let started = profiles::app_config(&profile, profiles.secrets()).and_then(App::start);
+    let started = profiles::app_config(&profile, profiles.secrets())
+        .map(|cfg| with_store(cfg, data_dir, &profile.name))
+        .and_then(App::start);
     match started {
         Ok(core) => Some((core, profile.name)),
         Err(e) => {
@@ -199,8 +203,37 @@ pub async fn start_sim() -> Result<mde_sim::SimHandle, CoreError> {
     Ok(sim)
 }
 
-/// The demo tenant's core over the simulator at `base`, started.
-pub fn demo_core(base: &str) -> Result<App, CoreError> {
+/// The store key of the tenant given by `CORDON_*` variables.
+pub const ENV_STORE: &str = "environment";
+/// The store key of the demo tenant.
+pub const DEMO_STORE: &str = "demo";
+
+/// Gives a tenant's core its own store (journal, audit log, settings): one SQLite file
+/// per tenant key (the profile name) in the data folder, shared with the CLI.
+pub fn with_store(mut cfg: AppConfig, data_dir: &Path, key: &str) -> AppConfig {
+    cfg.store_path = Some(cordon_core::paths::store_path(data_dir, key));
+    cfg
+}
+
+/// Deletes the demo store: the simulator is new at each launch, so a journal of its
+/// previous life would point at machines and actions that no longer exist.
+pub fn reset_demo_store(data_dir: &Path) {
+    let db = cordon_core::paths::store_path(data_dir, DEMO_STORE);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.clone().into_os_string();
+        name.push(suffix);
+        match std::fs::remove_file(&name) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(file = ?name, error = %e, "could not delete the old demo store")
+            }
+        }
+    }
+}
+
+/// The demo tenant's core over the simulator at `base`, started, on the demo store.
+pub fn demo_core(base: &str, data_dir: &Path) -> Result<App, CoreError> {
     let endpoints = Endpoints::custom(base, base)?;
     let credentials = Credentials::ClientSecret {
         tenant_id: identities::TENANT_ID.to_owned(),
@@ -211,8 +244,10 @@ pub fn demo_core(base: &str) -> Result<App, CoreError> {
     cfg.demo = true;
     cfg.busy_poll = Duration::from_secs(2);
     cfg.idle_poll = Duration::from_secs(10);
-    cfg.machines_every = Duration::from_secs(60);
-    App::start(cfg)
+    // 15 s real = 15 simulated minutes: a laptop back online is seen (and its stuck
+    // release auto-reconciled) within seconds, as a live tenant's would within minutes.
+    cfg.machines_every = Duration::from_secs(15);
+    App::start(with_store(cfg, data_dir, DEMO_STORE))
 }
 
 #[cfg(test)]

@@ -6,9 +6,11 @@
 //! Logic lives in `cordon-core`, which does not depend on Tauri.
 
 pub mod commands;
+pub mod commands_jobs;
 pub mod events;
 pub mod launch;
 pub mod navigation;
+pub mod notify;
 pub mod settings;
 pub mod state;
 
@@ -33,25 +35,26 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::sign_in,
             commands::sign_out,
             commands::switch_profile,
+            commands_jobs::preview_bulk,
+            commands_jobs::start_job,
+            commands_jobs::cancel_job,
+            commands_jobs::jobs,
+            commands_jobs::job,
+            commands_jobs::reconciliation,
+            commands_jobs::resubmit,
+            commands_jobs::groups,
+            commands_jobs::history,
+            commands_jobs::history_csv,
+            commands_jobs::audit,
+            commands_jobs::audit_export,
+            commands_jobs::reconcile_settings,
+            commands_jobs::set_reconcile_settings,
         ])
         .events(tauri_specta::collect_events![
             events::SyncChanged,
             events::JobChanged,
             events::DeviceCodePrompt
         ])
-        // Types of the jobs contract (also reachable through the commands below).
-        .typ::<cordon_core::dto_jobs::BulkRequest>()
-        .typ::<cordon_core::dto_jobs::BulkPreview>()
-        .typ::<cordon_core::dto_jobs::JobSummary>()
-        .typ::<cordon_core::dto_jobs::JobDetail>()
-        .typ::<cordon_core::dto_jobs::ReconRow>()
-        .typ::<cordon_core::dto_jobs::IsolationGroup>()
-        .typ::<cordon_core::dto_jobs::HistoryFilter>()
-        .typ::<cordon_core::dto_jobs::History>()
-        .typ::<cordon_core::dto_jobs::AuditEntry>()
-        .typ::<cordon_core::dto_jobs::AuditFilter>()
-        .typ::<cordon_core::dto_jobs::ExportFormat>()
-        .typ::<cordon_core::dto_jobs::ReconcileSettings>()
 }
 
 /// Wires the builder; generic so that tests can run it on Tauri's mock runtime.
@@ -68,6 +71,9 @@ pub fn setup<R: Runtime>(
     };
     builder
         .plugin(navigation::lock())
+        // Used from Rust only (job finished / needs attention); the web view has no
+        // notification permission.
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(specta_builder::<R>().invoke_handler())
         .setup(move |app| {
             if app.try_state::<state::AppState>().is_none() {

@@ -209,6 +209,7 @@ impl AppState {
             Some(name) => {
                 let profile = self.profiles.get(&name)?;
                 let cfg = profiles::app_config(&profile, self.profiles.secrets())?;
+                let cfg = crate::launch::with_store(cfg, &self.data_dir, &profile.name);
                 (App::start(cfg)?, Tenant::Profile { name: profile.name })
             }
         };
@@ -240,6 +241,7 @@ impl AppState {
             Some(base) => base,
             None => {
                 let sim = crate::launch::start_sim().await?;
+                crate::launch::reset_demo_store(&self.data_dir);
                 let base = sim.base_url();
                 *self
                     .demo
@@ -248,7 +250,7 @@ impl AppState {
                 base
             }
         };
-        crate::launch::demo_core(&base)
+        crate::launch::demo_core(&base, &self.data_dir)
     }
 }
 

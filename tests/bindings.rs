@@ -20,6 +20,15 @@ fn export_typescript_bindings() {
         "findMachine",
         "syncChanged",
         "IpcError",
+        "previewBulk",
+        "startJob",
+        "cancelJob",
+        "reconciliation",
+        "resubmit",
+        "historyCsv",
+        "auditExport",
+        "setReconcileSettings",
+        "jobChanged",
     ] {
         assert!(text.contains(name), "bindings must export {name}");
     }

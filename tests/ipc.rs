@@ -1,7 +1,11 @@
 //! IPC smoke tests of the real shell on Tauri's mock runtime: the commands, the
 //! managed state and the tagged error, against the simulator over real sockets. The
 //! Settings tests record every answer and event and check that none carries a secret
-//! or a token (T-8).
+//! or a token (T-8). The jobs commands (bulk work, reconciliation, history, audit) are
+//! in `ipc/jobs.rs`, a module of this binary.
+
+#[path = "ipc/jobs.rs"]
+mod jobs;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -95,6 +99,8 @@ struct Harness {
     webview: Webview,
     seen: Recorder,
     prompts: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    /// Every `job-changed` payload, in order.
+    jobs: tokio::sync::mpsc::UnboundedReceiver<Value>,
 }
 
 fn harness(state: AppState) -> Harness {
@@ -107,6 +113,14 @@ fn harness(state: AppState) -> Harness {
         .expect("webview");
     let seen = Recorder::default();
     let (tx, prompts) = tokio::sync::mpsc::unbounded_channel();
+    let (jobs_tx, jobs) = tokio::sync::mpsc::unbounded_channel();
+    {
+        let seen = seen.clone();
+        app.listen_any("job-changed", move |e| {
+            seen.push(e.payload().to_owned());
+            let _ = jobs_tx.send(serde_json::from_str(e.payload()).expect("json"));
+        });
+    }
     for name in ["sync-changed", "device-code-prompt"] {
         let (seen, tx) = (seen.clone(), tx.clone());
         app.listen_any(name, move |e| {
@@ -121,6 +135,7 @@ fn harness(state: AppState) -> Harness {
         webview,
         seen,
         prompts,
+        jobs,
     }
 }
 

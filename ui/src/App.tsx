@@ -3,9 +3,13 @@ import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { FluentProvider, webDarkTheme, webLightTheme } from "@fluentui/react-components";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { MainNav, type ViewName } from "./components/MainNav";
+import { StorageErrorBanner } from "./components/StorageErrorBanner";
+import { AuditView } from "./views/audit/AuditView";
+import { HistoryView } from "./views/history/HistoryView";
 import { MachinesView } from "./views/machines/MachinesView";
+import { ReconciliationView } from "./views/reconciliation/ReconciliationView";
 import { SettingsView } from "./views/settings/SettingsView";
-import { createQueryClient, useSyncEvents } from "./queries";
+import { createQueryClient, useJobEvents, useSyncEvents } from "./queries";
 
 const DARK = "(prefers-color-scheme: dark)";
 
@@ -22,19 +26,43 @@ function usePrefersDark(): boolean {
   return dark;
 }
 
-/** The views behind the header's navigation; the back end's events feed both. */
+const AREA: Record<ViewName, string> = {
+  machines: "The Machines view",
+  reconciliation: "The Reconciliation view",
+  history: "The History view",
+  audit: "The Audit log view",
+  settings: "The Settings view",
+};
+
+/** The views behind the header's navigation; the back end's events feed all of them. */
 function Views() {
   useSyncEvents();
+  useJobEvents();
   const [view, setView] = useState<ViewName>("machines");
   const nav = <MainNav value={view} onChange={setView} />;
-  return view === "machines" ? (
-    <ErrorBoundary area="The Machines view">
-      <MachinesView nav={nav} />
-    </ErrorBoundary>
-  ) : (
-    <ErrorBoundary area="The Settings view">
-      <SettingsView nav={nav} />
-    </ErrorBoundary>
+  const body = (() => {
+    switch (view) {
+      case "machines":
+        return <MachinesView nav={nav} />;
+      case "reconciliation":
+        return <ReconciliationView nav={nav} />;
+      case "history":
+        return <HistoryView nav={nav} />;
+      case "audit":
+        return <AuditView nav={nav} />;
+      case "settings":
+        return <SettingsView nav={nav} />;
+    }
+  })();
+  return (
+    <div style={{ display: "flex", flexDirection: "column", height: "100%", minHeight: 0 }}>
+      <StorageErrorBanner />
+      <div style={{ flex: "1 1 auto", minHeight: 0 }}>
+        <ErrorBoundary key={view} area={AREA[view]}>
+          {body}
+        </ErrorBoundary>
+      </div>
+    </div>
   );
 }
 

@@ -1,8 +1,21 @@
 // The data cache: TanStack Query over the IPC functions, kept fresh by `sync-changed`.
 import { useEffect } from "react";
-import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import * as ipc from "./ipc";
-import type { AppInfo, MachineDetail, SettingsView, Snapshot } from "./ipc";
+import type {
+  AppInfo,
+  AuditEntry,
+  AuditFilter,
+  History,
+  HistoryFilter,
+  IsolationGroup,
+  MachineDetail,
+  ReconcileSettings,
+  ReconRow,
+  SettingsView,
+  Snapshot,
+} from "./ipc";
+import { reportStorageError } from "./lib/storageError";
 
 export const queryKeys = {
   appInfo: ["appInfo"] as const,
@@ -10,10 +23,25 @@ export const queryKeys = {
   machineDetailAll: ["machineDetail"] as const,
   machineDetail: (id: string) => ["machineDetail", id] as const,
   settings: ["settings"] as const,
+  groups: ["groups"] as const,
+  recon: ["reconciliation"] as const,
+  reconSettings: ["reconcileSettings"] as const,
+  jobs: ["jobs"] as const,
+  job: (id: string) => ["job", id] as const,
+  historyAll: ["history"] as const,
+  history: (f: HistoryFilter) => ["history", f] as const,
+  auditAll: ["audit"] as const,
+  audit: (f: AuditFilter) => ["audit", f] as const,
 };
+
+/** The queries whose data the journal (jobs) and the sync both change. */
+const DERIVED = [queryKeys.groups, queryKeys.recon, queryKeys.jobs, queryKeys.historyAll, queryKeys.auditAll];
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
+    // A failure of the local store blocks the window (banner), whichever view saw it.
+    queryCache: new QueryCache({ onError: reportStorageError }),
+    mutationCache: new MutationCache({ onError: reportStorageError }),
     defaultOptions: {
       queries: {
         // The back end already retries and paces its calls to Defender; a failure that
@@ -53,6 +81,7 @@ export async function afterTenantSwitch(client: QueryClient, info: AppInfo): Pro
   client.setQueryData(queryKeys.appInfo, info);
   client.removeQueries({ queryKey: queryKeys.snapshot });
   client.removeQueries({ queryKey: queryKeys.machineDetailAll });
+  for (const key of DERIVED) client.removeQueries({ queryKey: key });
   await Promise.all([
     client.invalidateQueries({ queryKey: queryKeys.appInfo }),
     client.invalidateQueries({ queryKey: queryKeys.settings }),
@@ -84,6 +113,7 @@ export function useSyncEvents(): void {
         // The token's permissions are known after the first sync (and change with a
         // switch of tenant): the read-only hiding follows them.
         void client.invalidateQueries({ queryKey: queryKeys.appInfo });
+        for (const key of DERIVED) void client.invalidateQueries({ queryKey: key });
       })
       .then((unlisten) => {
         if (cancelled) unlisten();
@@ -95,4 +125,69 @@ export function useSyncEvents(): void {
       stop?.();
     };
   }, [client]);
+}
+
+export function useGroups(enabled = true) {
+  return useQuery<IsolationGroup[], Error>({ queryKey: queryKeys.groups, queryFn: ipc.groups, enabled });
+}
+
+export function useReconciliation() {
+  return useQuery<ReconRow[], Error>({
+    queryKey: queryKeys.recon,
+    queryFn: ipc.reconciliation,
+    // "Next step at …" ages with time, not only with events.
+    refetchInterval: 30_000,
+  });
+}
+
+export function useReconcileSettings() {
+  return useQuery<ReconcileSettings, Error>({ queryKey: queryKeys.reconSettings, queryFn: ipc.reconcileSettings });
+}
+
+export function useHistory(filter: HistoryFilter) {
+  return useQuery<History, Error>({
+    queryKey: queryKeys.history(filter),
+    queryFn: () => ipc.history(filter),
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useAudit(filter: AuditFilter) {
+  return useQuery<AuditEntry[], Error>({
+    queryKey: queryKeys.audit(filter),
+    queryFn: () => ipc.audit(filter),
+    placeholderData: (prev) => prev,
+  });
+}
+
+/**
+ * Keeps the job-derived views fresh while bulk work moves: `jobChanged` can fire many
+ * times a second, so the refetches are batched to at most one per `everyMs`.
+ */
+export function useJobEvents(everyMs = 1000): void {
+  const client = useQueryClient();
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      timer = null;
+      for (const key of DERIVED) void client.invalidateQueries({ queryKey: key });
+    };
+    ipc
+      .onJobChanged((p) => {
+        if (p.job.error) reportStorageError(new ipc.IpcFailure(p.job.error));
+        if (timer === null) timer = setTimeout(flush, everyMs);
+      })
+      .then((unlisten) => {
+        if (cancelled) unlisten();
+        else stop = unlisten;
+      })
+      .catch((e: unknown) => console.error("cannot listen to job-changed", e));
+    return () => {
+      cancelled = true;
+      if (timer !== null) clearTimeout(timer);
+      stop?.();
+    };
+  }, [client, everyMs]);
 }

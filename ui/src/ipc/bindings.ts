@@ -159,6 +159,160 @@ async switchProfile(name: string | null) : Promise<Result<AppInfo, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * What a bulk request would send, and what it leaves out (and why).
+ */
+async previewBulk(request: BulkRequest) : Promise<Result<BulkPreview, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_bulk", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Commits the job's intents and starts it; progress follows as `jobChanged` events.
+ */
+async startJob(request: BulkRequest) : Promise<Result<JobSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_job", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a job: no call to Defender after this returns.
+ */
+async cancelJob(id: string) : Promise<Result<JobSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_job", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every job, newest first.
+ */
+async jobs() : Promise<Result<JobSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("jobs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One job and its per-machine items.
+ */
+async job(id: string) : Promise<Result<JobDetail, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("job", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The Reconciliation view: stuck actions with their cause and next step.
+ */
+async reconciliation() : Promise<Result<ReconRow[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reconciliation") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Resubmits the machines' stuck actions (cancelling a pending one first where needed).
+ */
+async resubmit(machineIds: string[], comment: string | null) : Promise<Result<JobSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resubmit", { machineIds, comment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Isolations grouped by cause (false-positive batches).
+ */
+async groups() : Promise<Result<IsolationGroup[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("groups") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The History view: matching isolation actions and the per-day counts.
+ */
+async history(filter: HistoryFilter) : Promise<Result<History, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("history", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The History view's rows as CSV.
+ */
+async historyCsv(filter: HistoryFilter) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("history_csv", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The audit log, filtered.
+ */
+async audit(filter: AuditFilter) : Promise<Result<AuditEntry[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("audit", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The audit log as CSV or JSON.
+ */
+async auditExport(filter: AuditFilter, format: ExportFormat) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("audit_export", { filter, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Auto-reconcile and its bounds.
+ */
+async reconcileSettings() : Promise<Result<ReconcileSettings, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reconcile_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes auto-reconcile and its bounds (kept in the store).
+ */
+async setReconcileSettings(settings: ReconcileSettings) : Promise<Result<ReconcileSettings, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_reconcile_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -406,6 +560,11 @@ export type IpcError =
  * The OS credential store cannot be used; Cordon stores no secret elsewhere.
  */
 { kind: "secureStorage"; message: string } | 
+/**
+ * Cordon's local store (the journal and audit log) failed: nothing was sent
+ * without a committed intent. A blocking error in the UI.
+ */
+{ kind: "storage"; message: string } | 
 /**
  * A fault inside Cordon.
  */

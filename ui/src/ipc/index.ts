@@ -4,6 +4,19 @@
 // sentence, HTTP status, Defender code, correlation id) for the "details" toggle.
 import { commands, events } from "./bindings";
 import type {
+  AuditEntry,
+  AuditFilter,
+  BulkPreview,
+  BulkRequest,
+  ExportFormat,
+  History,
+  HistoryFilter,
+  IsolationGroup,
+  JobDetail,
+  JobProgress,
+  JobSummary,
+  ReconcileSettings,
+  ReconRow,
   ActionOutcome,
   AppInfo,
   ConnectionTest,
@@ -157,6 +170,33 @@ export const signOut = (name: string): Promise<ProfileView> => settle(() => comm
 /** `null` switches to the demo tenant. */
 export const switchProfile = (name: string | null): Promise<AppInfo> =>
   settle(() => commands.switchProfile(name));
+
+/** What a bulk request would send, and what it leaves out (and why). */
+export const previewBulk = (request: BulkRequest): Promise<BulkPreview> =>
+  settle(() => commands.previewBulk(request));
+/** Commits the job's intents and starts it; progress follows as `jobChanged` events. */
+export const startJob = (request: BulkRequest): Promise<JobSummary> => settle(() => commands.startJob(request));
+export const cancelJob = (id: string): Promise<JobSummary> => settle(() => commands.cancelJob(id));
+export const jobs = (): Promise<JobSummary[]> => settle(() => commands.jobs());
+export const job = (id: string): Promise<JobDetail> => settle(() => commands.job(id));
+export const reconciliation = (): Promise<ReconRow[]> => settle(() => commands.reconciliation());
+/** Resubmits the machines' stuck actions (cancelling a pending one first where needed). */
+export const resubmit = (machineIds: string[], comment: string | null): Promise<JobSummary[]> =>
+  settle(() => commands.resubmit(machineIds, comment));
+export const groups = (): Promise<IsolationGroup[]> => settle(() => commands.groups());
+export const history = (filter: HistoryFilter): Promise<History> => settle(() => commands.history(filter));
+export const historyCsv = (filter: HistoryFilter): Promise<string> => settle(() => commands.historyCsv(filter));
+export const audit = (filter: AuditFilter): Promise<AuditEntry[]> => settle(() => commands.audit(filter));
+export const auditExport = (filter: AuditFilter, format: ExportFormat): Promise<string> =>
+  settle(() => commands.auditExport(filter, format));
+export const reconcileSettings = (): Promise<ReconcileSettings> => settle(() => commands.reconcileSettings());
+export const setReconcileSettings = (settings: ReconcileSettings): Promise<ReconcileSettings> =>
+  settle(() => commands.setReconcileSettings(settings));
+
+/** Calls `cb` on every `job-changed` event; resolves to the function that stops it. */
+export async function onJobChanged(cb: (progress: JobProgress) => void): Promise<() => void> {
+  return events.jobChanged.listen((event) => cb(event.payload.progress));
+}
 
 /** Calls `cb` with each device-code prompt of a sign-in in progress. */
 export async function onDeviceCodePrompt(cb: (prompt: DeviceCodePrompt) => void): Promise<() => void> {

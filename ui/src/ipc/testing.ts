@@ -2,7 +2,7 @@
 // exercise the generated bindings and the real `invoke` path. Never imported by the app.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { DeviceCodePrompt, SyncStatus } from "./bindings";
+import type { DeviceCodePrompt, JobProgress, SyncStatus } from "./bindings";
 
 /** The back end's command names, as they travel over IPC. */
 export type CommandName =
@@ -19,7 +19,21 @@ export type CommandName =
   | "test_connection"
   | "sign_in"
   | "sign_out"
-  | "switch_profile";
+  | "switch_profile"
+  | "preview_bulk"
+  | "start_job"
+  | "cancel_job"
+  | "jobs"
+  | "job"
+  | "reconciliation"
+  | "resubmit"
+  | "groups"
+  | "history"
+  | "history_csv"
+  | "audit"
+  | "audit_export"
+  | "reconcile_settings"
+  | "set_reconcile_settings";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
@@ -57,6 +71,11 @@ export function mockBackend(handlers: Partial<Record<CommandName, Handler>>): Mo
 /** Emits `sync-changed` as the back end does after a revision bump or a sync failure. */
 export async function emitSyncChanged(status: SyncStatus): Promise<void> {
   await emit("sync-changed", { status });
+}
+
+/** Emits `job-changed` as the back end does on every change of a job. */
+export async function emitJobChanged(progress: JobProgress): Promise<void> {
+  await emit("job-changed", { progress });
 }
 
 /** Emits `device-code-prompt` as the back end does during a device-code sign-in. */

@@ -17,6 +17,7 @@ const KIND_LABEL: Record<IpcError["kind"], string> = {
   outcomeUnknown: "Outcome unknown",
   defender: "Defender error",
   secureStorage: "Secure storage unavailable",
+  storage: "Local store failed",
   internal: "Internal error",
 };
 

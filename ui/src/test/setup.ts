@@ -3,6 +3,7 @@
 import { afterEach } from "vitest";
 import { cleanup } from "@testing-library/react";
 import { clearMocks } from "../ipc/testing";
+import { clearStorageError } from "../lib/storageError";
 
 class NoopResizeObserver {
   observe(): void {}
@@ -33,4 +34,5 @@ if (!Element.prototype.scrollIntoView) Element.prototype.scrollIntoView = functi
 afterEach(() => {
   cleanup();
   clearMocks();
+  clearStorageError();
 });

@@ -1,5 +1,5 @@
 import { memo } from "react";
-import { makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import { Checkbox, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
 import type { MachineRow } from "../../ipc";
 import { StateBadge } from "../../components/StateBadge";
 import { exactTime, relativeTime } from "../../lib/time";
@@ -7,14 +7,14 @@ import { exactTime, relativeTime } from "../../lib/time";
 export const ROW_HEIGHT = 40;
 
 /** One column template shared by the header and every row. */
-const TEMPLATE = "minmax(180px,2fr) minmax(200px,2.2fr) 110px 130px minmax(110px,1fr) 130px minmax(120px,1fr) minmax(110px,1fr)";
+const TEMPLATE = "40px minmax(180px,2fr) minmax(200px,2.2fr) 110px 130px minmax(110px,1fr) 130px minmax(120px,1fr) minmax(110px,1fr)";
 
 export const useRowStyles = makeStyles({
   row: {
     display: "grid",
     gridTemplateColumns: TEMPLATE,
     alignItems: "center",
-    minWidth: "1180px",
+    minWidth: "1220px",
     height: `${ROW_HEIGHT}px`,
     boxSizing: "border-box",
     fontSize: tokens.fontSizeBase200,
@@ -48,6 +48,8 @@ export const useRowStyles = makeStyles({
   badgeLine: { display: "flex" },
   inactive: { color: tokens.colorPaletteRedForeground1 },
   muted: { color: tokens.colorNeutralForeground3 },
+  check: { display: "flex", justifyContent: "center", paddingLeft: 0, paddingRight: 0 },
+  checked: { backgroundColor: tokens.colorBrandBackground2 },
 });
 
 interface Props {
@@ -57,7 +59,10 @@ interface Props {
   now: Date;
   active: boolean;
   selected: boolean;
+  /** In the multi-row selection (checkbox). */
+  checked: boolean;
   onOpen: (row: MachineRow) => void;
+  onCheck: (row: MachineRow) => void;
 }
 
 function riskText(row: MachineRow): string {
@@ -66,7 +71,7 @@ function riskText(row: MachineRow): string {
   return `${risk} / ${exposure}`;
 }
 
-export const MachineRowView = memo(function MachineRowView({ row, index, top, now, active, selected, onOpen }: Props) {
+export const MachineRowView = memo(function MachineRowView({ row, index, top, now, active, selected, checked, onOpen, onCheck }: Props) {
   const s = useRowStyles();
   const healthy = row.health === "Active";
   return (
@@ -78,10 +83,19 @@ export const MachineRowView = memo(function MachineRowView({ row, index, top, no
       data-testid="machine-row"
       data-machine-id={row.id}
       data-state={row.state}
-      className={mergeClasses(s.row, s.bodyRow, active && s.active, selected && s.selected)}
+      data-checked={checked}
+      className={mergeClasses(s.row, s.bodyRow, active && s.active, checked && s.checked, selected && s.selected)}
       style={{ transform: `translateY(${top}px)` }}
       onClick={() => onOpen(row)}
     >
+      <div role="gridcell" className={mergeClasses(s.cell, s.check)} onClick={(e) => e.stopPropagation()}>
+        <Checkbox
+          checked={checked}
+          onChange={() => onCheck(row)}
+          aria-label={`Select ${row.name}`}
+          data-testid="row-check"
+        />
+      </div>
       <div role="gridcell" className={mergeClasses(s.cell, s.name)} title={`${row.name}\n${row.id}`}>
         {row.name}
       </div>

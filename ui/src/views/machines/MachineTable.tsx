@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import { Checkbox, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import type { HeaderCheck, Selection } from "../../lib/selection";
 import type { MachineRow } from "../../ipc";
 import { MachineRowView, ROW_HEIGHT, useRowStyles } from "./MachineRowView";
 
@@ -35,6 +36,11 @@ interface Props {
   selectedId: string | null;
   onOpen: (row: MachineRow) => void;
   emptyText: string;
+  /** The multi-row selection (checkbox column). */
+  checked: Selection;
+  headerCheck: HeaderCheck;
+  onCheck: (row: MachineRow) => void;
+  onCheckAll: () => void;
 }
 
 /**
@@ -42,7 +48,7 @@ interface Props {
  * it scrolls the same at 100 or 100,000 machines. Arrow keys, Page Up/Down, Home/End
  * move the active row; Enter opens it.
  */
-export function MachineTable({ rows, now, selectedId, onOpen, emptyText }: Props) {
+export function MachineTable({ rows, now, selectedId, onOpen, emptyText, checked, headerCheck, onCheck, onCheckAll }: Props) {
   const styles = useStyles();
   const rowStyles = useRowStyles();
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -97,10 +103,15 @@ export function MachineTable({ rows, now, selectedId, onOpen, emptyText }: Props
       case "End":
         move(rows.length - 1);
         break;
-      case "Enter":
-      case " ": {
+      case "Enter": {
         const row = rows[active];
         if (row) onOpen(row);
+        break;
+      }
+      case " ": {
+        // Space selects, as in a list with checkboxes; Enter opens.
+        const row = rows[active];
+        if (row) onCheck(row);
         break;
       }
       default:
@@ -123,6 +134,15 @@ export function MachineTable({ rows, now, selectedId, onOpen, emptyText }: Props
       data-testid="machine-grid"
     >
       <div className={mergeClasses(rowStyles.row, styles.header)} role="row" aria-rowindex={1}>
+        <div role="columnheader" className={mergeClasses(rowStyles.cell, rowStyles.check)}>
+          <Checkbox
+            checked={headerCheck === "all" ? true : headerCheck === "some" ? "mixed" : false}
+            onChange={onCheckAll}
+            disabled={rows.length === 0}
+            aria-label="Select every machine shown"
+            data-testid="check-all"
+          />
+        </div>
         {COLUMNS.map((c) => (
           <div key={c} role="columnheader" className={rowStyles.cell}>
             {c}
@@ -147,6 +167,8 @@ export function MachineTable({ rows, now, selectedId, onOpen, emptyText }: Props
                 now={now}
                 active={item.index === active}
                 selected={row.id === selectedId}
+                checked={checked.has(row.id)}
+                onCheck={onCheck}
                 onOpen={(r) => {
                   setActive(item.index);
                   onOpen(r);

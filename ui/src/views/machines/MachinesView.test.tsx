@@ -34,7 +34,8 @@ function start(snapshot: Snapshot | (() => unknown), handlers: Partial<Record<Co
 
 const rowsShown = () => screen.queryAllByTestId("machine-row");
 const statesShown = () => rowsShown().map((r) => r.getAttribute("data-state"));
-const namesShown = () => rowsShown().map((r) => within(r).getAllByRole("gridcell")[0]!.textContent);
+// Cell 0 is the selection checkbox.
+const namesShown = () => rowsShown().map((r) => within(r).getAllByRole("gridcell")[1]!.textContent);
 
 async function openMachine(user: ReturnType<typeof userEvent.setup>, row: MachineRow) {
   const el = await waitFor(() => {
@@ -63,6 +64,7 @@ describe("Machines view", () => {
     expect(badges).toEqual(["Not isolated", "Isolated", "Releasing", "Release stuck", "Isolating", "Isolation failed"]);
     const cells = within(rowsShown()[1]!).getAllByRole("gridcell");
     expect(cells.map((c) => c.textContent)).toEqual([
+      "",
       "db-01.contoso.local",
       "Isolated" + list[1]!.reason,
       "Active",
@@ -72,7 +74,7 @@ describe("Machines view", () => {
       "–",
       "Workstations",
     ]);
-    expect(cells[3]!.getAttribute("title")).toBe("Last full device report: 2026-11-28 10:00:00");
+    expect(cells[4]!.getAttribute("title")).toBe("Last full device report: 2026-11-28 10:00:00");
   });
 
   it("says clearly when it runs on the demo tenant", async () => {

@@ -1,8 +1,23 @@
-import { useCallback, useDeferredValue, useMemo, useState, type ReactNode } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
+import { Button, Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { MachineRow, Snapshot } from "../../ipc";
+import type { IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
+import { batchComment } from "../../lib/bulk";
+import {
+  EMPTY_SELECTION,
+  bulkCounts,
+  headerCheck,
+  prune,
+  selectedRows,
+  toggle,
+  toggleAllVisible,
+  type Selection,
+} from "../../lib/selection";
+import { BulkDialog, type BulkIntent } from "../jobs/BulkDialog";
+import { JobProgressPanel } from "../jobs/JobProgressPanel";
+import { BatchesPanel } from "./BatchesPanel";
+import { SelectionBar } from "./SelectionBar";
 import { buildIndex, filterMachines } from "../../lib/filter";
 import type { StateFilter } from "../../lib/states";
 import { useNow } from "../../lib/useNow";
@@ -16,7 +31,7 @@ import { MachineTable } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
 
 const useStyles = makeStyles({
-  root: { display: "flex", flexDirection: "column", height: "100vh", minHeight: 0 },
+  root: { display: "flex", flexDirection: "column", height: "100%", minHeight: 0 },
   main: {
     display: "flex",
     flexDirection: "column",
@@ -46,12 +61,36 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const [filter, setFilter] = useState<StateFilter>("all");
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [pinnedRow, setPinnedRow] = useState<MachineRow | undefined>(undefined);
+  const [checked, setChecked] = useState<Selection>(EMPTY_SELECTION);
+  const [batchesOpen, setBatchesOpen] = useState(false);
+  const [intent, setIntent] = useState<BulkIntent | null>(null);
+  const [jobIds, setJobIds] = useState<string[]>([]);
 
   const rows = snap.data?.machines ?? EMPTY;
   const index = useMemo(() => buildIndex(rows), [rows]);
   const byId = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
   const deferredQuery = useDeferredValue(query);
   const visible = useMemo(() => filterMachines(index, deferredQuery, filter), [index, deferredQuery, filter]);
+
+  // Machines that left the tenant leave the selection too.
+  useEffect(() => setChecked((c) => prune(c, rows)), [rows]);
+  const chosen = useMemo(() => selectedRows(checked, rows), [checked, rows]);
+  const counts = useMemo(() => bulkCounts(chosen), [chosen]);
+  const onCheck = useCallback((r: MachineRow) => setChecked((c) => toggle(c, r.id)), []);
+  const mayAct = mayIsolate(info.data?.permissions);
+
+  const bulkFromSelection = (kind: JobKind) => {
+    const ids = chosen.filter((r) => (kind === "release" ? r.isolatedNow : !r.isolatedNow && r.state !== "isolating")).map((r) => r.id);
+    setIntent({ kind, machineIds: ids, source: "selection", comment: "", includeForeign: false });
+  };
+  const releaseBatch = (g: IsolationGroup) => {
+    setBatchesOpen(false);
+    setIntent({ kind: "release", machineIds: g.machines.map((m) => m.id), source: `batch:${g.id}`, comment: batchComment(g), includeForeign: true });
+  };
+  const selectBatch = (g: IsolationGroup) => {
+    setBatchesOpen(false);
+    setChecked(new Set(g.machines.map((m) => m.id)));
+  };
 
   const refresh = useMutation<Snapshot, Error>({
     mutationFn: ipc.refresh,
@@ -101,7 +140,22 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
               ? `${rows.length} machines`
               : `${visible.length} of ${rows.length} machines`}
           </Text>
+          <Button size="small" onClick={() => setBatchesOpen(true)} data-testid="open-batches">
+            Batches
+          </Button>
         </div>
+        {checked.size > 0 && (
+          <SelectionBar
+            counts={counts}
+            mayAct={mayAct}
+            onRelease={() => bulkFromSelection("release")}
+            onIsolate={() => bulkFromSelection("isolate")}
+            onClear={() => setChecked(EMPTY_SELECTION)}
+          />
+        )}
+        {jobIds.map((id) => (
+          <JobProgressPanel key={id} jobId={id} onClose={() => setJobIds((j) => j.filter((x) => x !== id))} />
+        ))}
         </div>
         {firstSync ? (
           <div className={styles.loading} data-testid="loading">
@@ -113,6 +167,10 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             now={now}
             selectedId={selectedId}
             onOpen={(r) => open(r.id, r)}
+            checked={checked}
+            headerCheck={headerCheck(checked, visible)}
+            onCheck={onCheck}
+            onCheckAll={() => setChecked((c) => toggleAllVisible(c, visible))}
             emptyText={
               rows.length > 0
                 ? "No machine matches the search and filter."
@@ -127,9 +185,28 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
         machineId={selectedId}
         row={selectedRow}
         now={now}
-        mayAct={mayIsolate(info.data?.permissions)}
+        mayAct={mayAct}
         onClose={() => setSelectedId(null)}
       />
+      <BatchesPanel
+        open={batchesOpen}
+        now={now}
+        mayAct={mayAct}
+        onClose={() => setBatchesOpen(false)}
+        onRelease={releaseBatch}
+        onSelect={selectBatch}
+      />
+      {intent && (
+        <BulkDialog
+          intent={intent}
+          onClose={() => setIntent(null)}
+          onStarted={(job) => {
+            setIntent(null);
+            setChecked(EMPTY_SELECTION);
+            setJobIds((j) => [job.id, ...j.filter((x) => x !== job.id)].slice(0, 3));
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -21,7 +21,7 @@ import { DeviceCodeCard } from "./DeviceCodeCard";
 import { ProfileForm } from "./ProfileForm";
 
 const useStyles = makeStyles({
-  root: { display: "flex", flexDirection: "column", height: "100vh", minHeight: 0 },
+  root: { display: "flex", flexDirection: "column", height: "100%", minHeight: 0 },
   header: {
     display: "flex",
     alignItems: "center",

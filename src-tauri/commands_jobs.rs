@@ -1,0 +1,122 @@
+//! IPC commands of bulk work, reconciliation, grouping, history and the audit log: one
+//! or two lines each over the core's journal API. Errors are the tagged [`IpcError`].
+
+use cordon_core::dto::IpcError;
+use cordon_core::dto_jobs::{
+    AuditEntry, AuditFilter, BulkPreview, BulkRequest, ExportFormat, History, HistoryFilter,
+    IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
+};
+use tauri::State;
+
+use crate::state::AppState;
+
+type Res<T> = Result<T, IpcError>;
+
+/// What a bulk request would send, and what it leaves out (and why).
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_bulk(state: State<'_, AppState>, request: BulkRequest) -> Res<BulkPreview> {
+    Ok(state.core().preview_bulk(&request).await?)
+}
+
+/// Commits the job's intents and starts it; progress follows as `jobChanged` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_job(state: State<'_, AppState>, request: BulkRequest) -> Res<JobSummary> {
+    Ok(state.core().start_job(request)?)
+}
+
+/// Cancels a job: no call to Defender after this returns.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_job(state: State<'_, AppState>, id: String) -> Res<JobSummary> {
+    Ok(state.core().cancel_job(&id)?)
+}
+
+/// Every job, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn jobs(state: State<'_, AppState>) -> Res<Vec<JobSummary>> {
+    Ok(state.core().jobs()?)
+}
+
+/// One job and its per-machine items.
+#[tauri::command]
+#[specta::specta]
+pub async fn job(state: State<'_, AppState>, id: String) -> Res<JobDetail> {
+    Ok(state.core().job(&id)?)
+}
+
+/// The Reconciliation view: stuck actions with their cause and next step.
+#[tauri::command]
+#[specta::specta]
+pub async fn reconciliation(state: State<'_, AppState>) -> Res<Vec<ReconRow>> {
+    Ok(state.core().reconciliation()?)
+}
+
+/// Resubmits the machines' stuck actions (cancelling a pending one first where needed).
+#[tauri::command]
+#[specta::specta]
+pub async fn resubmit(
+    state: State<'_, AppState>,
+    machine_ids: Vec<String>,
+    comment: Option<String>,
+) -> Res<Vec<JobSummary>> {
+    Ok(state.core().resubmit(machine_ids, comment).await?)
+}
+
+/// Isolations grouped by cause (false-positive batches).
+#[tauri::command]
+#[specta::specta]
+pub async fn groups(state: State<'_, AppState>) -> Res<Vec<IsolationGroup>> {
+    Ok(state.core().groups())
+}
+
+/// The History view: matching isolation actions and the per-day counts.
+#[tauri::command]
+#[specta::specta]
+pub async fn history(state: State<'_, AppState>, filter: HistoryFilter) -> Res<History> {
+    Ok(state.core().history(filter)?)
+}
+
+/// The History view's rows as CSV.
+#[tauri::command]
+#[specta::specta]
+pub async fn history_csv(state: State<'_, AppState>, filter: HistoryFilter) -> Res<String> {
+    Ok(state.core().history_csv(filter)?)
+}
+
+/// The audit log, filtered.
+#[tauri::command]
+#[specta::specta]
+pub async fn audit(state: State<'_, AppState>, filter: AuditFilter) -> Res<Vec<AuditEntry>> {
+    Ok(state.core().audit(&filter)?)
+}
+
+/// The audit log as CSV or JSON.
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_export(
+    state: State<'_, AppState>,
+    filter: AuditFilter,
+    format: ExportFormat,
+) -> Res<String> {
+    Ok(state.core().audit_export(&filter, format)?)
+}
+
+/// Auto-reconcile and its bounds.
+#[tauri::command]
+#[specta::specta]
+pub async fn reconcile_settings(state: State<'_, AppState>) -> Res<ReconcileSettings> {
+    Ok(state.core().reconcile_settings()?)
+}
+
+/// Changes auto-reconcile and its bounds (kept in the store).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_reconcile_settings(
+    state: State<'_, AppState>,
+    settings: ReconcileSettings,
+) -> Res<ReconcileSettings> {
+    Ok(state.core().set_reconcile_settings(settings)?)
+}

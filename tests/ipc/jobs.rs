@@ -1,0 +1,145 @@
+//! The jobs commands through IPC on the mock runtime, against the demo simulator: a
+//! batch preview with its typed phrase, a small release job followed to its end through
+//! `job-changed` events, the job's detail, the audit log and its exports, history,
+//! reconciliation and its settings, and the tagged errors.
+
+use super::*;
+
+/// Waits for the `job-changed` event that shows job `id` final; returns its payload.
+async fn final_event(h: &mut Harness, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, h.jobs.recv())
+            .await
+            .expect("the job ends within a minute")
+            .expect("events flow");
+        let job = &ev["progress"]["job"];
+        if job["id"] == id && job["state"] != "running" {
+            return ev;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
+    let sim = start_sim().await;
+    let core = sim_core(&sim.base_url()).await;
+    let mut h = harness(state(core, temp_dir("jobs"), Arc::new(MemoryStore::new())));
+
+    // The storm's batch: one selection, above the threshold, so a phrase must be typed.
+    let groups = h.invoke("groups", json!({})).expect("groups");
+    let storm = groups
+        .as_array()
+        .expect("groups")
+        .iter()
+        .max_by_key(|g| g["count"].as_u64())
+        .expect("a batch")
+        .clone();
+    assert!(storm["count"].as_u64().expect("count") >= 60, "{storm}");
+    let ids: Vec<Value> = storm["machines"]
+        .as_array()
+        .expect("machines")
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    let request = |ids: &[Value], include_foreign: bool| {
+        json!({"request": {"kind": "release", "machineIds": ids, "comment": "False positive: e2e",
+            "isolationType": null, "source": "batch:test", "includeForeign": include_foreign}})
+    };
+    let preview = h
+        .invoke("preview_bulk", request(&ids, true))
+        .expect("preview");
+    let n = preview["willSend"].as_array().expect("willSend").len();
+    assert!(n > 25, "most of the batch is sent: {n}");
+    assert_eq!(
+        preview["confirmPhrase"],
+        json!(format!("release {n} machines"))
+    );
+    // S-7: without the explicit choice, someone else's isolations are left out.
+    let own = h
+        .invoke("preview_bulk", request(&ids, false))
+        .expect("preview");
+    assert!(
+        own["willSend"].as_array().expect("willSend").len() < n,
+        "{own}"
+    );
+
+    // A small release job, followed through its events to the end.
+    let few = &preview["willSend"].as_array().expect("willSend")[..3]
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect::<Vec<_>>();
+    let job = h.invoke("start_job", request(few, true)).expect("start");
+    let id = job["id"].as_str().expect("id").to_owned();
+    assert_eq!(job["total"], 3);
+    let last = final_event(&mut h, &id).await;
+    assert_eq!(last["progress"]["job"]["state"], "done", "{last}");
+    assert_eq!(last["progress"]["job"]["finished"], 3);
+    let detail = h.invoke("job", json!({"id": id})).expect("job");
+    let items = detail["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["state"] == "done" || i["state"] == "adopted"),
+        "{detail}"
+    );
+    let jobs = h.invoke("jobs", json!({})).expect("jobs");
+    assert_eq!(jobs[0]["id"], json!(id), "newest first");
+    // Cancelling a finished job changes nothing.
+    let cancelled = h.invoke("cancel_job", json!({"id": id})).expect("cancel");
+    assert_eq!(cancelled["state"], "done");
+
+    // The audit log has the job; exports are CSV and JSON.
+    let filter = json!({"text": null, "since": null, "until": null, "jobId": id});
+    let audit = h.invoke("audit", json!({"filter": filter})).expect("audit");
+    assert!(audit.as_array().expect("entries").len() >= 4, "{audit}");
+    let csv = h
+        .invoke("audit_export", json!({"filter": filter, "format": "csv"}))
+        .expect("csv");
+    assert!(csv.as_str().expect("text").lines().count() >= 5);
+    let exported = h
+        .invoke("audit_export", json!({"filter": filter, "format": "json"}))
+        .expect("json");
+    let parsed: Value = serde_json::from_str(exported.as_str().expect("text")).expect("JSON");
+    assert_eq!(parsed, audit, "the JSON export is the filtered log");
+
+    // History and its CSV; reconciliation and its settings.
+    let all = json!({"filter": {"kind": null, "status": null, "requestor": null,
+        "machine": null, "since": null, "until": null}});
+    let history = h.invoke("history", all.clone()).expect("history");
+    assert!(history["rows"].as_array().expect("rows").len() > 100);
+    assert!(history["perDay"].as_array().expect("days").len() >= 7);
+    let hcsv = h.invoke("history_csv", all).expect("history csv");
+    assert!(hcsv.as_str().expect("text").lines().count() > 100);
+    let recon = h.invoke("reconciliation", json!({})).expect("recon");
+    assert!(
+        recon
+            .as_array()
+            .expect("rows")
+            .iter()
+            .any(|r| r["cause"] == "timed_out" && r["kind"] == "release"),
+        "last week's timed-out releases are stuck: {recon}"
+    );
+    let s = h.invoke("reconcile_settings", json!({})).expect("settings");
+    let changed = json!({"autoReconcile": false, "maxTries": 5,
+        "stuckAfterMinutes": s["stuckAfterMinutes"]});
+    let saved = h
+        .invoke("set_reconcile_settings", json!({"settings": changed}))
+        .expect("saved");
+    assert_eq!(saved, changed);
+    assert_eq!(
+        h.invoke("reconcile_settings", json!({})).expect("settings"),
+        changed
+    );
+
+    // Errors are tagged.
+    let err = h
+        .invoke("job", json!({"id": "no-such-job"}))
+        .expect_err("unknown job");
+    assert_eq!(err["kind"], "notFound");
+    let err = h
+        .invoke("preview_bulk", request(&[], true))
+        .expect_err("no machines");
+    assert_eq!(err["kind"], "validation");
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it, vi } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { App } from "../../App";
+import { createQueryClient } from "../../queries";
+import { mockBackend } from "../../ipc/testing";
+import type { AppInfo, History, HistoryFilter } from "../../ipc";
+import { makeAudit, makeDay, makeHistoryRow, makeSnapshot } from "../../test/fixtures";
+import { toFilter } from "./HistoryView";
+
+const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: [] };
+
+const HISTORY: History = {
+  rows: [
+    makeHistoryRow({ kind: "release", status: "Pending" }),
+    makeHistoryRow({ kind: "isolate", status: "Succeeded" }),
+    makeHistoryRow({ kind: "isolate", status: "TimeOut" }),
+  ],
+  perDay: [makeDay("2026-11-25", 2, 1), makeDay("2026-11-28", 80, 8)],
+};
+
+describe("History view", () => {
+  it("keeps only the filled-in filters", () => {
+    expect(toFilter({ kind: "", status: "", requestor: "  ", machine: "ws-1 ", since: "2026-11-01", until: "" })).toEqual({
+      kind: null,
+      status: null,
+      requestor: null,
+      machine: "ws-1",
+      since: "2026-11-01",
+      until: null,
+    });
+  });
+
+  it("shows the chart per day, the rows, filters and exports CSV", async () => {
+    const backend = mockBackend({
+      app_info: () => INFO,
+      snapshot: () => makeSnapshot([]),
+      history: () => HISTORY,
+      history_csv: () => "action_id,machine\n1,ws-1\n",
+    });
+    const created: Blob[] = [];
+    const createUrl = vi.fn((b: Blob) => {
+      created.push(b);
+      return "blob:cordon/1";
+    });
+    Object.assign(URL, { createObjectURL: createUrl, revokeObjectURL: vi.fn() });
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    const user = userEvent.setup();
+    render(<App queryClient={createQueryClient()} />);
+    await user.click(await screen.findByTestId("nav-history"));
+    const chart = await screen.findByTestId("day-chart");
+    // 25th to 28th: four days, the empty ones filled in; the axis rounds 80 up to 100.
+    expect(chart.getAttribute("data-days")).toBe("4");
+    expect(chart.getAttribute("data-max")).toBe("100");
+    const days = within(chart).getAllByTestId("chart-day");
+    expect(days.map((d) => [d.getAttribute("data-day"), d.getAttribute("data-isolations")])).toEqual([
+      ["2026-11-25", "2"],
+      ["2026-11-26", "0"],
+      ["2026-11-27", "0"],
+      ["2026-11-28", "80"],
+    ]);
+    expect(screen.getAllByTestId("history-row").map((r) => r.getAttribute("data-status"))).toEqual(["Pending", "Succeeded", "TimeOut"]);
+    expect(screen.getByTestId("history-count").textContent).toBe("3 actions");
+
+    await user.type(screen.getByTestId("history-machine"), "ws-9");
+    await waitFor(() => {
+      const last = backend.callsTo("history").at(-1)!.args as { filter: HistoryFilter };
+      expect(last.filter.machine).toBe("ws-9");
+    });
+    await user.click(screen.getByTestId("history-export"));
+    await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
+    const last = backend.callsTo("history_csv").at(-1)!.args as { filter: HistoryFilter };
+    expect(last.filter.machine).toBe("ws-9");
+    expect(await created[0]!.text()).toBe("action_id,machine\n1,ws-1\n");
+    expect(created[0]!.type).toBe("text/csv;charset=utf-8");
+  });
+});
+
+describe("Audit log view", () => {
+  it("lists entries, filters and exports JSON", async () => {
+    const backend = mockBackend({
+      app_info: () => INFO,
+      snapshot: () => makeSnapshot([]),
+      audit: () => [makeAudit(1, { event: "job.created" }), makeAudit(2), makeAudit(3, { event: "auto_reconcile.resubmit", actor: "cordon" })],
+      audit_export: ({ format }: { format: string }) => (format === "json" ? '[{"seq":1}]' : "seq\n1\n"),
+    });
+    const created: Blob[] = [];
+    Object.assign(URL, {
+      createObjectURL: (b: Blob) => {
+        created.push(b);
+        return "blob:cordon/2";
+      },
+      revokeObjectURL: () => {},
+    });
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    const user = userEvent.setup();
+    render(<App queryClient={createQueryClient()} />);
+    await user.click(await screen.findByTestId("nav-audit"));
+    await waitFor(() => expect(screen.getAllByTestId("audit-row")).toHaveLength(3));
+    expect(screen.getAllByTestId("audit-row").map((r) => r.getAttribute("data-event"))).toEqual([
+      "job.created",
+      "item.done",
+      "auto_reconcile.resubmit",
+    ]);
+    await user.type(screen.getByTestId("audit-filter"), "reconcile");
+    await waitFor(() => expect(backend.callsTo("audit").at(-1)!.args).toEqual({ filter: { text: "reconcile", since: null, until: null, jobId: null } }));
+    await user.click(screen.getByTestId("audit-export-json"));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(backend.callsTo("audit_export").at(-1)!.args).toEqual({
+      filter: { text: "reconcile", since: null, until: null, jobId: null },
+      format: "json",
+    });
+    expect(await created[0]!.text()).toBe('[{"seq":1}]');
+  });
+});
