@@ -329,7 +329,7 @@ impl Ctx<'_> {
             ),
             StuckCause::PendingTooLong => (
                 NextStep::CancelAndResubmit,
-                "Cancel and resubmit: the device reports but has not picked it up".into(),
+                "Cancel and resubmit: the device reports but has not carried it out".into(),
                 None,
             ),
             StuckCause::TimedOut if s.auto_reconcile && self.a.kind == Kind::Unisolate => {

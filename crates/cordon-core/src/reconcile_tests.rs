@@ -159,6 +159,7 @@ fn cases() -> Vec<Case> {
             last_seen: Some(rel + H),
             now: rel + 2 * H,
             want: Some((KR, "rel", C::Offline, N::WaitForDevice)),
+            cause_has: &["Release in progress 2 h; device ImpairedCommunication"],
             ..case("impaired communication counts as offline")
         },
         Case {

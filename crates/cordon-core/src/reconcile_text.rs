@@ -67,6 +67,11 @@ pub(super) fn cause_text(ctx: &Ctx<'_>, cause: StuckCause, f: &Facts) -> String 
     let age = fmt_age(ctx.now - a.created);
     let ended = a.updated.unwrap_or(a.created);
     let device = f.device();
+    let pending = if a.status == Status::InProgress {
+        "in progress"
+    } else {
+        "pending"
+    };
     let hopeless = if f.inactive {
         ": resubmitting will not help until it returns"
     } else {
@@ -74,13 +79,13 @@ pub(super) fn cause_text(ctx: &Ctx<'_>, cause: StuckCause, f: &Facts) -> String 
     };
     match cause {
         StuckCause::Offline if f.inactive => {
-            format!("{what} pending {age}; {device}: resubmitting will not help until it returns")
+            format!("{what} {pending} {age}; {device}: resubmitting will not help until it returns")
         }
         StuckCause::Offline => format!(
-            "{what} pending {age}; {device}: Defender delivers it when the device next connects (up to 3 days)"
+            "{what} {pending} {age}; {device}: Defender delivers it when the device next connects (up to 3 days)"
         ),
         StuckCause::PendingTooLong => format!(
-            "{what} pending {age} although the device reported since ({device}): it has not picked the {} up",
+            "{what} {pending} {age} although the device reported since ({device}): it has not carried the {} out",
             lower(a.kind)
         ),
         StuckCause::TimedOut => format!(
