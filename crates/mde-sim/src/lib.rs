@@ -169,6 +169,18 @@ impl SimHandle {
         self.shared.tenant_at(self.shared.now()).isolated_count()
     }
 
+    /// Number of actions in the ledger whose type is one of `types` (e.g. `["Isolate",
+    /// "Unisolate"]`): what a client filtering server-side should receive, counted
+    /// without serialising a million actions (benchmarks).
+    pub fn action_count(&self, types: &[&str]) -> usize {
+        self.shared
+            .tenant_at(self.shared.now())
+            .actions
+            .iter()
+            .filter(|a| types.contains(&a.kind.as_str()))
+            .count()
+    }
+
     /// Stops accepting connections and closes idle ones (in-flight requests finish).
     pub fn shutdown(mut self) {
         self.stop_now();

@@ -309,3 +309,21 @@ async fn a_machine_back_online_reports_at_once() {
         .await;
     assert_eq!(gone["lastSeen"], now.as_str());
 }
+
+#[tokio::test]
+async fn action_count_by_type_matches_the_ledger() {
+    let sim = demo().await;
+    let ledger = sim.control_get("/_sim/actions").await;
+    let ledger = ledger.as_array().unwrap();
+    let of = |types: &[&str]| {
+        ledger
+            .iter()
+            .filter(|a| types.iter().any(|t| a["type"] == *t))
+            .count()
+    };
+    let iso = sim.handle.action_count(&["Isolate", "Unisolate"]);
+    assert_eq!(iso, of(&["Isolate", "Unisolate"]));
+    assert!(iso > 80, "the storm alone isolated 80");
+    assert_eq!(sim.handle.action_count(&["Isolate"]), of(&["Isolate"]));
+    assert_eq!(sim.handle.action_count(&[]), 0);
+}

@@ -1,0 +1,217 @@
+//! `cargo run --release -p cordon-bench [-- --only p1,p2,p3 --scale M:A]`: runs the
+//! end-to-end benchmarks of quality.md against the in-process simulator and prints one
+//! table. P-3's derivation is also timed here (one pass, quick look); its criterion
+//! figure comes from `cargo bench -p cordon-bench --bench derive`.
+
+use std::time::{Duration, Instant};
+
+use cordon_bench::fleet;
+use cordon_bench::sim::BenchResult;
+use cordon_bench::table::{Row, render};
+use cordon_bench::{p1, p2, p3};
+use cordon_core::derive::{Thresholds, derive};
+
+struct Args {
+    only: Vec<String>,
+    machines: u32,
+    actions: u32,
+}
+
+fn args() -> BenchResult<Args> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let value = |name: &str| {
+        argv.iter()
+            .position(|a| a == name)
+            .and_then(|i| argv.get(i + 1))
+            .cloned()
+    };
+    let only = value("--only")
+        .map(|s| {
+            s.split(',')
+                .map(|p| p.trim().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_else(|| vec!["p1".into(), "p2".into(), "p3".into()]);
+    let (machines, actions) = match value("--scale") {
+        Some(s) => {
+            let (m, a) = s.split_once(':').ok_or("--scale wants MACHINES:ACTIONS")?;
+            (m.parse()?, a.parse()?)
+        }
+        None => (100_000, 1_000_000),
+    };
+    Ok(Args {
+        only,
+        machines,
+        actions,
+    })
+}
+
+fn p3_rows(r: &p3::P3) -> Vec<Row> {
+    let init = r.initial.core();
+    // `$top`/`$skip` paging ends at a short page: an exact multiple of 10,000 rows
+    // costs one more, empty page.
+    let closing = usize::from(r.machines > 0 && r.machines % 10_000 == 0)
+        + usize::from(r.isolation_actions > 0 && r.isolation_actions % 10_000 == 0);
+    vec![
+        Row::new(
+            "P-3",
+            format!(
+                "initial sync calls, scale:{}:{} ({} isolation actions)",
+                r.machines, r.all_actions, r.isolation_actions
+            ),
+            format!(
+                "{init} ({} machines + {} actions{}{}) in {:.1} s",
+                r.initial.machines,
+                r.initial.actions,
+                if r.initial.other > 0 {
+                    format!(" + {} other", r.initial.other)
+                } else {
+                    String::new()
+                },
+                if closing > 0 {
+                    format!(
+                        "; {closing} of them the empty page that ends paging at an exact multiple of 10,000"
+                    )
+                } else {
+                    String::new()
+                },
+                r.initial_time.as_secs_f64()
+            ),
+            format!("= {} (⌈m/10k⌉ + ⌈a/10k⌉)", r.expected_initial),
+            Some(init == r.expected_initial),
+        ),
+        Row::new(
+            "P-3",
+            "initial sync: alert calls (reported apart)",
+            r.initial.alerts.to_string(),
+            "",
+            None,
+        ),
+        Row::new(
+            "P-3",
+            "idle refresh calls (nothing new)",
+            format!(
+                "{} ({} machines + {} actions + {} alerts + {} other)",
+                r.idle.core() + r.idle.alerts,
+                r.idle.machines,
+                r.idle.actions,
+                r.idle.alerts,
+                r.idle.other
+            ),
+            "≤ 2",
+            Some(r.idle.core() + r.idle.alerts <= 2),
+        ),
+    ]
+}
+
+fn p1_rows(r: &p1::P1) -> Vec<Row> {
+    let w = r.window.as_secs_f64();
+    vec![
+        Row::new(
+            "P-1",
+            format!(
+                "bulk release of {} machines, limit {} per {w:.0} s: sustained rate ÷ limit",
+                r.machines, r.limit
+            ),
+            format!(
+                "{:.3} (end to end incl. first burst {:.3}; job {:.1} s)",
+                r.sustained,
+                r.end_to_end,
+                r.job_time.as_secs_f64()
+            ),
+            "≥ 0.95",
+            Some(r.sustained >= 0.95),
+        ),
+        Row::new(
+            "P-1",
+            "429s seen (most in one window)",
+            format!("{} ({})", r.throttled, r.max_throttled_per_window),
+            "≤ 1 per window",
+            Some(r.max_throttled_per_window <= 1),
+        ),
+        Row::new(
+            "P-1",
+            "lost / duplicated (simulator ledger); items ended done",
+            format!(
+                "{} / {}; {} of {}",
+                r.lost, r.duplicated, r.items_terminal, r.machines
+            ),
+            "0 / 0",
+            Some(r.lost == 0 && r.duplicated == 0 && r.items_terminal == r.machines),
+        ),
+    ]
+}
+
+fn p2_rows(r: &p2::P2) -> Vec<Row> {
+    vec![Row::new(
+        "P-2",
+        format!(
+            "release of {} machines at {} ms latency: sequential loop ÷ Cordon",
+            r.machines,
+            r.latency.as_millis()
+        ),
+        format!(
+            "{:.1}× ({:.2} s vs {:.2} s; lost {}, duplicated {})",
+            r.ratio(),
+            r.sequential.as_secs_f64(),
+            r.cordon.as_secs_f64(),
+            r.lost,
+            r.duplicated
+        ),
+        "≥ 8×",
+        Some(r.ratio() >= 8.0 && r.lost == 0 && r.duplicated == 0),
+    )]
+}
+
+/// One timed pass of the derivation over 1 M actions (best of three).
+fn derive_row() -> Row {
+    let fleet = fleet::build(100_000, 10);
+    let now = fleet::now();
+    let best = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            let n = fleet
+                .iter()
+                .filter(|m| {
+                    derive(&m.actions, &m.live, now, Thresholds::default())
+                        .kind
+                        .is_isolated_now()
+                })
+                .count();
+            std::hint::black_box(n);
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default();
+    Row::new(
+        "P-3",
+        "derivation, 1M actions / 100k machines (best of 3; criterion: --bench derive)",
+        format!("{:.0} ms", best.as_secs_f64() * 1e3),
+        "≤ 500 ms",
+        Some(best.as_secs_f64() <= 0.5),
+    )
+}
+
+#[tokio::main]
+async fn main() -> BenchResult<()> {
+    let a = args()?;
+    let mut rows = Vec::new();
+    if a.only.iter().any(|p| p == "p3") {
+        eprintln!("P-3: scale:{}:{} …", a.machines, a.actions);
+        let r = p3::run(a.machines, a.actions).await?;
+        rows.extend(p3_rows(&r));
+        rows.push(derive_row());
+    }
+    if a.only.iter().any(|p| p == "p1") {
+        eprintln!("P-1: 500 machines, 100 calls per 6 s …");
+        let r = p1::run(500, 100, Duration::from_secs(6)).await?;
+        rows.extend(p1_rows(&r));
+    }
+    if a.only.iter().any(|p| p == "p2") {
+        eprintln!("P-2: 80 machines, 200 ms latency …");
+        let r = p2::run(80, Duration::from_millis(200)).await?;
+        rows.extend(p2_rows(&r));
+    }
+    println!("{}", render(&rows));
+    Ok(())
+}
