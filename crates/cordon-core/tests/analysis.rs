@@ -242,6 +242,57 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
 }
 
 #[tokio::test]
+async fn the_sync_loop_runs_auto_reconcile() {
+    let env = common::demo().await;
+    let mut cfg = common::config(
+        &env.sim.base_url(),
+        mde_sim::identities::ANALYST_CLIENT_ID,
+        mde_sim::identities::ANALYST_SECRET,
+    );
+    cfg.machines_every = Duration::from_millis(200);
+    cfg.busy_poll = Duration::from_millis(200);
+    cfg.idle_poll = Duration::from_millis(200);
+    let app = cordon_core::App::start(cfg).expect("core");
+    app.refresh().await.expect("sync");
+    let rows = app.reconciliation().expect("rows");
+    let r = rows
+        .iter()
+        .find(|r| r.kind == JobKind::Release && r.cause == StuckCause::TimedOut)
+        .unwrap()
+        .clone();
+    let before = ledger_for(&env.ledger().await, &r.machine_id, "Unisolate").len();
+    env.post(
+        &format!("/_sim/machines/{}/online", r.machine_id),
+        json!({"online": true}),
+    )
+    .await;
+    app.wake();
+    let mut sent = 0;
+    for _ in 0..100 {
+        sent = ledger_for(&env.ledger().await, &r.machine_id, "Unisolate").len() - before;
+        if sent > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent, 1, "the loop resubmitted the release");
+    // More rounds go by: still exactly one.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let ledger = env.ledger().await;
+    assert_eq!(
+        ledger_for(&ledger, &r.machine_id, "Unisolate").len(),
+        before + 1
+    );
+    let jobs = app.jobs().expect("jobs");
+    assert_eq!(
+        jobs.iter()
+            .filter(|j| j.source.as_deref() == Some("auto-reconcile"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn auto_reconcile_stops_after_its_tries_and_a_person_decides() {
     let env = common::demo().await;
     env.app.refresh().await.expect("sync");
