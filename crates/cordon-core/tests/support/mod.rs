@@ -6,6 +6,7 @@
 
 mod durability;
 mod outcomes;
+mod refusals;
 pub mod truth;
 
 use std::collections::HashMap;
@@ -146,11 +147,16 @@ pub fn endpoints(sim: &SimHandle) -> Endpoints {
     Endpoints::custom(&base, &base).unwrap()
 }
 
+/// The demo analyst app (Machine.Isolate and the reads).
 pub fn credentials() -> Credentials {
+    credentials_of(identities::ANALYST_CLIENT_ID, identities::ANALYST_SECRET)
+}
+
+pub fn credentials_of(client_id: &str, secret: &str) -> Credentials {
     Credentials::ClientSecret {
         tenant_id: identities::TENANT_ID.into(),
-        client_id: identities::ANALYST_CLIENT_ID.into(),
-        secret: Secret::new(identities::ANALYST_SECRET),
+        client_id: client_id.into(),
+        secret: Secret::new(secret),
     }
 }
 
