@@ -157,19 +157,25 @@ impl App {
     }
 
     /// Runs an unfinished job to its end (first looking up what a crash left
-    /// `sending` or `unknown`).
+    /// `sending` or `unknown`; a halted job runs again).
     pub async fn resume_job(&self, id: &str) -> Result<JobDetail> {
         self.job_summary(id)?;
-        self.wait_runner(id).await;
+        self.rerun(id).await;
         self.job(id)
     }
 
     /// Runs every unfinished job to its end (`cordon jobs resume`).
     pub async fn resume_all(&self) -> Result<Vec<JobSummary>> {
         let ids = self.inner.store.unfinished_job_ids()?;
-        let waits: Vec<_> = ids.iter().map(|id| self.ensure_runner(id)).collect();
-        for mut w in waits {
-            let _ = w.wait_for(|done| *done).await;
+        let runs: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let (app, id) = (self.clone(), id.clone());
+                tokio::spawn(async move { app.rerun(&id).await })
+            })
+            .collect();
+        for run in runs {
+            let _ = run.await;
         }
         ids.iter().map(|id| self.job_summary(id)).collect()
     }

@@ -55,25 +55,37 @@ impl App {
         let _ = rx.wait_for(|done| *done).await;
     }
 
-    async fn drive_job(&self, job_id: &str) {
-        let store = &self.inner.store;
-        if let Err(e) = store.unhalt_job(job_id, Utc::now()) {
-            tracing::error!(job_id, error = %e, "job not resumed");
-            return;
+    /// Waits for a runner already driving the job (if any: it may have stopped items
+    /// that a resume must take up again), then runs the job again to its end.
+    pub(crate) async fn rerun(&self, job_id: &str) {
+        let existing = self
+            .inner
+            .runners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(job_id)
+            .cloned();
+        if let Some(mut rx) = existing {
+            let _ = rx.wait_for(|done| *done).await;
         }
-        self.halted_now(job_id, true);
-        let job = match store.job(job_id) {
-            Ok(Some(job)) => Arc::new(job),
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(job_id, error = %e, "job not readable");
-                return;
-            }
-        };
-        let items = match store.items(job_id) {
-            Ok(items) => items,
-            Err(e) => {
-                tracing::error!(job_id, error = %e, "items not readable");
+        self.wait_runner(job_id).await;
+    }
+
+    async fn drive_job(&self, job_id: &str) {
+        let id = job_id.to_owned();
+        let loaded = self
+            .blocking(move |app| {
+                let store = &app.inner.store;
+                store.unhalt_job(&id, Utc::now())?;
+                app.halted_now(&id, true);
+                Ok::<_, crate::error::CoreError>((store.job(&id)?, store.items(&id)?))
+            })
+            .await;
+        let (job, items) = match loaded {
+            Some(Ok((Some(job), items))) => (Arc::new(job), items),
+            Some(Ok((None, _))) | None => return,
+            Some(Err(e)) => {
+                tracing::error!(job_id, error = %e, "job not resumed");
                 return;
             }
         };
@@ -89,6 +101,17 @@ impl App {
         self.emit(job_id, None);
         // The sync picks up the new actions (and their progress) soon.
         self.wake();
+    }
+
+    /// Runs store work on the blocking pool, so fsyncs and waits for the store's lock
+    /// never stall the runtime's workers (the UI's IPC, the sync and the other items
+    /// run there). `None` when the task could not finish (runtime shutting down).
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&App) -> T + Send + 'static,
+    ) -> Option<T> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || f(&app)).await.ok()
     }
 
     /// Sends a progress event (only when someone listens).

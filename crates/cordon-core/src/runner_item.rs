@@ -15,6 +15,7 @@
 //!
 //! Every move is one transaction with its audit row ([`crate::store`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -95,13 +96,17 @@ fn classify(e: &mde_api::Error) -> Answer {
 }
 
 impl App {
-    pub(crate) async fn drive_item(&self, job: &JobRow, machine_id: &str, gate: &Semaphore) {
+    pub(crate) async fn drive_item(&self, job: &Arc<JobRow>, machine_id: &str, gate: &Semaphore) {
         let mut lookup_errors = 0u32;
         loop {
-            let item = match self.inner.store.item(&job.id, machine_id) {
-                Ok(Some(i)) => i,
-                Ok(None) => return,
-                Err(e) => return self.halt(job, &e),
+            let read = {
+                let (j, m) = (job.id.clone(), machine_id.to_owned());
+                self.blocking(move |app| app.inner.store.item(&j, &m)).await
+            };
+            let item = match read {
+                Some(Ok(Some(i))) => i,
+                Some(Ok(None)) | None => return,
+                Some(Err(e)) => return self.halt_async(job, e).await,
             };
             match item.state {
                 ItemState::Planned => {
@@ -109,7 +114,11 @@ impl App {
                         tokio::time::sleep(to_std(nb - Utc::now())).await;
                         continue;
                     }
-                    if self.job_state(&job.id) != JobState::Running {
+                    let state = {
+                        let j = job.id.clone();
+                        self.blocking(move |app| app.job_state(&j)).await
+                    };
+                    if state != Some(JobState::Running) {
                         return;
                     }
                     if let Some(a) = self.fresh_in_flight(machine_id, action_type(job.kind)) {
@@ -123,7 +132,7 @@ impl App {
                             ),
                         )
                         .action(&a);
-                        if !self.apply(job, &item, &t) {
+                        if !self.apply_async(job, item, t).await {
                             return;
                         }
                         continue;
@@ -161,7 +170,7 @@ impl App {
     }
 
     /// Claims the item and POSTs it; `false` stops this item's task.
-    async fn send(&self, job: &JobRow, item: &ItemRow) -> bool {
+    async fn send(&self, job: &Arc<JobRow>, item: &ItemRow) -> bool {
         let kind = action_type(job.kind);
         let Ok(id) = MachineId::parse(&item.machine_id) else {
             let t = Transition::new(ItemState::Failed, "not a Defender machine id").error(
@@ -169,7 +178,7 @@ impl App {
                     input: item.machine_id.clone(),
                 }),
             );
-            return self.apply(job, item, &t);
+            return self.apply_async(job, item.clone(), t).await;
         };
         // Counted before the claim, so a cancel that commits after it waits for it.
         self.inflight_add(&job.id);
@@ -178,25 +187,37 @@ impl App {
             Err(e) => {
                 self.inflight_done(&job.id);
                 let t = Transition::new(ItemState::Failed, e.to_string()).error(api_to_ipc(&e));
-                return self.apply(job, item, &t);
+                return self.apply_async(job, item.clone(), t).await;
             }
         };
         let intent = self.now();
-        match self
-            .inner
-            .store
-            .claim(&job.id, &item.machine_id, intent, Utc::now())
-        {
-            Ok(true) => {}
-            Ok(false) => {
+        let claimed = {
+            let (j, m) = (job.id.clone(), item.machine_id.clone());
+            self.blocking(move |app| {
+                let claimed = app.inner.store.claim(&j, &m, intent, Utc::now());
+                if matches!(claimed, Ok(true)) {
+                    app.emit_item(&j, &m);
+                }
+                claimed
+            })
+            .await
+        };
+        match claimed {
+            Some(Ok(true)) => {}
+            Some(Ok(false)) => {
                 drop(slot);
                 self.inflight_done(&job.id);
                 return true;
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 drop(slot);
                 self.inflight_done(&job.id);
-                self.halt(job, &e);
+                self.halt_async(job, e).await;
+                return false;
+            }
+            None => {
+                drop(slot);
+                self.inflight_done(&job.id);
                 return false;
             }
         }
@@ -208,11 +229,10 @@ impl App {
                 ..item.clone()
             };
             let t = Transition::new(ItemState::Cancelled, "not sent: the job was cancelled");
-            let go_on = self.apply(job, &sending, &t);
+            let go_on = self.apply_async(job, sending, t).await;
             self.inflight_done(&job.id);
             return go_on;
         }
-        self.emit_item(&job.id, &item.machine_id);
         slot.spend();
         let answer = match job.kind {
             JobKind::Isolate => {
@@ -224,9 +244,28 @@ impl App {
             }
             JobKind::Release => self.client().unisolate(&id, &job.comment).await,
         };
-        let go_on = self.record(job, item, intent, answer);
+        let go_on = {
+            let (job, item) = (Arc::clone(job), item.clone());
+            self.blocking(move |app| app.record(&job, &item, intent, answer))
+                .await
+                .unwrap_or(false)
+        };
         self.inflight_done(&job.id);
         go_on
+    }
+
+    /// [`App::apply`] on the blocking pool.
+    async fn apply_async(&self, job: &Arc<JobRow>, item: ItemRow, t: Transition) -> bool {
+        let job = Arc::clone(job);
+        self.blocking(move |app| app.apply(&job, &item, &t))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// [`App::halt`] on the blocking pool.
+    async fn halt_async(&self, job: &Arc<JobRow>, e: CoreError) {
+        let job = Arc::clone(job);
+        let _ = self.blocking(move |app| app.halt(&job, &e)).await;
     }
 
     /// Records a POST's answer (the item is `sending`).
@@ -306,7 +345,7 @@ impl App {
 
     /// Looks the item's action up. `Ok(false)` stops the task (storage failed);
     /// `Err(wait)` asks for another try after `wait`.
-    async fn look_up(&self, job: &JobRow, item: &ItemRow) -> Result<bool, Duration> {
+    async fn look_up(&self, job: &Arc<JobRow>, item: &ItemRow) -> Result<bool, Duration> {
         let kind = action_type(job.kind);
         let since = item.intent_at.unwrap_or(item.created_at) - LOOKUP_SLACK;
         let filter = Filter::eq("machineId", item.machine_id.as_str())
@@ -344,9 +383,8 @@ impl App {
                     .max_by_key(|a| a.creation_date_time_utc)
             })
             .cloned();
-        let t = match pick {
+        let t = match &pick {
             Some(a) => {
-                self.merge(None, vec![a.clone()], false);
                 Transition::new(
                     ItemState::Adopted,
                     format!(
@@ -356,7 +394,7 @@ impl App {
                         a.requestor.as_deref().unwrap_or("someone")
                     ),
                 )
-                .action(&a)
+                .action(a)
             }
             None if item.misses + 1 >= MAX_MISSES => Transition::new(
                 ItemState::Failed,
@@ -377,7 +415,16 @@ impl App {
                 t
             }
         };
-        Ok(self.apply(job, item, &t))
+        let (job, item) = (Arc::clone(job), item.clone());
+        let applied = self
+            .blocking(move |app| {
+                if let Some(a) = pick {
+                    app.merge(None, vec![a], false);
+                }
+                app.apply(&job, &item, &t)
+            })
+            .await;
+        Ok(applied.unwrap_or(false))
     }
 
     /// Applies `t` to `item` (from its current state); emits progress. `false` when

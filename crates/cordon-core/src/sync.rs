@@ -85,7 +85,9 @@ impl App {
         if need_machines {
             self.cache().machines_synced = Some(Instant::now());
         }
-        self.merge(machines, actions, true);
+        // The store writes (a large fleet the first time) run off the async workers.
+        self.blocking(move |app| app.merge(machines, actions, true))
+            .await;
         if need_machines && self.alerts_wanted() {
             // Alerts only name batches: a refusal (e.g. no Alert.Read.All) is logged,
             // not a failed sync.
@@ -117,7 +119,8 @@ impl App {
             query = query.filter(Filter::ge("alertCreationTime", w - WATERMARK_SLACK));
         }
         let alerts = self.client().list_alerts(&query).await?;
-        self.merge_alerts(alerts, started);
+        self.blocking(move |app| app.merge_alerts(alerts, started))
+            .await;
         Ok(())
     }
 
