@@ -10,7 +10,7 @@ use cordon_core::dto::IpcError;
 use cordon_core::dto_jobs::{ItemState, JobState};
 use cordon_core::{App, CoreError};
 
-use super::truth::{assert_exactly_once, release_posts, wait_releases};
+use super::truth::{assert_audit_matches, assert_exactly_once, release_posts, wait_releases};
 use super::{CoreKnobs, LIMIT, SimKnobs};
 
 /// D-8: while another connection holds the store's write lock, starting a job fails
@@ -114,6 +114,7 @@ async fn d8_a_store_failing_mid_job_halts_it_and_resume_finishes() {
     let detail = app.resume_job(&job.id).await.expect("resume");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
+    assert_audit_matches(&app, &detail);
     eprintln!(
         "D-8: halted after {sent} of {} sent; resumed to one each",
         f.ids.len()
@@ -160,5 +161,6 @@ async fn a_crash_mid_bulk_then_resume_loses_and_duplicates_nothing() {
     let detail = app.resume_job(&job_id).await.expect("resume");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
+    assert_audit_matches(&app, &detail);
     eprintln!("crash: {before} of 60 released before the crash; resumed to one each");
 }

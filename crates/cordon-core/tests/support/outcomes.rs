@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use cordon_core::dto_jobs::{ItemState, JobState};
 use serde_json::json;
 
-use super::truth::{assert_exactly_once, release_posts, secs, wait_releases, wait_settled};
+use super::truth::{
+    assert_audit_matches, assert_exactly_once, release_posts, secs, wait_releases, wait_settled,
+};
 use super::{CoreKnobs, LIMIT, SimKnobs, fault, unisolate_of};
 
 /// answers cut after the action was created (30 of 50) and 503s (10) are looked
@@ -72,6 +74,7 @@ async fn r6_unknown_outcomes_are_looked_up_before_any_resend() {
         }
     }
     assert_eq!(looked_up, 40);
+    assert_audit_matches(&app, &detail);
     eprintln!("R-6: 30 cut answers + 10 × 503 on 50 releases: 40 lookups, 0 duplicates");
 }
 
@@ -136,6 +139,7 @@ async fn r9_cancel_stops_sending_and_records_in_flight_items() {
         f.ids.len(),
         "nothing lost"
     );
+    assert_audit_matches(&app, &detail);
     eprintln!(
         "R-9: cancelled after {} of 60 sent; {cancelled} cancelled, 0 sent later",
         60 - cancelled

@@ -199,3 +199,38 @@ pub async fn wait_releases(f: &Fleet, comment: &str, n: usize, limit: Duration) 
 pub fn secs(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6
 }
+
+/// The audit log tells each item's story (D-1 (d)): per machine, its `item.*` events
+/// start with `planned`, end with the item's final state, nothing follows a terminal
+/// one, and every step is one the runner may take.
+pub fn assert_audit_matches(app: &App, detail: &JobDetail) {
+    let audit = app
+        .audit(&cordon_core::dto_jobs::AuditFilter {
+            job_id: Some(detail.job.id.clone()),
+            ..Default::default()
+        })
+        .expect("audit readable");
+    let legal = |from: &str, to: &str| match from {
+        "planned" => matches!(to, "sending" | "adopted" | "failed" | "cancelled"),
+        "sending" => matches!(
+            to,
+            "done" | "adopted" | "failed" | "unknown" | "planned" | "cancelled"
+        ),
+        "unknown" => matches!(to, "adopted" | "planned" | "failed" | "cancelled"),
+        _ => false,
+    };
+    for it in &detail.items {
+        let steps: Vec<&str> = audit
+            .iter()
+            .filter(|e| e.machine_id.as_deref() == Some(it.machine_id.as_str()))
+            .filter_map(|e| e.event.strip_prefix("item."))
+            .collect();
+        let id = &it.machine_id;
+        assert_eq!(steps.first(), Some(&"planned"), "{id}: {steps:?}");
+        let last = serde_json::to_value(it.state).unwrap();
+        assert_eq!(steps.last().copied(), last.as_str(), "{id}: {steps:?}");
+        for w in steps.windows(2) {
+            assert!(legal(w[0], w[1]), "{id}: {} → {} in {steps:?}", w[0], w[1]);
+        }
+    }
+}
