@@ -68,10 +68,12 @@ export function ReconRowView({ row, now, checked, mayAct, busy, onCheck, onResub
             {NEXT_LABEL[row.nextStep]}
           </Badge>
         </span>
-        <Text size={200} data-testid="recon-next-text">
-          {row.nextText}
-          {row.nextAt ? ` (${exactTime(row.nextAt)})` : ""}
-        </Text>
+        {(row.nextText !== NEXT_LABEL[row.nextStep] || row.nextAt) && (
+          <Text size={200} data-testid="recon-next-text">
+            {row.nextText}
+            {row.nextAt ? ` (${exactTime(row.nextAt)})` : ""}
+          </Text>
+        )}
         {row.tries > 0 && <span className={s.muted}>{row.tries} resubmission{row.tries === 1 ? "" : "s"} so far</span>}
       </span>
       <span role="gridcell">
