@@ -9,6 +9,7 @@ import type {
   History,
   HistoryFilter,
   IsolationGroup,
+  JobSummary,
   MachineDetail,
   ReconcileSettings,
   ReconRow,
@@ -129,6 +130,11 @@ export function useSyncEvents(): void {
 
 export function useGroups(enabled = true) {
   return useQuery<IsolationGroup[], Error>({ queryKey: queryKeys.groups, queryFn: ipc.groups, enabled });
+}
+
+/** Every job, newest first (running ones are shown with their progress). */
+export function useJobs() {
+  return useQuery<JobSummary[], Error>({ queryKey: queryKeys.jobs, queryFn: ipc.jobs });
 }
 
 export function useReconciliation() {

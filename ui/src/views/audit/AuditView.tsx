@@ -5,6 +5,7 @@ import * as ipc from "../../ipc";
 import type { AuditFilter, ExportFormat } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
+import { dayOrNull, dayValid } from "../../lib/dates";
 import { downloadText, exportName } from "../../lib/download";
 import { exactTime } from "../../lib/time";
 import { useAudit } from "../../queries";
@@ -15,6 +16,7 @@ const TEMPLATE = "60px 150px minmax(140px, 1fr) 170px minmax(140px, 1fr) minmax(
 const useStyles = makeStyles({
   filters: { display: "flex", alignItems: "flex-end", gap: tokens.spacingHorizontalM, flexWrap: "wrap" },
   text: { width: "280px" },
+  day: { width: "130px" },
   grid: {
     flex: "1 1 auto",
     minHeight: 0,
@@ -44,7 +46,7 @@ const HEAD = ["#", "When", "Who", "What", "Machine", "Why (comment)", "Result"];
 /** The filter the back end gets: empty fields are left out. */
 export function toAuditFilter(text: string, since: string, until: string): AuditFilter {
   const opt = (v: string) => (v.trim() === "" ? null : v.trim());
-  return { text: opt(text), since: opt(since), until: opt(until), jobId: null };
+  return { text: opt(text), since: dayOrNull(since), until: dayOrNull(until), jobId: null };
 }
 
 /** Every action Cordon took or was asked to take; filter; CSV / JSON export. */
@@ -81,11 +83,11 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
         <Field label="Filter (who, what, machine, comment, result)">
           <Input className={s.text} type="search" value={text} onChange={(_, d) => setText(d.value)} data-testid="audit-filter" />
         </Field>
-        <Field label="From">
-          <Input type="date" value={since} onChange={(_, d) => setSince(d.value)} data-testid="audit-since" />
+        <Field label="From" validationMessage={dayValid(since) ? undefined : "YYYY-MM-DD"}>
+          <Input className={s.day} placeholder="YYYY-MM-DD" value={since} onChange={(_, d) => setSince(d.value)} data-testid="audit-since" />
         </Field>
-        <Field label="To">
-          <Input type="date" value={until} onChange={(_, d) => setUntil(d.value)} data-testid="audit-until" />
+        <Field label="To" validationMessage={dayValid(until) ? undefined : "YYYY-MM-DD"}>
+          <Input className={s.day} placeholder="YYYY-MM-DD" value={until} onChange={(_, d) => setUntil(d.value)} data-testid="audit-until" />
         </Field>
         <Button onClick={() => exportAs("csv")} data-testid="audit-export-csv">
           Export CSV

@@ -4,6 +4,7 @@ import * as ipc from "../../ipc";
 import type { HistoryFilter, JobKind } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
+import { dayOrNull, dayValid } from "../../lib/dates";
 import { downloadText, exportName } from "../../lib/download";
 import { useHistory } from "../../queries";
 import { DayChart } from "./DayChart";
@@ -13,6 +14,7 @@ const useStyles = makeStyles({
   filters: { display: "flex", alignItems: "flex-end", gap: tokens.spacingHorizontalM, flexWrap: "wrap", flexShrink: 0 },
   small: { width: "150px" },
   text: { width: "200px" },
+  day: { width: "130px" },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -37,8 +39,8 @@ export function toFilter(f: HistoryForm): HistoryFilter {
     status: opt(f.status),
     requestor: opt(f.requestor),
     machine: opt(f.machine),
-    since: opt(f.since),
-    until: opt(f.until),
+    since: dayOrNull(f.since),
+    until: dayOrNull(f.until),
   };
 }
 
@@ -99,11 +101,11 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
         <Field label="Machine (name or id)">
           <Input className={styles.text} value={form.machine} onChange={(_, d) => set({ machine: d.value })} data-testid="history-machine" />
         </Field>
-        <Field label="From">
-          <Input type="date" value={form.since} onChange={(_, d) => set({ since: d.value })} data-testid="history-since" />
+        <Field label="From" validationMessage={dayValid(form.since) ? undefined : "YYYY-MM-DD"}>
+          <Input className={styles.day} placeholder="YYYY-MM-DD" value={form.since} onChange={(_, d) => set({ since: d.value })} data-testid="history-since" />
         </Field>
-        <Field label="To">
-          <Input type="date" value={form.until} onChange={(_, d) => set({ until: d.value })} data-testid="history-until" />
+        <Field label="To" validationMessage={dayValid(form.until) ? undefined : "YYYY-MM-DD"}>
+          <Input className={styles.day} placeholder="YYYY-MM-DD" value={form.until} onChange={(_, d) => set({ until: d.value })} data-testid="history-until" />
         </Field>
         <Button onClick={() => setForm(EMPTY_FORM)} data-testid="history-reset">
           Reset

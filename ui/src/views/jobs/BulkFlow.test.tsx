@@ -181,6 +181,22 @@ describe("bulk release from the Machines view", () => {
     expect((backend.callsTo("start_job")[0]!.args as { request: BulkRequest }).request.includeForeign).toBe(true);
   });
 
+  it("shows the progress of a job already running (resumed after a restart), not auto-reconcile's", async () => {
+    const { isolated, all } = fleet();
+    start(all, {
+      jobs: () => [
+        makeJob({ id: "job-auto", source: "auto-reconcile", total: 1 }),
+        makeJob({ id: "job-old", source: "batch:storm", total: 4, finished: 2 }),
+        makeJob({ id: "job-done", state: "done" }),
+      ],
+      job: ({ id }: { id: string }) => makeJobDetail(makeJob({ id, finished: 2 }), isolated.map((r) => r.id)),
+    });
+    const panel = await screen.findByTestId("job-progress");
+    expect(panel.getAttribute("data-job-id")).toBe("job-old");
+    await waitFor(() => expect(within(panel).getByTestId("job-count").textContent).toBe("2 of 4"));
+    expect(screen.getAllByTestId("job-progress")).toHaveLength(1);
+  });
+
   it("shows a storage failure as a blocking banner", async () => {
     const { isolated, all } = fleet();
     const { user } = start(all, {

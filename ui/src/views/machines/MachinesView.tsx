@@ -22,7 +22,7 @@ import { buildIndex, filterMachines } from "../../lib/filter";
 import type { StateFilter } from "../../lib/states";
 import { useNow } from "../../lib/useNow";
 import { mayIsolate } from "../../lib/permissions";
-import { queryKeys, useAppInfo, useSnapshot } from "../../queries";
+import { queryKeys, useAppInfo, useJobs, useSnapshot } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
@@ -65,6 +65,18 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const [batchesOpen, setBatchesOpen] = useState(false);
   const [intent, setIntent] = useState<BulkIntent | null>(null);
   const [jobIds, setJobIds] = useState<string[]>([]);
+  // Bulk work under way that this window did not start (resumed after a restart, or
+  // started from the command line) shows its progress too; auto-reconcile's small jobs
+  // belong to the Reconciliation view and the audit log.
+  const jobs = useJobs();
+  useEffect(() => {
+    const running = (jobs.data ?? []).filter((j) => j.state === "running" && j.source !== "auto-reconcile").map((j) => j.id);
+    if (running.length === 0) return;
+    setJobIds((cur) => {
+      const add = running.filter((id) => !cur.includes(id));
+      return add.length === 0 ? cur : [...cur, ...add].slice(0, 3);
+    });
+  }, [jobs.data]);
 
   const rows = snap.data?.machines ?? EMPTY;
   const index = useMemo(() => buildIndex(rows), [rows]);
