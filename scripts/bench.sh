@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every benchmark of Cordon and prints their tables (quality.md P-1, P-2, P-3,
+# and the simulator's paging figures). Release builds; about 5 minutes on 2 cores
+# after the first build. Figures are noisy on shared machines: compare ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+echo "=== P-1, P-2, P-3 (calls and one derivation pass): cargo run --release -p cordon-bench"
+cargo run --release --locked -p cordon-bench
+echo "=== P-3 derivation over 1 M actions (criterion): cargo bench -p cordon-bench --bench derive"
+cargo bench --locked -p cordon-bench --bench derive
+echo "=== simulator paging: cargo bench -p mde-sim --bench paging"
+cargo bench --locked -p mde-sim --bench paging
