@@ -192,3 +192,47 @@ async fn r10_hung_answers_time_out_and_are_reconciled() {
     }
     eprintln!("R-10: 4 hung answers of 12, job done in {took:.2} s with a 1 s timeout");
 }
+
+/// R-10 for reads: the lookups that settle unknown outcomes hang too; they time out,
+/// are retried, and the items still end with exactly one release each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r10_hung_lookups_are_retried_and_nothing_is_sent_twice() {
+    let f = super::fleet(&SimKnobs {
+        machines: 6,
+        ..SimKnobs::default()
+    })
+    .await;
+    let app = f
+        .app(&CoreKnobs {
+            timeout: Duration::from_secs(1),
+            ..CoreKnobs::default()
+        })
+        .await;
+    let hung = &f.ids[..2];
+    let mut faults: Vec<_> = hung
+        .iter()
+        .map(|id| fault(&unisolate_of(id), 1, json!({"delay_ms": 4000})))
+        .collect();
+    faults.push(json!({
+        "path_contains": "/api/machineactions", "method": "GET", "count": 2,
+        "kind": {"delay_ms": 4000}
+    }));
+    f.faults(faults).await;
+    let comment = "R-10 hung lookup";
+    let started = Instant::now();
+    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let took = started.elapsed().as_secs_f64();
+    assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
+    assert!(took < 8.0, "no worker hung: {took:.2} s");
+    tokio::time::sleep(Duration::from_secs_f64((4.5 - took).max(0.0))).await;
+    assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
+    let log = f.requests().await;
+    for id in hung {
+        assert!(
+            log.iter().any(|r| r.is_lookup_of(id) && r.status == 200),
+            "{id}: a lookup got through"
+        );
+    }
+    assert_audit_matches(&app, &detail);
+    eprintln!("R-10: 2 hung releases whose first lookups hung too: done in {took:.2} s");
+}
