@@ -104,14 +104,22 @@ async fn r9_cancel_stops_sending_and_records_in_flight_items() {
     let cancelled_at = f.sim.now();
     assert_eq!(summary.state, JobState::Cancelled, "{summary:?}");
     let detail = wait_settled(&app, &job.id, LIMIT).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // The log stamps answers: POSTs under way at the cancel (at most the concurrency,
+    // 4) may be logged just after it; none may come later (the pacer would have let
+    // ten more through in that second).
     let log = f.requests().await;
-    let late: Vec<_> = release_posts(&log)
+    let after: Vec<_> = release_posts(&log)
         .into_values()
         .flatten()
-        .filter(|r| secs(cancelled_at, r.time) > 0.25)
+        .filter(|r| r.time > cancelled_at)
         .collect();
-    assert!(late.is_empty(), "POSTs after the cancel: {late:?}");
+    assert!(after.len() <= 4, "POSTs after the cancel: {after:?}");
+    let late: Vec<_> = after
+        .iter()
+        .filter(|r| secs(cancelled_at, r.time) > 1.0)
+        .collect();
+    assert!(late.is_empty(), "POSTs started after the cancel: {late:?}");
     assert_eq!(detail.job.state, JobState::Cancelled);
     let releases = f.releases(comment).await;
     let mut cancelled = 0;
