@@ -4,7 +4,8 @@
 //! A job's intents (one `planned` item per machine) are committed with the job in
 //! one transaction before any call; the runner ([`crate::runner`]) then drives each
 //! item and reports progress on a broadcast channel. The preview and the job agree
-//! (S-7): the machines sent are exactly the preview's `will_send`.
+//! (S-7): the machines sent are exactly the preview's `will_send`. The audit log and
+//! the settings are in [`crate::jobs_audit`].
 
 use std::collections::HashSet;
 
@@ -15,16 +16,14 @@ use tokio::sync::broadcast;
 use crate::app::App;
 use crate::dto::{IpcError, IsolationKind, MachineRef};
 use crate::dto_jobs::{
-    AuditEntry, AuditFilter, BulkPreview, BulkRequest, Exclusion, ExportFormat, JobDetail, JobKind,
-    JobProgress, JobState, JobSummary, ReconcileSettings,
+    BulkPreview, BulkRequest, Exclusion, JobDetail, JobKind, JobProgress, JobState, JobSummary,
 };
 use crate::error::{CoreError, Result};
 use crate::journal_entry::JournalEntry;
-use crate::store::{NewAudit, NewItem, NewJob};
+use crate::store::{NewItem, NewJob};
 
 /// Above this many machines the user types a phrase to confirm.
 pub const CONFIRM_ABOVE: usize = 25;
-const RECONCILE_SETTINGS: &str = "reconcile";
 
 impl App {
     /// Progress of every job this core drives: one event per item change.
@@ -243,72 +242,6 @@ impl App {
         self.inner.store.journal_entries()
     }
 
-    /// Audit entries matching `filter`, oldest first.
-    pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let parse = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(crate::actions::parse_since)
-                .transpose()
-        };
-        self.inner
-            .store
-            .audit_entries(filter, parse(&filter.since)?, parse(&filter.until)?)
-    }
-
-    /// The matching audit entries as CSV or JSON.
-    pub fn audit_export(&self, filter: &AuditFilter, format: ExportFormat) -> Result<String> {
-        let entries = self.audit(filter)?;
-        match format {
-            ExportFormat::Json => serde_json::to_string_pretty(&entries)
-                .map_err(|e| CoreError::Storage(format!("encoding the audit log: {e}"))),
-            ExportFormat::Csv => Ok(audit_csv(&entries)),
-        }
-    }
-
-    /// Appends one audit entry (e.g. an auto-reconcile step), signed by this core.
-    pub fn audit_append(
-        &self,
-        event: &str,
-        job_id: Option<&str>,
-        machine_id: Option<&str>,
-        action_id: Option<&str>,
-        comment: Option<&str>,
-        detail: &str,
-    ) -> Result<()> {
-        let row = NewAudit {
-            actor: self.identity_now(),
-            event: event.to_owned(),
-            job_id: job_id.map(str::to_owned),
-            machine_id: machine_id.map(str::to_owned),
-            action_id: action_id.map(str::to_owned),
-            comment: comment.map(str::to_owned),
-            detail: detail.to_owned(),
-            ..NewAudit::default()
-        };
-        self.inner.store.audit_append(Utc::now(), &row)
-    }
-
-    pub fn reconcile_settings(&self) -> Result<ReconcileSettings> {
-        Ok(self
-            .inner
-            .store
-            .setting(RECONCILE_SETTINGS)?
-            .unwrap_or_default())
-    }
-
-    pub fn set_reconcile_settings(&self, s: ReconcileSettings) -> Result<ReconcileSettings> {
-        if s.max_tries > 20 || s.stuck_after_minutes == 0 {
-            return Err(CoreError::Invalid {
-                field: "reconcileSettings".into(),
-                message: "Tries must be 0–20 and the stuck threshold at least one minute.".into(),
-            });
-        }
-        self.inner.store.set_setting(RECONCILE_SETTINGS, &s)?;
-        Ok(s)
-    }
-
     /// Validates `req`, previews it and commits the machines it would send.
     fn commit_previewed(&self, req: BulkRequest, me: &str) -> Result<String> {
         if req.comment.trim().is_empty() {
@@ -405,40 +338,6 @@ fn isolated_by(acts: &[crate::derive::IsolationAction]) -> Option<String> {
         .max_by_key(|a| a.created)
         .map(|a| a.requestor.clone())
         .filter(|r| !r.is_empty())
-}
-
-/// CSV of audit entries; a cell that a spreadsheet would run as a formula is quoted
-/// with a leading apostrophe.
-pub fn audit_csv(entries: &[AuditEntry]) -> String {
-    fn cell(s: &str) -> String {
-        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{s}")
-        } else {
-            s.to_owned()
-        };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    }
-    let mut out = String::from("seq,at,actor,event,job_id,machine_id,action_id,comment,detail\n");
-    for e in entries {
-        let row = [
-            e.seq.to_string(),
-            e.at.clone(),
-            e.actor.clone(),
-            e.event.clone(),
-            e.job_id.clone().unwrap_or_default(),
-            e.machine_id.clone().unwrap_or_default(),
-            e.action_id.clone().unwrap_or_default(),
-            e.comment.clone().unwrap_or_default(),
-            e.detail.clone(),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
 }
 
 /// The error a halted job shows.

@@ -9,9 +9,8 @@
 //!   failure); 400/401/403/404 → `failed` with Defender's code; a timeout or reset
 //!   after the request left, a 5xx or an unreadable 2xx → `unknown`; nothing sent
 //!   (connection refused) → `planned` again, a bounded number of times.
-//! - `sending` (left by a crash) and `unknown` are looked up (machine + type, created
-//!   since the intent minus a slack, or still in flight) before anything is resent:
-//!   found → `adopted`; not found → `planned` again, at most [`MAX_MISSES`] times.
+//! - `sending` (left by a crash) and `unknown` are looked up before anything is
+//!   resent ([`crate::runner_lookup`]).
 //!
 //! Every move is one transaction with its audit row ([`crate::store`]).
 
@@ -19,11 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mde_api::{ActionStatus, ActionType, Filter, IsolationType, MachineAction, MachineId, Query};
+use mde_api::{ActionStatus, ActionType, IsolationType, MachineAction, MachineId};
 use tokio::sync::Semaphore;
 
 use crate::app::App;
-use crate::dto::{IpcError, IsolationKind};
+use crate::dto::IsolationKind;
 use crate::dto_jobs::{ItemState, JobKind, JobState};
 use crate::error::{CoreError, api_to_ipc};
 use crate::store::{ItemRow, JobRow, Transition};
@@ -31,7 +30,7 @@ use crate::store::{ItemRow, JobRow, Transition};
 /// Tries (lookups finding nothing, or sends that never left) before an item fails.
 pub const MAX_MISSES: u32 = 5;
 /// How far before the intent time a lookup searches (clock skew, late writes).
-const LOOKUP_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+pub(crate) const LOOKUP_SLACK: chrono::Duration = chrono::Duration::minutes(10);
 /// A Defender answer whose action was created this long before our intent is an
 /// action that was already under way.
 const EXISTING_SLACK: chrono::Duration = chrono::Duration::seconds(5);
@@ -40,14 +39,14 @@ const MAX_LOOKUP_ERRORS: u32 = 6;
 /// A cached in-flight action is trusted for adoption when the cache is this fresh.
 const CACHE_FRESH: chrono::Duration = chrono::Duration::minutes(2);
 
-fn action_type(kind: JobKind) -> ActionType {
+pub(crate) fn action_type(kind: JobKind) -> ActionType {
     match kind {
         JobKind::Isolate => ActionType::Isolate,
         JobKind::Release => ActionType::Unisolate,
     }
 }
 
-fn in_flight(a: &MachineAction) -> bool {
+pub(crate) fn in_flight(a: &MachineAction) -> bool {
     matches!(a.status, ActionStatus::Pending | ActionStatus::InProgress)
 }
 
@@ -255,7 +254,12 @@ impl App {
     }
 
     /// [`App::apply`] on the blocking pool.
-    async fn apply_async(&self, job: &Arc<JobRow>, item: ItemRow, t: Transition) -> bool {
+    pub(crate) async fn apply_async(
+        &self,
+        job: &Arc<JobRow>,
+        item: ItemRow,
+        t: Transition,
+    ) -> bool {
         let job = Arc::clone(job);
         self.blocking(move |app| app.apply(&job, &item, &t))
             .await
@@ -343,93 +347,9 @@ impl App {
         self.apply(job, &sending, &t)
     }
 
-    /// Looks the item's action up. `Ok(false)` stops the task (storage failed);
-    /// `Err(wait)` asks for another try after `wait`.
-    async fn look_up(&self, job: &Arc<JobRow>, item: &ItemRow) -> Result<bool, Duration> {
-        let kind = action_type(job.kind);
-        let since = item.intent_at.unwrap_or(item.created_at) - LOOKUP_SLACK;
-        let filter = Filter::eq("machineId", item.machine_id.as_str())
-            .and(Filter::eq("type", kind.as_str()))
-            .and(
-                Filter::ge("creationDateTimeUtc", since)
-                    .or(Filter::r#in("status", ["Pending", "InProgress"])),
-            );
-        let found = match self
-            .client()
-            .list_machine_actions(&Query::new().filter(filter))
-            .await
-        {
-            Ok(found) => found,
-            Err(mde_api::Error::Api {
-                status: 429,
-                retry_after,
-                ..
-            }) => {
-                return Err(retry_after.unwrap_or(Duration::from_secs(30)));
-            }
-            Err(e) => {
-                tracing::warn!(job = job.id, machine = item.machine_id, error = %e, "lookup failed");
-                return Err(Duration::ZERO);
-            }
-        };
-        let pick = found
-            .iter()
-            .filter(|a| a.creation_date_time_utc >= since)
-            .max_by_key(|a| a.creation_date_time_utc)
-            .or_else(|| {
-                found
-                    .iter()
-                    .filter(|a| in_flight(a))
-                    .max_by_key(|a| a.creation_date_time_utc)
-            })
-            .cloned();
-        let t = match &pick {
-            Some(a) => {
-                Transition::new(
-                    ItemState::Adopted,
-                    format!(
-                        "found by lookup: action {} ({}) requested by {}; nothing resent",
-                        a.id,
-                        a.status.as_str(),
-                        a.requestor.as_deref().unwrap_or("someone")
-                    ),
-                )
-                .action(a)
-            }
-            None if item.misses + 1 >= MAX_MISSES => Transition::new(
-                ItemState::Failed,
-                format!("Defender has no action for this machine after {MAX_MISSES} tries"),
-            )
-            .error(IpcError::Defender {
-                message: format!(
-                    "Defender has no record of this action after {MAX_MISSES} tries; resubmit it from Reconciliation."
-                ),
-                status: 0,
-                code: None,
-                correlation_id: None,
-                detail: None,
-            }),
-            None => {
-                let mut t = Transition::new(ItemState::Planned, "no action found by lookup: sending again");
-                t.miss = true;
-                t
-            }
-        };
-        let (job, item) = (Arc::clone(job), item.clone());
-        let applied = self
-            .blocking(move |app| {
-                if let Some(a) = pick {
-                    app.merge(None, vec![a], false);
-                }
-                app.apply(&job, &item, &t)
-            })
-            .await;
-        Ok(applied.unwrap_or(false))
-    }
-
     /// Applies `t` to `item` (from its current state); emits progress. `false` when
     /// the store failed (the job is halted).
-    fn apply(&self, job: &JobRow, item: &ItemRow, t: &Transition) -> bool {
+    pub(crate) fn apply(&self, job: &JobRow, item: &ItemRow, t: &Transition) -> bool {
         match self
             .inner
             .store

@@ -20,7 +20,7 @@ use crate::auth::{TokenCache, token_permissions};
 use crate::credentials::{Credentials, Secret};
 use crate::endpoints::Endpoints;
 use crate::ids::{MachineId, is_guid, is_safe_segment};
-use crate::kinds::{ActionType, IsolationType, ScanType};
+use crate::kinds::{IsolationType, ScanType};
 use crate::model::{Alert, Machine, MachineAction, Page};
 use crate::pacing::Pacer;
 use crate::query::{Query, encode_pairs};
@@ -331,29 +331,6 @@ impl Client {
             .await
     }
 
-    /// Takes a slot of the isolate (or release) budget now, waiting for the pacer,
-    /// so that the POST that follows goes out at once. A bulk runner commits its
-    /// intent between the two: a cancel in that gap then stops the POST, and no
-    /// POST starts long after its intent because it queued for the budget. The
-    /// slot is given back when dropped unless [`SendSlot::spend`] is called.
-    pub async fn reserve_send(&self, action: ActionType) -> Result<SendSlot, Error> {
-        let api = match action {
-            ActionType::Isolate => "machines.isolate",
-            ActionType::Unisolate => "machines.unisolate",
-            other => {
-                return Err(Error::InvalidArgument {
-                    detail: format!("no send slot for {}", other.as_str()),
-                });
-            }
-        };
-        let held = self.inner.pacer.reserve(api).await;
-        Ok(SendSlot {
-            client: self.clone(),
-            api,
-            held,
-        })
-    }
-
     /// Who Defender will record as the requestor of this client's actions: the
     /// signed-in user (`upn`) or the app's display name, from the access token
     /// (fetched if needed; no API call). Falls back to the client id.
@@ -446,29 +423,6 @@ impl Client {
             })
             .await?;
         answer.decode()
-    }
-}
-
-/// A slot of an action API's rate budget, from [`Client::reserve_send`].
-#[derive(Debug)]
-pub struct SendSlot {
-    client: Client,
-    api: &'static str,
-    held: bool,
-}
-
-impl SendSlot {
-    /// The next POST to this API uses the slot (call right before it).
-    pub fn spend(mut self) {
-        self.held = false;
-    }
-}
-
-impl Drop for SendSlot {
-    fn drop(&mut self) {
-        if self.held {
-            self.client.inner.pacer.release(self.api);
-        }
     }
 }
 

@@ -63,7 +63,7 @@ pub mod retry;
 pub mod signin;
 mod transport;
 
-pub use client::{Client, ClientOptions, SendSlot};
+pub use client::{Client, ClientOptions};
 pub use credentials::{CertificateCredential, Credentials, RefreshTokenStore, Secret};
 pub use endpoints::{Cloud, DEFENDER_SCOPE, Endpoints};
 pub use error::{Error, MAX_RAW_BODY};
@@ -73,6 +73,7 @@ pub use kinds::{
     IsolationType, OnboardingStatus, RiskScore, ScanType,
 };
 pub use model::{Alert, IpAddress, Machine, MachineAction};
+pub use pacing::SendSlot;
 pub use query::{CmpOp, Filter, Literal, Query};
 
 /// The crate's result type.

@@ -19,6 +19,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::Error;
+use crate::client::Client;
+use crate::kinds::ActionType;
+
 /// Defender's windows: one minute and one hour.
 pub(crate) const MINUTE: Duration = Duration::from_secs(60);
 pub(crate) const HOUR: Duration = Duration::from_secs(3600);
@@ -188,6 +192,54 @@ impl Pacer {
                 tracing::debug!(api, wait_ms = (t - now).as_millis() as u64, "pacing");
                 tokio::time::sleep_until(t).await;
             }
+        }
+    }
+}
+
+impl Client {
+    /// Takes a slot of the isolate (or release) budget now, waiting for the pacer,
+    /// so that the POST that follows goes out at once. A bulk runner commits its
+    /// intent between the two: a cancel in that gap then stops the POST, and no
+    /// POST starts long after its intent because it queued for the budget. The
+    /// slot is given back when dropped unless [`SendSlot::spend`] is called.
+    pub async fn reserve_send(&self, action: ActionType) -> Result<SendSlot, Error> {
+        let api = match action {
+            ActionType::Isolate => "machines.isolate",
+            ActionType::Unisolate => "machines.unisolate",
+            other => {
+                return Err(Error::InvalidArgument {
+                    detail: format!("no send slot for {}", other.as_str()),
+                });
+            }
+        };
+        let held = self.inner.pacer.reserve(api).await;
+        Ok(SendSlot {
+            client: self.clone(),
+            api,
+            held,
+        })
+    }
+}
+
+/// A slot of an action API's rate budget, from [`Client::reserve_send`].
+#[derive(Debug)]
+pub struct SendSlot {
+    client: Client,
+    api: &'static str,
+    held: bool,
+}
+
+impl SendSlot {
+    /// The next POST to this API uses the slot (call right before it).
+    pub fn spend(mut self) {
+        self.held = false;
+    }
+}
+
+impl Drop for SendSlot {
+    fn drop(&mut self) {
+        if self.held {
+            self.client.inner.pacer.release(self.api);
         }
     }
 }

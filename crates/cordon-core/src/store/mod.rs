@@ -20,6 +20,7 @@
 mod audit;
 mod cache;
 mod jobs;
+mod queries;
 mod rows;
 mod schema;
 
@@ -229,8 +230,8 @@ pub fn version_at_least(version: &str, min: (u32, u32, u32)) -> bool {
 pub fn refuse_network_path(path: &Path) -> Result<()> {
     let s = path.to_string_lossy();
     let upper = s.to_ascii_uppercase();
-    let local_verbatim = (upper.starts_with(r"\\?\") && !upper.starts_with(r"\\?\UNC\"))
-        || s.starts_with(r"\\.\");
+    let local_verbatim =
+        (upper.starts_with(r"\\?\") && !upper.starts_with(r"\\?\UNC\")) || s.starts_with(r"\\.\");
     let unc = (s.starts_with(r"\\") || s.starts_with("//")) && !local_verbatim;
     if unc {
         return Err(CoreError::Storage(format!(
