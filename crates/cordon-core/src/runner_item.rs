@@ -29,8 +29,9 @@ use crate::store::{ItemRow, JobRow, Transition};
 
 /// Tries (lookups finding nothing, or sends that never left) before an item fails.
 pub const MAX_MISSES: u32 = 5;
-/// How far before the intent time a lookup searches (clock skew, late writes).
-pub(crate) const LOOKUP_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+/// How far before the intent time a lookup searches (clock skew, late writes); the
+/// comment must match too, so an older action of someone else's is not taken for ours.
+pub(crate) const LOOKUP_SLACK: chrono::Duration = chrono::Duration::minutes(30);
 /// A Defender answer whose action was created this long before our intent is an
 /// action that was already under way.
 const EXISTING_SLACK: chrono::Duration = chrono::Duration::seconds(5);

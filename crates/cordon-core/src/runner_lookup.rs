@@ -1,8 +1,9 @@
 //! The lookup that resolves an item left `sending` (by a crash) or `unknown` (no
 //! clear answer to its POST) before anything is resent: Defender's machine actions
-//! for the machine and type, created since the intent minus a slack or still in
-//! flight. Found → `adopted` (nothing resent); not found → `planned` again, at most
-//! [`MAX_MISSES`] times, then `failed` for a person to resubmit.
+//! for the machine and type, created since the intent minus a slack (for clock skew)
+//! with the job's comment, or still in flight. Found → `adopted` (nothing resent); not
+//! found → `planned` again, at most [`MAX_MISSES`] times, then `failed` for a person to
+//! resubmit.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,9 +50,16 @@ impl App {
                 return Err(Duration::ZERO);
             }
         };
+        // Ours: created since the intent (minus the slack) with this job's comment, in
+        // any status. Else one still under way, whoever asked: adopting it is right.
+        // (A finished action with another comment is someone else's past work.)
+        let ours = |a: &&mde_api::MachineAction| {
+            a.creation_date_time_utc >= since
+                && a.requestor_comment.as_deref().map(str::trim) == Some(job.comment.trim())
+        };
         let pick = found
             .iter()
-            .filter(|a| a.creation_date_time_utc >= since)
+            .filter(ours)
             .max_by_key(|a| a.creation_date_time_utc)
             .or_else(|| {
                 found
