@@ -14,11 +14,21 @@ Exit codes:
      profile, no tenant configured
   3  Defender or sign-in error (refused, unreachable, missing permission, not signed in)
   4  secure storage unavailable (the OS credential store cannot be used)
+  5  Cordon's local store failed (nothing was sent without a committed intent)
+
+Bulk work: `isolate` and `release` are journaled jobs. Each intent is committed to the
+local store before any call; progress goes to stderr (“n of N, throttled until …,
+<machine>: <result>”), results to stdout. Above 25 machines, --yes or a typed
+confirmation (at a terminal) is required. A command killed at any point is finished by
+`cordon jobs resume`, without any action sent twice.
 
 Tenant: --profile NAME, else CORDON_TENANT_ID + CORDON_CLIENT_ID + CORDON_CLIENT_SECRET
 (+ CORDON_AUTHORITY, CORDON_API_BASE), else the active profile (`cordon profiles use`).
-Profiles live in --data-dir, else CORDON_DATA_DIR, else the app's data folder; their
-secrets only in the OS credential store.";
+Profiles and the per-tenant journal stores (stores/<profile>.sqlite3, or
+stores/env-<tenant id>.sqlite3 for the CORDON_* tenant) live in --data-dir, else
+CORDON_DATA_DIR, else the app's data folder; secrets only in the OS credential store.
+Tuning: CORDON_CONCURRENCY, CORDON_RATE_PER_MINUTE, CORDON_RATE_PER_HOUR,
+CORDON_RATE_WINDOW_SECS.";
 
 #[derive(Parser)]
 #[command(
@@ -76,7 +86,8 @@ pub enum Command {
         #[arg(long, value_name = "RFC3339")]
         since: Option<String>,
     },
-    /// Isolate machines (by id or name). Every name is resolved before anything is sent.
+    /// Isolate machines (by id or name) as one journaled job. Every name is resolved
+    /// before anything is sent.
     Isolate {
         #[arg(required = true, value_name = "ID|NAME")]
         machines: Vec<String>,
@@ -85,14 +96,32 @@ pub enum Command {
         comment: String,
         #[arg(long = "type", value_enum, default_value = "full")]
         kind: Kind,
+        /// Confirm a job of more than 25 machines without the typed confirmation.
+        #[arg(long)]
+        yes: bool,
     },
-    /// Release machines from isolation (by id or name).
+    /// Release machines from isolation as one journaled job: named machines, a batch
+    /// (`cordon batches`), or every machine isolated with a comment containing TEXT.
+    /// A preview with the exclusions is printed first.
     Release {
-        #[arg(required = true, value_name = "ID|NAME")]
+        #[arg(value_name = "ID|NAME", required_unless_present_any = ["batch", "isolated_by_comment"])]
         machines: Vec<String>,
+        /// Release the machines of this batch that are isolated now.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["machines", "isolated_by_comment"])]
+        batch: Option<String>,
+        /// Release every machine isolated now whose isolation comment contains TEXT.
+        #[arg(long, value_name = "TEXT", conflicts_with = "machines")]
+        isolated_by_comment: Option<String>,
+        /// With --batch or --isolated-by-comment: also release machines isolated by
+        /// someone else (named machines are always included).
+        #[arg(long)]
+        include_foreign: bool,
         /// Why (kept in Defender's action log). Required.
         #[arg(long)]
         comment: String,
+        /// Confirm a job of more than 25 machines without the typed confirmation.
+        #[arg(long)]
+        yes: bool,
     },
     /// Cancel a pending or in-progress action.
     Cancel {
@@ -102,6 +131,83 @@ pub enum Command {
         #[arg(long)]
         comment: String,
     },
+    /// Bulk jobs of the journal: list (default), show, resume, cancel.
+    Jobs {
+        #[command(subcommand)]
+        cmd: Option<JobsCmd>,
+    },
+    /// Isolated machines grouped by cause (alert, requestor and comment, time window):
+    /// the batch ids `release --batch` takes.
+    Batches,
+    /// Stuck isolation work with its cause and Cordon's next step (the Reconciliation view).
+    Reconcile,
+    /// Every isolation and release action, newest first, with a per-day count.
+    History {
+        /// From this time (RFC 3339 or YYYY-MM-DD), inclusive.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Up to this time (RFC 3339 or YYYY-MM-DD), inclusive.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// isolate or release.
+        #[arg(long = "kind", value_enum)]
+        kind: Option<JobKindArg>,
+        /// Defender's status, e.g. Succeeded, Pending, TimeOut.
+        #[arg(long)]
+        status: Option<String>,
+        /// Part of the requestor's name.
+        #[arg(long)]
+        requestor: Option<String>,
+        /// A machine id or part of its name.
+        #[arg(long)]
+        machine: Option<String>,
+        /// Write CSV (the app's export) instead of text.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+    },
+    /// Cordon's audit log (local, append-only): what was asked, sent and seen.
+    Audit {
+        /// From this time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Up to this time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Entries mentioning TEXT (actor, event, machine, comment or detail).
+        #[arg(long)]
+        text: Option<String>,
+        /// Entries of one job.
+        #[arg(long, value_name = "JOB-ID")]
+        job: Option<String>,
+        /// Write CSV instead of text.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum JobsCmd {
+    /// Every job, newest first, with its progress.
+    List,
+    /// One job and each of its machines.
+    Show {
+        #[arg(value_name = "JOB-ID")]
+        id: String,
+    },
+    /// Finish every unfinished job (after a crash or kill): what may have been sent is
+    /// looked up first, nothing is sent twice.
+    Resume,
+    /// Cancel a job: nothing more is sent; unsent machines end cancelled.
+    Cancel {
+        #[arg(value_name = "JOB-ID")]
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum JobKindArg {
+    Isolate,
+    Release,
 }
 
 #[derive(Subcommand)]

@@ -10,10 +10,15 @@ use cordon_core::dto::IpcError;
 use cordon_core::{App, CoreError};
 
 mod act_cmd;
+mod bulk_cmd;
 mod cli;
+mod jobs_cmd;
 mod output;
+mod output_jobs;
 mod profiles_cmd;
+mod progress;
 mod read_cmd;
+mod report_cmd;
 mod signin_cmd;
 mod tenant;
 
@@ -37,6 +42,7 @@ fn exit_code(e: &IpcError) -> u8 {
     match e {
         IpcError::Validation { .. } | IpcError::NotFound { .. } | IpcError::Ambiguous { .. } => 2,
         IpcError::SecureStorage { .. } => 4,
+        IpcError::Storage { .. } => 5,
         _ => 3,
     }
 }
@@ -59,8 +65,16 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
     }
     let app = App::new(tenant::resolve(cli.profile.as_deref(), data_dir)?)?;
     match &cli.command {
-        Command::Isolate { .. } | Command::Release { .. } | Command::Cancel { .. } => {
-            act_cmd::run(&app, &cli.command, cli.json).await
+        Command::Isolate { .. } | Command::Release { .. } => {
+            bulk_cmd::run(&app, &cli.command, cli.json).await
+        }
+        Command::Cancel { action_id, comment } => {
+            act_cmd::cancel(&app, action_id, comment, cli.json).await
+        }
+        Command::Jobs { cmd } => jobs_cmd::run(&app, cmd.as_ref(), cli.json).await,
+        Command::Reconcile | Command::Batches | Command::History { .. } | Command::Audit { .. } => {
+            report_cmd::run(&app, &cli.command, cli.json).await?;
+            Ok(ExitCode::SUCCESS)
         }
         other => {
             read_cmd::run(&app, other, cli.json).await?;

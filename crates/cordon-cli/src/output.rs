@@ -1,9 +1,7 @@
 //! Text and JSON output of the `cordon` command line: results on standard output,
 //! errors and summaries on standard error, so `--json` output always parses.
 
-use cordon_core::dto::{
-    ActionOutcome, ActionRow, Counters, IpcError, IsolationState, MachineDetail, MachineRow,
-};
+use cordon_core::dto::{ActionRow, Counters, IpcError, IsolationState, MachineDetail, MachineRow};
 use cordon_core::profiles::ProfileView;
 
 fn print_json(v: &impl serde::Serialize) {
@@ -78,27 +76,6 @@ pub fn detail(json: bool, d: &MachineDetail) {
             "  {}  {:<9} {:<10} {}  {}",
             t.created, t.action_type, t.status, t.requestor, t.comment
         );
-    }
-}
-
-pub fn outcomes(json: bool, out: &[ActionOutcome]) {
-    if json {
-        return print_json(&out);
-    }
-    for o in out {
-        let name = o.machine_name.as_deref().unwrap_or(&o.machine_id);
-        match (&o.error, &o.action_id) {
-            (Some(e), _) => println!("FAILED   {name}: {e}"),
-            (None, Some(id)) if o.adopted => println!(
-                "ADOPTED  {name}: action {id} already {}",
-                o.status.as_deref().unwrap_or("pending")
-            ),
-            (None, Some(id)) => println!(
-                "SENT     {name}: action {id} {}",
-                o.status.as_deref().unwrap_or("")
-            ),
-            (None, None) => println!("UNKNOWN  {name}"),
-        }
     }
 }
 

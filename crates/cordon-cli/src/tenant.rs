@@ -57,19 +57,30 @@ pub fn profile_store(data_dir: Option<PathBuf>) -> Result<ProfileStore> {
     ProfileStore::open(dir, Arc::new(LazyKeyring::default()))
 }
 
-/// The configuration of the tenant this command works on.
+/// The configuration of the tenant this command works on, with its journal store
+/// set: `<data dir>/stores/<key>.sqlite3`, the key being the profile name, or
+/// `env-<tenant id>` for the tenant of the `CORDON_*` variables.
 pub fn resolve(profile: Option<&str>, data_dir: Option<PathBuf>) -> Result<AppConfig> {
+    let dir = cordon_core::paths::data_dir(data_dir.clone());
+    let (mut cfg, key) = resolve_config(profile, data_dir)?;
+    cordon_core::env::apply_tuning(&mut cfg)?;
+    cfg.store_path = Some(cordon_core::paths::store_path(&dir, &key));
+    Ok(cfg)
+}
+
+fn resolve_config(profile: Option<&str>, data_dir: Option<PathBuf>) -> Result<(AppConfig, String)> {
     if let Some(name) = profile {
         let store = profile_store(data_dir)?;
         let p = store.get(name)?;
-        return profiles::app_config(&p, store.secrets());
+        return Ok((profiles::app_config(&p, store.secrets())?, p.name));
     }
     if let Some(cfg) = cordon_core::env::config_from_env()? {
-        return Ok(cfg);
+        let tenant = std::env::var("CORDON_TENANT_ID").unwrap_or_default();
+        return Ok((cfg, format!("env-{}", tenant.trim())));
     }
     let store = profile_store(data_dir)?;
     match store.active()? {
-        Some(p) => profiles::app_config(&p, store.secrets()),
+        Some(p) => Ok((profiles::app_config(&p, store.secrets())?, p.name)),
         None => Err(CoreError::NoTenant),
     }
 }

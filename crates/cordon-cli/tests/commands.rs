@@ -216,3 +216,223 @@ async fn help_documents_the_exit_codes() {
         assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
     }
 }
+
+/// Processed release POSTs per machine id (201, or processed then cut off).
+async fn release_posts(env: &common::Env) -> std::collections::HashMap<String, usize> {
+    let mut per = std::collections::HashMap::new();
+    for r in env.api_posts().await {
+        let path = r["path"].as_str().unwrap_or_default();
+        if path.ends_with("/unisolate") && (r["status"] == 201 || r["dropped"] == true) {
+            let id = path.split('/').nth(3).unwrap_or_default().to_owned();
+            *per.entry(id).or_insert(0) += 1;
+        }
+    }
+    per
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_storm_batch_is_previewed_confirmed_and_released_as_one_job() {
+    let env = common::demo().await;
+    let batches = env.cordon(&["batches", "--json"]).await;
+    assert_eq!(batches.code, 0, "{}", batches.stderr);
+    let batches = batches.json();
+    let storm = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["count"] == 80)
+        .unwrap_or_else(|| panic!("the storm's 80 machines are one batch: {batches}"))
+        .clone();
+    let id = storm["id"].as_str().unwrap();
+
+    // The automation app isolated them: excluded unless asked for.
+    let mine = env
+        .cordon(&["release", "--batch", id, "--comment", "FP storm", "--json"])
+        .await;
+    assert_eq!(mine.code, 0, "{}", mine.stderr);
+    assert_eq!(
+        mine.json()["preview"]["willSend"].as_array().unwrap().len(),
+        0
+    );
+    assert!(mine.json()["job"].is_null());
+    assert!(mine.stderr.contains("Isolated by"), "{}", mine.stderr);
+
+    // 80 > 25 and no terminal: nothing is sent without --yes.
+    let args = [
+        "release",
+        "--batch",
+        id,
+        "--include-foreign",
+        "--comment",
+        "FP storm",
+    ];
+    let refused = env.cordon(&args).await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert!(release_posts(&env).await.is_empty(), "nothing was sent");
+
+    let before = env.control("/_sim/actions").await.as_array().unwrap().len();
+    let mut yes = args.to_vec();
+    yes.extend(["--yes", "--json"]);
+    let run = env.cordon(&yes).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out = run.json();
+    let will_send = out["preview"]["willSend"].as_array().unwrap().len();
+    assert_eq!(will_send, 80);
+    let job = &out["job"];
+    assert_eq!(job["job"]["state"], "done");
+    assert_eq!(job["job"]["total"], 80);
+    let items = job["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|i| i["state"] == "done" || i["state"] == "adopted")
+    );
+    // The 10 releases already pending were adopted, not sent twice.
+    let adopted = items.iter().filter(|i| i["state"] == "adopted").count();
+    assert_eq!(adopted, 10, "{job}");
+    // Progress lines on stderr: "n of N, …, <machine>: <result>".
+    assert!(run.stderr.contains(" of 80, "), "{}", run.stderr);
+    // S-7: what was sent is the preview, each machine at most once.
+    let posts = release_posts(&env).await;
+    assert!(posts.values().all(|n| *n == 1), "{posts:?}");
+    let ledger = env.control("/_sim/actions").await;
+    let new = ledger.as_array().unwrap()[before..]
+        .iter()
+        .filter(|a| a["type"] == "Unisolate")
+        .count();
+    assert_eq!(new + adopted, will_send);
+
+    // The journal and the audit log tell the same story.
+    let jobs = env.cordon(&["jobs", "--json"]).await;
+    assert_eq!(jobs.code, 0, "{}", jobs.stderr);
+    let jobs = jobs.json();
+    assert_eq!(jobs.as_array().unwrap().len(), 1);
+    let job_id = jobs[0]["id"].as_str().unwrap();
+    assert_eq!(jobs[0]["finished"], 80);
+    let show = env.cordon(&["jobs", "show", job_id]).await;
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(show.stdout.contains("80 of 80 finished"), "{}", show.stdout);
+    assert_eq!(
+        show.stdout.matches("ADOPTED").count(),
+        10,
+        "{}",
+        show.stdout
+    );
+    let audit = env.cordon(&["audit", "--job", job_id, "--json"]).await;
+    assert_eq!(audit.code, 0, "{}", audit.stderr);
+    let entries = audit.json();
+    let events: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events.iter().filter(|e| **e == "job.created").count(), 1);
+    assert_eq!(events.iter().filter(|e| **e == "item.adopted").count(), 10);
+    assert_eq!(events.iter().filter(|e| **e == "item.done").count(), 70);
+    let csv = env.cordon(&["audit", "--csv"]).await;
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    assert!(csv.stdout.lines().count() > events.len(), "header + rows");
+    let resume = env.cordon(&["jobs", "resume"]).await;
+    assert_eq!(resume.code, 0, "{}", resume.stderr);
+    assert!(
+        resume.stderr.contains("No unfinished job"),
+        "{}",
+        resume.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn release_by_comment_excludes_foreign_isolations_and_sends_nothing() {
+    let env = common::demo().await;
+    let run = env
+        .cordon(&[
+            "release",
+            "--isolated-by-comment",
+            "confirmed compromise",
+            "--comment",
+            "oops",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Release 0 machine(s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Excluded 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("Nothing to send"), "{}", run.stderr);
+    assert!(env.api_posts().await.is_empty());
+    let none = env
+        .cordon(&[
+            "release",
+            "--isolated-by-comment",
+            "no such words",
+            "--comment",
+            "x",
+        ])
+        .await;
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    let usage = env.cordon(&["release", "--comment", "x"]).await;
+    assert_eq!(usage.code, 2, "machines, --batch or --isolated-by-comment");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_and_history_agree_with_the_simulator() {
+    let env = common::demo().await;
+    let ledger = env.control("/_sim/actions").await;
+    let ledger = ledger.as_array().unwrap();
+    let rec = env.cordon(&["reconcile", "--json"]).await;
+    assert_eq!(rec.code, 0, "{}", rec.stderr);
+    let rows = rec.json();
+    let rows = rows.as_array().unwrap();
+    // The 10 pending releases of the storm's aftermath and last week's 4 timed-out
+    // releases are stuck work.
+    let timed_out: Vec<&str> = ledger
+        .iter()
+        .filter(|a| a["type"] == "Unisolate" && a["status"] == "TimeOut")
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(timed_out.len() >= 4);
+    for id in &timed_out {
+        let row = rows.iter().find(|r| r["actionId"] == *id);
+        if let Some(r) = row {
+            assert!(
+                matches!(r["cause"].as_str(), Some("timed_out" | "superseded")),
+                "{r}"
+            );
+        }
+    }
+    assert!(
+        rows.iter().filter(|r| r["cause"] == "timed_out").count() >= 4,
+        "{rows:?}"
+    );
+    let text = env.cordon(&["reconcile"]).await;
+    assert!(text.stderr.contains("stuck row(s)"), "{}", text.stderr);
+
+    let since = "2025-01-01";
+    let csv = env.cordon(&["history", "--since", since, "--csv"]).await;
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    let isolation_actions = ledger
+        .iter()
+        .filter(|a| a["type"] == "Isolate" || a["type"] == "Unisolate")
+        .count();
+    let json = env.cordon(&["history", "--since", since, "--json"]).await;
+    let h = json.json();
+    assert_eq!(h["rows"].as_array().unwrap().len(), isolation_actions);
+    assert!(!h["perDay"].as_array().unwrap().is_empty());
+    assert!(
+        csv.stdout.lines().count() > isolation_actions,
+        "header + rows"
+    );
+    let releases = env
+        .cordon(&[
+            "history", "--kind", "release", "--status", "TimeOut", "--json",
+        ])
+        .await;
+    assert_eq!(
+        releases.json()["rows"].as_array().unwrap().len(),
+        timed_out.len()
+    );
+}

@@ -1,0 +1,161 @@
+//! `cordon isolate` and `cordon release`: one journaled job per command.
+//!
+//! The machines are resolved first (named ones by id or name, else a batch or a
+//! comment search over the machines isolated now), then the preview is printed with
+//! its exclusions, then (above 25 machines) `--yes` or a typed confirmation at a
+//! terminal is required. The job is committed before any call and run to its end
+//! with live progress on stderr; a kill at any point is finished by `cordon jobs
+//! resume`. What is sent is exactly the preview's list (S-7).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use cordon_core::dto::IsolationKind;
+use cordon_core::dto_jobs::{BulkPreview, BulkRequest, JobDetail, JobKind};
+use cordon_core::{App, CoreError, Result};
+
+use crate::cli::{Command, Kind};
+use crate::{output_jobs, progress};
+
+pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
+    app.refresh().await?;
+    let req = match cmd {
+        Command::Isolate {
+            machines,
+            comment,
+            kind,
+            ..
+        } => BulkRequest {
+            kind: JobKind::Isolate,
+            machine_ids: resolve_all(app, machines).await?,
+            comment: comment.trim().to_owned(),
+            isolation_type: Some(match kind {
+                Kind::Full => IsolationKind::Full,
+                Kind::Selective => IsolationKind::Selective,
+            }),
+            source: Some("cli".into()),
+            include_foreign: true,
+        },
+        Command::Release {
+            machines,
+            batch,
+            isolated_by_comment,
+            include_foreign,
+            comment,
+            ..
+        } => {
+            let (ids, source, foreign) = match (batch, isolated_by_comment) {
+                (Some(b), _) => {
+                    let g = app.group(b)?;
+                    (
+                        g.machines.into_iter().map(|m| m.id).collect(),
+                        format!("batch:{}", g.id),
+                        *include_foreign,
+                    )
+                }
+                (None, Some(text)) => {
+                    let found = app.isolated_by_comment(text);
+                    if found.is_empty() {
+                        return Err(CoreError::Invalid {
+                            field: "isolated-by-comment".into(),
+                            message: format!(
+                                "No machine isolated now has an isolation comment containing “{}”.",
+                                text.trim()
+                            ),
+                        });
+                    }
+                    (
+                        found.into_iter().map(|m| m.id).collect(),
+                        format!("comment:{}", text.trim()),
+                        *include_foreign,
+                    )
+                }
+                // Named machines are an explicit choice: someone else's isolation included.
+                (None, None) => (resolve_all(app, machines).await?, "cli".to_owned(), true),
+            };
+            BulkRequest {
+                kind: JobKind::Release,
+                machine_ids: ids,
+                comment: comment.trim().to_owned(),
+                isolation_type: None,
+                source: Some(source),
+                include_foreign: foreign,
+            }
+        }
+        _ => return Ok(ExitCode::SUCCESS),
+    };
+    let yes = matches!(
+        cmd,
+        Command::Isolate { yes: true, .. } | Command::Release { yes: true, .. }
+    );
+    let preview = app.preview_bulk(&req).await?;
+    output_jobs::preview(&preview, &req.comment);
+    if preview.will_send.is_empty() {
+        eprintln!("Nothing to send.");
+        output_jobs::bulk_result(json, &preview, None);
+        return Ok(ExitCode::SUCCESS);
+    }
+    confirm(&preview, yes)?;
+    let detail = progress::while_running(app, app.run_job(req)).await?;
+    output_jobs::bulk_result(json, &preview, Some(&detail));
+    Ok(exit_for(&detail))
+}
+
+/// 0 when every machine ended done or adopted, else 1 (each line says why).
+pub fn exit_for(detail: &JobDetail) -> ExitCode {
+    let j = &detail.job;
+    if j.failed > 0 || j.finished < j.total {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Above the threshold: `--yes`, or the phrase typed at a terminal. Without a
+/// terminal and without `--yes` nothing is sent.
+fn confirm(preview: &BulkPreview, yes: bool) -> Result<()> {
+    let Some(phrase) = &preview.confirm_phrase else {
+        return Ok(());
+    };
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(CoreError::Invalid {
+            field: "yes".into(),
+            message: format!(
+                "{} machines: pass --yes, or run at a terminal and type “{phrase}”. Nothing was sent.",
+                preview.will_send.len()
+            ),
+        });
+    }
+    eprint!("Type “{phrase}” to confirm: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CoreError::Invalid {
+            field: "confirmation".into(),
+            message: format!("could not read the confirmation: {e}"),
+        })?;
+    if line.trim() == phrase {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid {
+            field: "confirmation".into(),
+            message: "The confirmation did not match. Nothing was sent.".into(),
+        })
+    }
+}
+
+/// Resolves every argument first: an unknown or ambiguous name stops everything
+/// before any action is sent. The cache must be fresh (the caller refreshed).
+async fn resolve_all(app: &App, machines: &[String]) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(machines.len());
+    for m in machines {
+        ids.push(app.find_machine(m).await?.id);
+    }
+    Ok(ids)
+}

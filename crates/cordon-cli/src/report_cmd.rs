@@ -1,0 +1,73 @@
+//! The read-only views of the journal and the tenant: `cordon reconcile` (the
+//! Reconciliation view's rows), `cordon batches` (isolations grouped by cause),
+//! `cordon history` (every isolation action, CSV like the app's export) and
+//! `cordon audit` (the local append-only log, JSON or CSV like the app's export).
+
+use cordon_core::dto_jobs::{AuditFilter, ExportFormat, HistoryFilter, JobKind};
+use cordon_core::{App, Result};
+
+use crate::cli::{Command, JobKindArg};
+use crate::output_jobs;
+
+pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
+    match cmd {
+        Command::Reconcile => {
+            app.refresh().await?;
+            output_jobs::reconcile(json, &app.reconciliation()?);
+        }
+        Command::Batches => {
+            app.refresh().await?;
+            output_jobs::batches(json, &app.groups());
+        }
+        Command::History {
+            since,
+            until,
+            kind,
+            status,
+            requestor,
+            machine,
+            csv,
+        } => {
+            app.refresh().await?;
+            let filter = HistoryFilter {
+                kind: kind.map(|k| match k {
+                    JobKindArg::Isolate => JobKind::Isolate,
+                    JobKindArg::Release => JobKind::Release,
+                }),
+                status: status.clone(),
+                requestor: requestor.clone(),
+                machine: machine.clone(),
+                since: since.clone(),
+                until: until.clone(),
+            };
+            if *csv {
+                print!("{}", app.history_csv(filter)?);
+            } else {
+                output_jobs::history(json, &app.history(filter)?);
+            }
+        }
+        Command::Audit {
+            since,
+            until,
+            text,
+            job,
+            csv,
+        } => {
+            let filter = AuditFilter {
+                text: text.clone(),
+                since: since.clone(),
+                until: until.clone(),
+                job_id: job.clone(),
+            };
+            if *csv {
+                print!("{}", app.audit_export(&filter, ExportFormat::Csv)?);
+            } else if json {
+                println!("{}", app.audit_export(&filter, ExportFormat::Json)?);
+            } else {
+                output_jobs::audit(&app.audit(&filter)?);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

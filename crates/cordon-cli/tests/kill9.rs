@@ -1,0 +1,500 @@
+//! D-1, the kill -9 harness: a bulk job of 500 machines, the `cordon` process killed
+//! with SIGKILL at a uniformly random moment, then `cordon jobs resume` to the end.
+//! Per run: (a) the job's 500 items each in exactly one terminal state (`cordon jobs
+//! show --json`), (b) the simulator processed at most one POST per machine and its
+//! ledger holds exactly one action per machine (0 lost, 0 duplicated), (c) `PRAGMA
+//! integrity_check` = ok on the store file, (d) the audit log holds one entry per item
+//! transition: per machine an unbroken chain from `planned` to the item's final state,
+//! with one `sending` entry per attempt.
+//!
+//! The kill moment: one run in ten at a uniformly random moment before the job is
+//! committed (sync, resolution, preview: nothing may be sent), the others at a
+//! uniformly random moment of the job (from the preview line to the end, as timed by
+//! two calibration runs).
+//!
+//! Runs alternate: isolate 500 machines of a fresh tenant (`POST /_sim/reset`), then
+//! release them (the clock advanced so the isolations have succeeded). Rate limits are
+//! compressed (1,000 calls per 1 s window, simulator and client alike) so a job lasts
+//! about a second. `CORDON_KILL9_RUNS=N` (default 50) sets the number of killed runs,
+//! `CORDON_KILL9_SEED` the random seed (printed, to replay a failure).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+const MACHINES: usize = 500;
+const RATE: &str = "1000";
+
+struct Harness {
+    sim: SimHandle,
+    http: reqwest::Client,
+    ids: Vec<String>,
+}
+
+impl Harness {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.sim.base_url(), path)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("control API")
+            .json()
+            .await
+            .expect("control JSON")
+    }
+
+    async fn post(&self, path: &str, body: Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control API");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+
+    async fn clear_log(&self) {
+        self.http
+            .delete(self.url("/_sim/requests"))
+            .send()
+            .await
+            .expect("control API");
+    }
+
+    /// `cordon ARGS` against the simulator with the data folder `dir`.
+    fn command(&self, dir: &Path, args: &[String]) -> Command {
+        let base = self.sim.base_url();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cordon"));
+        cmd.arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env_remove("CORDON_DATA_DIR")
+            .env("CORDON_TENANT_ID", identities::TENANT_ID)
+            .env("CORDON_CLIENT_ID", identities::ANALYST_CLIENT_ID)
+            .env("CORDON_CLIENT_SECRET", identities::ANALYST_SECRET)
+            .env("CORDON_AUTHORITY", &base)
+            .env("CORDON_API_BASE", &base)
+            .env("CORDON_RATE_PER_MINUTE", RATE)
+            .env("CORDON_RATE_PER_HOUR", "1000000")
+            .env("CORDON_RATE_WINDOW_SECS", "1")
+            .env("CORDON_CONCURRENCY", "16")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `cordon ARGS` to its end: (exit code, stdout, stderr).
+    async fn run(&self, dir: &Path, args: &[String]) -> (i32, String, String) {
+        let mut cmd = self.command(dir, args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("cordon runs"))
+            .await
+            .expect("join");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Isolate,
+    Release,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Isolate => "isolate",
+            Kind::Release => "release",
+        }
+    }
+    fn action_type(self) -> &'static str {
+        match self {
+            Kind::Isolate => "Isolate",
+            Kind::Release => "Unisolate",
+        }
+    }
+}
+
+/// What one run found.
+#[derive(Default)]
+struct Tally {
+    lost: usize,
+    duplicated: usize,
+    killed_before_commit: usize,
+    finished_before_kill: usize,
+    resumed: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_random_moments_then_resume() {
+    let runs: usize = std::env::var("CORDON_KILL9_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let seed: u64 = std::env::var("CORDON_KILL9_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    eprintln!("kill -9 harness: {runs} runs, CORDON_KILL9_SEED={seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+
+    let sim = Simulator::start(SimConfig {
+        scenario: Scenario::Scale {
+            machines: 600,
+            actions: 0,
+        },
+        rate_per_minute: 1000,
+        rate_minute_window: Duration::from_secs(1),
+        rate_per_hour: u32::MAX,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let mut h = Harness {
+        sim,
+        http: reqwest::Client::new(),
+        ids: Vec::new(),
+    };
+    let state = h.get("/_sim/state").await;
+    h.ids = state["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["online"] == true)
+        .take(MACHINES)
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(h.ids.len(), MACHINES);
+
+    // Calibration: runs to their end give the two phases the kill moment is drawn
+    // from: before the job is committed (sync, resolution, preview) and the job.
+    let mut tally = Tally::default();
+    let mut spans = Vec::new();
+    for kind in [Kind::Isolate, Kind::Release] {
+        spans.push(one_run(&h, kind, Kill::Never, &mut tally).await);
+    }
+    let pre = spans.iter().map(|s| s.0).min().unwrap_or_default();
+    let job = spans.iter().map(|s| s.1).min().unwrap_or_default();
+    eprintln!(
+        "a full run: {:.2} s before the job, {:.2} s of job",
+        pre.as_secs_f64(),
+        job.as_secs_f64()
+    );
+
+    for run in 0..runs {
+        let kind = if run % 2 == 0 {
+            Kind::Isolate
+        } else {
+            Kind::Release
+        };
+        // One kill in ten before the commit (nothing may be sent then), the others at
+        // a uniformly random moment of the job.
+        let kill = if rng.gen_ratio(1, 10) {
+            Kill::AfterStart(pre.mul_f64(rng.gen_range(0.0..1.0)))
+        } else {
+            Kill::InJob(job.mul_f64(rng.gen_range(0.0..1.0)))
+        };
+        one_run(&h, kind, kill, &mut tally).await;
+    }
+    println!(
+        "kill -9 runs: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
+        tally.lost,
+        tally.duplicated,
+        tally.killed_before_commit,
+        tally.finished_before_kill,
+        tally.resumed
+    );
+    assert_eq!((tally.lost, tally.duplicated), (0, 0));
+}
+
+/// When a run's `cordon` process is killed.
+#[derive(Clone, Copy)]
+enum Kill {
+    Never,
+    /// This long after it started.
+    AfterStart(Duration),
+    /// This long after it printed the preview (the job is being committed).
+    InJob(Duration),
+}
+
+/// The bulk command of a run, started with its stderr read on a thread: the receiver
+/// fires when the preview line (the last line before the commit) is printed.
+fn spawn(h: &Harness, dir: &Path, args: &[String]) -> (Child, tokio::sync::oneshot::Receiver<()>) {
+    let mut cmd = h.command(dir, args);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("cordon starts");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        // Read to the end so the child never blocks on a full pipe.
+        for line in BufReader::new(err).lines() {
+            let Ok(line) = line else { break };
+            if line.contains(" machine(s), comment ") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+    (child, rx)
+}
+
+async fn reap(mut child: Child) -> std::process::ExitStatus {
+    tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("reaped")
+}
+
+/// One run of `kind` over the 500 machines, killed (or not), then resumed and
+/// checked. Returns how long the command took before and after its preview.
+async fn one_run(h: &Harness, kind: Kind, kill: Kill, tally: &mut Tally) -> (Duration, Duration) {
+    if kind == Kind::Isolate {
+        h.post("/_sim/reset", json!({})).await;
+    } else {
+        // Let the isolations of the previous run succeed.
+        h.sim.advance(600.0);
+    }
+    let before = h.get("/_sim/state").await["actionCount"].as_u64().unwrap() as usize;
+    h.clear_log().await;
+    let dir = data_dir();
+    let mut args: Vec<String> = vec![kind.word().into()];
+    args.extend(h.ids.iter().cloned());
+    args.extend([
+        "--comment".into(),
+        "D-1 kill -9 harness".into(),
+        "--yes".into(),
+    ]);
+
+    let started = Instant::now();
+    let (mut child, previewed) = spawn(h, dir.path(), &args);
+    let mut phases = (Duration::ZERO, Duration::ZERO);
+    match kill {
+        Kill::Never => {
+            let _ = previewed.await;
+            phases.0 = started.elapsed();
+            let status = reap(child).await;
+            phases.1 = started.elapsed() - phases.0;
+            assert!(status.success(), "{status}");
+        }
+        Kill::AfterStart(at) | Kill::InJob(at) => {
+            if matches!(kill, Kill::InJob(_)) {
+                let _ = tokio::time::timeout(Duration::from_secs(120), previewed).await;
+            }
+            tokio::time::sleep(at).await;
+            if child.try_wait().expect("status").is_some() {
+                tally.finished_before_kill += 1;
+            } else {
+                child.kill().expect("SIGKILL");
+            }
+            reap(child).await;
+            let (code, out, err) = h.run(dir.path(), &["jobs".into(), "resume".into()]).await;
+            assert_eq!(code, 0, "resume: {out}\n{err}");
+            if !out.trim().is_empty() {
+                tally.resumed += 1;
+            }
+            if job_ids(dir.path()).is_empty() {
+                // Killed before the job was committed: nothing may have been sent.
+                assert!(
+                    processed_posts(h, kind).await.is_empty(),
+                    "a POST without a committed job"
+                );
+                tally.killed_before_commit += 1;
+                let (code, out, err) = h.run(dir.path(), &args).await;
+                assert_eq!(code, 0, "{out}\n{err}");
+            }
+        }
+    }
+    check(h, kind, dir.path(), before, tally).await;
+    phases
+}
+
+/// The jobs in the store of `dir` (none when the store was never created).
+fn job_ids(dir: &Path) -> Vec<String> {
+    let path = cordon_core::paths::store_path(dir, &format!("env-{}", identities::TENANT_ID));
+    if !path.exists() {
+        return Vec::new();
+    }
+    let db =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("store opens");
+    let mut stmt = db.prepare("SELECT id FROM jobs").expect("jobs table");
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .expect("jobs")
+        .map(|r| r.expect("job id"))
+        .collect()
+}
+
+/// Processed isolate/release POSTs per machine, from the request log of this run.
+async fn processed_posts(h: &Harness, kind: Kind) -> HashMap<String, usize> {
+    let suffix = format!("/{}", kind.action_type().to_ascii_lowercase());
+    let mut per = HashMap::new();
+    for r in h.get("/_sim/requests").await.as_array().unwrap() {
+        let path = r["path"].as_str().unwrap_or_default();
+        let processed = r["status"] == 201 || r["dropped"] == true;
+        if r["method"] == "POST" && path.ends_with(&suffix) && processed {
+            let id = path
+                .split('/')
+                .nth(3)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            *per.entry(id).or_insert(0) += 1;
+        }
+    }
+    per
+}
+
+async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut Tally) {
+    // (a) one job, 500 items, each once and terminal.
+    let jobs = job_ids(dir);
+    assert_eq!(jobs.len(), 1, "one job per run: {jobs:?}");
+    let job_id = jobs[0].clone();
+    let (code, out, err) = h
+        .run(
+            dir,
+            &[
+                "jobs".into(),
+                "show".into(),
+                job_id.clone(),
+                "--json".into(),
+            ],
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let detail: Value = serde_json::from_str(&out).expect("job JSON");
+    assert_eq!(detail["job"]["state"], "done", "{}", detail["job"]);
+    let items = detail["items"].as_array().unwrap();
+    assert_eq!(items.len(), MACHINES);
+    let mut final_state = HashMap::new();
+    for i in items {
+        let id = i["machineId"].as_str().unwrap().to_ascii_lowercase();
+        let s = i["state"].as_str().unwrap().to_owned();
+        assert!(matches!(s.as_str(), "done" | "adopted"), "{i}");
+        assert!(final_state.insert(id, s).is_none(), "a machine twice");
+    }
+    assert!(h.ids.iter().all(|id| final_state.contains_key(id)));
+
+    // (b) at most one processed POST per machine; the ledger holds exactly one action
+    // of this kind per machine.
+    let posts = processed_posts(h, kind).await;
+    let duplicated: usize = posts.values().map(|n| n.saturating_sub(1)).sum();
+    let ledger = h.get(&format!("/_sim/actions?since={before}")).await;
+    let mut per = HashMap::new();
+    for a in ledger.as_array().unwrap() {
+        assert_eq!(a["type"], kind.action_type(), "only this run's kind: {a}");
+        *per.entry(a["machineId"].as_str().unwrap().to_ascii_lowercase())
+            .or_insert(0usize) += 1;
+    }
+    let lost = h.ids.iter().filter(|id| !per.contains_key(*id)).count();
+    let ledger_dups: usize = per.values().map(|n| n.saturating_sub(1)).sum();
+    tally.lost += lost;
+    tally.duplicated += duplicated.max(ledger_dups);
+    assert_eq!((lost, duplicated, ledger_dups), (0, 0, 0), "job {job_id}");
+
+    // (c) + (d) on the store file itself.
+    let path = store_file(dir);
+    let db =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("store opens");
+    let ok: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check");
+    assert_eq!(ok, "ok");
+    audit_chains(&db, &job_id, &final_state);
+}
+
+/// A fresh data folder, in memory (`/dev/shm`) where there is one: a kill -9 loses
+/// nothing the process wrote to the OS, so fsync's cost (D-2's subject, power loss)
+/// only slows the harness down.
+fn data_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(d) = tempfile::tempdir_in(shm) {
+            return d;
+        }
+    }
+    tempfile::tempdir().expect("temp dir")
+}
+
+fn store_file(dir: &Path) -> PathBuf {
+    let p = cordon_core::paths::store_path(dir, &format!("env-{}", identities::TENANT_ID));
+    assert!(p.exists(), "store at {}", p.display());
+    p
+}
+
+/// (d): per machine, the audit rows of the job form one unbroken chain of transitions
+/// (`from` = the previous `to`) from `planned` to the item's final state, with one
+/// `sending` row per attempt counted in `job_items`.
+fn audit_chains(db: &rusqlite::Connection, job_id: &str, final_state: &HashMap<String, String>) {
+    let mut stmt = db
+        .prepare(
+            "SELECT machine_id, from_state, to_state FROM audit
+             WHERE job_id = ?1 AND machine_id IS NOT NULL ORDER BY seq",
+        )
+        .unwrap();
+    let mut chains: HashMap<String, Vec<(Option<String>, String)>> = HashMap::new();
+    let rows = stmt
+        .query_map([job_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .unwrap();
+    for row in rows {
+        let (m, from, to) = row.unwrap();
+        chains
+            .entry(m.to_ascii_lowercase())
+            .or_default()
+            .push((from, to));
+    }
+    let attempts: HashMap<String, i64> = db
+        .prepare("SELECT machine_id, attempts FROM job_items WHERE job_id = ?1")
+        .unwrap()
+        .query_map([job_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .unwrap()
+        .map(|r| {
+            let (m, a) = r.unwrap();
+            (m.to_ascii_lowercase(), a)
+        })
+        .collect();
+    assert_eq!(chains.len(), final_state.len(), "every item has audit rows");
+    for (m, chain) in &chains {
+        assert_eq!(chain[0], (None, "planned".to_owned()), "{m}: {chain:?}");
+        for w in chain.windows(2) {
+            assert_eq!(w[1].0.as_deref(), Some(w[0].1.as_str()), "{m}: {chain:?}");
+        }
+        assert_eq!(
+            Some(&chain.last().unwrap().1),
+            final_state.get(m),
+            "{m}: {chain:?}"
+        );
+        let sending = chain.iter().filter(|(_, to)| to == "sending").count() as i64;
+        assert_eq!(Some(&sending), attempts.get(m), "{m}: {chain:?}");
+    }
+}
