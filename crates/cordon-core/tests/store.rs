@@ -448,3 +448,91 @@ async fn an_idle_refresh_costs_two_calls_and_alerts_come_with_new_isolations() {
         &calls[before..]
     );
 }
+
+#[test]
+fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("cancel.sqlite3")).unwrap();
+    let job = NewJob {
+        id: "job-c".into(),
+        kind: JobKind::Release,
+        comment: "c".into(),
+        isolation_type: None,
+        requested_by: "ana".into(),
+        source: None,
+    };
+    let ids: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(40)).collect();
+    let items: Vec<NewItem> = ids
+        .iter()
+        .map(|id| NewItem {
+            machine_id: id.clone(),
+            machine_name: None,
+        })
+        .collect();
+    store.create_job(&job, &items, Utc::now()).unwrap();
+    assert!(
+        store
+            .claim(&job.id, &ids[0], Utc::now(), Utc::now())
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim(&job.id, &ids[0], Utc::now(), Utc::now())
+            .unwrap(),
+        "claimed once"
+    );
+    let after = store.cancel_job(&job.id, "bob", Utc::now()).unwrap();
+    assert_eq!(after.state, JobState::Cancelled);
+    assert!(
+        !store
+            .claim(&job.id, &ids[1], Utc::now(), Utc::now())
+            .unwrap(),
+        "no claim after the cancel"
+    );
+    // The one in flight comes back unanswered and not found: not resent, cancelled.
+    let back = cordon_core::store::Transition::new(ItemState::Planned, "not found");
+    let moved = store
+        .transition(&job.id, &ids[0], ItemState::Sending, &back, Utc::now())
+        .unwrap();
+    assert_eq!(moved, Some(ItemState::Cancelled));
+    // A move from a state the item is no longer in changes nothing.
+    assert_eq!(
+        store
+            .transition(&job.id, &ids[0], ItemState::Sending, &back, Utc::now())
+            .unwrap(),
+        None
+    );
+    let states: Vec<ItemState> = store
+        .items(&job.id)
+        .unwrap()
+        .iter()
+        .map(|i| i.state)
+        .collect();
+    assert_eq!(states, [ItemState::Cancelled; 3]);
+    assert!(store.unfinished_job_ids().unwrap().is_empty());
+
+    // One audit row per transition, chained per machine (from_state = previous to_state).
+    let conn = rusqlite::Connection::open(dir.path().join("cancel.sqlite3")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT machine_id, from_state, to_state FROM audit WHERE machine_id IS NOT NULL ORDER BY seq")
+        .unwrap();
+    let rows: Vec<(String, Option<String>, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for id in &ids {
+        let chain: Vec<_> = rows.iter().filter(|r| &r.0 == id).collect();
+        assert_eq!(chain[0].1, None);
+        for w in chain.windows(2) {
+            assert_eq!(w[1].1.as_deref(), Some(w[0].2.as_str()), "{id}: unbroken");
+        }
+        assert_eq!(chain.last().unwrap().2, "cancelled");
+    }
+    let first: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.0 == ids[0])
+        .map(|r| r.2.as_str())
+        .collect();
+    assert_eq!(first, ["planned", "sending", "cancelled"]);
+}
