@@ -83,6 +83,9 @@ pub(crate) struct Cache {
     pub alerts: Vec<Alert>,
     /// Newest `alertCreationTime` seen: alerts are fetched from it on.
     pub alerts_watermark: Option<DateTime<Utc>>,
+    /// The last action sync of a previous run (from the store): the incremental
+    /// watermark until this run has synced.
+    pub restored_synced_at: Option<DateTime<Utc>>,
     /// When alerts were last fetched (this process).
     pub alerts_synced_at: Option<DateTime<Utc>>,
     /// The newest Isolate action's creation time at that fetch: alerts are fetched
@@ -149,6 +152,10 @@ impl App {
                 .meta(crate::sync::ALERTS_WATERMARK)?
                 .as_deref()
                 .map(crate::store::parse_ts),
+            restored_synced_at: store
+                .meta(crate::sync::ACTIONS_SYNCED_AT)?
+                .as_deref()
+                .map(crate::store::parse_ts),
             ..Cache::default()
         };
         cache.actions = store
@@ -156,6 +163,10 @@ impl App {
             .into_iter()
             .map(|a| (a.id.clone(), a))
             .collect();
+        if cache.actions.is_empty() {
+            // Nothing cached to build on: the first sync loads everything.
+            cache.restored_synced_at = None;
+        }
         let (events, _) = broadcast::channel(64);
         let (jobs, _) = broadcast::channel(1024);
         Ok(Self {

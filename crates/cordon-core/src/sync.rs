@@ -10,7 +10,7 @@
 //! idle round stays at one or two calls. Whatever changed is written to the store, so
 //! the next start shows the last known fleet before its first sync.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -19,6 +19,8 @@ use mde_api::{ActionStatus, ActionType, Alert, Filter, Machine, MachineAction, Q
 use crate::app::{App, status_of};
 use crate::error::Result;
 
+/// The `meta` key of the last successful action sync (tenant clock).
+pub(crate) const ACTIONS_SYNCED_AT: &str = "actions_synced_at";
 /// The `meta` key of the newest alert creation time seen.
 pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 
@@ -86,8 +88,19 @@ impl App {
             self.cache().machines_synced = Some(Instant::now());
         }
         // The store writes (a large fleet the first time) run off the async workers.
-        self.blocking(move |app| app.merge(machines, actions, true))
-            .await;
+        // The sync time is kept too: after a restart the actions are fetched
+        // incrementally from it, not all again.
+        self.blocking(move |app| {
+            app.merge(machines, actions, true);
+            if let Err(e) = app
+                .inner
+                .store
+                .set_meta(ACTIONS_SYNCED_AT, &crate::store::ts(started))
+            {
+                tracing::warn!(error = %e, "sync time not saved to the store");
+            }
+        })
+        .await;
         if need_machines && self.alerts_wanted() {
             // Alerts only name batches: a refusal (e.g. no Alert.Read.All) is logged,
             // not a failed sync.
@@ -181,33 +194,43 @@ impl App {
         actions: Vec<MachineAction>,
         replace_machines: bool,
     ) {
-        let mut machines_changed: Option<Vec<Machine>> = None;
+        let mut machines_changed: Vec<Machine> = Vec::new();
+        let mut machines_removed: Vec<String> = Vec::new();
         let mut actions_changed: Vec<MachineAction> = Vec::new();
         {
             let mut c = self.cache();
             if let Some(ms) = machines {
                 if replace_machines {
                     if c.machines != ms {
+                        let old: HashMap<&str, &Machine> =
+                            c.machines.iter().map(|m| (m.id.as_str(), m)).collect();
+                        machines_changed = ms
+                            .iter()
+                            .filter(|m| old.get(m.id.as_str()) != Some(m))
+                            .cloned()
+                            .collect();
+                        let kept: HashSet<&str> = ms.iter().map(|m| m.id.as_str()).collect();
+                        machines_removed = c
+                            .machines
+                            .iter()
+                            .filter(|m| !kept.contains(m.id.as_str()))
+                            .map(|m| m.id.clone())
+                            .collect();
                         c.machines = ms;
-                        machines_changed = Some(c.machines.clone());
                     }
                 } else {
-                    let mut upserted = Vec::new();
                     for m in ms {
                         match c.machines.iter_mut().find(|x| x.id == m.id) {
                             Some(x) if *x == m => {}
                             Some(x) => {
                                 *x = m.clone();
-                                upserted.push(m);
+                                machines_changed.push(m);
                             }
                             None => {
                                 c.machines.push(m.clone());
-                                upserted.push(m);
+                                machines_changed.push(m);
                             }
                         }
-                    }
-                    if !upserted.is_empty() {
-                        machines_changed = Some(upserted);
                     }
                 }
             }
@@ -218,15 +241,18 @@ impl App {
                 }
             }
         }
-        if machines_changed.is_none() && actions_changed.is_empty() {
+        if machines_changed.is_empty() && machines_removed.is_empty() && actions_changed.is_empty()
+        {
             return;
         }
-        // The store keeps the last known fleet for the next start. A failure here
-        // loses nothing but that copy: logged, and the sync goes on.
-        if let Some(ms) = &machines_changed {
-            if let Err(e) = self.inner.store.save_machines(ms, replace_machines) {
-                tracing::warn!(error = %e, "machines not saved to the store");
-            }
+        // The store keeps the last known fleet for the next start (only what changed).
+        // A failure here loses nothing but that copy: logged, and the sync goes on.
+        if let Err(e) = self
+            .inner
+            .store
+            .save_machines(&machines_changed, &machines_removed)
+        {
+            tracing::warn!(error = %e, "machines not saved to the store");
         }
         if let Err(e) = self.inner.store.save_actions(&actions_changed) {
             tracing::warn!(error = %e, "actions not saved to the store");
@@ -278,7 +304,7 @@ fn newest_isolate(c: &crate::app::Cache) -> Option<DateTime<Utc>> {
 
 /// The creation time from which actions must be fetched again; `None` = everything.
 fn watermark(c: &crate::app::Cache) -> Option<DateTime<Utc>> {
-    let last = c.synced_at?;
+    let last = c.synced_at.or(c.restored_synced_at)?;
     let oldest_in_flight = c
         .actions
         .values()

@@ -31,11 +31,15 @@ fn load_all<T: DeserializeOwned>(store: &Store, sql: &str) -> Result<Vec<T>> {
 }
 
 impl Store {
-    /// Stores the machine list: replaces it wholesale when `replace`, else upserts.
-    pub fn save_machines(&self, machines: &[Machine], replace: bool) -> Result<()> {
+    /// Upserts `machines` and forgets `removed` (machines gone from the tenant).
+    pub fn save_machines(&self, machines: &[Machine], removed: &[String]) -> Result<()> {
+        if machines.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
         self.write(|tx| {
-            if replace {
-                tx.execute("DELETE FROM machines", [])?;
+            let mut delete = tx.prepare_cached("DELETE FROM machines WHERE id = ?1")?;
+            for id in removed {
+                delete.execute([id])?;
             }
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO machines (id, json) VALUES (?1, ?2)

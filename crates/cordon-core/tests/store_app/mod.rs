@@ -89,6 +89,16 @@ async fn caches_survive_a_restart() {
         requests_before,
         "no request made"
     );
+
+    // Its first sync goes on incrementally from the last one (not the whole history).
+    again.refresh().await.expect("sync");
+    let log = env.requests().await;
+    let listed = log[requests_before..]
+        .iter()
+        .find(|r| r["path"] == "/api/machineactions")
+        .expect("actions listed");
+    let query = listed["query"].as_str().unwrap_or_default();
+    assert!(query.contains("creationDateTimeUtc"), "{query}");
 }
 
 #[tokio::test]
