@@ -191,6 +191,7 @@ impl App {
             }
         };
         let intent = self.now();
+        let claimed_at = std::time::Instant::now();
         let claimed = {
             let (j, m) = (job.id.clone(), item.machine_id.clone());
             self.blocking(move |app| {
@@ -246,6 +247,10 @@ impl App {
         };
         let go_on = {
             let (job, item) = (Arc::clone(job), item.clone());
+            // The intent time on the tenant clock as the answer's `Date` corrects it
+            // (a new core learns the skew from this very answer).
+            let intent =
+                self.now() - chrono::Duration::from_std(claimed_at.elapsed()).unwrap_or_default();
             self.blocking(move |app| app.record(&job, &item, intent, answer))
                 .await
                 .unwrap_or(false)
