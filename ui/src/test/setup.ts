@@ -1,7 +1,7 @@
 // jsdom lacks layout: give elements a size so the virtualised grid renders rows, and
 // stub the few browser APIs Fluent UI and TanStack Virtual call.
 import { afterEach } from "vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { clearMocks } from "../ipc/testing";
 import { clearStorageError } from "../lib/storageError";
 
@@ -30,6 +30,10 @@ Object.defineProperty(HTMLElement.prototype, "offsetWidth", { configurable: true
 Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => 720 });
 if (!Element.prototype.scrollTo) Element.prototype.scrollTo = function scrollTo() {};
 if (!Element.prototype.scrollIntoView) Element.prototype.scrollIntoView = function scrollIntoView() {};
+
+// A loaded 2-core CI machine can take more than the default second to settle a render
+// chain (query → IPC mock → render); waiting longer only costs time when a test fails.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   cleanup();
