@@ -16,7 +16,8 @@
 //! release them (the clock advanced so the isolations have succeeded). Rate limits are
 //! compressed (1,000 calls per 1 s window, simulator and client alike) so a job lasts
 //! about a second. `CORDON_KILL9_RUNS=N` (default 50) sets the number of killed runs,
-//! `CORDON_KILL9_SEED` the random seed (printed, to replay a failure).
+//! `CORDON_KILL9_SEED` the random seed (printed, to replay a failure),
+//! `CORDON_KILL9_LANES` how many run side by side (2, each with its own simulator).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -141,24 +142,57 @@ struct Tally {
     resumed: usize,
 }
 
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.lost += o.lost;
+        self.duplicated += o.duplicated;
+        self.killed_before_commit += o.killed_before_commit;
+        self.finished_before_kill += o.finished_before_kill;
+        self.resumed += o.resumed;
+    }
+}
+
+fn env_number(key: &str) -> Option<u64> {
+    std::env::var(key).ok().and_then(|v| v.trim().parse().ok())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_then_resume() {
-    let runs: usize = std::env::var("CORDON_KILL9_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("CORDON_KILL9_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
-    eprintln!("kill -9 harness: {runs} runs, CORDON_KILL9_SEED={seed}");
-    let mut rng = StdRng::seed_from_u64(seed);
+    let runs = env_number("CORDON_KILL9_RUNS").unwrap_or(50) as usize;
+    // Lanes run side by side, each with its own simulator (a run waits on the
+    // network and the store as much as it computes).
+    let lanes = env_number("CORDON_KILL9_LANES").unwrap_or(2).clamp(1, 8) as usize;
+    let seed = env_number("CORDON_KILL9_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    eprintln!("kill -9 harness: {runs} runs in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
+    let tasks: Vec<_> = (0..lanes)
+        .map(|lane| {
+            let share = runs / lanes + usize::from(lane < runs % lanes);
+            tokio::spawn(lane_runs(share, seed.wrapping_add(lane as u64)))
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for t in tasks {
+        tally.add(&t.await.expect("a lane failed"));
+    }
+    println!(
+        "kill -9 runs: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
+        tally.lost,
+        tally.duplicated,
+        tally.killed_before_commit,
+        tally.finished_before_kill,
+        tally.resumed
+    );
+    assert_eq!((tally.lost, tally.duplicated), (0, 0));
+}
 
+/// `runs` killed runs against a simulator of this lane's own.
+async fn lane_runs(runs: usize, seed: u64) -> Tally {
+    let mut rng = StdRng::seed_from_u64(seed);
     let sim = Simulator::start(SimConfig {
         scenario: Scenario::Scale {
             machines: 600,
@@ -197,7 +231,7 @@ async fn kill_9_at_random_moments_then_resume() {
     let pre = spans.iter().map(|s| s.0).min().unwrap_or_default();
     let job = spans.iter().map(|s| s.1).min().unwrap_or_default();
     eprintln!(
-        "a full run: {:.2} s before the job, {:.2} s of job",
+        "lane {seed}: a full run is {:.2} s before the job and {:.2} s of job",
         pre.as_secs_f64(),
         job.as_secs_f64()
     );
@@ -217,15 +251,7 @@ async fn kill_9_at_random_moments_then_resume() {
         };
         one_run(&h, kind, kill, &mut tally).await;
     }
-    println!(
-        "kill -9 runs: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
-        tally.lost,
-        tally.duplicated,
-        tally.killed_before_commit,
-        tally.finished_before_kill,
-        tally.resumed
-    );
-    assert_eq!((tally.lost, tally.duplicated), (0, 0));
+    tally
 }
 
 /// When a run's `cordon` process is killed.
