@@ -7,6 +7,10 @@
 //! most `per_hour`. Waiters queue in order (tokio's mutex is fair). Every
 //! attempt, retries included, is counted: the server counts them too.
 //!
+//! A 429's `Retry-After` holds the whole API, not just the request that earned it:
+//! [`Pacer::hold`] makes every later send to that API wait until the time has passed
+//! nothing is sent before the server said it would take it again).
+//!
 //! Each window is kept a little longer than the server's (see `with_margin`), so
 //! that the jitter between our stamp and the server's count never earns a 429.
 //! The window lengths are 60 s and 3,600 s against Defender; benchmarks and
@@ -49,6 +53,8 @@ struct Log {
     sent: VecDeque<Instant>,
     /// Slots counted by `reserve` and not yet used by a send or released.
     reserved: VecDeque<Instant>,
+    /// No send before this time (the last 429's `Retry-After`).
+    hold_until: Option<Instant>,
 }
 
 impl Window {
@@ -113,13 +119,34 @@ impl Pacer {
             .clone()
     }
 
+    /// Holds every send to `api` until `until` (a 429's `Retry-After`); a later,
+    /// shorter hold does not shorten it.
+    pub(crate) fn hold(&self, api: &'static str, until: Instant) {
+        let window = self.window(api);
+        let mut log = window.log();
+        log.hold_until = Some(log.hold_until.map_or(until, |t| t.max(until)));
+    }
+
+    /// Waits out a hold on `api`, if any.
+    async fn wait_hold(&self, window: &Window) {
+        loop {
+            let until = window.log().hold_until;
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
     /// Wait until one more request to `api` fits the budget, and count it. A slot
-    /// taken earlier with [`Pacer::reserve`] is used first, without waiting.
+    /// taken earlier with [`Pacer::reserve`] is used first, without waiting (its
+    /// intent is committed: it goes at once).
     pub(crate) async fn acquire(&self, api: &'static str) {
+        let window = self.window(api);
         if self.unlimited() {
+            self.wait_hold(&window).await;
             return;
         }
-        let window = self.window(api);
         {
             let mut log = window.log();
             if let Some(t) = log.reserved.pop_front() {
@@ -137,10 +164,11 @@ impl Pacer {
     /// send that follows shortly (its first `acquire` then does not wait). Returns
     /// `false` when nothing is paced (no slot to give back).
     pub(crate) async fn reserve(&self, api: &'static str) -> bool {
+        let window = self.window(api);
         if self.unlimited() {
+            self.wait_hold(&window).await;
             return false;
         }
-        let window = self.window(api);
         let t = self.wait_and_count(api, &window).await;
         window.log().reserved.push_back(t);
         true
@@ -160,6 +188,7 @@ impl Pacer {
 
     async fn wait_and_count(&self, api: &'static str, window: &Window) -> Instant {
         let _turn = window.queue.lock().await;
+        self.wait_hold(window).await;
         let keep = self.per_minute.max(self.per_hour).unwrap_or(0) as usize;
         loop {
             let now = Instant::now();
@@ -342,5 +371,21 @@ mod tests {
             pacer.acquire("x").await;
         }
         assert_eq!(Instant::now(), start);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_stops_every_send_to_that_api_until_it_ends() {
+        for pacer in [Pacer::new(None, None), Pacer::new(Some(100), Some(1500))] {
+            let start = Instant::now();
+            pacer.hold("unisolate", start + Duration::from_secs(7));
+            // A shorter, later hold does not shorten it.
+            pacer.hold("unisolate", start + Duration::from_secs(2));
+            pacer.acquire("isolate").await;
+            assert_eq!(Instant::now(), start, "another API is not held");
+            pacer.acquire("unisolate").await;
+            assert_eq!(Instant::now(), start + Duration::from_secs(7));
+            pacer.acquire("unisolate").await;
+            assert_eq!(Instant::now(), start + Duration::from_secs(7));
+        }
     }
 }

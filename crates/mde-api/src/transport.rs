@@ -225,6 +225,8 @@ impl Inner {
                 throttled += 1;
                 let wait = retry_after
                     .unwrap_or_else(|| backoff(throttled, opts.base_backoff, opts.max_backoff));
+                // Every send to this API waits too, not only this one.
+                self.pacer.hold(req.api, tokio::time::Instant::now() + wait);
                 (throttled <= opts.max_throttle_retries && wait <= opts.max_backoff).then_some(wait)
             } else if req.kind == Kind::Read
                 && is_transient_status(status)
