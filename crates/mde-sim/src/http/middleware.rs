@@ -104,10 +104,8 @@ pub async fn around(State(shared): State<Arc<Shared>>, req: Request, next: Next)
         }
         log.push_back(entry);
     }
-    if drop_after {
-        if let Some(c) = conn {
-            c.kill();
-        }
+    if drop_after && let Some(c) = conn {
+        c.kill();
     }
     resp
 }

@@ -177,11 +177,11 @@ impl Machine {
             "isExcluded": false,
             "exclusionReason": null
         });
-        if !quirks.extra_machine_fields {
-            if let Some(o) = v.as_object_mut() {
-                for k in EXTRA_FIELDS {
-                    o.remove(*k);
-                }
+        if !quirks.extra_machine_fields
+            && let Some(o) = v.as_object_mut()
+        {
+            for k in EXTRA_FIELDS {
+                o.remove(*k);
             }
         }
         v

@@ -236,13 +236,13 @@ impl Parser {
                 "Syntax error: '{name}' is an operator, an operand was expected."
             ));
         }
-        if lower == "datetime" || lower == "datetimeoffset" {
-            if let Some(Tok::Str(text)) = self.peek().cloned() {
-                self.pos += 1;
-                let d = super::lexer::parse_datetime(&text)
-                    .ok_or_else(|| format!("Unrecognized datetime literal '{text}'."))?;
-                return Ok(Node::Lit(Lit::Date(d)));
-            }
+        if (lower == "datetime" || lower == "datetimeoffset")
+            && let Some(Tok::Str(text)) = self.peek().cloned()
+        {
+            self.pos += 1;
+            let d = super::lexer::parse_datetime(&text)
+                .ok_or_else(|| format!("Unrecognized datetime literal '{text}'."))?;
+            return Ok(Node::Lit(Lit::Date(d)));
         }
         if self.peek() != Some(&Tok::LParen) {
             if self.var.as_deref().is_some_and(|v| v == name) {
