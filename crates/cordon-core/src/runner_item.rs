@@ -345,8 +345,14 @@ impl App {
                     t
                 }
                 Answer::NotSent | Answer::Refused => {
-                    Transition::new(ItemState::Failed, format!("refused: {e}"))
-                        .error(api_to_ipc(&e))
+                    // The audit keeps Defender's correlation id.
+                    let detail = match &e {
+                        mde_api::Error::Api {
+                            target: Some(id), ..
+                        } => format!("refused: {e} (correlation id {id})"),
+                        _ => format!("refused: {e}"),
+                    };
+                    Transition::new(ItemState::Failed, detail).error(api_to_ipc(&e))
                 }
             },
         };

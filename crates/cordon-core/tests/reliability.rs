@@ -339,7 +339,11 @@ async fn r4_refusals_are_not_retried() {
     let said = audit
         .iter()
         .filter(|e| e.machine_id.as_deref() == Some(m404.as_str()))
-        .any(|e| e.event.contains("failed") && e.detail.contains("404 InjectedFault"));
+        .any(|e| {
+            e.event.contains("failed")
+                && e.detail.contains("404 InjectedFault")
+                && e.detail.contains("(correlation id ")
+        });
     assert!(said, "audit of the 404: {audit:#?}");
 }
 
