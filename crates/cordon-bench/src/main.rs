@@ -49,9 +49,9 @@ fn args() -> BenchResult<Args> {
 fn p3_rows(r: &p3::P3) -> Vec<Row> {
     let init = r.initial.core();
     // `$top`/`$skip` paging ends at a short page: an exact multiple of 10,000 rows
-    // costs one more, empty page.
-    let closing = usize::from(r.machines > 0 && r.machines % 10_000 == 0)
-        + usize::from(r.isolation_actions > 0 && r.isolation_actions % 10_000 == 0);
+    // costs one more, empty page (no partial last page: ⌈n/10k⌉ = ⌊n/10k⌋).
+    let exact = |n: usize| n > 0 && n.div_ceil(10_000) == n / 10_000;
+    let closing = usize::from(exact(r.machines)) + usize::from(exact(r.isolation_actions));
     vec![
         Row::new(
             "P-3",

@@ -277,10 +277,8 @@ fn spawn(h: &Harness, dir: &Path, args: &[String]) -> (Child, tokio::sync::onesh
         // Read to the end so the child never blocks on a full pipe.
         for line in BufReader::new(err).lines() {
             let Ok(line) = line else { break };
-            if line.contains(" machine(s), comment ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(());
-                }
+            if let Some(tx) = tx.take_if(|_| line.contains(" machine(s), comment ")) {
+                let _ = tx.send(());
             }
         }
     });
@@ -456,12 +454,11 @@ async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut T
 /// only slows the harness down.
 fn data_dir() -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        if let Ok(d) = tempfile::tempdir_in(shm) {
-            return d;
-        }
-    }
-    tempfile::tempdir().expect("temp dir")
+    let in_memory = shm
+        .is_dir()
+        .then(|| tempfile::tempdir_in(shm).ok())
+        .flatten();
+    in_memory.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"))
 }
 
 fn store_file(dir: &Path) -> PathBuf {
