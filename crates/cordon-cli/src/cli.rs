@@ -44,7 +44,8 @@ pub struct Cli {
     /// The tenant profile to use (default: CORDON_* variables, then the active profile).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Where profiles are kept (default: CORDON_DATA_DIR, then the app's data folder).
+    /// Where profiles and the journal stores are kept (default: CORDON_DATA_DIR, then the
+    /// app's data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
