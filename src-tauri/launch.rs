@@ -148,19 +148,19 @@ pub fn start_core(args: impl Iterator<Item = String>) -> Result<AppState, CoreEr
                 None,
             ));
         }
-        if !args.demo {
-            if let Some(core) = active_profile_core(&profiles, &data_dir) {
-                let (core, name) = core;
-                tracing::info!(profile = %name, "starting on the active profile");
-                return Ok(AppState::new(
-                    core,
-                    Tenant::Profile { name },
-                    profiles,
-                    storage,
-                    data_dir,
-                    None,
-                ));
-            }
+        if !args.demo
+            && let Some(core) = active_profile_core(&profiles, &data_dir)
+        {
+            let (core, name) = core;
+            tracing::info!(profile = %name, "starting on the active profile");
+            return Ok(AppState::new(
+                core,
+                Tenant::Profile { name },
+                profiles,
+                storage,
+                data_dir,
+                None,
+            ));
         }
         let sim = start_sim().await?;
         reset_demo_store(&data_dir);

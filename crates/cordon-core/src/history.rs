@@ -217,17 +217,17 @@ impl Compiled {
             Some(s) => Some(bound("until", &s, true)?),
             None => None,
         };
-        if let (Some(s), Some(u)) = (since, until) {
-            if s > u {
-                return Err(CoreError::Invalid {
-                    field: "until".into(),
-                    message: format!(
-                        "“until” ({}) is before “since” ({}).",
-                        rfc3339(u),
-                        rfc3339(s)
-                    ),
-                });
-            }
+        if let (Some(s), Some(u)) = (since, until)
+            && s > u
+        {
+            return Err(CoreError::Invalid {
+                field: "until".into(),
+                message: format!(
+                    "“until” ({}) is before “since” ({}).",
+                    rfc3339(u),
+                    rfc3339(s)
+                ),
+            });
         }
         Ok(Self {
             kind: f.kind,

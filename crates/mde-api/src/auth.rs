@@ -110,10 +110,10 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<AccessToken, Error>>,
     {
-        if let Some(token) = self.snapshot() {
-            if Instant::now() < token.refresh_at {
-                return Ok(token);
-            }
+        if let Some(token) = self.snapshot()
+            && Instant::now() < token.refresh_at
+        {
+            return Ok(token);
         }
         let mut last_failure = self.refresh.lock().await;
         // Checked again: another caller may have refreshed while we waited.

@@ -41,16 +41,14 @@ describe("search", () => {
     expect(names("db", "isolatedNow")).toEqual([]);
   });
 
-  it("stays fast at 100,000 rows", () => {
+  // Speed is a benchmark's business (quality.md): this checks the answer at scale only.
+  it("finds the right rows among 100,000", () => {
     const many = Array.from({ length: 100_000 }, (_, i) =>
       makeRow({ id: hexId(i), name: `pc-${i}.corp.local`, ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` }),
     );
     const big = buildIndex(many);
-    const t0 = performance.now();
     const hits = filterMachines(big, "pc-9999", "all");
-    const elapsed = performance.now() - t0;
     expect(hits.map((r) => r.name).slice(0, 2)).toEqual(["pc-9999.corp.local", "pc-99990.corp.local"]);
     expect(hits).toHaveLength(11);
-    expect(elapsed).toBeLessThan(250);
   });
 });

@@ -72,10 +72,10 @@ async fn d8_a_store_failing_mid_job_halts_it_and_resume_finishes() {
     lock.execute_batch("BEGIN EXCLUSIVE;").unwrap();
     let started = Instant::now();
     let halted = loop {
-        if let Ok(d) = app.job(&job.id) {
-            if d.job.state == JobState::Halted {
-                break d;
-            }
+        if let Ok(d) = app.job(&job.id)
+            && d.job.state == JobState::Halted
+        {
+            break d;
         }
         assert!(
             started.elapsed() < Duration::from_secs(15),
