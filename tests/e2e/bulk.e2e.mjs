@@ -6,11 +6,8 @@
 // The simulator's own records (/_sim/state, /_sim/requests) are the truth.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { remote } from "webdriverio";
+import { openDemo, screenshot, waitFor } from "./session.mjs";
 
-const APP = process.env.CORDON_E2E_APP;
-const SHOTS = process.env.CORDON_E2E_SCREENSHOTS;
 let browser;
 let simBase;
 
@@ -19,22 +16,7 @@ const $ = (sel) => browser.$(sel);
 async function shot(name) {
   // WebKit paints a moment after the DOM settles (a new view, a finished job).
   await browser.pause(800);
-  await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
-}
-
-async function waitFor(what, fn, timeout = 30000, interval = 250) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+  await screenshot(browser, name);
 }
 
 async function sim(pathname, body) {
@@ -53,19 +35,7 @@ const requests = async () => {
 };
 
 before(async () => {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "warn",
-    capabilities: {
-      browserName: "wry",
-      "tauri:options": { application: APP, args: ["--demo"] },
-      "wdio:enforceWebDriverClassic": true,
-    },
-  });
-  const banner = await $('[data-testid="demo-banner"]');
-  await banner.waitForExist({ timeout: 30000 });
-  simBase = (await banner.getAttribute("data-api-base")).replace(/\/$/, "");
+  ({ browser, simBase } = await openDemo(["--demo"]));
   // The first sync is done when the counter agrees with the simulator.
   await waitFor("first sync", async () => {
     const shown = Number((await (await $('[data-testid="counter-isolated-value"]')).getText()).trim());

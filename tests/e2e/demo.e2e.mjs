@@ -3,32 +3,12 @@
 // (its control API, /_sim/state) is the truth the app is checked against.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { remote } from "webdriverio";
+import { openDemo, screenshot, waitFor } from "./session.mjs";
 
-const APP = process.env.CORDON_E2E_APP;
-const SHOTS = process.env.CORDON_E2E_SCREENSHOTS;
 let browser;
 let simBase;
 
-async function shot(name) {
-  await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
-}
-
-async function waitFor(what, fn, timeout = 30000, interval = 250) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
+const shot = (name) => screenshot(browser, name);
 
 async function simState() {
   const res = await fetch(`${simBase}/_sim/state`);
@@ -42,19 +22,7 @@ async function counter(name) {
 }
 
 before(async () => {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "warn",
-    capabilities: {
-      browserName: "wry",
-      "tauri:options": { application: APP, args: ["--demo"] },
-      "wdio:enforceWebDriverClassic": true,
-    },
-  });
-  const banner = await browser.$('[data-testid="demo-banner"]');
-  await banner.waitForExist({ timeout: 30000 });
-  simBase = (await banner.getAttribute("data-api-base")).replace(/\/$/, "");
+  ({ browser, simBase } = await openDemo(["--demo"]));
   assert.match(simBase, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
 

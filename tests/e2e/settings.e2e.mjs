@@ -4,11 +4,8 @@
 // in memory, chosen explicitly with --demo --secret-store=memory (and stated as such).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { remote } from "webdriverio";
+import { openDemo, screenshot, waitFor } from "./session.mjs";
 
-const APP = process.env.CORDON_E2E_APP;
-const SHOTS = process.env.CORDON_E2E_SCREENSHOTS;
 const TENANT = "11111111-1111-1111-1111-111111111111";
 const READER = "33333333-3333-3333-3333-333333333333";
 const READER_SECRET = "demo-reader-secret";
@@ -20,39 +17,10 @@ const $ = (sel) => browser.$(sel);
 const $$rows = async () => (await browser.$$('[data-testid="machine-row"]')).length;
 const row = () => $(`[data-testid="profile-row"][data-name="${NAME}"]`);
 
-async function shot(name) {
-  await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
-}
-
-async function waitFor(what, fn, timeout = 30000, interval = 250) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
+const shot = (name) => screenshot(browser, name);
 
 before(async () => {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: 4444,
-    logLevel: "warn",
-    capabilities: {
-      browserName: "wry",
-      "tauri:options": { application: APP, args: ["--demo", "--secret-store=memory"] },
-      "wdio:enforceWebDriverClassic": true,
-    },
-  });
-  const banner = await $('[data-testid="demo-banner"]');
-  await banner.waitForExist({ timeout: 30000 });
-  simBase = (await banner.getAttribute("data-api-base")).replace(/\/$/, "");
+  ({ browser, simBase } = await openDemo(["--demo", "--secret-store=memory"]));
   assert.match(simBase, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
