@@ -14,6 +14,7 @@
 //! timeouts; `support::durability` storage failures and a crash mid-job (one binary).
 #![allow(clippy::unwrap_used)]
 
+mod common;
 mod support;
 
 use std::collections::HashMap;

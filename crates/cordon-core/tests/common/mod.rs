@@ -40,13 +40,18 @@ pub async fn with(cfg: SimConfig) -> Env {
 pub fn config(base: &str, client_id: &str, secret: &str) -> AppConfig {
     AppConfig::new(
         Endpoints::custom(base, base).expect("endpoints"),
-        Credentials::ClientSecret {
-            tenant_id: identities::TENANT_ID.into(),
-            client_id: client_id.into(),
-            secret: Secret::new(secret),
-        },
+        credentials_of(client_id, secret),
         "test tenant",
     )
+}
+
+/// The client-secret credentials of the app `client_id` of the simulator's tenant.
+pub fn credentials_of(client_id: &str, secret: &str) -> Credentials {
+    Credentials::ClientSecret {
+        tenant_id: identities::TENANT_ID.into(),
+        client_id: client_id.into(),
+        secret: Secret::new(secret),
+    }
 }
 
 impl Env {
@@ -55,29 +60,11 @@ impl Env {
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("control api reachable")
-            .json()
-            .await
-            .expect("control api json")
+        control_get(&self.http, &self.sim.base_url(), path).await
     }
 
     pub async fn post(&self, path: &str, body: Value) {
-        let res = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("control api");
-        assert!(
-            res.status().is_success(),
-            "control {path}: {}",
-            res.status()
-        );
+        control_post(&self.http, &self.sim.base_url(), path, body).await;
     }
 
     /// The simulator's truth: every machine with `online` and `isolated`.
@@ -88,13 +75,13 @@ impl Env {
     /// Every action the simulator ever created.
     pub async fn ledger(&self) -> Vec<Value> {
         let v = self.get("/_sim/actions").await;
-        as_list(v, "actions")
+        list(v, "actions")
     }
 
     /// The simulator's request log.
     pub async fn requests(&self) -> Vec<Value> {
         let v = self.get("/_sim/requests").await;
-        as_list(v, "requests")
+        list(v, "requests")
     }
 
     pub async fn advance(&self, seconds: u64) {
@@ -106,7 +93,35 @@ impl Env {
     }
 }
 
-fn as_list(v: Value, key: &str) -> Vec<Value> {
+/// GET `path` of the simulator's control API at `base`, as JSON.
+pub async fn control_get(http: &reqwest::Client, base: &str, path: &str) -> Value {
+    http.get(format!("{base}{path}"))
+        .send()
+        .await
+        .expect("control api reachable")
+        .json()
+        .await
+        .expect("control api json")
+}
+
+/// POST `body` to `path` of the simulator's control API at `base`; it must succeed.
+pub async fn control_post(http: &reqwest::Client, base: &str, path: &str, body: Value) {
+    let res = http
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("control api");
+    assert!(
+        res.status().is_success(),
+        "control {path}: {}",
+        res.status()
+    );
+}
+
+/// The list under `key` (or `value`) of a control API answer, or the answer itself
+/// when it is a bare array.
+pub fn list(v: Value, key: &str) -> Vec<Value> {
     match v {
         Value::Array(a) => a,
         Value::Object(mut o) => match o.remove(key).or_else(|| o.remove("value")) {

@@ -16,10 +16,12 @@ use std::time::Duration;
 
 use cordon_core::dto_jobs::{BulkRequest, JobKind, JobProgress};
 use cordon_core::{App, AppConfig};
-use mde_api::{ClientOptions, Credentials, Endpoints, IsolationType, MachineId, Secret};
+use mde_api::{ClientOptions, Credentials, Endpoints, IsolationType, MachineId};
 use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
 use serde_json::{Value, json};
 use truth::Req;
+
+use crate::common;
 
 /// The longest any test waits for a job or the ledger.
 pub const LIMIT: Duration = Duration::from_secs(40);
@@ -70,7 +72,7 @@ pub async fn fleet(k: &SimKnobs) -> Fleet {
     .await
     .expect("simulator starts");
     let http = reqwest::Client::new();
-    let state: Value = get(&http, &sim, "/_sim/state").await;
+    let state: Value = common::control_get(&http, &sim.base_url(), "/_sim/state").await;
     let ids: Vec<String> = state["machines"]
         .as_array()
         .unwrap()
@@ -132,16 +134,6 @@ pub async fn fleet(k: &SimKnobs) -> Fleet {
     fleet
 }
 
-async fn get(http: &reqwest::Client, sim: &SimHandle, path: &str) -> Value {
-    http.get(format!("{}{path}", sim.base_url()))
-        .send()
-        .await
-        .expect("control api reachable")
-        .json()
-        .await
-        .expect("control api json")
-}
-
 pub fn endpoints(sim: &SimHandle) -> Endpoints {
     let base = sim.base_url();
     Endpoints::custom(&base, &base).unwrap()
@@ -152,13 +144,7 @@ pub fn credentials() -> Credentials {
     credentials_of(identities::ANALYST_CLIENT_ID, identities::ANALYST_SECRET)
 }
 
-pub fn credentials_of(client_id: &str, secret: &str) -> Credentials {
-    Credentials::ClientSecret {
-        tenant_id: identities::TENANT_ID.into(),
-        client_id: client_id.into(),
-        secret: Secret::new(secret),
-    }
-}
+pub use common::credentials_of;
 
 /// Client knobs of one test's core.
 #[derive(Clone)]
@@ -216,22 +202,11 @@ impl Fleet {
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        get(&self.http, &self.sim, path).await
+        common::control_get(&self.http, &self.sim.base_url(), path).await
     }
 
     pub async fn post(&self, path: &str, body: Value) {
-        let res = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("control api");
-        assert!(
-            res.status().is_success(),
-            "control {path}: {}",
-            res.status()
-        );
+        common::control_post(&self.http, &self.sim.base_url(), path, body).await;
     }
 
     pub async fn delete(&self, path: &str) {
@@ -250,12 +225,12 @@ impl Fleet {
 
     /// Every action the simulator created.
     pub async fn ledger(&self) -> Vec<Value> {
-        truth::list(self.get("/_sim/actions").await, "actions")
+        common::list(self.get("/_sim/actions").await, "actions")
     }
 
     /// The simulator's request log.
     pub async fn requests(&self) -> Vec<Req> {
-        truth::list(self.get("/_sim/requests").await, "requests")
+        common::list(self.get("/_sim/requests").await, "requests")
             .iter()
             .map(Req::from_json)
             .collect()

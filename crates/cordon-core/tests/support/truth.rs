@@ -12,17 +12,6 @@ use serde_json::Value;
 
 use super::Fleet;
 
-pub fn list(v: Value, key: &str) -> Vec<Value> {
-    match v {
-        Value::Array(a) => a,
-        Value::Object(mut o) => match o.remove(key).or_else(|| o.remove("value")) {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
 /// Actions of `kind` with `comment`, grouped by machine.
 pub fn by_machine(ledger: &[Value], kind: &str, comment: &str) -> HashMap<String, Vec<Value>> {
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
