@@ -83,19 +83,38 @@ fn items(d: &JobDetail) {
     }
 }
 
+/// What a line about a job says: its kind and state in words, and its counts (`sent`
+/// leaves the adopted out).
+struct Tally {
+    kind: String,
+    state: &'static str,
+    finished: u32,
+    total: u32,
+    sent: u32,
+    adopted: u32,
+    failed: u32,
+    cancelled: u32,
+}
+
+fn tally(j: &JobSummary) -> Tally {
+    Tally {
+        kind: verb(j.kind).to_lowercase(),
+        state: job_state(j.state),
+        finished: j.finished,
+        total: j.total,
+        sent: j.succeeded.saturating_sub(j.adopted),
+        adopted: j.adopted,
+        failed: j.failed,
+        cancelled: j.cancelled,
+    }
+}
+
 /// "Job <id> (release, done): 80 of 80 finished, 78 sent, 2 adopted, 0 failed, 0 cancelled".
 pub fn summary_line(j: &JobSummary) -> String {
+    let n = tally(j);
     let mut s = format!(
         "Job {} ({} {}): {} of {} finished, {} sent, {} adopted, {} failed, {} cancelled",
-        j.id,
-        verb(j.kind).to_lowercase(),
-        job_state(j.state),
-        j.finished,
-        j.total,
-        j.succeeded.saturating_sub(j.adopted),
-        j.adopted,
-        j.failed,
-        j.cancelled
+        j.id, n.kind, n.state, n.finished, n.total, n.sent, n.adopted, n.failed, n.cancelled
     );
     if let Some(t) = &j.throttled_until {
         s.push_str(&format!(", throttled until {t}"));
@@ -111,17 +130,18 @@ pub fn jobs(json: bool, list: &[JobSummary]) {
         return print_json(&list);
     }
     for j in list {
+        let n = tally(j);
         println!(
             "{}  {:<7}  {:<9}  {:>5}/{:<5}  sent {:<5} adopted {:<4} failed {:<4} cancelled {:<4} {}  {}  {}",
             j.id,
-            verb(j.kind).to_lowercase(),
-            job_state(j.state),
-            j.finished,
-            j.total,
-            j.succeeded.saturating_sub(j.adopted),
-            j.adopted,
-            j.failed,
-            j.cancelled,
+            n.kind,
+            n.state,
+            n.finished,
+            n.total,
+            n.sent,
+            n.adopted,
+            n.failed,
+            n.cancelled,
             j.created_at,
             j.requested_by,
             j.comment
