@@ -30,7 +30,34 @@ fn load_all<T: DeserializeOwned>(store: &Store, sql: &str) -> Result<Vec<T>> {
     Ok(out)
 }
 
+/// Runs `sql` (an upsert) once per row of `rows`, binding each with `bind`, in `tx`.
+fn upsert_in<T>(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    rows: &[T],
+    bind: impl Fn(&mut rusqlite::CachedStatement<'_>, &T) -> Result<usize>,
+) -> Result<()> {
+    let mut stmt = tx.prepare_cached(sql)?;
+    for r in rows {
+        bind(&mut stmt, r)?;
+    }
+    Ok(())
+}
+
 impl Store {
+    /// `upsert_in` in a write of its own; nothing is written when `rows` is empty.
+    fn upsert<T>(
+        &self,
+        sql: &str,
+        rows: &[T],
+        bind: impl Fn(&mut rusqlite::CachedStatement<'_>, &T) -> Result<usize>,
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| upsert_in(tx, sql, rows, bind))
+    }
+
     /// Upserts `machines` and forgets `removed` (machines gone from the tenant).
     pub fn save_machines(&self, machines: &[Machine], removed: &[String]) -> Result<()> {
         if machines.is_empty() && removed.is_empty() {
@@ -41,54 +68,43 @@ impl Store {
             for id in removed {
                 delete.execute([id])?;
             }
-            let mut stmt = tx.prepare_cached(
+            upsert_in(
+                tx,
                 "INSERT INTO machines (id, json) VALUES (?1, ?2)
                  ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-            )?;
-            for m in machines {
-                stmt.execute(params![m.id, to_json(m)?])?;
-            }
-            Ok(())
+                machines,
+                |stmt, m| Ok(stmt.execute(params![m.id, to_json(m)?])?),
+            )
         })
     }
 
     /// Upserts isolation actions.
     pub fn save_actions(&self, actions: &[MachineAction]) -> Result<()> {
-        if actions.is_empty() {
-            return Ok(());
-        }
-        self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO actions (id, machine_id, created, json) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-            )?;
-            for a in actions {
-                stmt.execute(params![
+        self.upsert(
+            "INSERT INTO actions (id, machine_id, created, json) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            actions,
+            |stmt, a| {
+                Ok(stmt.execute(params![
                     a.id,
                     a.machine_id,
                     ts(a.creation_date_time_utc),
                     to_json(a)?
-                ])?;
-            }
-            Ok(())
-        })
+                ])?)
+            },
+        )
     }
 
     /// Upserts alerts.
     pub fn save_alerts(&self, alerts: &[Alert]) -> Result<()> {
-        if alerts.is_empty() {
-            return Ok(());
-        }
-        self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO alerts (id, created, json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(id) DO UPDATE SET json = excluded.json",
-            )?;
-            for a in alerts {
-                stmt.execute(params![a.id, a.alert_creation_time.map(ts), to_json(a)?])?;
-            }
-            Ok(())
-        })
+        self.upsert(
+            "INSERT INTO alerts (id, created, json) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            alerts,
+            |stmt, a| {
+                Ok(stmt.execute(params![a.id, a.alert_creation_time.map(ts), to_json(a)?])?)
+            },
+        )
     }
 
     pub fn load_machines(&self) -> Result<Vec<Machine>> {
