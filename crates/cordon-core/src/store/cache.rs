@@ -127,15 +127,21 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+    /// Runs the key/value upsert `sql` with `key` and `value`, in a write of its own.
+    fn put(&self, sql: &str, key: &str, value: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )?;
+            tx.execute(sql, params![key, value])?;
             Ok(())
         })
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.put(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            key,
+            value,
+        )
     }
 
     /// A setting stored as JSON; `None` when never set.
@@ -155,13 +161,11 @@ impl Store {
 
     pub fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let json = to_json(value)?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO settings (key, json) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET json = excluded.json",
-                params![key, json],
-            )?;
-            Ok(())
-        })
+        self.put(
+            "INSERT INTO settings (key, json) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET json = excluded.json",
+            key,
+            &json,
+        )
     }
 }
