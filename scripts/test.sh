@@ -42,7 +42,7 @@ dbus-run-session -- bash -c '
 phase "kill -9 harness (D-1): ${CORDON_KILL9_RUNS:-50} bulk jobs of 500 machines killed at random, then resumed"
 # Same features as above, so nothing is rebuilt; --nocapture shows the run count.
 cargo test --locked --workspace --features custom-protocol --test kill9 -- --nocapture 2>&1 \
-  | grep -E "^(kill -9|test |test result)" | tee -a "$counts"
+  | grep -E "^(kill -9|test |test result|failures|thread )|panicked|lost" | tee -a "$counts"
 
 phase "generated bindings are committed and current"
 if ! git diff --exit-code -- ui/src/ipc/bindings.ts; then
