@@ -83,6 +83,8 @@ pub(crate) struct Inner {
     /// The newest refresh token of delegated credentials (rotated by `fetch`).
     pub(crate) refresh_token: StdMutex<Option<Secret>>,
     pub(crate) pacer: Pacer,
+    /// Set once the server refused `$count=true` (see `pager`).
+    pub(crate) count_refused: std::sync::atomic::AtomicBool,
     /// Server clock minus local clock, from the last `Date` header.
     pub(crate) skew: StdMutex<Option<chrono::TimeDelta>>,
 }
@@ -137,6 +139,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 refresh_token: StdMutex::new(refresh_token),
+                count_refused: std::sync::atomic::AtomicBool::new(false),
                 pacer: Pacer::with_windows(
                     options.requests_per_minute,
                     options.requests_per_hour,

@@ -254,6 +254,10 @@ pub(crate) struct Page<T> {
     pub(crate) value: Vec<T>,
     #[serde(rename = "@odata.nextLink", default)]
     pub(crate) next_link: Option<String>,
+    /// The collection's size, when `$count=true` was asked and honoured (read
+    /// leniently: anything but a whole number is ignored).
+    #[serde(rename = "@odata.count", default)]
+    pub(crate) count: Option<serde_json::Value>,
 }
 
 #[cfg(test)]

@@ -235,12 +235,21 @@ async fn get_4xx_is_not_retried() {
     })
     .await;
     let client = client_for(&mock.base, fast_options());
+    // With `$top` no `$count` is asked: exactly one request.
+    let err = client
+        .list_machine_actions(&Query::new().top(50))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ODataError"));
+    assert_eq!(mock.api_requests().len(), 1);
+    // Without: the first page asks `$count`; a 400 is asked once more without it
+    // (the count may be what was refused), then reported, not retried.
     let err = client
         .list_machine_actions(&Query::new())
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("ODataError"));
-    assert_eq!(mock.api_requests().len(), 1);
+    assert_eq!(mock.api_requests().len(), 3);
 }
 
 #[tokio::test]
@@ -431,6 +440,76 @@ async fn pages_with_top_and_skip_until_a_short_page() {
         .unwrap();
     assert_eq!(some.len(), 4);
     assert_eq!(some[0].rbac_group_id.as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn a_known_count_ends_paging_at_the_last_full_page() {
+    let mock = Mock::start(|r, _| {
+        if r.is_token() {
+            return token_reply();
+        }
+        let top: usize = query_param(&r.target, "$top").unwrap().parse().unwrap();
+        let skip: usize = query_param(&r.target, "$skip").map_or(0, |s| s.parse().unwrap());
+        let total: usize = 6;
+        let mut page: serde_json::Value =
+            serde_json::from_str(&machines(skip, top.min(total.saturating_sub(skip)))).unwrap();
+        if query_param(&r.target, "$count").as_deref() == Some("true") {
+            page["@odata.count"] = total.into();
+        }
+        Reply::json(200, page.to_string())
+    })
+    .await;
+    let options = mde_api::ClientOptions {
+        page_size: 3,
+        ..fast_options()
+    };
+    let client = client_for(&mock.base, options);
+    let all = client.list_machines(&Query::new()).await.unwrap();
+    assert_eq!(all.len(), 6);
+    let targets: Vec<String> = mock
+        .api_requests()
+        .iter()
+        .map(|r| r.target.clone())
+        .collect();
+    // Two full pages and no empty third one; only the first asks for the count.
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert_eq!(query_param(&targets[0], "$count").as_deref(), Some("true"));
+    assert_eq!(query_param(&targets[1], "$count"), None);
+}
+
+#[tokio::test]
+async fn a_refused_count_is_asked_once_then_never_again() {
+    let mock = Mock::start(|r, _| {
+        if r.is_token() {
+            return token_reply();
+        }
+        if query_param(&r.target, "$count").is_some() {
+            return Reply::json(
+                400,
+                r#"{"error":{"code":"ODataError","message":"$count is not supported","target":"x"}}"#,
+            );
+        }
+        Reply::json(200, machines(0, 2))
+    })
+    .await;
+    let options = mde_api::ClientOptions {
+        page_size: 3,
+        ..fast_options()
+    };
+    let client = client_for(&mock.base, options);
+    assert_eq!(client.list_machines(&Query::new()).await.unwrap().len(), 2);
+    assert_eq!(client.list_machines(&Query::new()).await.unwrap().len(), 2);
+    let with_count = mock
+        .api_requests()
+        .iter()
+        .filter(|r| query_param(&r.target, "$count").is_some())
+        .count();
+    assert_eq!(
+        mock.api_requests().len(),
+        3,
+        "one refusal, then one call per list"
+    );
+    assert_eq!(with_count, 1);
 }
 
 #[tokio::test]
