@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Text, makeStyles, tokens } from "@fluentui/react-components";
+import { Text, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
 import { useAppInfo } from "../queries";
 
 const useStyles = makeStyles({
@@ -22,10 +22,24 @@ const useStyles = makeStyles({
     flex: "1 1 auto",
     minHeight: 0,
   },
+  /** A body that scrolls as a whole (forms, cards), with more air between sections. */
+  scroll: { overflowY: "auto", gap: tokens.spacingVerticalL },
 });
 
 /** The header (title, navigation, tenant) and the body of the views other than Machines. */
-export function ViewFrame({ nav, children, testId }: { nav?: ReactNode; children: ReactNode; testId: string }) {
+export function ViewFrame({
+  nav,
+  children,
+  testId,
+  bodyTestId,
+  scroll = false,
+}: {
+  nav?: ReactNode;
+  children: ReactNode;
+  testId?: string;
+  bodyTestId?: string;
+  scroll?: boolean;
+}) {
   const styles = useStyles();
   const info = useAppInfo();
   return (
@@ -39,7 +53,9 @@ export function ViewFrame({ nav, children, testId }: { nav?: ReactNode; children
           </Text>
         )}
       </header>
-      <main className={styles.main}>{children}</main>
+      <main className={mergeClasses(styles.main, scroll && styles.scroll)} data-testid={bodyTestId}>
+        {children}
+      </main>
     </div>
   );
 }

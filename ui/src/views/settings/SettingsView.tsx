@@ -7,39 +7,20 @@ import {
   MessageBarBody,
   MessageBarTitle,
   Spinner,
-  Text,
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
 import type { AppInfo, ConnectionTest, DeviceCodePrompt, ProfileInput, ProfileView, SettingsView as Settings } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
-import { afterTenantSwitch, queryKeys, useAppInfo, useSettings } from "../../queries";
+import { ViewFrame } from "../../components/ViewFrame";
+import { afterTenantSwitch, queryKeys, useSettings } from "../../queries";
 import { authModeLabel, cloudLabel, isDelegated } from "../../lib/profileForm";
 import { ConnectionResult } from "./ConnectionResult";
 import { DeviceCodeCard } from "./DeviceCodeCard";
 import { ProfileForm } from "./ProfileForm";
 
 const useStyles = makeStyles({
-  root: { display: "flex", flexDirection: "column", height: "100%", minHeight: 0 },
-  header: {
-    display: "flex",
-    alignItems: "center",
-    gap: tokens.spacingHorizontalL,
-    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL}`,
-    backgroundColor: tokens.colorNeutralBackground3,
-    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
-  },
-  title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
-  tenant: { color: tokens.colorNeutralForeground2 },
-  main: {
-    display: "flex",
-    flexDirection: "column",
-    gap: tokens.spacingVerticalL,
-    padding: tokens.spacingHorizontalL,
-    overflowY: "auto",
-    flex: "1 1 auto",
-  },
   h: { margin: 0, fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold },
   list: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS, maxWidth: "1100px" },
   card: {
@@ -68,7 +49,6 @@ interface RowState {
 export function SettingsView({ nav }: { nav?: ReactNode }) {
   const styles = useStyles();
   const client = useQueryClient();
-  const info = useAppInfo();
   const settings = useSettings();
   const [editing, setEditing] = useState<ProfileView | null>(null);
   const [formKey, setFormKey] = useState(0);
@@ -152,17 +132,7 @@ export function SettingsView({ nav }: { nav?: ReactNode }) {
   const storage = data?.secretStorage;
 
   return (
-    <div className={styles.root}>
-      <header className={styles.header}>
-        <Text className={styles.title}>Cordon</Text>
-        {nav}
-        {info.data && (
-          <Text className={styles.tenant} data-testid="tenant-label" title={info.data.apiBase}>
-            {info.data.demo ? "Demo tenant (simulated)" : info.data.tenantLabel}
-          </Text>
-        )}
-      </header>
-      <main className={styles.main} data-testid="settings-view">
+    <ViewFrame nav={nav} bodyTestId="settings-view" scroll>
         <h2 className={styles.h}>Tenant profiles</h2>
         {settings.isPending && <Spinner label="Loading profiles…" />}
         {settings.error && <IpcErrorMessage error={ipc.toIpcError(settings.error)} data-testid="settings-error" />}
@@ -294,7 +264,6 @@ export function SettingsView({ nav }: { nav?: ReactNode }) {
             setFormKey((k) => k + 1);
           }}
         />
-      </main>
-    </div>
+    </ViewFrame>
   );
 }
