@@ -83,16 +83,7 @@ pub async fn fleet(k: &SimKnobs) -> Fleet {
         .collect();
     assert_eq!(ids.len(), k.machines, "enough online machines");
     // Isolate them as the analyst app (so Cordon's release is not "someone else's").
-    let client = mde_api::Client::new(
-        endpoints(&sim),
-        credentials(),
-        ClientOptions {
-            requests_per_minute: None,
-            requests_per_hour: None,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
+    let client = direct_client(&sim);
     let mut set = tokio::task::JoinSet::new();
     for chunk in ids.chunks(8) {
         let client = client.clone();
@@ -255,16 +246,7 @@ impl Fleet {
 
     /// A pending release created directly (not by Cordon), as another console would.
     pub async fn release_elsewhere(&self, id: &str, comment: &str) -> String {
-        let client = mde_api::Client::new(
-            endpoints(&self.sim),
-            credentials(),
-            ClientOptions {
-                requests_per_minute: None,
-                requests_per_hour: None,
-                ..ClientOptions::default()
-            },
-        )
-        .unwrap();
+        let client = direct_client(&self.sim);
         let a = client
             .unisolate(&MachineId::parse(id).unwrap(), comment)
             .await
@@ -296,4 +278,18 @@ pub fn collect(app: &App) -> Arc<Mutex<Vec<JobProgress>>> {
         }
     });
     seen
+}
+
+/// The analyst app's own client, unpaced: what another console or script would use.
+fn direct_client(sim: &SimHandle) -> mde_api::Client {
+    mde_api::Client::new(
+        endpoints(sim),
+        credentials(),
+        ClientOptions {
+            requests_per_minute: None,
+            requests_per_hour: None,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap()
 }
