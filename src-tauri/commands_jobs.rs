@@ -19,11 +19,16 @@ pub async fn preview_bulk(state: State<'_, AppState>, request: BulkRequest) -> R
     Ok(state.core().preview_bulk(&request).await?)
 }
 
-/// Commits the job's intents and starts it; progress follows as `jobChanged` events.
+/// Commits the job the person confirmed (its preview's token; a stale one is refused
+/// with nothing sent) and starts it; progress follows as `jobChanged` events.
 #[tauri::command]
 #[specta::specta]
-pub async fn start_job(state: State<'_, AppState>, request: BulkRequest) -> Res<JobSummary> {
-    Ok(state.core().start_job(request)?)
+pub async fn start_job(
+    state: State<'_, AppState>,
+    request: BulkRequest,
+    preview_token: String,
+) -> Res<JobSummary> {
+    Ok(state.core().start_job(request, &preview_token)?)
 }
 
 /// Cancels a job: no call to Defender after this returns.

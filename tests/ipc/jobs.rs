@@ -69,7 +69,24 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
         .iter()
         .map(|m| m["id"].clone())
         .collect::<Vec<_>>();
-    let job = h.invoke("start_job", request(few, true)).expect("start");
+    // The job starts from the preview the person confirmed: its token. A token of
+    // another selection is refused as stale, with nothing started.
+    let confirmed = h
+        .invoke("preview_bulk", request(few, true))
+        .expect("preview");
+    let with_token = |token: &Value| {
+        let mut body = request(few, true);
+        body["previewToken"] = token.clone();
+        body
+    };
+    let stale = h
+        .invoke("start_job", with_token(&preview["token"]))
+        .expect_err("a stale preview is refused");
+    assert_eq!(stale["kind"], "stalePreview", "{stale}");
+    assert_eq!(h.invoke("jobs", json!({})).expect("jobs"), json!([]));
+    let job = h
+        .invoke("start_job", with_token(&confirmed["token"]))
+        .expect("start");
     let id = job["id"].as_str().expect("id").to_owned();
     assert_eq!(job["total"], 3);
     let last = final_event(&mut h, &id).await;

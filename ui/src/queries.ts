@@ -28,7 +28,6 @@ export const queryKeys = {
   recon: ["reconciliation"] as const,
   reconSettings: ["reconcileSettings"] as const,
   jobs: ["jobs"] as const,
-  job: (id: string) => ["job", id] as const,
   historyAll: ["history"] as const,
   history: (f: HistoryFilter) => ["history", f] as const,
   auditAll: ["audit"] as const,

@@ -67,7 +67,7 @@ pub async fn run(machines: usize, limit: u32, window: Duration) -> BenchResult<P
 
     let t = Instant::now();
     let detail = app
-        .run_job(BulkRequest {
+        .run_job_now(BulkRequest {
             kind: JobKind::Release,
             machine_ids: targets.clone(),
             comment: "P-1 benchmark: bulk release".into(),

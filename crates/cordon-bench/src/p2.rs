@@ -56,7 +56,7 @@ pub async fn run(machines: usize, latency: Duration) -> BenchResult<P2> {
     let app = App::new(cfg)?;
     app.refresh().await?;
     let t = Instant::now();
-    app.run_job(BulkRequest {
+    app.run_job_now(BulkRequest {
         kind: JobKind::Release,
         machine_ids: by_cordon.to_vec(),
         comment: "P-2 benchmark: Cordon".into(),

@@ -96,7 +96,7 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     confirm(&preview, yes)?;
-    let detail = progress::while_running(app, app.run_job(req)).await?;
+    let detail = progress::while_running(app, app.run_job(req, &preview.token)).await?;
     output_jobs::bulk_result(json, &preview, Some(&detail));
     Ok(exit_for(&detail))
 }

@@ -1,28 +1,40 @@
-//! The app core: one value that the desktop shell manages and the CLI uses.
+//! The app core: one value that the desktop shell manages and the CLI uses, made of
+//! parts that each own their state and their verbs.
 //!
-//! It owns the Defender client, the local store (journal, audit log, and the caches
-//! of the tenant's machines, isolation actions and alerts, loaded at start so a
-//! restart shows the last known fleet at once), a background sync task that keeps the
-//! caches current and reports every change through a broadcast channel (the shell
-//! forwards it to the web view as a typed event), and the bulk runner's bookkeeping.
-//! Locks are `std::sync::Mutex`, never held across an `.await`.
+//! - [`Fleet`]: the machine/action/alert cache, the sync and its change channel.
+//! - [`Jobs`]: the journal's jobs, the runner (which takes the fleet and the store
+//!   explicitly), the bulk preview and its token, the audit log.
+//! - [`Reconciler`]: stuck work, batches, history, auto-reconcile.
+//! - [`Store`]: the SQLite journal, audit log, caches and settings.
+//!
+//! `App`'s public verbs are one-line delegations, all in this file, so a reader finds
+//! every verb from the type. Background work (the sync loop, resuming unfinished
+//! jobs) is started by [`App::start`] and ends when the last `App` clone is dropped.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mde_api::{Alert, Client, ClientOptions, Credentials, Endpoints, Machine, MachineAction};
-use tokio::sync::{Notify, broadcast};
+use mde_api::{Client, ClientOptions, Credentials, Endpoints};
+use tokio::sync::broadcast;
 
-use crate::dto_jobs::JobProgress;
+use crate::dto::jobs::{
+    AuditEntry, AuditFilter, BulkPreview, BulkRequest, ExportFormat, History, HistoryFilter,
+    IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow, ReconcileSettings,
+};
+use crate::dto::{
+    ActionFilter, ActionOutcome, ActionRow, AppInfo, IsolateRequest, MachineDetail, MachineRef,
+    MachineRow, ReleaseRequest, Snapshot, SyncStatus,
+};
+use crate::error::Result;
+use crate::fleet::Fleet;
+use crate::fleet::derive::Thresholds;
+use crate::jobs::Jobs;
+use crate::jobs::journal_entry::JournalEntry;
+use crate::jobs::runner::Runner;
+use crate::reconcile::Reconciler;
 use crate::store::Store;
-
-use crate::derive::Thresholds;
-use crate::dto::{AppInfo, IpcError, MachineDetail, MachineRow, Snapshot, SyncStatus};
-use crate::error::{CoreError, Result};
-use crate::view;
 
 /// How the core reaches its tenant and how often it looks.
 #[derive(Debug, Clone)]
@@ -75,61 +87,18 @@ impl AppConfig {
     }
 }
 
-/// The cached tenant and the sync bookkeeping.
-#[derive(Default)]
-pub(crate) struct Cache {
-    pub machines: Vec<Machine>,
-    pub actions: HashMap<String, MachineAction>,
-    pub alerts: Vec<Alert>,
-    /// Newest `alertCreationTime` seen: alerts are fetched from it on.
-    pub alerts_watermark: Option<DateTime<Utc>>,
-    /// The last action sync of a previous run (from the store): the incremental
-    /// watermark until this run has synced.
-    pub restored_synced_at: Option<DateTime<Utc>>,
-    /// When alerts were last fetched (this process).
-    pub alerts_synced_at: Option<DateTime<Utc>>,
-    /// The newest Isolate action's creation time at that fetch: alerts are fetched
-    /// again only once a newer isolation appears.
-    pub alerts_isolate_mark: Option<DateTime<Utc>>,
-    pub revision: u32,
-    pub synced_at: Option<DateTime<Utc>>,
-    pub machines_synced: Option<std::time::Instant>,
-    pub error: Option<IpcError>,
-    pub loading: bool,
-    pub permissions: Vec<String>,
-}
-
-pub(crate) struct Inner {
-    pub client: Client,
-    pub cfg: AppConfig,
-    pub cache: Mutex<Cache>,
-    pub events: broadcast::Sender<SyncStatus>,
-    pub wake: Notify,
-    /// Serialises syncs (an async mutex: it is held across the API calls on purpose).
-    pub sync_gate: tokio::sync::Mutex<()>,
-    /// The journal, audit log, caches and settings.
-    pub store: Store,
-    /// Job progress events.
-    pub jobs: broadcast::Sender<JobProgress>,
-    /// Jobs a runner of this process is driving (one runner per job).
-    pub runners: Mutex<HashMap<String, tokio::sync::watch::Receiver<bool>>>,
-    /// POSTs under way per job (claimed and not yet answered), and a signal when one
-    /// ends: `cancel_job` waits for them so it can report them.
-    pub inflight: Mutex<HashMap<String, usize>>,
-    pub inflight_done: Notify,
-    /// Jobs halted in this process because the store failed, with the reason: shown
-    /// even when the store could not record the halt itself.
-    pub halted: Mutex<HashMap<String, IpcError>>,
-    /// Jobs cancelled in this process: checked right before each POST.
-    pub cancelled: Mutex<std::collections::HashSet<String>>,
-    /// Who the journal and audit log name as requester (from the token, once).
-    pub identity: tokio::sync::OnceCell<String>,
+struct Inner {
+    cfg: AppConfig,
+    store: Arc<Store>,
+    fleet: Fleet,
+    jobs: Jobs,
+    reconciler: Reconciler,
 }
 
 /// Cordon's core. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
 impl App {
@@ -140,76 +109,41 @@ impl App {
             cfg.credentials.clone(),
             cfg.client_options.clone(),
         )?;
-        let store = match &cfg.store_path {
+        let store = Arc::new(match &cfg.store_path {
             Some(path) => Store::open(path)?,
             None => Store::open_in_memory()?,
-        };
-        let mut cache = Cache {
-            loading: true,
-            machines: store.load_machines()?,
-            alerts: store.load_alerts()?,
-            alerts_watermark: store
-                .meta(crate::sync::ALERTS_WATERMARK)?
-                .as_deref()
-                .map(crate::store::parse_ts),
-            restored_synced_at: store
-                .meta(crate::sync::ACTIONS_SYNCED_AT)?
-                .as_deref()
-                .map(crate::store::parse_ts),
-            ..Cache::default()
-        };
-        cache.actions = store
-            .load_actions()?
-            .into_iter()
-            .map(|a| (a.id.clone(), a))
-            .collect();
-        if cache.actions.is_empty() {
-            // Nothing cached to build on: the first sync loads everything.
-            cache.restored_synced_at = None;
-        }
-        let (events, _) = broadcast::channel(64);
-        let (jobs, _) = broadcast::channel(1024);
+        });
+        let fleet = Fleet::open(client, Arc::clone(&store), &cfg)?;
+        let runner = Runner::new(cfg.concurrency, cfg.client_options.timeout);
+        let client_id = cfg.credentials.client_id().to_owned();
+        let jobs = Jobs::new(fleet.clone(), Arc::clone(&store), runner, client_id);
+        let reconciler = Reconciler::new(fleet.clone(), jobs.clone(), Arc::clone(&store));
         Ok(Self {
             inner: Arc::new(Inner {
-                client,
                 cfg,
-                cache: Mutex::new(cache),
-                events,
-                wake: Notify::new(),
-                sync_gate: tokio::sync::Mutex::new(()),
                 store,
+                fleet,
                 jobs,
-                runners: Mutex::default(),
-                inflight: Mutex::default(),
-                inflight_done: Notify::new(),
-                cancelled: Mutex::default(),
-                halted: Mutex::default(),
-                identity: tokio::sync::OnceCell::new(),
+                reconciler,
             }),
         })
     }
 
     /// Builds the core and starts its background work on the current tokio runtime:
     /// the sync loop, and the resumption of every unfinished job (each first looks up
-    /// what a crash left `sending` or `unknown`). The tasks end when the last `App`
-    /// clone is dropped.
+    /// what a crash left `sending` or `unknown`).
     pub fn start(cfg: AppConfig) -> Result<Self> {
         let app = Self::new(cfg)?;
         tokio::spawn(sync_loop(Arc::downgrade(&app.inner)));
-        let resumer = app.clone();
+        let jobs = app.inner.jobs.clone();
         tokio::spawn(async move {
             // Learn who "we" are first (S-7 previews, the journal's requester).
-            let _ = resumer.identity().await;
-            if let Err(e) = resumer.spawn_unfinished() {
+            let _ = jobs.identity().await;
+            if let Err(e) = jobs.spawn_unfinished() {
                 tracing::error!(error = %e, "unfinished jobs could not be resumed");
             }
         });
         Ok(app)
-    }
-
-    /// The store file (`None` when the store is in memory).
-    pub fn store_path(&self) -> Option<PathBuf> {
-        self.inner.store.path().map(std::path::Path::to_path_buf)
     }
 
     /// The local store (its checks, and a page cap for fail-closed tests).
@@ -217,165 +151,216 @@ impl App {
         &self.inner.store
     }
 
-    /// Change notifications: one per revision bump or sync failure/recovery.
-    pub fn subscribe(&self) -> broadcast::Receiver<SyncStatus> {
-        self.inner.events.subscribe()
-    }
-
-    pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
-        // A poisoned lock only means a panic elsewhere; the data is still consistent
-        // because every update is applied in one short critical section.
-        self.inner
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub(crate) fn client(&self) -> &Client {
-        &self.inner.client
-    }
-
-    /// The tenant clock (the local clock corrected by the server's `Date` header).
-    pub fn now(&self) -> DateTime<Utc> {
-        self.inner.client.server_now()
+    /// The store file (`None` when the store is in memory).
+    pub fn store_path(&self) -> Option<PathBuf> {
+        self.inner.store.path().map(std::path::Path::to_path_buf)
     }
 
     /// Facts about this window's tenant.
     pub fn info(&self) -> AppInfo {
+        let cfg = &self.inner.cfg;
+        let permissions = self.inner.fleet.permissions();
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            demo: self.inner.cfg.demo,
-            tenant_label: self.inner.cfg.tenant_label.clone(),
-            api_base: self.inner.cfg.endpoints.api_base.to_string(),
-            permissions: self.cache().permissions.clone(),
+            demo: cfg.demo,
+            tenant_label: cfg.tenant_label.clone(),
+            api_base: cfg.endpoints.api_base.to_string(),
+            may_isolate: crate::dto::may_isolate(permissions.as_deref()),
+            permissions: permissions.unwrap_or_default(),
         }
     }
 
+    // The fleet.
+
+    /// The tenant clock (the local clock corrected by the server's `Date` header).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.fleet.now()
+    }
+    /// Change notifications: one per revision bump or sync failure/recovery.
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncStatus> {
+        self.inner.fleet.subscribe()
+    }
     /// The current sync status.
     pub fn status(&self) -> SyncStatus {
-        status_of(&self.cache())
+        self.inner.fleet.status()
     }
-
     /// Everything the Machines view shows, from the cache (no request).
     pub fn snapshot(&self) -> Snapshot {
-        let now = self.now();
-        let c = self.cache();
-        let grouped = view::by_machine(c.actions.values());
-        let (machines, counters) =
-            view::rows(&c.machines, &grouped, now, self.inner.cfg.thresholds);
-        Snapshot {
-            machines,
-            counters,
-            sync: status_of(&c),
-        }
+        self.inner.fleet.snapshot()
     }
-
-    /// Syncs now, then returns the snapshot. A failed sync is an error here (the
-    /// Retry button), and is also kept in the sync status for the banner.
+    /// Syncs now, then returns the snapshot (a failed sync is an error here).
     pub async fn refresh(&self) -> Result<Snapshot> {
-        self.sync_once(true).await?;
-        Ok(self.snapshot())
+        self.inner.fleet.refresh().await
     }
-
-    /// One machine's detail from the cache.
-    pub fn machine_detail(&self, machine_id: &str) -> Result<MachineDetail> {
-        let now = self.now();
-        let c = self.cache();
-        let id = machine_id.trim().to_ascii_lowercase();
-        let m = c
-            .machines
-            .iter()
-            .find(|m| m.id.eq_ignore_ascii_case(&id))
-            .ok_or_else(|| CoreError::UnknownMachine(machine_id.trim().to_owned()))?;
-        let acts: Vec<&MachineAction> = c
-            .actions
-            .values()
-            .filter(|a| same_machine(a, &id))
-            .collect();
-        Ok(view::detail(m, &acts, now, self.inner.cfg.thresholds))
+    /// One sync round; `force_machines` refreshes the machine list regardless of age.
+    pub async fn sync_once(&self, force_machines: bool) -> Result<()> {
+        self.inner.fleet.sync_once(force_machines).await
     }
-
-    /// Finds one machine by id or DNS name (full or short host name).
-    pub async fn find_machine(&self, query: &str) -> Result<MachineRow> {
-        let q = query.trim();
-        if q.is_empty() {
-            return Err(CoreError::EmptyQuery);
-        }
-        let matches = crate::resolve::matches(&self.cache().machines, q);
-        match matches.len() {
-            1 => return self.row_of(&matches[0].id),
-            0 => {}
-            _ => {
-                return Err(CoreError::Ambiguous {
-                    query: q.to_owned(),
-                    candidates: matches,
-                });
-            }
-        }
-        // Not in the cache: it may be newer than the last sync. Ask Defender, but
-        // only with a well-formed id (never send garbage).
-        if let Ok(id) = mde_api::MachineId::parse(q) {
-            match self.client().get_machine(id.as_str()).await {
-                Ok(m) => {
-                    let mid = m.id.clone();
-                    self.merge(Some(vec![m]), Vec::new(), false);
-                    return self.row_of(&mid);
-                }
-                Err(mde_api::Error::Api { status: 404, .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(CoreError::UnknownMachine(q.to_owned()))
-    }
-
-    fn row_of(&self, id: &str) -> Result<MachineRow> {
-        Ok(self.machine_detail(id)?.machine)
-    }
-
-    pub(crate) fn notify(&self) {
-        let status = self.status();
-        let _ = self.inner.events.send(status);
-    }
-
     /// Asks the background sync to run now.
     pub fn wake(&self) {
-        self.inner.wake.notify_one();
+        self.inner.fleet.wake();
+    }
+    /// One machine's detail from the cache.
+    pub fn machine_detail(&self, machine_id: &str) -> Result<MachineDetail> {
+        self.inner.fleet.machine_detail(machine_id)
+    }
+    /// Finds one machine by id or DNS name (full or short host name).
+    pub async fn find_machine(&self, query: &str) -> Result<MachineRow> {
+        self.inner.fleet.find_machine(query).await
+    }
+    /// Machine actions matching `filter` (server-side filters), newest first.
+    pub async fn actions(&self, filter: ActionFilter) -> Result<Vec<ActionRow>> {
+        self.inner.fleet.actions(filter).await
+    }
+    /// Cancels a `Pending` or `InProgress` action (validated before any request).
+    pub async fn cancel(&self, action_id: &str, comment: &str) -> Result<ActionRow> {
+        self.inner.fleet.cancel(action_id, comment).await
+    }
+
+    // Jobs.
+
+    /// Isolates every machine of the request (a journaled job, run to its end).
+    pub async fn isolate(&self, req: IsolateRequest) -> Result<Vec<ActionOutcome>> {
+        self.inner.jobs.isolate(req).await
+    }
+    /// Releases every machine of the request (a journaled job, run to its end).
+    pub async fn release(&self, req: ReleaseRequest) -> Result<Vec<ActionOutcome>> {
+        self.inner.jobs.release(req).await
+    }
+    /// Progress of every job this core drives: one event per item change.
+    pub fn subscribe_jobs(&self) -> broadcast::Receiver<JobProgress> {
+        self.inner.jobs.subscribe()
+    }
+    /// What `req` would send, what it leaves out and why, and the preview's token.
+    pub async fn preview_bulk(&self, req: &BulkRequest) -> Result<BulkPreview> {
+        self.inner.jobs.preview(req).await
+    }
+    /// Starts the job the person confirmed (`token` from its preview; a stale one is
+    /// refused with nothing sent) and returns at once.
+    pub fn start_job(&self, req: BulkRequest, token: &str) -> Result<JobSummary> {
+        self.inner.jobs.start(req, token)
+    }
+    /// Runs the job the person confirmed to its end (the CLI's bulk commands).
+    pub async fn run_job(&self, req: BulkRequest, token: &str) -> Result<JobDetail> {
+        self.inner.jobs.run(req, token).await
+    }
+    /// Previews `req` now and runs exactly that to its end (scripts, benchmarks).
+    pub async fn run_job_now(&self, req: BulkRequest) -> Result<JobDetail> {
+        self.inner.jobs.run_now(req).await
+    }
+    /// Runs an unfinished job to its end.
+    pub async fn resume_job(&self, id: &str) -> Result<JobDetail> {
+        self.inner.jobs.resume(id).await
+    }
+    /// Runs every unfinished job to its end (`cordon jobs resume`).
+    pub async fn resume_all(&self) -> Result<Vec<JobSummary>> {
+        self.inner.jobs.resume_all().await
+    }
+    /// Cancels a job: no new POST for it starts once this returns.
+    pub fn cancel_job(&self, id: &str) -> Result<JobSummary> {
+        self.inner.jobs.cancel(id)
+    }
+    /// Cancels a job and waits until the POSTs under way are answered and recorded.
+    pub async fn cancel_job_and_wait(&self, id: &str) -> Result<JobSummary> {
+        self.inner.jobs.cancel_and_wait(id).await
+    }
+    /// Every job, newest first.
+    pub fn jobs(&self) -> Result<Vec<JobSummary>> {
+        self.inner.jobs.list()
+    }
+    /// A job and its items.
+    pub fn job(&self, id: &str) -> Result<JobDetail> {
+        self.inner.jobs.job(id)
+    }
+    /// The journal as the pure functions read it.
+    pub fn journal_entries(&self) -> Result<Vec<JournalEntry>> {
+        self.inner.jobs.journal_entries()
+    }
+    /// Audit entries matching `filter`, oldest first.
+    pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        self.inner.jobs.audit(filter)
+    }
+    /// The matching audit entries as CSV or JSON.
+    pub fn audit_export(&self, filter: &AuditFilter, format: ExportFormat) -> Result<String> {
+        self.inner.jobs.audit_export(filter, format)
+    }
+    /// Appends one audit entry, signed by this core.
+    pub fn audit_append(
+        &self,
+        event: &str,
+        job_id: Option<&str>,
+        machine_id: Option<&str>,
+        action_id: Option<&str>,
+        comment: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let jobs = &self.inner.jobs;
+        jobs.audit_append(event, job_id, machine_id, action_id, comment, detail)
+    }
+
+    // Reconciliation.
+
+    /// The Reconciliation view's rows, from the cache and the journal; no request.
+    pub fn reconciliation(&self) -> Result<Vec<ReconRow>> {
+        self.inner.reconciler.rows()
+    }
+    /// The isolated-now machines grouped by cause (batches), largest first.
+    pub fn groups(&self) -> Vec<IsolationGroup> {
+        self.inner.reconciler.groups()
+    }
+    /// One batch by its id.
+    pub fn group(&self, id: &str) -> Result<IsolationGroup> {
+        self.inner.reconciler.group(id)
+    }
+    /// Machines isolated now whose isolating action's comment contains `text`.
+    pub fn isolated_by_comment(&self, text: &str) -> Vec<MachineRef> {
+        self.inner.reconciler.isolated_by_comment(text)
+    }
+    /// The History view: every isolate/release action matching `filter`.
+    pub fn history(&self, filter: HistoryFilter) -> Result<History> {
+        self.inner.reconciler.history(filter)
+    }
+    /// The History view's CSV export.
+    pub fn history_csv(&self, filter: HistoryFilter) -> Result<String> {
+        self.inner.reconciler.history_csv(filter)
+    }
+    /// Resubmits the stuck work of `machine_ids` as its rows propose.
+    pub async fn resubmit(
+        &self,
+        machine_ids: Vec<String>,
+        comment: Option<String>,
+    ) -> Result<Vec<JobSummary>> {
+        self.inner.reconciler.resubmit(machine_ids, comment).await
+    }
+    /// One auto-reconcile round (the sync loop runs it after each good sync).
+    pub async fn auto_reconcile_tick(&self) -> Vec<JobSummary> {
+        self.inner.reconciler.auto_tick().await
+    }
+    /// Auto-reconcile and its bounds.
+    pub fn reconcile_settings(&self) -> Result<ReconcileSettings> {
+        self.inner.reconciler.settings()
+    }
+    /// Changes auto-reconcile and its bounds (kept in the store).
+    pub fn set_reconcile_settings(&self, s: ReconcileSettings) -> Result<ReconcileSettings> {
+        self.inner.reconciler.set_settings(s)
     }
 }
 
-pub(crate) fn status_of(c: &Cache) -> SyncStatus {
-    SyncStatus {
-        revision: c.revision,
-        synced_at: c
-            .synced_at
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        error: c.error.clone(),
-        loading: c.loading,
-    }
-}
-
+/// Syncs, then runs auto-reconcile, then waits for the next round or a wake-up; ends
+/// when the last `App` is gone.
 async fn sync_loop(weak: Weak<Inner>) {
     loop {
         let Some(inner) = weak.upgrade() else { return };
-        let app = App { inner };
         // Errors are kept in the sync status (the banner) and retried next round.
-        if app.sync_once(false).await.is_ok() {
-            app.auto_reconcile_tick().await;
+        if inner.fleet.sync_once(false).await.is_ok() {
+            inner.reconciler.auto_tick().await;
         }
-        let delay = app.next_poll();
-        let inner = Arc::clone(&app.inner);
-        drop(app);
+        let delay = inner.fleet.next_poll();
+        let fleet = inner.fleet.clone();
+        drop(inner);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
-            () = inner.wake.notified() => {}
+            () = fleet.woken() => {}
         }
     }
-}
-
-/// True when `a` concerns machine `id` (case-insensitive; an action without a machine
-/// id concerns none).
-pub(crate) fn same_machine(a: &MachineAction, id: &str) -> bool {
-    a.machine_id
-        .as_deref()
-        .is_some_and(|m| m.eq_ignore_ascii_case(id))
 }

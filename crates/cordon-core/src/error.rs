@@ -60,6 +60,10 @@ pub enum CoreError {
     /// No job with this id in the journal.
     #[error("no job {0}")]
     UnknownJob(String),
+    /// A bulk job was started from a preview that no longer matches what it would
+    /// send (a sync changed the selection since the person confirmed it, S-7).
+    #[error("the preview is out of date: {0}")]
+    StalePreview(String),
 }
 
 impl From<rusqlite::Error> for CoreError {
@@ -102,6 +106,7 @@ impl From<CoreError> for IpcError {
                 message: format!("The demo tenant could not start: {detail}"),
             },
             CoreError::Invalid { field, message } => IpcError::Validation { field, message },
+            CoreError::StalePreview(message) => IpcError::StalePreview { message },
             CoreError::UnknownProfile(name) => IpcError::NotFound {
                 message: format!(
                     "No profile “{name}”. `cordon profiles list` (or Settings) shows the profiles."

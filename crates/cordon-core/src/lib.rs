@@ -1,47 +1,41 @@
-//! Cordon's domain, free of Tauri: the isolation-state derivation, the app core that
-//! keeps a tenant's machines and isolation actions current, the isolate/release
-//! operations, and the DTOs that cross the IPC boundary (with generated TypeScript).
+//! Cordon's domain, free of Tauri: the parts the desktop shell and the `cordon` CLI
+//! both drive, through one [`App`] whose verbs are one-line delegations
+//! ([`app`]).
 //!
-//! Tenant profiles (shared by the app and the CLI) live in [`profiles`], their
-//! secrets only in the OS credential store ([`secrets`]).
+//! - [`fleet`]: the tenant's machines, isolation actions and alerts, kept current by
+//!   a sync; state derivation, views and name resolution.
+//! - [`jobs`]: every isolate or release is a journaled job: intents committed before
+//!   any call, a runner that sees each machine through to one action (adopting what is
+//!   under way, looking up unknown outcomes before any resend, waiting out 429s), the
+//!   bulk preview and its token, the audit log.
+//! - [`reconcile`]: stuck work, batches, history, auto-reconcile (pure functions plus
+//!   the [`reconcile::Reconciler`] that applies them).
+//! - [`store`]: one SQLite file per tenant: caches, journal, append-only audit log,
+//!   settings.
+//! - [`profiles`], [`secrets`], [`signin`]: tenant profiles, their secrets only in the
+//!   OS credential store, delegated sign-in.
+//! - [`dto`]: the types that cross the IPC boundary (with generated TypeScript).
 //!
-//! Durable state lives in one SQLite file per profile ([`store`]): the caches (so a
-//! restart shows the last known fleet at once), the journal of bulk jobs, the
-//! append-only audit log and the settings. Every isolate or release is a job
-//! ([`jobs`]): its intents are committed before any call, and the runner sees each
-//! machine through to one action, never two (adopting what is already under way,
-//! looking up unknown outcomes before any resend, waiting out 429s), survives a crash
-//! and resumes at the next start.
-//!
-//! The desktop shell and the `cordon` CLI are thin layers over this crate; nothing here
-//! depends on Tauri (a compile error guards that boundary).
+//! Nothing here depends on Tauri (a compile error guards that boundary).
 
-pub mod actions;
-mod analysis;
 pub mod app;
-pub mod derive;
 pub mod dto;
-pub mod dto_jobs;
 pub mod env;
 pub mod error;
-pub mod grouping;
-pub mod history;
+pub mod export;
+pub mod fleet;
 pub mod jobs;
-pub mod jobs_audit;
-pub mod journal_entry;
-mod ops;
 pub mod paths;
 pub mod profiles;
 pub mod reconcile;
-pub mod resolve;
-mod runner;
-mod runner_item;
-mod runner_lookup;
 pub mod secrets;
 pub mod signin;
 pub mod store;
-mod sync;
-pub mod view;
+pub mod time;
 
 pub use app::{App, AppConfig};
 pub use error::{CoreError, Result};
+
+// Paths other crates name (one definition each; these are aliases, not copies).
+pub use dto::jobs as dto_jobs;
+pub use fleet::derive;

@@ -65,7 +65,10 @@ async fn r1_a_429_storm_is_waited_out_and_nothing_fails() {
     .await;
     let comment = "R-1 storm";
     let started = Instant::now();
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     let took = started.elapsed();
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_eq!(detail.job.failed, 0, "never fails on 429");
@@ -142,7 +145,10 @@ async fn r1_a_retry_after_above_the_cap_defers_the_item() {
     .await;
     let events = collect(&app);
     let comment = "R-1 deferred";
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_eq!(detail.job.failed, 0);
     assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
@@ -194,7 +200,10 @@ async fn r2_pacing_keeps_every_window_within_the_budget() {
         .await;
     let comment = "R-2 paced";
     let started = Instant::now();
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     let took = started.elapsed().as_secs_f64();
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
@@ -250,7 +259,10 @@ async fn r4_refusals_are_not_retried() {
     ])
     .await;
     let comment = "R-4 refusals";
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     let releases = f.releases(comment).await;
     let posts = release_posts(&f.requests().await);
@@ -368,7 +380,10 @@ async fn already_pending_is_adopted(policy: &str) {
         .await;
     f.delete("/_sim/requests").await;
     let comment = "R-5 adopt";
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_eq!(detail.job.adopted, 2, "{:?}", detail.job);
     let existing = HashMap::from([(known.clone(), known_action), (stale.clone(), stale_action)]);

@@ -172,11 +172,12 @@ async previewBulk(request: BulkRequest) : Promise<Result<BulkPreview, IpcError>>
 }
 },
 /**
- * Commits the job's intents and starts it; progress follows as `jobChanged` events.
+ * Commits the job the person confirmed (its preview's token; a stale one is refused
+ * with nothing sent) and starts it; progress follows as `jobChanged` events.
  */
-async startJob(request: BulkRequest) : Promise<Result<JobSummary, IpcError>> {
+async startJob(request: BulkRequest, previewToken: string) : Promise<Result<JobSummary, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("start_job", { request }) };
+    return { status: "ok", data: await TAURI_INVOKE("start_job", { request, previewToken }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -362,7 +363,11 @@ demo: boolean; tenantLabel: string; apiBase: string;
 /**
  * Permissions granted to the token (e.g. `Machine.Isolate`); empty until known.
  */
-permissions: string[] }
+permissions: string[]; 
+/**
+ * Whether isolate and release are offered ([`may_isolate`]).
+ */
+mayIsolate: boolean }
 /**
  * One audit-log entry: what Cordon did or was asked to do.
  */
@@ -420,7 +425,12 @@ export type BulkPreview = { kind: JobKind; willSend: MachineRef[]; excluded: Exc
 /**
  * When set, the user must type this text to confirm (above the threshold).
  */
-confirmPhrase: string | null }
+confirmPhrase: string | null; 
+/**
+ * A fingerprint of exactly what would be sent: `start_job` takes it back and
+ * refuses when the preview it would compute now differs.
+ */
+token: string }
 /**
  * A bulk isolate or release request (one machine is a bulk of one).
  */
@@ -481,7 +491,35 @@ export type DeviceCodePrompt = { profile: string; userCode: string; verification
 /**
  * A machine left out of a bulk request, and why.
  */
-export type Exclusion = { machine: MachineRef; reason: string }
+export type Exclusion = { machine: MachineRef; cause: ExclusionCause; 
+/**
+ * The cause in a sentence.
+ */
+reason: string; 
+/**
+ * Who requested the isolation (`IsolatedByOther`).
+ */
+isolatedBy: string | null }
+/**
+ * Why a machine is left out of a bulk request: what the UI switches on.
+ */
+export type ExclusionCause = 
+/**
+ * Not a Defender machine id.
+ */
+"invalid_id" | 
+/**
+ * A release of a machine that is not isolated.
+ */
+"not_isolated" | 
+/**
+ * An isolation of a machine that is isolated already.
+ */
+"already_isolated" | 
+/**
+ * A release of someone else's isolation, not chosen explicitly (S-7).
+ */
+"isolated_by_other"
 /**
  * Export formats.
  */
@@ -565,6 +603,11 @@ export type IpcError =
  * without a committed intent. A blocking error in the UI.
  */
 { kind: "storage"; message: string } | 
+/**
+ * A bulk job's preview no longer matches what it would send: nothing was sent;
+ * the person looks at the new preview and confirms again (S-7).
+ */
+{ kind: "stalePreview"; message: string } | 
 /**
  * A fault inside Cordon.
  */
@@ -813,7 +856,11 @@ active: boolean }
 /**
  * One row of the Reconciliation view (and `cordon reconcile`).
  */
-export type ReconRow = { machineId: string; machineName: string; kind: JobKind; actionId: string; cause: StuckCause; 
+export type ReconRow = { 
+/**
+ * A person may resubmit it now ([`NextStep::resubmittable`]).
+ */
+resubmittable: boolean; machineId: string; machineName: string; kind: JobKind; actionId: string; cause: StuckCause; 
 /**
  * The facts, in a sentence: "Release pending 5 h; device Active, last full report 14 h ago: …".
  */

@@ -174,8 +174,12 @@ export const switchProfile = (name: string | null): Promise<AppInfo> =>
 /** What a bulk request would send, and what it leaves out (and why). */
 export const previewBulk = (request: BulkRequest): Promise<BulkPreview> =>
   settle(() => commands.previewBulk(request));
-/** Commits the job's intents and starts it; progress follows as `jobChanged` events. */
-export const startJob = (request: BulkRequest): Promise<JobSummary> => settle(() => commands.startJob(request));
+/**
+ * Commits the job the person confirmed (`previewToken` from its preview: a stale one is
+ * refused with nothing sent) and starts it; progress follows as `jobChanged` events.
+ */
+export const startJob = (request: BulkRequest, previewToken: string): Promise<JobSummary> =>
+  settle(() => commands.startJob(request, previewToken));
 export const cancelJob = (id: string): Promise<JobSummary> => settle(() => commands.cancelJob(id));
 export const jobs = (): Promise<JobSummary[]> => settle(() => commands.jobs());
 export const job = (id: string): Promise<JobDetail> => settle(() => commands.job(id));

@@ -18,6 +18,7 @@ const KIND_LABEL: Record<IpcError["kind"], string> = {
   defender: "Defender error",
   secureStorage: "Secure storage unavailable",
   storage: "Local store failed",
+  stalePreview: "The selection changed",
   internal: "Internal error",
 };
 

@@ -1,9 +1,4 @@
-// Which actions the signed-in token allows. An empty list means "not known yet": the
-// actions are offered and the back end answers a 403 with the missing permission.
+// The permission named in the read-only notice. Whether isolate and release are offered
+// is decided by the core (`AppInfo.mayIsolate`), one rule for the app and the CLI.
 
 export const ISOLATE_PERMISSION = "Machine.Isolate";
-
-export function mayIsolate(permissions: readonly string[] | undefined): boolean {
-  if (!permissions || permissions.length === 0) return true;
-  return permissions.some((p) => p.toLowerCase() === ISOLATE_PERMISSION.toLowerCase());
-}

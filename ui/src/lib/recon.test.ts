@@ -20,17 +20,18 @@ describe("reconciliation grouping", () => {
     expect(groups[2]!.label).toBe("Pending: device offline");
   });
 
-  it("knows which rows may be resubmitted and how", () => {
-    expect(canResubmit(makeRecon({ nextStep: "in_progress" }))).toBe(false);
-    expect(canResubmit(makeRecon({ cause: "superseded", nextStep: "nothing" }))).toBe(false);
-    expect(canResubmit(makeRecon({ nextStep: "needs_person" }))).toBe(true);
-    expect(rowAction(makeRecon({ cause: "offline", nextStep: "wait_for_device" }))).toBe("cancel_and_resubmit");
+  it("follows the core's decision on which rows may be resubmitted and how", () => {
+    expect(canResubmit(makeRecon({ nextStep: "in_progress", resubmittable: false }))).toBe(false);
+    expect(canResubmit(makeRecon({ cause: "offline", nextStep: "wait_for_device", resubmittable: false }))).toBe(false);
+    expect(canResubmit(makeRecon({ nextStep: "needs_person", resubmittable: true }))).toBe(true);
+    expect(rowAction(makeRecon({ cause: "pending_too_long", nextStep: "cancel_and_resubmit" }))).toBe("cancel_and_resubmit");
+    expect(rowAction(makeRecon({ cause: "offline", nextStep: "wait_for_device", resubmittable: false }))).toBe("resubmit");
     expect(rowAction(makeRecon({ cause: "timed_out" }))).toBe("resubmit");
   });
 
   it("sends each selected, resubmittable machine once", () => {
     const a = makeRecon();
-    const b = makeRecon({ nextStep: "in_progress" });
+    const b = makeRecon({ nextStep: "in_progress", resubmittable: false });
     const c = makeRecon({ machineId: a.machineId, kind: "isolate", actionId: "other" });
     const sel = new Set([rowKey(a), rowKey(b), rowKey(c)]);
     expect(resubmitIds([a, b, c], sel)).toEqual([a.machineId]);

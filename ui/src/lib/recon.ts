@@ -44,16 +44,14 @@ export function groupByCause(rows: readonly ReconRow[]): CauseGroup[] {
   }));
 }
 
-/** Rows that a person may resubmit now (nothing under way, something to do). */
+/** Rows that a person may resubmit now: the core decides (`resubmittable`). */
 export function canResubmit(row: ReconRow): boolean {
-  return row.cause !== "superseded" && row.nextStep !== "in_progress" && row.nextStep !== "nothing";
+  return row.resubmittable;
 }
 
-/** The per-row action: cancel first when an action is still pending at Defender. */
+/** The per-row action the core proposes: cancel first when its next step says so. */
 export function rowAction(row: ReconRow): "resubmit" | "cancel_and_resubmit" {
-  return row.cause === "offline" || row.cause === "pending_too_long" || row.nextStep === "cancel_and_resubmit"
-    ? "cancel_and_resubmit"
-    : "resubmit";
+  return row.nextStep === "cancel_and_resubmit" ? "cancel_and_resubmit" : "resubmit";
 }
 
 /** The machine ids to send for a selection of rows (each machine once, resubmittable only). */

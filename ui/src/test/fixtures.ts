@@ -124,6 +124,7 @@ export function makePreview(rows: MachineRow[], overrides: Partial<BulkPreview> 
     willSend: rows.map((r) => ({ id: r.id, name: r.name })),
     excluded: [],
     confirmPhrase: null,
+    token: `token-${rows.map((r) => r.id).join(",")}`,
     ...overrides,
   };
 }
@@ -157,6 +158,7 @@ export function makeRecon(overrides: Partial<ReconRow> = {}): ReconRow {
     comment: "False positive",
     health: "Inactive",
     lastSeen: "2026-11-20T08:00:00Z",
+    resubmittable: true,
     nextStep: "auto_resubmit",
     nextText: "Auto-reconcile resubmits it when the device is seen again.",
     nextAt: null,

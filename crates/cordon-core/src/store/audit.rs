@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::{Store, ts};
-use crate::dto_jobs::{AuditEntry, AuditFilter};
+use crate::dto::jobs::{AuditEntry, AuditFilter};
 use crate::error::Result;
 
 /// One audit row to append.

@@ -17,8 +17,8 @@ use super::rows::{
     item_state_str, job_row, job_state_str, kind_str,
 };
 use super::{Store, ts};
+use crate::dto::jobs::{ItemState, JobState};
 use crate::dto::{IpcError, IsolationKind};
-use crate::dto_jobs::{ItemState, JobState};
 use crate::error::{CoreError, Result};
 
 fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {

@@ -27,7 +27,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use audit::NewAudit;
@@ -285,16 +285,23 @@ fn linux_fs_type(path: &Path) -> Option<String> {
         .map(|(_, fs)| fs)
 }
 
+/// Runs store work on the blocking pool, so fsyncs and waits for the store's lock never
+/// stall the runtime's workers (the UI's IPC, the sync and the runner's items run
+/// there). `None` when the task could not finish (runtime shutting down).
+pub(crate) async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
 /// A time as stored: RFC 3339 UTC with milliseconds (sorts as text).
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    crate::time::rfc3339_millis(t)
 }
 
 /// A stored time back (a malformed one reads as the epoch: the store writes them all).
 pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
+    crate::time::parse_rfc3339(s).unwrap_or_default()
 }
 
 #[cfg(test)]

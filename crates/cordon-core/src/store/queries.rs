@@ -8,9 +8,9 @@ use super::parse_ts;
 use super::rows::{
     ITEM_COLS, ItemRow, JOB_COLS, JobCounts, JobRow, item_row, item_state, job_row, kind, opt_ts,
 };
-use crate::dto_jobs::ItemState;
+use crate::dto::jobs::ItemState;
 use crate::error::Result;
-use crate::journal_entry::JournalEntry;
+use crate::jobs::journal_entry::JournalEntry;
 
 impl Store {
     pub fn job(&self, id: &str) -> Result<Option<JobRow>> {

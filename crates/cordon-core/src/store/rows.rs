@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 
 use super::parse_ts;
+use crate::dto::jobs::{ItemState, JobKind, JobState};
 use crate::dto::{IpcError, IsolationKind};
-use crate::dto_jobs::{ItemState, JobKind, JobState};
 
 /// A job to commit with its items.
 #[derive(Debug, Clone)]

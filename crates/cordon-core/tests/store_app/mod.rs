@@ -101,6 +101,77 @@ async fn caches_survive_a_restart() {
     assert!(query.contains("creationDateTimeUtc"), "{query}");
 }
 
+/// S-7: a bulk job starts only from the preview the person saw. A sync that lands
+/// between the preview and the start (here: a machine released from elsewhere) makes
+/// the preview stale: `start_job` refuses it and commits and sends nothing; the new
+/// preview's token starts the job.
+#[tokio::test]
+async fn start_job_refuses_a_preview_that_a_sync_made_stale() {
+    let env = common::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_at(&env, &dir.path().join("j.sqlite3"));
+    app.refresh().await.expect("sync");
+    let ids: Vec<String> = app
+        .snapshot()
+        .machines
+        .into_iter()
+        .filter(|r| r.state == IsolationState::Isolated && r.health == "Active")
+        .map(|r| r.id)
+        .take(3)
+        .collect();
+    assert_eq!(ids.len(), 3, "the demo has isolated machines that report");
+    let req = BulkRequest {
+        kind: JobKind::Release,
+        machine_ids: ids.clone(),
+        comment: "False positive: stale preview".into(),
+        isolation_type: None,
+        source: Some("test".into()),
+        include_foreign: true,
+    };
+    let confirmed = app.preview_bulk(&req).await.unwrap();
+    assert_eq!(confirmed.will_send.len(), 3, "{:?}", confirmed.excluded);
+
+    // Another analyst's Cordon releases the first machine; the device applies it and
+    // this core's sync sees it before the person clicks.
+    let other = app_at(&env, &dir.path().join("other.sqlite3"));
+    other.refresh().await.expect("sync");
+    let out = other
+        .release(cordon_core::dto::ReleaseRequest {
+            machine_ids: vec![ids[0].clone()],
+            comment: "released from another desk".into(),
+        })
+        .await
+        .expect("release");
+    assert!(out[0].error.is_none(), "{out:?}");
+    env.advance(900).await;
+    app.refresh().await.expect("sync");
+    let first = app.machine_detail(&ids[0]).unwrap().machine;
+    assert_eq!(first.state, IsolationState::NotIsolated, "{first:?}");
+
+    let ledger_before = env.ledger().await.len();
+    let e = app
+        .start_job(req.clone(), &confirmed.token)
+        .expect_err("a stale preview is refused");
+    assert!(
+        matches!(&e, cordon_core::CoreError::StalePreview(m) if m.contains("send to 2 machines")),
+        "{e:?}"
+    );
+    assert!(matches!(
+        cordon_core::dto::IpcError::from(e),
+        cordon_core::dto::IpcError::StalePreview { .. }
+    ));
+    assert!(app.jobs().unwrap().is_empty(), "nothing committed");
+    assert_eq!(env.ledger().await.len(), ledger_before, "nothing sent");
+
+    let now = app.preview_bulk(&req).await.unwrap();
+    assert_eq!(now.will_send.len(), 2);
+    assert_ne!(now.token, confirmed.token);
+    let job = app
+        .start_job(req, &now.token)
+        .expect("the new preview starts");
+    assert_eq!(job.total, 2);
+}
+
 #[tokio::test]
 async fn a_bulk_release_is_seen_through_once_per_machine() {
     let env = common::demo().await;
@@ -133,10 +204,15 @@ async fn a_bulk_release_is_seen_through_once_per_machine() {
         "{:?}",
         own_only.excluded[0]
     );
+    assert_eq!(
+        own_only.excluded[0].cause,
+        cordon_core::dto_jobs::ExclusionCause::IsolatedByOther
+    );
+    assert!(own_only.excluded[0].isolated_by.is_some());
 
     let mut progress = app.subscribe_jobs();
     let ledger_before = env.ledger().await.len();
-    let detail = app.run_job(req).await.expect("job runs");
+    let detail = app.run_job_now(req).await.expect("job runs");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_eq!((detail.job.total, detail.job.succeeded), (10, 10));
     assert!(

@@ -11,7 +11,7 @@ use cordon_core::dto_jobs::{ItemState, JobState};
 use cordon_core::{App, CoreError};
 
 use super::truth::{assert_audit_matches, assert_exactly_once, release_posts, wait_releases};
-use super::{CoreKnobs, LIMIT, SimKnobs};
+use super::{CoreKnobs, LIMIT, SimKnobs, start_previewed};
 
 /// D-8: while another connection holds the store's write lock, starting a job fails
 /// with a storage error and nothing is sent; after the lock is gone the same request
@@ -28,8 +28,8 @@ async fn d8_a_locked_store_refuses_to_start_and_sends_nothing() {
     lock.busy_timeout(Duration::from_secs(10)).unwrap();
     lock.execute_batch("BEGIN EXCLUSIVE;").unwrap();
     let comment = "D-8 locked";
-    let e = app
-        .start_job(f.release(&f.ids, comment))
+    let e = start_previewed(&app, f.release(&f.ids, comment))
+        .await
         .expect_err("fails closed");
     assert!(matches!(e, CoreError::Storage(_)), "{e:?}");
     assert!(matches!(IpcError::from(e), IpcError::Storage { .. }));
@@ -39,7 +39,10 @@ async fn d8_a_locked_store_refuses_to_start_and_sends_nothing() {
     );
     lock.execute_batch("ROLLBACK;").unwrap();
     drop(lock);
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     assert_eq!(detail.job.state, JobState::Done);
     assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
 }
@@ -63,8 +66,8 @@ async fn d8_a_store_failing_mid_job_halts_it_and_resume_finishes() {
         })
         .await;
     let comment = "D-8 mid-job";
-    let job = app
-        .start_job(f.release(&f.ids, comment))
+    let job = start_previewed(&app, f.release(&f.ids, comment))
+        .await
         .expect("job starts");
     wait_releases(&f, comment, 4, LIMIT).await;
     let lock = rusqlite::Connection::open(f.store_path()).unwrap();
@@ -148,7 +151,7 @@ async fn a_crash_mid_bulk_then_resume_loses_and_duplicates_nothing() {
     doomed.spawn(async move {
         let app = App::new(cfg).expect("core");
         app.refresh().await.expect("sync");
-        let job = app.start_job(req).expect("job starts");
+        let job = start_previewed(&app, req).await.expect("job starts");
         let _ = tx.send(job.id);
         std::future::pending::<()>().await;
     });

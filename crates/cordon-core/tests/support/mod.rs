@@ -233,6 +233,8 @@ impl Fleet {
     }
 
     /// A bulk release of `ids` (foreign isolations included: the test owns the fleet).
+    ///
+    /// Start it with [`start_previewed`], as a person confirming its preview would.
     pub fn release(&self, ids: &[String], comment: &str) -> BulkRequest {
         BulkRequest {
             kind: JobKind::Release,
@@ -292,4 +294,13 @@ fn direct_client(sim: &SimHandle) -> mde_api::Client {
         },
     )
     .unwrap()
+}
+
+/// Previews `req` and starts exactly that job (the token of the preview just made).
+pub async fn start_previewed(
+    app: &cordon_core::App,
+    req: BulkRequest,
+) -> cordon_core::Result<cordon_core::dto_jobs::JobSummary> {
+    let token = app.preview_bulk(&req).await?.token;
+    app.start_job(req, &token)
 }

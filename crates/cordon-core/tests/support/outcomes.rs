@@ -12,7 +12,7 @@ use serde_json::json;
 use super::truth::{
     assert_audit_matches, assert_exactly_once, release_posts, secs, wait_releases, wait_settled,
 };
-use super::{CoreKnobs, LIMIT, SimKnobs, fault, unisolate_of};
+use super::{CoreKnobs, LIMIT, SimKnobs, fault, start_previewed, unisolate_of};
 
 /// answers cut after the action was created (30 of 50) and 503s (10) are looked
 /// up before anything is resent: 0 duplicate releases, every item names the action the
@@ -31,7 +31,10 @@ async fn r6_unknown_outcomes_are_looked_up_before_any_resend() {
     ])
     .await;
     let comment = "R-6 unknown";
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_eq!(detail.job.failed, 0, "{:?}", detail.job);
     assert_exactly_once(&detail, &f.ids, &f.releases(comment).await, &HashMap::new());
@@ -96,8 +99,8 @@ async fn r9_cancel_stops_sending_and_records_in_flight_items() {
         })
         .await;
     let comment = "R-9 cancel";
-    let job = app
-        .start_job(f.release(&f.ids, comment))
+    let job = start_previewed(&app, f.release(&f.ids, comment))
+        .await
         .expect("job starts");
     wait_releases(&f, comment, 15, LIMIT).await;
     let summary = app.cancel_job(&job.id).expect("cancel");
@@ -179,7 +182,10 @@ async fn r10_hung_answers_time_out_and_are_reconciled() {
     let comment = "R-10 hung";
     let t0 = f.sim.now();
     let started = Instant::now();
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     let took = started.elapsed().as_secs_f64();
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert!(
@@ -228,7 +234,10 @@ async fn r10_hung_lookups_are_retried_and_nothing_is_sent_twice() {
     f.faults(faults).await;
     let comment = "R-10 hung lookup";
     let started = Instant::now();
-    let detail = app.run_job(f.release(&f.ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
     let took = started.elapsed().as_secs_f64();
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert!(took < 8.0, "no worker hung: {took:.2} s");

@@ -29,7 +29,7 @@ async fn r4_a_missing_permission_is_named_and_not_retried() {
     reader.refresh().await.expect("a reader can sync");
     let comment = "R-4 reader";
     let detail = reader
-        .run_job(f.release(&f.ids, comment))
+        .run_job_now(f.release(&f.ids, comment))
         .await
         .expect("job");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
@@ -75,7 +75,10 @@ async fn r4_a_machine_gone_from_defender_fails_alone() {
     let mut ids = f.ids.clone();
     ids.push(gone.clone());
     let comment = "R-4 gone";
-    let detail = app.run_job(f.release(&ids, comment)).await.expect("job");
+    let detail = app
+        .run_job_now(f.release(&ids, comment))
+        .await
+        .expect("job");
     assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
     assert_eq!(
         detail.items.len(),

@@ -8,7 +8,7 @@ import type { AppInfo, History, HistoryFilter } from "../../ipc";
 import { makeAudit, makeDay, makeHistoryRow, makeSnapshot } from "../../test/fixtures";
 import { toFilter } from "./HistoryView";
 
-const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: [] };
+const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: [], mayIsolate: true };
 
 const HISTORY: History = {
   rows: [

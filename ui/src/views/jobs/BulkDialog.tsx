@@ -20,7 +20,7 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { BulkPreview, BulkRequest, IsolationKind, JobKind, JobSummary } from "../../ipc";
+import type { BulkPreview, BulkRequest, Exclusion, IsolationKind, JobKind, JobSummary } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { actionTitle, confirmGate } from "../../lib/bulk";
 
@@ -72,8 +72,8 @@ function request(intent: BulkIntent, comment: string, isolationType: IsolationKi
 }
 
 /** An exclusion because someone else requested the isolation (S-7). */
-function isForeign(reason: string): boolean {
-  return reason.startsWith("Isolated by ");
+function isForeign(x: Exclusion): boolean {
+  return x.cause === "isolated_by_other";
 }
 
 /**
@@ -87,19 +87,27 @@ export function BulkDialog({ intent, onStarted, onClose }: Props) {
   const [isolationType, setIsolationType] = useState<IsolationKind>("Full");
   const [includeForeign, setIncludeForeign] = useState(intent.includeForeign);
   const preview = useQuery<BulkPreview, Error>({
-    queryKey: ["bulkPreview", intent.kind, intent.source, intent.machineIds, includeForeign],
+    queryKey: ["bulkPreview", intent.kind, intent.source, intent.machineIds, includeForeign, isolationType],
     queryFn: () => ipc.previewBulk(request(intent, intent.comment || "preview", isolationType, includeForeign)),
     staleTime: 0,
     gcTime: 0,
   });
-  const start = useMutation<JobSummary, Error>({
-    mutationFn: () => ipc.startJob(request(intent, comment, isolationType, includeForeign)),
+  // The job starts from the preview shown (its token); when a sync changed the
+  // selection since, nothing is sent and the new preview is shown for a new confirmation.
+  const start = useMutation<JobSummary, Error, string>({
+    mutationFn: (token) => ipc.startJob(request(intent, comment, isolationType, includeForeign), token),
     onSuccess: onStarted,
+    onError: (e) => {
+      if (ipc.toIpcError(e).kind === "stalePreview") {
+        setTyped("");
+        void preview.refetch();
+      }
+    },
   });
   const gate = confirmGate(preview.data, comment, typed);
   const p = preview.data;
   const n = p?.willSend.length ?? 0;
-  const foreign = p?.excluded.filter((x) => isForeign(x.reason)).length ?? 0;
+  const foreign = p?.excluded.filter(isForeign).length ?? 0;
 
   return (
     <Dialog open modalType="alert" onOpenChange={(_, d) => !d.open && onClose()}>
@@ -178,8 +186,8 @@ export function BulkDialog({ intent, onStarted, onClose }: Props) {
             </Button>
             <Button
               appearance="primary"
-              disabled={!gate.ok || start.isPending}
-              onClick={() => start.mutate()}
+              disabled={!gate.ok || start.isPending || preview.isFetching}
+              onClick={() => p && start.mutate(p.token)}
               data-testid="bulk-confirm"
             >
               {start.isPending ? "Starting…" : p ? actionTitle(p.kind, n) : "Confirm"}

@@ -13,6 +13,7 @@ const INFO: AppInfo = {
   tenantLabel: "Contoso SOC",
   apiBase: "https://api.securitycenter.microsoft.com",
   permissions: ["Machine.Isolate", "Machine.Read.All"],
+  mayIsolate: true,
 };
 
 function fleet() {
@@ -61,14 +62,23 @@ describe("bulk release from the Machines view", () => {
     const { isolated, all } = fleet();
     const ids = isolated.map((r) => r.id);
     let started: BulkRequest | null = null;
+    let startedToken: string | null = null;
     const { user, backend } = start(all, {
       preview_bulk: ({ request }: { request: BulkRequest }) =>
         makePreview(isolated.slice(0, 3), {
-          excluded: [{ machine: { id: isolated[3]!.id, name: isolated[3]!.name }, reason: "Isolated by someone else (carol@contoso.example)" }],
+          excluded: [
+            {
+              machine: { id: isolated[3]!.id, name: isolated[3]!.name },
+              cause: "isolated_by_other",
+              reason: "Isolated by someone else (carol@contoso.example)",
+              isolatedBy: "carol@contoso.example",
+            },
+          ],
           confirmPhrase: request.machineIds.length > 2 ? "release 3 machines" : null,
         }),
-      start_job: ({ request }: { request: BulkRequest }) => {
+      start_job: ({ request, previewToken }: { request: BulkRequest; previewToken: string }) => {
         started = request;
+        startedToken = previewToken;
         return makeJob({ total: 3 });
       },
       job: () => makeJobDetail(makeJob(), ids.slice(0, 3)),
@@ -92,6 +102,7 @@ describe("bulk release from the Machines view", () => {
     expect(backend.callsTo("start_job")).toHaveLength(0);
     await user.click(confirm);
     await waitFor(() => expect(backend.callsTo("start_job")).toHaveLength(1));
+    expect(startedToken).toBe(`token-${ids.slice(0, 3).join(",")}`);
     expect(started).toEqual({
       kind: "release",
       machineIds: ids,
@@ -160,7 +171,14 @@ describe("bulk release from the Machines view", () => {
         request.includeForeign
           ? makePreview(isolated.slice(0, 2))
           : makePreview(isolated.slice(0, 1), {
-              excluded: [{ machine: { id: isolated[1]!.id, name: isolated[1]!.name }, reason: "Isolated by carol@contoso.example: select it explicitly to release someone else's isolation." }],
+              excluded: [
+                {
+                  machine: { id: isolated[1]!.id, name: isolated[1]!.name },
+                  cause: "isolated_by_other",
+                  reason: "Isolated by carol@contoso.example: select it explicitly to release someone else's isolation.",
+                  isolatedBy: "carol@contoso.example",
+                },
+              ],
             }),
       start_job: () => makeJob({ total: 2 }),
       job: () => makeJobDetail(makeJob(), isolated.slice(0, 2).map((r) => r.id)),
@@ -179,6 +197,40 @@ describe("bulk release from the Machines view", () => {
     await user.click(within(dialog).getByTestId("bulk-confirm"));
     await waitFor(() => expect(backend.callsTo("start_job")).toHaveLength(1));
     expect((backend.callsTo("start_job")[0]!.args as { request: BulkRequest }).request.includeForeign).toBe(true);
+  });
+
+  it("sends nothing from a stale preview: shows the new one and confirms again with its token (S-7)", async () => {
+    const { isolated, all } = fleet();
+    let previews = 0;
+    const tokens: string[] = [];
+    const { user, backend } = start(all, {
+      // The second preview (after a sync) sends to one machine fewer.
+      preview_bulk: () => {
+        previews += 1;
+        return makePreview(isolated.slice(0, previews === 1 ? 2 : 1));
+      },
+      start_job: ({ previewToken }: { previewToken: string }) => {
+        tokens.push(previewToken);
+        if (tokens.length === 1) {
+          throw { kind: "stalePreview", message: "The selection changed since the preview." };
+        }
+        return makeJob({ total: 1 });
+      },
+      job: () => makeJobDetail(makeJob(), [isolated[0]!.id]),
+    });
+    await waitFor(() => expect(screen.getAllByTestId("machine-row")).toHaveLength(6));
+    await checkRow(user, isolated[0]!.id);
+    await checkRow(user, isolated[1]!.id);
+    await user.click(screen.getByTestId("bulk-release"));
+    const dialog = await screen.findByTestId("bulk-dialog");
+    await waitFor(() => expect(within(dialog).getByTestId("preview-count").getAttribute("data-count")).toBe("2"));
+    await user.type(within(dialog).getByTestId("bulk-comment"), "fp");
+    await user.click(within(dialog).getByTestId("bulk-confirm"));
+    await waitFor(() => expect(within(dialog).getByTestId("start-error").textContent).toContain("The selection changed"));
+    await waitFor(() => expect(within(dialog).getByTestId("preview-count").getAttribute("data-count")).toBe("1"));
+    await user.click(within(dialog).getByTestId("bulk-confirm"));
+    await waitFor(() => expect(backend.callsTo("start_job")).toHaveLength(2));
+    expect(tokens).toEqual([`token-${isolated[0]!.id},${isolated[1]!.id}`, `token-${isolated[0]!.id}`]);
   });
 
   it("shows the progress of a job already running (resumed after a restart), not auto-reconcile's", async () => {

@@ -13,6 +13,7 @@ const INFO: AppInfo = {
   tenantLabel: "Contoso SOC",
   apiBase: "https://api.securitycenter.microsoft.com",
   permissions: [],
+  mayIsolate: true,
 };
 
 function start(snapshot: Snapshot | (() => unknown), handlers: Partial<Record<CommandName, Handler>> = {}, info = INFO) {
@@ -188,7 +189,7 @@ describe("machine detail and actions", () => {
 
   it("offers no action to a token without Machine.Isolate", async () => {
     const { list, rows } = tenant();
-    const { user } = start(makeSnapshot(list), {}, { ...INFO, permissions: ["Machine.Read.All"] });
+    const { user } = start(makeSnapshot(list), {}, { ...INFO, permissions: ["Machine.Read.All"], mayIsolate: false });
     await waitFor(() => expect(rowsShown()).toHaveLength(6));
     const drawer = await openMachine(user, rows.db);
     expect(within(drawer).getByTestId("no-permission").textContent).toContain("Machine.Isolate");

@@ -21,7 +21,6 @@ import { SelectionBar } from "./SelectionBar";
 import { buildIndex, filterMachines } from "../../lib/filter";
 import type { StateFilter } from "../../lib/states";
 import { useNow } from "../../lib/useNow";
-import { mayIsolate } from "../../lib/permissions";
 import { queryKeys, useAppInfo, useJobs, useSnapshot } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
@@ -89,7 +88,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const chosen = useMemo(() => selectedRows(checked, rows), [checked, rows]);
   const counts = useMemo(() => bulkCounts(chosen), [chosen]);
   const onCheck = useCallback((r: MachineRow) => setChecked((c) => toggle(c, r.id)), []);
-  const mayAct = mayIsolate(info.data?.permissions);
+  const mayAct = info.data?.mayIsolate ?? true;
 
   const bulkFromSelection = (kind: JobKind) => {
     const ids = chosen.filter((r) => (kind === "release" ? r.isolatedNow : !r.isolatedNow && r.state !== "isolating")).map((r) => r.id);

@@ -7,7 +7,7 @@ import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, ReconcileSettings } from "../../ipc";
 import { makeJob, makeJobDetail, makeRecon, makeSnapshot } from "../../test/fixtures";
 
-const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: ["Machine.Isolate"] };
+const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: ["Machine.Isolate"], mayIsolate: true };
 const SETTINGS: ReconcileSettings = { autoReconcile: true, maxTries: 3, stuckAfterMinutes: 30 };
 
 function start(handlers: Partial<Record<CommandName, Handler>>) {
@@ -31,8 +31,15 @@ describe("Reconciliation view", () => {
     nextStep: "wait_for_device",
     nextText: "Wait: Defender delivers it when the device connects; it times out at",
     nextAt: "2026-12-01T07:00:00Z",
+    resubmittable: false,
   });
-  const busy = makeRecon({ cause: "timed_out", nextStep: "in_progress", machineName: "laptop-c.contoso.local" });
+  const busy = makeRecon({ cause: "timed_out", nextStep: "in_progress", machineName: "laptop-c.contoso.local", resubmittable: false });
+  const lingering = makeRecon({
+    cause: "pending_too_long",
+    machineName: "laptop-d.contoso.local",
+    nextStep: "cancel_and_resubmit",
+    nextText: "Cancel the pending release and send it again.",
+  });
 
   it("groups rows by cause with the facts and the next step", async () => {
     const { user } = start({ reconciliation: () => [offline, timedOut, busy] });
@@ -44,13 +51,14 @@ describe("Reconciliation view", () => {
     expect(within(row).getByTestId("recon-cause-text").textContent).toBe(offline.causeText);
     expect(within(row).getByTestId("recon-next").textContent).toBe("Wait for the device");
     expect(within(row).getByTestId("recon-next-text").textContent).toMatch(/^Wait: .* \(2026-12-01 07:00:00\)$/);
-    expect(within(row).getByTestId("recon-resubmit").textContent).toBe("Cancel and resubmit");
+    // The core decided: a release waiting for its device is not resubmitted.
+    expect((within(row).getByTestId("recon-resubmit") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("recon-count").textContent).toBe("3 stuck actions");
   });
 
   it("resubmits one row, and the selected rows at once", async () => {
     const { user, backend } = start({
-      reconciliation: () => [offline, timedOut, busy],
+      reconciliation: () => [lingering, timedOut, busy],
       resubmit: () => [makeJob({ id: "job-r", source: "reconcile", total: 1 })],
       job: () => makeJobDetail(makeJob({ id: "job-r" }), [timedOut.machineId]),
     });
@@ -66,12 +74,13 @@ describe("Reconciliation view", () => {
 
     expect(screen.getByTestId("resubmit-selected").textContent).toBe("Resubmit selected (0)");
     await user.click(within(rowOf(timedOut.machineId)).getByRole("checkbox"));
-    await user.click(within(rowOf(offline.machineId)).getByRole("checkbox"));
+    expect(within(rowOf(lingering.machineId)).getByTestId("recon-resubmit").textContent).toBe("Cancel and resubmit");
+    await user.click(within(rowOf(lingering.machineId)).getByRole("checkbox"));
     expect(screen.getByTestId("resubmit-selected").textContent).toBe("Resubmit selected (2)");
     await user.click(screen.getByTestId("resubmit-selected"));
     await waitFor(() => expect(backend.callsTo("resubmit")).toHaveLength(2));
     const args = backend.callsTo("resubmit")[1]!.args as { machineIds: string[] };
-    expect(new Set(args.machineIds)).toEqual(new Set([timedOut.machineId, offline.machineId]));
+    expect(new Set(args.machineIds)).toEqual(new Set([timedOut.machineId, lingering.machineId]));
   });
 
   it("switches auto-reconcile and saves the max tries", async () => {

@@ -5,7 +5,6 @@ import * as ipc from "../../ipc";
 import type { JobSummary } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
-import { mayIsolate } from "../../lib/permissions";
 import { groupByCause, resubmitIds, rowKey } from "../../lib/recon";
 import { useNow } from "../../lib/useNow";
 import { queryKeys, useAppInfo, useReconciliation } from "../../queries";
@@ -46,7 +45,7 @@ export function ReconciliationView({ nav }: { nav?: ReactNode }) {
   const info = useAppInfo();
   const recon = useReconciliation();
   const now = useNow();
-  const mayAct = mayIsolate(info.data?.permissions);
+  const mayAct = info.data?.mayIsolate ?? true;
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [jobIds, setJobIds] = useState<string[]>([]);
   const rows = useMemo(() => recon.data ?? [], [recon.data]);

@@ -13,6 +13,7 @@ const DEMO_INFO: AppInfo = {
   tenantLabel: "Demo tenant (simulated)",
   apiBase: "http://127.0.0.1:41234/",
   permissions: ["Machine.Isolate", "Machine.Read.All"],
+  mayIsolate: true,
 };
 
 function profile(name: string, over: Partial<ProfileView["profile"]> = {}, view: Partial<ProfileView> = {}): ProfileView {
@@ -246,7 +247,7 @@ describe("Settings view", () => {
       app_info: () => info,
       list_profiles: () => settings([profile("Reader")], { current }),
       switch_profile: ({ name }: { name: string | null }) => {
-        info = { ...DEMO_INFO, demo: false, tenantLabel: name ?? "Demo", permissions: ["Machine.Read.All"] };
+        info = { ...DEMO_INFO, demo: false, tenantLabel: name ?? "Demo", permissions: ["Machine.Read.All"], mayIsolate: false };
         current = name ? { kind: "profile", name } : { kind: "demo" };
         return info;
       },

@@ -5,6 +5,8 @@
 //! timestamps travel as RFC 3339 strings, ids as strings, and no token or secret ever
 //! appears in a DTO.
 
+pub mod jobs;
+
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -92,6 +94,21 @@ pub struct AppInfo {
     pub api_base: String,
     /// Permissions granted to the token (e.g. `Machine.Isolate`); empty until known.
     pub permissions: Vec<String>,
+    /// Whether isolate and release are offered ([`may_isolate`]).
+    pub may_isolate: bool,
+}
+
+/// The permission that isolate and release need.
+pub const ISOLATE_PERMISSION: &str = "Machine.Isolate";
+
+/// Whether isolate and release are offered: `None` (permissions not known yet) offers
+/// them, and Defender answers a 403 naming the missing permission; a known list must
+/// hold [`ISOLATE_PERMISSION`] (an empty known list holds nothing).
+pub fn may_isolate(permissions: Option<&[String]>) -> bool {
+    permissions.is_none_or(|ps| {
+        ps.iter()
+            .any(|p| p.eq_ignore_ascii_case(ISOLATE_PERMISSION))
+    })
 }
 
 /// `Full` blocks everything but the Defender service; `Selective` keeps chosen apps.
@@ -240,6 +257,10 @@ pub enum IpcError {
     /// without a committed intent. A blocking error in the UI.
     #[error("{message}")]
     Storage { message: String },
+    /// A bulk job's preview no longer matches what it would send: nothing was sent;
+    /// the person looks at the new preview and confirms again (S-7).
+    #[error("{message}")]
+    StalePreview { message: String },
     /// A fault inside Cordon.
     #[error("{message}")]
     Internal { message: String },

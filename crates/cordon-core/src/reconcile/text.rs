@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use mde_api::{HealthStatus, Machine};
 
 use super::Ctx;
-use crate::derive::{Kind, Status, fmt_age, fmt_time};
-use crate::dto_jobs::StuckCause;
+use crate::dto::jobs::StuckCause;
+use crate::fleet::derive::{Kind, Status, fmt_age, fmt_time};
 
 /// What is known about the device.
 pub(super) struct Facts {

@@ -14,10 +14,11 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use mde_api::{ActionStatus, ActionType, Alert, Filter, Machine, MachineAction, Query};
+use mde_api::{ActionType, Alert, Filter, Machine, MachineAction, Query};
 
-use crate::app::{App, status_of};
 use crate::error::Result;
+use crate::fleet::{Cache, Fleet, in_flight};
+use crate::store::off_runtime;
 
 /// The `meta` key of the last successful action sync (tenant clock).
 pub(crate) const ACTIONS_SYNCED_AT: &str = "actions_synced_at";
@@ -27,7 +28,7 @@ pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 /// Slack subtracted from the last sync time, for clock skew and late writes.
 const WATERMARK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
 
-impl App {
+impl Fleet {
     /// One sync round. `force_machines` refreshes the machine list regardless of age.
     pub async fn sync_once(&self, force_machines: bool) -> Result<()> {
         let _gate = self.inner.sync_gate.lock().await;
@@ -60,11 +61,11 @@ impl App {
             let c = self.cache();
             let stale = c
                 .machines_synced
-                .is_none_or(|t| t.elapsed() >= self.inner.cfg.machines_every);
+                .is_none_or(|t| t.elapsed() >= self.inner.pace.machines_every);
             (
                 force_machines || stale,
                 watermark(&c),
-                c.permissions.is_empty(),
+                c.permissions.is_none(),
             )
         };
         let machines = if need_machines {
@@ -74,7 +75,7 @@ impl App {
         };
         if need_perms {
             // The token is cached by now: this costs no request.
-            self.cache().permissions = self.client().granted_permissions().await?;
+            self.cache().permissions = Some(self.client().granted_permissions().await?);
         }
         let mut filter = Filter::r#in("type", ["Isolate", "Unisolate"]);
         if let Some(w) = watermark {
@@ -90,11 +91,11 @@ impl App {
         // The store writes (a large fleet the first time) run off the async workers.
         // The sync time is kept too: after a restart the actions are fetched
         // incrementally from it, not all again.
-        self.blocking(move |app| {
-            app.merge(machines, actions, true);
-            if let Err(e) = app
-                .inner
-                .store
+        let fleet = self.clone();
+        off_runtime(move || {
+            fleet.merge(machines, actions, true);
+            if let Err(e) = fleet
+                .store()
                 .set_meta(ACTIONS_SYNCED_AT, &crate::store::ts(started))
             {
                 tracing::warn!(error = %e, "sync time not saved to the store");
@@ -132,8 +133,8 @@ impl App {
             query = query.filter(Filter::ge("alertCreationTime", w - WATERMARK_SLACK));
         }
         let alerts = self.client().list_alerts(&query).await?;
-        self.blocking(move |app| app.merge_alerts(alerts, started))
-            .await;
+        let fleet = self.clone();
+        off_runtime(move || fleet.merge_alerts(alerts, started)).await;
         Ok(())
     }
 
@@ -169,7 +170,7 @@ impl App {
             }
             changed
         };
-        let store = &self.inner.store;
+        let store = self.store();
         let saved =
             store
                 .save_alerts(&changed)
@@ -248,13 +249,12 @@ impl App {
         // The store keeps the last known fleet for the next start (only what changed).
         // A failure here loses nothing but that copy: logged, and the sync goes on.
         if let Err(e) = self
-            .inner
-            .store
+            .store()
             .save_machines(&machines_changed, &machines_removed)
         {
             tracing::warn!(error = %e, "machines not saved to the store");
         }
-        if let Err(e) = self.inner.store.save_actions(&actions_changed) {
+        if let Err(e) = self.store().save_actions(&actions_changed) {
             tracing::warn!(error = %e, "actions not saved to the store");
         }
         self.bump();
@@ -265,7 +265,7 @@ impl App {
         let status = {
             let mut c = self.cache();
             c.revision = c.revision.wrapping_add(1);
-            status_of(&c)
+            c.status()
         };
         // No receiver is fine (nobody listening yet).
         let _ = self.inner.events.send(status);
@@ -275,26 +275,22 @@ impl App {
     pub(crate) fn next_poll(&self) -> Duration {
         let c = self.cache();
         if c.error.is_some() {
-            return self.inner.cfg.busy_poll.max(Duration::from_secs(5));
+            return self.inner.pace.busy_poll.max(Duration::from_secs(5));
         }
         let now = self.now();
         let busy = c.actions.values().any(|a| {
             in_flight(&a.status) && now - a.creation_date_time_utc < chrono::Duration::hours(1)
         });
         if busy {
-            self.inner.cfg.busy_poll
+            self.inner.pace.busy_poll
         } else {
-            self.inner.cfg.idle_poll
+            self.inner.pace.idle_poll
         }
     }
 }
 
-fn in_flight(s: &ActionStatus) -> bool {
-    matches!(s, ActionStatus::Pending | ActionStatus::InProgress)
-}
-
 /// The creation time of the newest Isolate action in the cache.
-fn newest_isolate(c: &crate::app::Cache) -> Option<DateTime<Utc>> {
+fn newest_isolate(c: &Cache) -> Option<DateTime<Utc>> {
     c.actions
         .values()
         .filter(|a| a.action_type == ActionType::Isolate)
@@ -303,7 +299,7 @@ fn newest_isolate(c: &crate::app::Cache) -> Option<DateTime<Utc>> {
 }
 
 /// The creation time from which actions must be fetched again; `None` = everything.
-fn watermark(c: &crate::app::Cache) -> Option<DateTime<Utc>> {
+fn watermark(c: &Cache) -> Option<DateTime<Utc>> {
     let last = c.synced_at.or(c.restored_synced_at)?;
     let oldest_in_flight = c
         .actions

@@ -5,25 +5,21 @@
 //! found → `planned` again, at most [`MAX_MISSES`] times, then `failed` for a person to
 //! resubmit.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use mde_api::{Filter, Query};
 
-use crate::app::App;
 use crate::dto::IpcError;
-use crate::dto_jobs::ItemState;
-use crate::runner_item::{LOOKUP_SLACK, MAX_MISSES, action_type, in_flight};
-use crate::store::{ItemRow, JobRow, Transition};
+use crate::dto::jobs::ItemState;
+use crate::fleet::in_flight;
+use crate::jobs::item::{ItemTask, LOOKUP_SLACK, MAX_MISSES, action_type};
+use crate::store::{ItemRow, Transition, off_runtime};
 
-impl App {
+impl ItemTask {
     /// Looks the item's action up. `Ok(false)` stops the task (storage failed);
     /// `Err(wait)` asks for another try after `wait`.
-    pub(crate) async fn look_up(
-        &self,
-        job: &Arc<JobRow>,
-        item: &ItemRow,
-    ) -> Result<bool, Duration> {
+    pub(crate) async fn look_up(&self, item: &ItemRow) -> Result<bool, Duration> {
+        let job = &self.job;
         let kind = action_type(job.kind);
         let since = item.intent_at.unwrap_or(item.created_at) - LOOKUP_SLACK;
         let filter = Filter::eq("machineId", item.machine_id.as_str())
@@ -33,6 +29,7 @@ impl App {
                     .or(Filter::r#in("status", ["Pending", "InProgress"])),
             );
         let found = match self
+            .fleet
             .client()
             .list_machine_actions(&Query::new().filter(filter))
             .await
@@ -64,7 +61,7 @@ impl App {
             .or_else(|| {
                 found
                     .iter()
-                    .filter(|a| in_flight(a))
+                    .filter(|a| in_flight(&a.status))
                     .max_by_key(|a| a.creation_date_time_utc)
             })
             .cloned();
@@ -100,15 +97,14 @@ impl App {
                 t
             }
         };
-        let (job, item) = (Arc::clone(job), item.clone());
-        let applied = self
-            .blocking(move |app| {
-                if let Some(a) = pick {
-                    app.merge(None, vec![a], false);
-                }
-                app.apply(&job, &item, &t)
-            })
-            .await;
+        let (task, item) = (self.detached(), item.clone());
+        let applied = off_runtime(move || {
+            if let Some(a) = pick {
+                task.fleet.merge(None, vec![a], false);
+            }
+            task.apply(&item, &t)
+        })
+        .await;
         Ok(applied.unwrap_or(false))
     }
 }

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use mde_api::{ActionStatus, ActionType, Machine, MachineAction};
 
-use crate::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
 use crate::dto::{Counters, IsolationState, MachineDetail, MachineRow, TimelineEntry};
+use crate::fleet::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
+use crate::time::rfc3339;
 
 /// Maps a wire action to the derivation's input; `None` for other action types.
 pub fn isolation_action(a: &MachineAction) -> Option<IsolationAction> {
@@ -64,10 +65,6 @@ fn state_dto(k: StateKind) -> IsolationState {
         StateKind::ReleaseStuck => IsolationState::ReleaseStuck,
         StateKind::IsolationFailed => IsolationState::IsolationFailed,
     }
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One Machines-view row.

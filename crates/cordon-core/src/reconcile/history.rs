@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use mde_api::{ActionType, Machine, MachineAction};
 
-use crate::actions::{ACTION_STATUSES, canonical};
-use crate::dto_jobs::{DayCount, History, HistoryFilter, HistoryRow, JobKind};
+use crate::dto::jobs::{DayCount, History, HistoryFilter, HistoryRow, JobKind};
 use crate::error::{CoreError, Result};
+use crate::fleet::actions::{ACTION_STATUSES, canonical};
+use crate::time::rfc3339;
 
 /// The matching isolate/release actions (newest first) and the per-day counts
 /// (oldest day first, every day of the range present).
@@ -122,32 +123,29 @@ fn per_day(rows: &[HistoryRow]) -> Vec<DayCount> {
         .collect()
 }
 
-/// The CSV of the rows (header first; RFC 4180; formula-safe).
-pub fn csv(h: &History) -> String {
-    let mut out = String::new();
-    line(
-        &mut out,
-        &[
-            "created",
-            "updated",
-            "type",
-            "status",
-            "machine",
-            "machineId",
-            "requestor",
-            "comment",
-            "actionId",
-        ],
-    );
-    for r in &h.rows {
-        let kind = match r.kind {
-            JobKind::Isolate => "Isolate",
-            JobKind::Release => "Release",
-        };
-        line(
-            &mut out,
-            &[
-                &r.created,
+/// The CSV of the rows ([`crate::export::csv`]: BOM, CRLF, every cell quoted,
+/// formula-safe).
+pub fn csv(h: &History) -> Result<String> {
+    let header = [
+        "created",
+        "updated",
+        "type",
+        "status",
+        "machine",
+        "machineId",
+        "requestor",
+        "comment",
+        "actionId",
+    ];
+    crate::export::csv(
+        &header,
+        h.rows.iter().map(|r| {
+            let kind = match r.kind {
+                JobKind::Isolate => "Isolate",
+                JobKind::Release => "Release",
+            };
+            [
+                r.created.as_str(),
                 r.updated.as_deref().unwrap_or_default(),
                 kind,
                 &r.status,
@@ -156,34 +154,9 @@ pub fn csv(h: &History) -> String {
                 &r.requestor,
                 &r.comment,
                 &r.action_id,
-            ],
-        );
-    }
-    out
-}
-
-fn line(out: &mut String, cells: &[&str]) {
-    for (i, c) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&cell(c));
-    }
-    out.push_str("\r\n");
-}
-
-/// One CSV cell: formula-neutralised, then quoted when it must be.
-pub fn cell(value: &str) -> String {
-    let safe = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if safe.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
+            ]
+        }),
+    )
 }
 
 /// The filter, validated once.
@@ -263,10 +236,6 @@ fn bound(field: &str, s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
             "“{s}” is not a time: use RFC 3339, e.g. 2025-01-31T08:00:00Z (or a date, 2025-01-31)."
         ),
     })
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

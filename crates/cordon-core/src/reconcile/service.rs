@@ -1,7 +1,8 @@
-//! The App's reconciliation, grouping and history entry points (over the pure
+//! [`Reconciler`]: the reconciliation, grouping and history reads (over the pure
 //! functions in `reconcile`, `grouping` and `history`), the resubmissions a person
-//! starts from the Reconciliation view, and the auto-reconcile step the sync loop runs
-//! after each successful round.
+//! starts from the Reconciliation view, the auto-reconcile step the sync loop runs
+//! after each successful round, and the reconciliation settings. It reads the
+//! [`Fleet`]'s cache and the journal, and starts work only through [`Jobs`].
 //!
 //! Resubmissions go through the journal like every other bulk work (`start_job`:
 //! intents committed before any call, adoption instead of duplicates), one job per
@@ -13,30 +14,65 @@
 //! exclusion is for new bulk releases).
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use mde_api::{ActionStatus, ActionType, Machine, MachineAction};
 
-use crate::app::App;
-use crate::dto::{IsolationKind, MachineRef};
-use crate::dto_jobs::{
+use crate::dto::jobs::{
     BulkRequest, History, HistoryFilter, IsolationGroup, JobKind, JobSummary, NextStep, ReconRow,
+    ReconcileSettings,
 };
+use crate::dto::{IsolationKind, MachineRef};
 use crate::error::{CoreError, Result};
-use crate::{grouping, history, reconcile};
+use crate::fleet::Fleet;
+use crate::jobs::Jobs;
+use crate::reconcile::{self as reconcile, grouping, history};
+use crate::store::Store;
 
 /// The source of a job a person starts from the Reconciliation view.
 pub const SOURCE_RECONCILE: &str = "reconcile";
 /// The source of auto-reconcile's jobs.
 pub const SOURCE_AUTO: &str = "auto-reconcile";
 
-impl App {
+const RECONCILE_SETTINGS: &str = "reconcile";
+
+/// Stuck work, batches and history of one tenant. Cheap to clone.
+#[derive(Clone)]
+pub struct Reconciler {
+    fleet: Fleet,
+    jobs: Jobs,
+    store: Arc<Store>,
+}
+
+impl Reconciler {
+    pub(crate) fn new(fleet: Fleet, jobs: Jobs, store: Arc<Store>) -> Self {
+        Self { fleet, jobs, store }
+    }
+
+    /// Auto-reconcile and its bounds.
+    pub fn settings(&self) -> Result<ReconcileSettings> {
+        Ok(self.store.setting(RECONCILE_SETTINGS)?.unwrap_or_default())
+    }
+
+    /// Changes auto-reconcile and its bounds (kept in the store).
+    pub fn set_settings(&self, s: ReconcileSettings) -> Result<ReconcileSettings> {
+        if s.max_tries > 20 || s.stuck_after_minutes == 0 {
+            return Err(CoreError::Invalid {
+                field: "reconcileSettings".into(),
+                message: "Tries must be 0–20 and the stuck threshold at least one minute.".into(),
+            });
+        }
+        self.store.set_setting(RECONCILE_SETTINGS, &s)?;
+        Ok(s)
+    }
+
     /// The Reconciliation view's rows (and `cordon reconcile`), from the cache and the
     /// journal; no request.
-    pub fn reconciliation(&self) -> Result<Vec<ReconRow>> {
-        let settings = self.reconcile_settings()?;
-        let journal = self.journal_entries()?;
-        let now = self.now();
-        let c = self.cache();
+    pub fn rows(&self) -> Result<Vec<ReconRow>> {
+        let settings = self.settings()?;
+        let journal = self.jobs.journal_entries()?;
+        let now = self.fleet.now();
+        let c = self.fleet.cache();
         Ok(reconcile::rows_from(
             &c.machines,
             c.actions.values(),
@@ -48,8 +84,8 @@ impl App {
 
     /// The isolated-now machines grouped by cause (batches), largest first.
     pub fn groups(&self) -> Vec<IsolationGroup> {
-        let now = self.now();
-        let c = self.cache();
+        let now = self.fleet.now();
+        let c = self.fleet.cache();
         grouping::groups_from(&c.machines, c.actions.values(), &c.alerts, now)
     }
 
@@ -74,8 +110,8 @@ impl App {
         if needle.is_empty() {
             return Vec::new();
         }
-        let now = self.now();
-        let c = self.cache();
+        let now = self.fleet.now();
+        let c = self.fleet.cache();
         let mut out: Vec<MachineRef> = grouping::isolated_now(&c.machines, c.actions.values(), now)
             .into_iter()
             .filter(|(_, a)| a.comment.to_lowercase().contains(&needle))
@@ -87,13 +123,13 @@ impl App {
 
     /// The History view: every isolate/release action matching `filter`.
     pub fn history(&self, filter: HistoryFilter) -> Result<History> {
-        let c = self.cache();
+        let c = self.fleet.cache();
         history::history_from(&c.machines, c.actions.values(), &filter)
     }
 
     /// The History view's CSV export.
     pub fn history_csv(&self, filter: HistoryFilter) -> Result<String> {
-        Ok(history::csv(&self.history(filter)?))
+        history::csv(&self.history(filter)?)
     }
 
     /// Resubmits the stuck work of `machine_ids` as its rows propose; one job per kind
@@ -107,7 +143,7 @@ impl App {
         if machine_ids.is_empty() {
             return Err(CoreError::NoMachines);
         }
-        let rows = self.reconciliation()?;
+        let rows = self.rows()?;
         let mut chosen: Vec<ReconRow> = Vec::new();
         for id in &machine_ids {
             let id = id.trim();
@@ -116,13 +152,10 @@ impl App {
                 .find(|r| r.machine_id.eq_ignore_ascii_case(id))
                 .ok_or_else(|| refuse(format!(
                     "{} has no stuck isolation or release: nothing to resubmit (`cordon reconcile` lists the stuck work). Nothing was sent.",
-                    self.label(id)
+                    self.fleet.label(id)
                 )))?;
             match row.next_step {
-                NextStep::Resubmit
-                | NextStep::CancelAndResubmit
-                | NextStep::AutoResubmit
-                | NextStep::NeedsPerson => {}
+                step if step.resubmittable() => {}
                 NextStep::WaitForDevice => {
                     return Err(refuse(format!(
                         "{}: the {} is still pending and waits for the device ({}). Resubmitting would not help; Cordon proposes it once Defender ends the action. Nothing was sent.",
@@ -137,7 +170,7 @@ impl App {
                         row.machine_name, row.next_text
                     )));
                 }
-                NextStep::Nothing => {
+                _ => {
                     return Err(refuse(format!(
                         "{}: nothing to resubmit ({}). Nothing was sent.",
                         row.machine_name, row.cause_text
@@ -165,7 +198,7 @@ impl App {
                         kind_word(row.kind)
                     )
                 });
-                if let Err(e) = self.cancel(&row.action_id, &why).await {
+                if let Err(e) = self.fleet.cancel(&row.action_id, &why).await {
                     self.audit_decision(
                         "reconcile.cancel_failed",
                         None,
@@ -200,9 +233,9 @@ impl App {
                 source: Some(SOURCE_RECONCILE.into()),
                 include_foreign: true,
             };
-            out.push(self.start_job(req)?);
+            out.push(self.jobs.start_now(req)?);
         }
-        self.wake();
+        self.fleet.wake();
         Ok(out)
     }
 
@@ -210,8 +243,8 @@ impl App {
     /// machine was seen again (when auto-reconcile is on), within the tries left.
     /// Every decision is in the audit log; failures are logged and audited, never
     /// raised (the next round tries again).
-    pub async fn auto_reconcile_tick(&self) -> Vec<JobSummary> {
-        match self.auto_reconcile_inner().await {
+    pub async fn auto_tick(&self) -> Vec<JobSummary> {
+        match self.auto_inner().await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(error = %e, "auto-reconcile round failed");
@@ -220,15 +253,15 @@ impl App {
         }
     }
 
-    async fn auto_reconcile_inner(&self) -> Result<Vec<JobSummary>> {
-        let settings = self.reconcile_settings()?;
+    async fn auto_inner(&self) -> Result<Vec<JobSummary>> {
+        let settings = self.settings()?;
         if !settings.auto_reconcile {
             return Ok(Vec::new());
         }
         // Only machines with a timed-out release can be candidates: the derivation
         // runs for those alone, so a large tenant's round stays cheap.
         let (machines, actions) = {
-            let c = self.cache();
+            let c = self.fleet.cache();
             let timed_out: HashSet<String> = c
                 .actions
                 .values()
@@ -257,8 +290,8 @@ impl App {
                 .collect();
             (machines, actions)
         };
-        let journal = self.journal_entries()?;
-        let rows = reconcile::rows(&machines, &actions, &journal, self.now(), &settings);
+        let journal = self.jobs.journal_entries()?;
+        let rows = reconcile::rows(&machines, &actions, &journal, self.fleet.now(), &settings);
         let ids = reconcile::auto_candidates(&rows, &machines, &journal, &settings);
         // One job per try number: its comment says which try it is.
         let mut by_try: BTreeMap<u32, Vec<&ReconRow>> = BTreeMap::new();
@@ -281,7 +314,7 @@ impl App {
                 source: Some(SOURCE_AUTO.into()),
                 include_foreign: true,
             };
-            let started = self.start_job(req);
+            let started = self.jobs.start_now(req);
             let last = if n >= settings.max_tries {
                 "; the last try: after it a person decides"
             } else {
@@ -324,7 +357,7 @@ impl App {
         comment: &str,
         detail: &str,
     ) {
-        if let Err(e) = self.audit_append(
+        if let Err(e) = self.jobs.audit_append(
             event,
             job_id,
             Some(&row.machine_id),
@@ -338,7 +371,7 @@ impl App {
 
     /// The isolation type of the row's action (Full unless it was Selective).
     fn scope_of(&self, row: &ReconRow) -> IsolationKind {
-        let c = self.cache();
+        let c = self.fleet.cache();
         match c
             .actions
             .get(&row.action_id)
@@ -347,16 +380,6 @@ impl App {
             Some(s) if s.eq_ignore_ascii_case("Selective") => IsolationKind::Selective,
             _ => IsolationKind::Full,
         }
-    }
-
-    /// "ws-0042.contoso.local" for a known machine, else the id as given.
-    fn label(&self, id: &str) -> String {
-        self.cache()
-            .machines
-            .iter()
-            .find(|m| m.id.eq_ignore_ascii_case(id))
-            .and_then(|m| m.computer_dns_name.clone())
-            .unwrap_or_else(|| id.to_owned())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dto_jobs::{ItemState, JobKind};
+use crate::dto::jobs::{ItemState, JobKind};
 
 /// One machine of one job.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,10 +17,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use mde_api::{ActionType, Alert, Machine, MachineAction};
 
-use crate::derive::{self, IsolationAction, Kind, Liveness, Status, Thresholds};
 use crate::dto::MachineRef;
-use crate::dto_jobs::IsolationGroup;
-use crate::view;
+use crate::dto::jobs::IsolationGroup;
+use crate::fleet::derive::{self, IsolationAction, Kind, Liveness, Status, Thresholds};
+use crate::fleet::view;
+use crate::time::rfc3339;
 
 /// Isolations further apart than this start a new group.
 pub const WINDOW: Duration = Duration::hours(2);
@@ -229,10 +230,6 @@ pub fn group_id(requestor: &str, template: &str, first: DateTime<Utc>) -> String
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{h:016x}")[..12].to_owned()
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

@@ -9,9 +9,10 @@
 use chrono::{DateTime, Utc};
 use mde_api::{Filter, MachineAction, Query};
 
-use crate::app::App;
 use crate::dto::{ActionFilter, ActionRow};
 use crate::error::{CoreError, Result};
+use crate::fleet::Fleet;
+use crate::time::rfc3339;
 
 /// Defender's action types (machineAction `type`).
 pub const ACTION_TYPES: &[&str] = &[
@@ -36,7 +37,7 @@ pub const ACTION_STATUSES: &[&str] = &[
     "Cancelled",
 ];
 
-impl App {
+impl Fleet {
     /// Machine actions matching `filter`, newest first.
     pub async fn actions(&self, filter: ActionFilter) -> Result<Vec<ActionRow>> {
         let mut parts: Vec<Filter> = Vec::new();
@@ -97,14 +98,10 @@ impl App {
     }
 
     fn action_row(&self, a: &MachineAction) -> ActionRow {
-        let machine_name = a.computer_dns_name.clone().or_else(|| {
-            let id = a.machine_id.as_deref()?;
-            self.cache()
-                .machines
-                .iter()
-                .find(|m| m.id.eq_ignore_ascii_case(id))
-                .and_then(|m| m.computer_dns_name.clone())
-        });
+        let machine_name = a
+            .computer_dns_name
+            .clone()
+            .or_else(|| self.name_of(a.machine_id.as_deref()?));
         ActionRow {
             action_id: a.id.clone(),
             action_type: a.action_type.as_str().to_owned(),
@@ -124,10 +121,6 @@ impl App {
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Defender's spelling of `word` (case-insensitive), or a validation error listing

@@ -1,17 +1,17 @@
 //! Isolate and release from the Machines view and `cordon isolate|release`: validated
 //! before anything is stored or sent, then run as a journaled job (see
-//! [`crate::runner_item`]): an action already in flight is adopted, an unknown outcome
+//! [`crate::jobs::item`]): an action already in flight is adopted, an unknown outcome
 //! is looked up before any resend, a 429 is waited out, and each machine's outcome is
 //! reported, never guessed.
 
 use mde_api::MachineId;
 
-use crate::app::App;
+use crate::dto::jobs::{BulkRequest, ItemState, JobKind};
 use crate::dto::{ActionOutcome, IsolateRequest, IsolationKind, ReleaseRequest};
-use crate::dto_jobs::{BulkRequest, ItemState, JobKind};
 use crate::error::{CoreError, Result};
+use crate::jobs::Jobs;
 
-impl App {
+impl Jobs {
     /// Isolates every machine of the request.
     pub async fn isolate(&self, req: IsolateRequest) -> Result<Vec<ActionOutcome>> {
         self.run_direct(
@@ -61,8 +61,8 @@ impl App {
             include_foreign: true,
         };
         let me = self.identity().await;
-        let job_id = self.commit_job(&req, &parsed, &me)?;
-        self.wait_runner(&job_id).await;
+        let job_id = self.commit(&req, &parsed, &me)?;
+        self.runner.wait(&self.fleet, &self.store, &job_id).await;
         let detail = self.job(&job_id)?;
         Ok(detail
             .items
@@ -83,13 +83,5 @@ impl App {
                 },
             })
             .collect())
-    }
-
-    pub(crate) fn name_of(&self, id: &str) -> Option<String> {
-        self.cache()
-            .machines
-            .iter()
-            .find(|m| m.id.eq_ignore_ascii_case(id))
-            .and_then(|m| m.computer_dns_name.clone())
     }
 }

@@ -74,12 +74,30 @@ pub struct BulkRequest {
     pub include_foreign: bool,
 }
 
+/// Why a machine is left out of a bulk request: what the UI switches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionCause {
+    /// Not a Defender machine id.
+    InvalidId,
+    /// A release of a machine that is not isolated.
+    NotIsolated,
+    /// An isolation of a machine that is isolated already.
+    AlreadyIsolated,
+    /// A release of someone else's isolation, not chosen explicitly (S-7).
+    IsolatedByOther,
+}
+
 /// A machine left out of a bulk request, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Exclusion {
     pub machine: MachineRef,
+    pub cause: ExclusionCause,
+    /// The cause in a sentence.
     pub reason: String,
+    /// Who requested the isolation (`IsolatedByOther`).
+    pub isolated_by: Option<String>,
 }
 
 /// What a bulk request would do: shown before the one confirmation. The count sent
@@ -92,6 +110,9 @@ pub struct BulkPreview {
     pub excluded: Vec<Exclusion>,
     /// When set, the user must type this text to confirm (above the threshold).
     pub confirm_phrase: Option<String>,
+    /// A fingerprint of exactly what would be sent: `start_job` takes it back and
+    /// refuses when the preview it would compute now differs.
+    pub token: String,
 }
 
 /// A job's counts, as lists and progress events show them.
@@ -189,10 +210,26 @@ pub enum NextStep {
     Nothing,
 }
 
+impl NextStep {
+    /// True when a person may resubmit the row now: what `resubmit` accepts, and
+    /// what the Reconciliation view offers (one rule, decided here).
+    pub fn resubmittable(self) -> bool {
+        matches!(
+            self,
+            NextStep::Resubmit
+                | NextStep::CancelAndResubmit
+                | NextStep::AutoResubmit
+                | NextStep::NeedsPerson
+        )
+    }
+}
+
 /// One row of the Reconciliation view (and `cordon reconcile`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconRow {
+    /// A person may resubmit it now ([`NextStep::resubmittable`]).
+    pub resubmittable: bool,
     pub machine_id: String,
     pub machine_name: String,
     pub kind: JobKind,

@@ -2,7 +2,7 @@
 //! Cordon proposes next (product.md, Reconciliation view; R-7).
 //!
 //! Pure: a function of (machines, actions, journal, now, settings). Which action is
-//! stuck is decided by the state derivation ([`crate::derive`]) — the Machines view's
+//! stuck is decided by the state derivation ([`crate::fleet::derive`]) — the Machines view's
 //! `release_stuck` / `isolation_failed` badges and these rows always agree — and this
 //! module adds the facts (age, health, last full report), the cause and the next step.
 //!
@@ -28,17 +28,19 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use mde_api::{Machine, MachineAction};
 
-use crate::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
-use crate::dto_jobs::{ItemState, JobKind, NextStep, ReconRow, ReconcileSettings, StuckCause};
-use crate::journal_entry::JournalEntry;
-use crate::view;
+use crate::dto::jobs::{ItemState, JobKind, NextStep, ReconRow, ReconcileSettings, StuckCause};
+use crate::fleet::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
+use crate::fleet::view;
+use crate::jobs::journal_entry::JournalEntry;
 
-#[path = "reconcile_auto.rs"]
 mod auto;
-#[path = "reconcile_text.rs"]
+pub mod grouping;
+pub mod history;
+mod service;
 mod text;
 
 pub use auto::{auto_candidates, health_offline, seen_after};
+pub use service::{Reconciler, SOURCE_AUTO, SOURCE_RECONCILE};
 
 /// How long Defender keeps an action pending before `TimeOut` (D34: up to three days).
 pub const DEFENDER_PENDING_LIMIT: Duration = Duration::hours(72);
@@ -167,15 +169,7 @@ fn cause_rank(c: StuckCause) -> u8 {
     }
 }
 
-pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub(crate) use crate::time::{parse_rfc3339 as parse_time, rfc3339};
 
 /// Everything one row is built from.
 struct Ctx<'a> {
@@ -276,6 +270,7 @@ impl Ctx<'_> {
         let (next_step, next_text, next_at) = self.next(cause, tries, &facts);
         let a = self.a;
         ReconRow {
+            resubmittable: next_step.resubmittable(),
             machine_id: self.m.id.clone(),
             machine_name: self
                 .m
@@ -376,5 +371,4 @@ fn short(id: &str) -> &str {
 }
 
 #[cfg(test)]
-#[path = "reconcile_tests.rs"]
 mod tests;

@@ -10,22 +10,26 @@
 //!   after the request left, a 5xx or an unreadable 2xx → `unknown`; nothing sent
 //!   (connection refused) → `planned` again, a bounded number of times.
 //! - `sending` (left by a crash) and `unknown` are looked up before anything is
-//!   resent ([`crate::runner_lookup`]).
+//!   resent ([`crate::jobs::lookup`]).
 //!
-//! Every move is one transaction with its audit row ([`crate::store`]).
+//! The transport never resends a POST that acts: a 429 comes back here, where the
+//! item waits out the Retry-After and reads the job's state again (a cancel stops it)
+//! before any resend. Every move is one transaction with its audit row
+//! ([`crate::store`]). An [`ItemTask`] is handed the fleet and the store explicitly.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mde_api::{ActionStatus, ActionType, IsolationType, MachineAction, MachineId};
+use mde_api::{ActionType, IsolationType, MachineAction, MachineId};
 use tokio::sync::Semaphore;
 
-use crate::app::App;
 use crate::dto::IsolationKind;
-use crate::dto_jobs::{ItemState, JobKind, JobState};
+use crate::dto::jobs::{ItemState, JobKind, JobState};
 use crate::error::{CoreError, api_to_ipc};
-use crate::store::{ItemRow, JobRow, Transition};
+use crate::fleet::Fleet;
+use crate::jobs::runner::Runner;
+use crate::store::{ItemRow, JobRow, Store, Transition, off_runtime};
 
 /// Tries (lookups finding nothing, or sends that never left) before an item fails.
 pub const MAX_MISSES: u32 = 5;
@@ -45,10 +49,6 @@ pub(crate) fn action_type(kind: JobKind) -> ActionType {
         JobKind::Isolate => ActionType::Isolate,
         JobKind::Release => ActionType::Unisolate,
     }
-}
-
-pub(crate) fn in_flight(a: &MachineAction) -> bool {
-    matches!(a.status, ActionStatus::Pending | ActionStatus::InProgress)
 }
 
 /// Capped exponential backoff: 1, 2, 4, … 30 s.
@@ -95,18 +95,39 @@ fn classify(e: &mde_api::Error) -> Answer {
     }
 }
 
-impl App {
-    pub(crate) async fn drive_item(&self, job: &Arc<JobRow>, machine_id: &str, gate: &Semaphore) {
+/// One item of a job being driven: the runner's bookkeeping, the fleet and the store
+/// it works through, the job and the job's concurrency gate.
+pub(crate) struct ItemTask {
+    pub runner: Runner,
+    pub fleet: Fleet,
+    pub store: Arc<Store>,
+    pub job: Arc<JobRow>,
+    pub gate: Arc<Semaphore>,
+}
+
+impl ItemTask {
+    /// Runs `f` with this task's store on the blocking pool.
+    pub(crate) async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> T + Send + 'static,
+    ) -> Option<T> {
+        let store = Arc::clone(&self.store);
+        off_runtime(move || f(&store)).await
+    }
+
+    pub(crate) async fn drive(&self, machine_id: &str) {
+        let job = &self.job;
+        let gate = &*self.gate;
         let mut lookup_errors = 0u32;
         loop {
             let read = {
                 let (j, m) = (job.id.clone(), machine_id.to_owned());
-                self.blocking(move |app| app.inner.store.item(&j, &m)).await
+                self.with_store(move |store| store.item(&j, &m)).await
             };
             let item = match read {
                 Some(Ok(Some(i))) => i,
                 Some(Ok(None)) | None => return,
-                Some(Err(e)) => return self.halt_async(job, e).await,
+                Some(Err(e)) => return self.halt_async(e).await,
             };
             match item.state {
                 ItemState::Planned => {
@@ -115,13 +136,17 @@ impl App {
                         continue;
                     }
                     let state = {
-                        let j = job.id.clone();
-                        self.blocking(move |app| app.job_state(&j)).await
+                        let (runner, j) = (self.runner.clone(), job.id.clone());
+                        self.with_store(move |store| runner.job_state(store, &j))
+                            .await
                     };
                     if state != Some(JobState::Running) {
                         return;
                     }
-                    if let Some(a) = self.fresh_in_flight(machine_id, action_type(job.kind)) {
+                    if let Some(a) =
+                        self.fleet
+                            .fresh_in_flight(machine_id, action_type(job.kind), CACHE_FRESH)
+                    {
                         let t = Transition::new(
                             ItemState::Adopted,
                             format!(
@@ -132,7 +157,7 @@ impl App {
                             ),
                         )
                         .action(&a);
-                        if !self.apply_async(job, item, t).await {
+                        if !self.apply_async(item, t).await {
                             return;
                         }
                         continue;
@@ -140,13 +165,13 @@ impl App {
                     let Ok(_permit) = gate.acquire().await else {
                         return;
                     };
-                    if !self.send(job, &item).await {
+                    if !self.send(&item).await {
                         return;
                     }
                 }
                 ItemState::Sending | ItemState::Unknown => {
                     let permit = gate.acquire().await;
-                    match self.look_up(job, &item).await {
+                    match self.look_up(&item).await {
                         Ok(true) => lookup_errors = 0,
                         Ok(false) => return,
                         Err(wait) => {
@@ -170,7 +195,8 @@ impl App {
     }
 
     /// Claims the item and POSTs it; `false` stops this item's task.
-    async fn send(&self, job: &Arc<JobRow>, item: &ItemRow) -> bool {
+    async fn send(&self, item: &ItemRow) -> bool {
+        let job = &self.job;
         let kind = action_type(job.kind);
         let Ok(id) = MachineId::parse(&item.machine_id) else {
             let t = Transition::new(ItemState::Failed, "not a Defender machine id").error(
@@ -178,26 +204,27 @@ impl App {
                     input: item.machine_id.clone(),
                 }),
             );
-            return self.apply_async(job, item.clone(), t).await;
+            return self.apply_async(item.clone(), t).await;
         };
         // Counted before the claim, so a cancel that commits after it waits for it.
-        self.inflight_add(&job.id);
-        let slot = match self.client().reserve_send(kind).await {
+        self.runner.inflight_add(&job.id);
+        let slot = match self.fleet.client().reserve_send(kind).await {
             Ok(s) => s,
             Err(e) => {
-                self.inflight_done(&job.id);
+                self.runner.inflight_done(&job.id);
                 let t = Transition::new(ItemState::Failed, e.to_string()).error(api_to_ipc(&e));
-                return self.apply_async(job, item.clone(), t).await;
+                return self.apply_async(item.clone(), t).await;
             }
         };
-        let intent = self.now();
+        let intent = self.fleet.now();
         let claimed_at = std::time::Instant::now();
         let claimed = {
             let (j, m) = (job.id.clone(), item.machine_id.clone());
-            self.blocking(move |app| {
-                let claimed = app.inner.store.claim(&j, &m, intent, Utc::now());
+            let runner = self.runner.clone();
+            self.with_store(move |store| {
+                let claimed = store.claim(&j, &m, intent, Utc::now());
                 if matches!(claimed, Ok(true)) {
-                    app.emit_item(&j, &m);
+                    runner.emit_item(store, &j, &m);
                 }
                 claimed
             })
@@ -207,22 +234,22 @@ impl App {
             Some(Ok(true)) => {}
             Some(Ok(false)) => {
                 drop(slot);
-                self.inflight_done(&job.id);
+                self.runner.inflight_done(&job.id);
                 return true;
             }
             Some(Err(e)) => {
                 drop(slot);
-                self.inflight_done(&job.id);
-                self.halt_async(job, e).await;
+                self.runner.inflight_done(&job.id);
+                self.halt_async(e).await;
                 return false;
             }
             None => {
                 drop(slot);
-                self.inflight_done(&job.id);
+                self.runner.inflight_done(&job.id);
                 return false;
             }
         }
-        if self.cancel_requested(&job.id) {
+        if self.runner.cancel_requested(&job.id) {
             // The cancel came between the claim and here: the request never leaves.
             drop(slot);
             let sending = ItemRow {
@@ -230,8 +257,8 @@ impl App {
                 ..item.clone()
             };
             let t = Transition::new(ItemState::Cancelled, "not sent: the job was cancelled");
-            let go_on = self.apply_async(job, sending, t).await;
-            self.inflight_done(&job.id);
+            let go_on = self.apply_async(sending, t).await;
+            self.runner.inflight_done(&job.id);
             return go_on;
         }
         slot.spend();
@@ -241,47 +268,54 @@ impl App {
                     Some(IsolationKind::Selective) => IsolationType::Selective,
                     _ => IsolationType::Full,
                 };
-                self.client().isolate(&id, t, &job.comment).await
+                self.fleet.client().isolate(&id, t, &job.comment).await
             }
-            JobKind::Release => self.client().unisolate(&id, &job.comment).await,
+            JobKind::Release => self.fleet.client().unisolate(&id, &job.comment).await,
         };
         let go_on = {
-            let (job, item) = (Arc::clone(job), item.clone());
             // The intent time on the tenant clock as the answer's `Date` corrects it
             // (a new core learns the skew from this very answer).
-            let intent =
-                self.now() - chrono::Duration::from_std(claimed_at.elapsed()).unwrap_or_default();
-            self.blocking(move |app| app.record(&job, &item, intent, answer))
+            let intent = self.fleet.now()
+                - chrono::Duration::from_std(claimed_at.elapsed()).unwrap_or_default();
+            let (task, item) = (self.detached(), item.clone());
+            off_runtime(move || task.record(&item, intent, answer))
                 .await
                 .unwrap_or(false)
         };
-        self.inflight_done(&job.id);
+        self.runner.inflight_done(&job.id);
         go_on
     }
 
-    /// [`App::apply`] on the blocking pool.
-    pub(crate) async fn apply_async(
-        &self,
-        job: &Arc<JobRow>,
-        item: ItemRow,
-        t: Transition,
-    ) -> bool {
-        let job = Arc::clone(job);
-        self.blocking(move |app| app.apply(&job, &item, &t))
+    /// A handle on the same task for work on the blocking pool.
+    pub(crate) fn detached(&self) -> ItemTask {
+        ItemTask {
+            runner: self.runner.clone(),
+            fleet: self.fleet.clone(),
+            store: Arc::clone(&self.store),
+            job: Arc::clone(&self.job),
+            gate: Arc::clone(&self.gate),
+        }
+    }
+
+    /// [`ItemTask::apply`] on the blocking pool.
+    pub(crate) async fn apply_async(&self, item: ItemRow, t: Transition) -> bool {
+        let task = self.detached();
+        off_runtime(move || task.apply(&item, &t))
             .await
             .unwrap_or(false)
     }
 
-    /// [`App::halt`] on the blocking pool.
-    async fn halt_async(&self, job: &Arc<JobRow>, e: CoreError) {
-        let job = Arc::clone(job);
-        let _ = self.blocking(move |app| app.halt(&job, &e)).await;
+    /// The runner's halt on the blocking pool.
+    async fn halt_async(&self, e: CoreError) {
+        let (runner, job) = (self.runner.clone(), self.job.id.clone());
+        let _ = self
+            .with_store(move |store| runner.halt(store, &job, &e))
+            .await;
     }
 
     /// Records a POST's answer (the item is `sending`).
     fn record(
         &self,
-        job: &JobRow,
         item: &ItemRow,
         intent: DateTime<Utc>,
         answer: Result<MachineAction, mde_api::Error>,
@@ -292,9 +326,9 @@ impl App {
         };
         let t = match answer {
             Ok(a) => {
-                let existing = self.cache().actions.contains_key(&a.id)
+                let existing = self.fleet.knows_action(&a.id)
                     || a.creation_date_time_utc < intent - EXISTING_SLACK;
-                self.merge(None, vec![a.clone()], false);
+                self.fleet.merge(None, vec![a.clone()], false);
                 if existing {
                     Transition::new(
                         ItemState::Adopted,
@@ -356,66 +390,22 @@ impl App {
                 }
             },
         };
-        self.apply(job, &sending, &t)
+        self.apply(&sending, &t)
     }
 
     /// Applies `t` to `item` (from its current state); emits progress. `false` when
     /// the store failed (the job is halted).
-    pub(crate) fn apply(&self, job: &JobRow, item: &ItemRow, t: &Transition) -> bool {
-        match self
-            .inner
-            .store
-            .transition(&job.id, &item.machine_id, item.state, t, Utc::now())
-        {
+    pub(crate) fn apply(&self, item: &ItemRow, t: &Transition) -> bool {
+        let (store, job) = (&*self.store, &self.job.id);
+        match store.transition(job, &item.machine_id, item.state, t, Utc::now()) {
             Ok(_) => {
-                self.emit_item(&job.id, &item.machine_id);
+                self.runner.emit_item(store, job, &item.machine_id);
                 true
             }
             Err(e) => {
-                self.halt(job, &e);
+                self.runner.halt(store, job, &e);
                 false
             }
         }
-    }
-
-    fn emit_item(&self, job_id: &str, machine_id: &str) {
-        if self.inner.jobs.receiver_count() == 0 {
-            return;
-        }
-        if let Ok(Some(item)) = self.inner.store.item(job_id, machine_id) {
-            self.emit(job_id, Some(&item));
-        }
-    }
-
-    /// The store failed under the job: mark it halted (if the store still can) and
-    /// send nothing more.
-    fn halt(&self, job: &JobRow, e: &CoreError) {
-        tracing::error!(job = job.id, error = %e, "job halted: the store failed");
-        let ipc = crate::jobs::storage_ipc(e);
-        // Known at once in this process (every item stops before its next claim),
-        // and recorded in the store if the store still takes it.
-        self.inner
-            .halted
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(job.id.clone(), ipc.clone());
-        if let Err(again) = self.inner.store.halt_job(&job.id, &ipc, Utc::now()) {
-            tracing::error!(job = job.id, error = %again, "halted state not stored");
-        }
-        self.emit(&job.id, None);
-    }
-
-    /// An in-flight action of type `t` for the machine, from a cache synced recently.
-    fn fresh_in_flight(&self, machine_id: &str, t: ActionType) -> Option<MachineAction> {
-        let now = self.now();
-        let c = self.cache();
-        let fresh = c.synced_at.is_some_and(|at| now - at < CACHE_FRESH);
-        c.actions
-            .values()
-            .filter(|a| crate::app::same_machine(a, machine_id) && a.action_type == t)
-            .filter(|a| in_flight(a))
-            .filter(|a| fresh || now - a.creation_date_time_utc < CACHE_FRESH)
-            .max_by_key(|a| a.creation_date_time_utc)
-            .cloned()
     }
 }

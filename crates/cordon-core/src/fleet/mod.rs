@@ -1,0 +1,249 @@
+//! The fleet: the tenant's machines, isolation actions and alerts as Cordon last saw
+//! them, and the sync that keeps them current.
+//!
+//! [`Fleet`] owns the cache (loaded from the store at start, so a restart shows the
+//! last known fleet at once), the Defender client, the change channel the shell
+//! forwards to the web view, and the sync's wake-up and gate. Its verbs are the reads
+//! of the Machines view (snapshot, detail, name resolution), the action listing and
+//! cancel ([`actions`]), and the sync ([`sync`]). The jobs and the reconciliation read
+//! it; nothing else writes its cache. Locks are `std::sync::Mutex`, never held across
+//! an `.await`.
+
+pub mod actions;
+mod cache;
+pub mod derive;
+pub mod resolve;
+pub(crate) mod sync;
+pub mod view;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use mde_api::{ActionType, Client, MachineAction};
+use tokio::sync::{Notify, broadcast};
+
+pub(crate) use cache::{Cache, in_flight, same_machine};
+
+use crate::app::AppConfig;
+use crate::dto::{MachineDetail, MachineRow, Snapshot, SyncStatus};
+use crate::error::{CoreError, Result};
+use crate::fleet::derive::Thresholds;
+use crate::store::Store;
+
+/// How often the fleet looks, and how it derives states.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    pub busy_poll: Duration,
+    pub idle_poll: Duration,
+    pub machines_every: Duration,
+    pub thresholds: Thresholds,
+}
+
+struct Inner {
+    client: Client,
+    store: Arc<Store>,
+    pace: Pace,
+    cache: Mutex<Cache>,
+    events: broadcast::Sender<SyncStatus>,
+    wake: Notify,
+    /// Serialises syncs (an async mutex: it is held across the API calls on purpose).
+    sync_gate: tokio::sync::Mutex<()>,
+}
+
+/// The tenant's machines and actions, kept current. Cheap to clone.
+#[derive(Clone)]
+pub struct Fleet {
+    inner: Arc<Inner>,
+}
+
+impl Fleet {
+    /// The fleet of `cfg`'s tenant over `client`, its cache loaded from `store`.
+    pub(crate) fn open(client: Client, store: Arc<Store>, cfg: &AppConfig) -> Result<Self> {
+        let cache = Cache::load(&store)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                store,
+                pace: Pace {
+                    busy_poll: cfg.busy_poll,
+                    idle_poll: cfg.idle_poll,
+                    machines_every: cfg.machines_every,
+                    thresholds: cfg.thresholds,
+                },
+                cache: Mutex::new(cache),
+                events: broadcast::channel(64).0,
+                wake: Notify::new(),
+                sync_gate: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
+        // A poisoned lock only means a panic elsewhere; the data is still consistent
+        // because every update is applied in one short critical section.
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn thresholds(&self) -> Thresholds {
+        self.inner.pace.thresholds
+    }
+
+    /// The tenant clock (the local clock corrected by the server's `Date` header).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.client.server_now()
+    }
+
+    /// Change notifications: one per revision bump or sync failure/recovery.
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncStatus> {
+        self.inner.events.subscribe()
+    }
+
+    /// The permissions the token grants (`None` until the first sync learned them).
+    pub fn permissions(&self) -> Option<Vec<String>> {
+        self.cache().permissions.clone()
+    }
+
+    /// The current sync status.
+    pub fn status(&self) -> SyncStatus {
+        self.cache().status()
+    }
+
+    /// Everything the Machines view shows, from the cache (no request).
+    pub fn snapshot(&self) -> Snapshot {
+        let now = self.now();
+        let c = self.cache();
+        let grouped = view::by_machine(c.actions.values());
+        let (machines, counters) = view::rows(&c.machines, &grouped, now, self.thresholds());
+        Snapshot {
+            machines,
+            counters,
+            sync: c.status(),
+        }
+    }
+
+    /// Syncs now, then returns the snapshot. A failed sync is an error here (the
+    /// Retry button), and is also kept in the sync status for the banner.
+    pub async fn refresh(&self) -> Result<Snapshot> {
+        self.sync_once(true).await?;
+        Ok(self.snapshot())
+    }
+
+    /// One machine's detail from the cache.
+    pub fn machine_detail(&self, machine_id: &str) -> Result<MachineDetail> {
+        let now = self.now();
+        let c = self.cache();
+        let id = machine_id.trim().to_ascii_lowercase();
+        let m = c
+            .machine(&id)
+            .ok_or_else(|| CoreError::UnknownMachine(machine_id.trim().to_owned()))?;
+        let acts: Vec<&MachineAction> = c
+            .actions
+            .values()
+            .filter(|a| same_machine(a, &id))
+            .collect();
+        Ok(view::detail(m, &acts, now, self.thresholds()))
+    }
+
+    /// Finds one machine by id or DNS name (full or short host name).
+    pub async fn find_machine(&self, query: &str) -> Result<MachineRow> {
+        let q = query.trim();
+        if q.is_empty() {
+            return Err(CoreError::EmptyQuery);
+        }
+        let matches = resolve::matches(&self.cache().machines, q);
+        match matches.len() {
+            1 => return self.row_of(&matches[0].id),
+            0 => {}
+            _ => {
+                return Err(CoreError::Ambiguous {
+                    query: q.to_owned(),
+                    candidates: matches,
+                });
+            }
+        }
+        // Not in the cache: it may be newer than the last sync. Ask Defender, but
+        // only with a well-formed id (never send garbage).
+        if let Ok(id) = mde_api::MachineId::parse(q) {
+            match self.client().get_machine(id.as_str()).await {
+                Ok(m) => {
+                    let mid = m.id.clone();
+                    self.merge(Some(vec![m]), Vec::new(), false);
+                    return self.row_of(&mid);
+                }
+                Err(mde_api::Error::Api { status: 404, .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CoreError::UnknownMachine(q.to_owned()))
+    }
+
+    fn row_of(&self, id: &str) -> Result<MachineRow> {
+        Ok(self.machine_detail(id)?.machine)
+    }
+
+    /// The machine's DNS name, if the cache knows it.
+    pub(crate) fn name_of(&self, id: &str) -> Option<String> {
+        self.cache()
+            .machine(id)
+            .and_then(|m| m.computer_dns_name.clone())
+    }
+
+    /// "ws-0042.contoso.local" for a known machine, else the id as given.
+    pub(crate) fn label(&self, id: &str) -> String {
+        self.name_of(id).unwrap_or_else(|| id.to_owned())
+    }
+
+    /// True when the cache holds this action already.
+    pub(crate) fn knows_action(&self, action_id: &str) -> bool {
+        self.cache().actions.contains_key(action_id)
+    }
+
+    /// An in-flight action of type `t` for the machine, from a cache synced within
+    /// `fresh_for` (or itself created that recently).
+    pub(crate) fn fresh_in_flight(
+        &self,
+        machine_id: &str,
+        t: ActionType,
+        fresh_for: chrono::Duration,
+    ) -> Option<MachineAction> {
+        let now = self.now();
+        let c = self.cache();
+        let fresh = c.synced_at.is_some_and(|at| now - at < fresh_for);
+        c.actions
+            .values()
+            .filter(|a| same_machine(a, machine_id) && a.action_type == t)
+            .filter(|a| in_flight(&a.status))
+            .filter(|a| fresh || now - a.creation_date_time_utc < fresh_for)
+            .max_by_key(|a| a.creation_date_time_utc)
+            .cloned()
+    }
+
+    /// Announces the current status.
+    pub(crate) fn notify(&self) {
+        let status = self.status();
+        // No receiver is fine (nobody listening yet).
+        let _ = self.inner.events.send(status);
+    }
+
+    /// Asks the background sync to run now.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Resolves when [`Fleet::wake`] is called.
+    pub(crate) async fn woken(&self) {
+        self.inner.wake.notified().await;
+    }
+}

@@ -1,0 +1,90 @@
+//! The audit log as the core offers it: filtered reads, CSV and JSON exports, and
+//! appends for steps that are not item transitions (e.g. auto-reconcile's decisions),
+//! signed with the identity the journal names. The rows of item transitions are
+//! written by the store, in the same transaction as the change they describe.
+
+use chrono::Utc;
+
+use crate::dto::jobs::{AuditEntry, AuditFilter, ExportFormat};
+use crate::error::{CoreError, Result};
+use crate::jobs::Jobs;
+use crate::store::NewAudit;
+
+impl Jobs {
+    /// Audit entries matching `filter`, oldest first.
+    pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let parse = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(crate::fleet::actions::parse_since)
+                .transpose()
+        };
+        self.store
+            .audit_entries(filter, parse(&filter.since)?, parse(&filter.until)?)
+    }
+
+    /// The matching audit entries as CSV or JSON.
+    pub fn audit_export(&self, filter: &AuditFilter, format: ExportFormat) -> Result<String> {
+        let entries = self.audit(filter)?;
+        match format {
+            ExportFormat::Json => serde_json::to_string_pretty(&entries)
+                .map_err(|e| CoreError::Storage(format!("encoding the audit log: {e}"))),
+            ExportFormat::Csv => audit_csv(&entries),
+        }
+    }
+
+    /// Appends one audit entry (e.g. an auto-reconcile step), signed by this core.
+    pub fn audit_append(
+        &self,
+        event: &str,
+        job_id: Option<&str>,
+        machine_id: Option<&str>,
+        action_id: Option<&str>,
+        comment: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let row = NewAudit {
+            actor: self.identity_now(),
+            event: event.to_owned(),
+            job_id: job_id.map(str::to_owned),
+            machine_id: machine_id.map(str::to_owned),
+            action_id: action_id.map(str::to_owned),
+            comment: comment.map(str::to_owned),
+            detail: detail.to_owned(),
+            ..NewAudit::default()
+        };
+        self.store.audit_append(Utc::now(), &row)
+    }
+}
+
+/// CSV of audit entries ([`crate::export::csv`]).
+pub fn audit_csv(entries: &[AuditEntry]) -> Result<String> {
+    let header = [
+        "seq",
+        "at",
+        "actor",
+        "event",
+        "job_id",
+        "machine_id",
+        "action_id",
+        "comment",
+        "detail",
+    ];
+    crate::export::csv(
+        &header,
+        entries.iter().map(|e| {
+            [
+                e.seq.to_string(),
+                e.at.clone(),
+                e.actor.clone(),
+                e.event.clone(),
+                e.job_id.clone().unwrap_or_default(),
+                e.machine_id.clone().unwrap_or_default(),
+                e.action_id.clone().unwrap_or_default(),
+                e.comment.clone().unwrap_or_default(),
+                e.detail.clone(),
+            ]
+        }),
+    )
+}
