@@ -13,12 +13,12 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mde_api::{Client, ClientOptions, Credentials, Endpoints};
+use mde_api::Client;
 use tokio::sync::broadcast;
 
+pub use crate::config::AppConfig;
 use crate::dto::jobs::{
     AuditEntry, AuditFilter, BulkPreview, BulkRequest, ExportFormat, History, HistoryFilter,
     IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow, ReconcileSettings,
@@ -29,63 +29,11 @@ use crate::dto::{
 };
 use crate::error::Result;
 use crate::fleet::Fleet;
-use crate::fleet::derive::Thresholds;
 use crate::jobs::Jobs;
 use crate::jobs::journal_entry::JournalEntry;
 use crate::jobs::runner::Runner;
 use crate::reconcile::Reconciler;
 use crate::store::Store;
-
-/// How the core reaches its tenant and how often it looks.
-#[derive(Debug, Clone)]
-pub struct AppConfig {
-    pub endpoints: Endpoints,
-    pub credentials: Credentials,
-    pub client_options: ClientOptions,
-    /// True when the endpoints are the embedded simulator.
-    pub demo: bool,
-    pub tenant_label: String,
-    /// Poll interval while isolation work is under way.
-    pub busy_poll: Duration,
-    /// Poll interval when nothing is moving.
-    pub idle_poll: Duration,
-    /// How often the (larger) machine list is refreshed.
-    pub machines_every: Duration,
-    pub thresholds: Thresholds,
-    /// The store file (see [`crate::paths::store_path`]); `None` keeps the store in
-    /// memory (tests only: nothing survives the process).
-    pub store_path: Option<PathBuf>,
-    /// Requests a bulk job has in flight at once (the client paces the rate).
-    pub concurrency: usize,
-}
-
-impl AppConfig {
-    /// Sensible intervals for a tenant at `endpoints`.
-    pub fn new(
-        endpoints: Endpoints,
-        credentials: Credentials,
-        tenant_label: impl Into<String>,
-    ) -> Self {
-        Self {
-            endpoints,
-            credentials,
-            // The sync loop itself retries every few seconds, so the client retries a
-            // failed read only twice: an unreachable tenant is reported in seconds.
-            client_options: ClientOptions {
-                max_get_retries: 2,
-                ..ClientOptions::default()
-            },
-            demo: false,
-            tenant_label: tenant_label.into(),
-            busy_poll: Duration::from_secs(3),
-            idle_poll: Duration::from_secs(30),
-            machines_every: Duration::from_secs(120),
-            thresholds: Thresholds::default(),
-            store_path: None,
-            concurrency: 16,
-        }
-    }
-}
 
 struct Inner {
     cfg: AppConfig,

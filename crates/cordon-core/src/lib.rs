@@ -19,6 +19,7 @@
 //! Nothing here depends on Tauri (a compile error guards that boundary).
 
 pub mod app;
+pub mod config;
 pub mod dto;
 pub mod env;
 pub mod error;

@@ -25,7 +25,7 @@ use tokio::sync::{Notify, broadcast};
 
 pub(crate) use cache::{Cache, in_flight, same_machine};
 
-use crate::app::AppConfig;
+use crate::config::AppConfig;
 use crate::dto::{MachineDetail, MachineRow, Snapshot, SyncStatus};
 use crate::error::{CoreError, Result};
 use crate::fleet::derive::Thresholds;

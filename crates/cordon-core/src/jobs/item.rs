@@ -28,7 +28,7 @@ use crate::dto::IsolationKind;
 use crate::dto::jobs::{ItemState, JobKind, JobState};
 use crate::error::{CoreError, api_to_ipc};
 use crate::fleet::Fleet;
-use crate::jobs::runner::Runner;
+use crate::jobs::book::Book;
 use crate::store::{ItemRow, JobRow, Store, Transition, off_runtime};
 
 /// Tries (lookups finding nothing, or sends that never left) before an item fails.
@@ -98,7 +98,7 @@ fn classify(e: &mde_api::Error) -> Answer {
 /// One item of a job being driven: the runner's bookkeeping, the fleet and the store
 /// it works through, the job and the job's concurrency gate.
 pub(crate) struct ItemTask {
-    pub runner: Runner,
+    pub book: Book,
     pub fleet: Fleet,
     pub store: Arc<Store>,
     pub job: Arc<JobRow>,
@@ -136,8 +136,8 @@ impl ItemTask {
                         continue;
                     }
                     let state = {
-                        let (runner, j) = (self.runner.clone(), job.id.clone());
-                        self.with_store(move |store| runner.job_state(store, &j))
+                        let (book, j) = (self.book.clone(), job.id.clone());
+                        self.with_store(move |store| book.job_state(store, &j))
                             .await
                     };
                     if state != Some(JobState::Running) {
@@ -207,11 +207,11 @@ impl ItemTask {
             return self.apply_async(item.clone(), t).await;
         };
         // Counted before the claim, so a cancel that commits after it waits for it.
-        self.runner.inflight_add(&job.id);
+        self.book.inflight_add(&job.id);
         let slot = match self.fleet.client().reserve_send(kind).await {
             Ok(s) => s,
             Err(e) => {
-                self.runner.inflight_done(&job.id);
+                self.book.inflight_done(&job.id);
                 let t = Transition::new(ItemState::Failed, e.to_string()).error(api_to_ipc(&e));
                 return self.apply_async(item.clone(), t).await;
             }
@@ -220,11 +220,11 @@ impl ItemTask {
         let claimed_at = std::time::Instant::now();
         let claimed = {
             let (j, m) = (job.id.clone(), item.machine_id.clone());
-            let runner = self.runner.clone();
+            let book = self.book.clone();
             self.with_store(move |store| {
                 let claimed = store.claim(&j, &m, intent, Utc::now());
                 if matches!(claimed, Ok(true)) {
-                    runner.emit_item(store, &j, &m);
+                    book.emit_item(store, &j, &m);
                 }
                 claimed
             })
@@ -234,22 +234,22 @@ impl ItemTask {
             Some(Ok(true)) => {}
             Some(Ok(false)) => {
                 drop(slot);
-                self.runner.inflight_done(&job.id);
+                self.book.inflight_done(&job.id);
                 return true;
             }
             Some(Err(e)) => {
                 drop(slot);
-                self.runner.inflight_done(&job.id);
+                self.book.inflight_done(&job.id);
                 self.halt_async(e).await;
                 return false;
             }
             None => {
                 drop(slot);
-                self.runner.inflight_done(&job.id);
+                self.book.inflight_done(&job.id);
                 return false;
             }
         }
-        if self.runner.cancel_requested(&job.id) {
+        if self.book.cancel_requested(&job.id) {
             // The cancel came between the claim and here: the request never leaves.
             drop(slot);
             let sending = ItemRow {
@@ -258,7 +258,7 @@ impl ItemTask {
             };
             let t = Transition::new(ItemState::Cancelled, "not sent: the job was cancelled");
             let go_on = self.apply_async(sending, t).await;
-            self.runner.inflight_done(&job.id);
+            self.book.inflight_done(&job.id);
             return go_on;
         }
         slot.spend();
@@ -282,14 +282,14 @@ impl ItemTask {
                 .await
                 .unwrap_or(false)
         };
-        self.runner.inflight_done(&job.id);
+        self.book.inflight_done(&job.id);
         go_on
     }
 
     /// A handle on the same task for work on the blocking pool.
     pub(crate) fn detached(&self) -> ItemTask {
         ItemTask {
-            runner: self.runner.clone(),
+            book: self.book.clone(),
             fleet: self.fleet.clone(),
             store: Arc::clone(&self.store),
             job: Arc::clone(&self.job),
@@ -307,9 +307,9 @@ impl ItemTask {
 
     /// The runner's halt on the blocking pool.
     async fn halt_async(&self, e: CoreError) {
-        let (runner, job) = (self.runner.clone(), self.job.id.clone());
+        let (book, job) = (self.book.clone(), self.job.id.clone());
         let _ = self
-            .with_store(move |store| runner.halt(store, &job, &e))
+            .with_store(move |store| book.halt(store, &job, &e))
             .await;
     }
 
@@ -399,11 +399,11 @@ impl ItemTask {
         let (store, job) = (&*self.store, &self.job.id);
         match store.transition(job, &item.machine_id, item.state, t, Utc::now()) {
             Ok(_) => {
-                self.runner.emit_item(store, job, &item.machine_id);
+                self.book.emit_item(store, job, &item.machine_id);
                 true
             }
             Err(e) => {
-                self.runner.halt(store, job, &e);
+                self.book.halt(store, job, &e);
                 false
             }
         }

@@ -9,6 +9,7 @@
 //! and release of explicitly chosen machines in [`direct`].
 
 pub mod audit;
+mod book;
 mod direct;
 mod item;
 pub mod journal_entry;
@@ -67,7 +68,7 @@ impl Jobs {
 
     /// Progress of every job this core drives: one event per item change.
     pub fn subscribe(&self) -> broadcast::Receiver<JobProgress> {
-        self.runner.subscribe()
+        self.runner.book().subscribe()
     }
 
     /// Who the journal names as requester (asks the token once).
@@ -170,10 +171,10 @@ impl Jobs {
     /// checks the cancel again right before its POST); unsent items are `cancelled`;
     /// POSTs already under way are recorded when they answer (progress events).
     pub fn cancel(&self, id: &str) -> Result<JobSummary> {
-        self.runner.mark_cancelled(id);
+        self.runner.book().mark_cancelled(id);
         self.store
             .cancel_job(id, &self.identity_now(), Utc::now())?;
-        self.runner.emit(&self.store, id, None);
+        self.runner.book().emit(&self.store, id, None);
         self.summary(id)
     }
 
@@ -181,7 +182,7 @@ impl Jobs {
     /// that were under way have answered and are recorded.
     pub async fn cancel_and_wait(&self, id: &str) -> Result<JobSummary> {
         self.cancel(id)?;
-        self.runner.wait_inflight(id).await;
+        self.runner.book().wait_inflight(id).await;
         self.summary(id)
     }
 
@@ -190,7 +191,7 @@ impl Jobs {
         self.store
             .jobs()?
             .iter()
-            .map(|j| summary::summary_of(&self.store, j, self.runner.halted(&j.id)))
+            .map(|j| summary::summary_of(&self.store, j, self.runner.book().halted(&j.id)))
             .collect()
     }
 
@@ -206,7 +207,7 @@ impl Jobs {
 
     /// A job's summary.
     pub fn summary(&self, id: &str) -> Result<JobSummary> {
-        self.runner.summary(&self.store, id)
+        self.runner.book().summary(&self.store, id)
     }
 
     /// The journal as the pure functions read it.
@@ -251,7 +252,7 @@ impl Jobs {
             })
             .collect();
         self.store.create_job(&job, &items, Utc::now())?;
-        self.runner.emit(&self.store, &job.id, None);
+        self.runner.book().emit(&self.store, &job.id, None);
         Ok(job.id)
     }
 }

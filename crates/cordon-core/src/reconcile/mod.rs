@@ -36,6 +36,7 @@ use crate::jobs::journal_entry::JournalEntry;
 mod auto;
 pub mod grouping;
 pub mod history;
+mod resubmit;
 mod service;
 mod text;
 

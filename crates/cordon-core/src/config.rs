@@ -1,0 +1,60 @@
+//! How a core reaches its tenant and how often it looks: the one value both front
+//! ends build (through the tenant resolution) and hand to [`crate::App`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mde_api::{ClientOptions, Credentials, Endpoints};
+
+use crate::fleet::derive::Thresholds;
+
+/// How the core reaches its tenant and how often it looks.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub endpoints: Endpoints,
+    pub credentials: Credentials,
+    pub client_options: ClientOptions,
+    /// True when the endpoints are the embedded simulator.
+    pub demo: bool,
+    pub tenant_label: String,
+    /// Poll interval while isolation work is under way.
+    pub busy_poll: Duration,
+    /// Poll interval when nothing is moving.
+    pub idle_poll: Duration,
+    /// How often the (larger) machine list is refreshed.
+    pub machines_every: Duration,
+    pub thresholds: Thresholds,
+    /// The store file (see [`crate::paths::store_path`]); `None` keeps the store in
+    /// memory (tests only: nothing survives the process).
+    pub store_path: Option<PathBuf>,
+    /// Requests a bulk job has in flight at once (the client paces the rate).
+    pub concurrency: usize,
+}
+
+impl AppConfig {
+    /// Sensible intervals for a tenant at `endpoints`.
+    pub fn new(
+        endpoints: Endpoints,
+        credentials: Credentials,
+        tenant_label: impl Into<String>,
+    ) -> Self {
+        Self {
+            endpoints,
+            credentials,
+            // The sync loop itself retries every few seconds, so the client retries a
+            // failed read only twice: an unreachable tenant is reported in seconds.
+            client_options: ClientOptions {
+                max_get_retries: 2,
+                ..ClientOptions::default()
+            },
+            demo: false,
+            tenant_label: tenant_label.into(),
+            busy_poll: Duration::from_secs(3),
+            idle_poll: Duration::from_secs(30),
+            machines_every: Duration::from_secs(120),
+            thresholds: Thresholds::default(),
+            store_path: None,
+            concurrency: 16,
+        }
+    }
+}
