@@ -71,7 +71,7 @@ impl Cache {
 
     /// A machine by id (case-insensitive).
     pub fn machine(&self, id: &str) -> Option<&Machine> {
-        self.machines.iter().find(|m| m.id.eq_ignore_ascii_case(id))
+        crate::fleet::resolve::by_id(&self.machines, id)
     }
 }
 

@@ -32,10 +32,7 @@ pub fn auto_candidates(
         let Some(ended) = r.ended_at.as_deref().and_then(parse_time) else {
             continue;
         };
-        let Some(m) = machines
-            .iter()
-            .find(|m| m.id.eq_ignore_ascii_case(&r.machine_id))
-        else {
+        let Some(m) = crate::fleet::resolve::by_id(machines, &r.machine_id) else {
             continue;
         };
         let busy = journal
