@@ -3,8 +3,8 @@
 
 use cordon_core::dto::IpcError;
 use cordon_core::dto_jobs::{
-    AuditEntry, AuditFilter, BulkPreview, BulkRequest, ExportFormat, History, HistoryFilter,
-    IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
+    AuditEntry, AuditFilter, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
+    HistoryFilter, IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
 };
 use tauri::State;
 
@@ -19,16 +19,17 @@ pub async fn preview_bulk(state: State<'_, AppState>, request: BulkRequest) -> R
     Ok(state.core().preview_bulk(&request).await?)
 }
 
-/// Commits the job the person confirmed (its preview's token; a stale one is refused
-/// with nothing sent) and starts it; progress follows as `jobChanged` events.
+/// Commits the job the person confirmed (its preview's token and typed phrase; a stale
+/// preview or a missing phrase is refused with nothing sent) and starts it; progress
+/// follows as `jobChanged` events.
 #[tauri::command]
 #[specta::specta]
 pub async fn start_job(
     state: State<'_, AppState>,
     request: BulkRequest,
-    preview_token: String,
+    confirmation: Confirmation,
 ) -> Res<JobSummary> {
-    Ok(state.core().start_job(request, &preview_token)?)
+    Ok(state.core().start_job(request, &confirmation)?)
 }
 
 /// Cancels a job: no call to Defender after this returns.

@@ -76,9 +76,17 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
         .expect("preview");
     let with_token = |token: &Value| {
         let mut body = request(few, true);
-        body["previewToken"] = token.clone();
+        body["confirmation"] = json!({"previewToken": token, "typedPhrase": null});
         body
     };
+    // Above the threshold the core itself wants the typed phrase (IPC cannot skip it).
+    let mut untyped = request(&ids, true);
+    untyped["confirmation"] = json!({"previewToken": preview["token"], "typedPhrase": null});
+    let refused = h
+        .invoke("start_job", untyped)
+        .expect_err("the phrase is required");
+    assert_eq!(refused["kind"], "validation", "{refused}");
+    assert_eq!(refused["field"], "confirmation", "{refused}");
     let stale = h
         .invoke("start_job", with_token(&preview["token"]))
         .expect_err("a stale preview is refused");

@@ -11,7 +11,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use cordon_core::dto::IsolationKind;
-use cordon_core::dto_jobs::{BulkPreview, BulkRequest, JobDetail, JobKind};
+use cordon_core::dto_jobs::{BulkPreview, BulkRequest, Confirmation, JobDetail, JobKind};
 use cordon_core::{App, CoreError, Result};
 
 use crate::cli::{Command, Kind};
@@ -95,8 +95,11 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
         output_jobs::bulk_result(json, &preview, None);
         return Ok(ExitCode::SUCCESS);
     }
-    confirm(&preview, yes)?;
-    let detail = progress::while_running(app, app.run_job(req, &preview.token)).await?;
+    let confirmed = Confirmation {
+        preview_token: preview.token.clone(),
+        typed_phrase: confirm(&preview, yes)?,
+    };
+    let detail = progress::while_running(app, app.run_job(req, &confirmed)).await?;
     output_jobs::bulk_result(json, &preview, Some(&detail));
     Ok(exit_for(&detail))
 }
@@ -111,14 +114,15 @@ pub fn exit_for(detail: &JobDetail) -> ExitCode {
     }
 }
 
-/// Above the threshold: `--yes`, or the phrase typed at a terminal. Without a
-/// terminal and without `--yes` nothing is sent.
-fn confirm(preview: &BulkPreview, yes: bool) -> Result<()> {
+/// Above the threshold: `--yes` (which stands for the phrase), or the phrase typed at
+/// a terminal; the core checks it again. Without a terminal and without `--yes`
+/// nothing is sent.
+fn confirm(preview: &BulkPreview, yes: bool) -> Result<Option<String>> {
     let Some(phrase) = &preview.confirm_phrase else {
-        return Ok(());
+        return Ok(None);
     };
     if yes {
-        return Ok(());
+        return Ok(Some(phrase.clone()));
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -141,7 +145,7 @@ fn confirm(preview: &BulkPreview, yes: bool) -> Result<()> {
             message: format!("could not read the confirmation: {e}"),
         })?;
     if line.trim() == phrase {
-        Ok(())
+        Ok(Some(line.trim().to_owned()))
     } else {
         Err(CoreError::Invalid {
             field: "confirmation".into(),

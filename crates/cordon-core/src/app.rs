@@ -20,8 +20,8 @@ use tokio::sync::broadcast;
 
 pub use crate::config::AppConfig;
 use crate::dto::jobs::{
-    AuditEntry, AuditFilter, BulkPreview, BulkRequest, ExportFormat, History, HistoryFilter,
-    IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow, ReconcileSettings,
+    AuditEntry, AuditFilter, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
+    HistoryFilter, IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow, ReconcileSettings,
 };
 use crate::dto::{
     ActionFilter, ActionOutcome, ActionRow, AppInfo, IsolateRequest, MachineDetail, MachineRef,
@@ -183,14 +183,14 @@ impl App {
     pub async fn preview_bulk(&self, req: &BulkRequest) -> Result<BulkPreview> {
         self.inner.jobs.preview(req).await
     }
-    /// Starts the job the person confirmed (`token` from its preview; a stale one is
-    /// refused with nothing sent) and returns at once.
-    pub fn start_job(&self, req: BulkRequest, token: &str) -> Result<JobSummary> {
-        self.inner.jobs.start(req, token)
+    /// Starts the job the person confirmed (its preview's token and typed phrase; a
+    /// stale preview or a missing phrase is refused with nothing sent); returns at once.
+    pub fn start_job(&self, req: BulkRequest, confirmed: &Confirmation) -> Result<JobSummary> {
+        self.inner.jobs.start(req, confirmed)
     }
     /// Runs the job the person confirmed to its end (the CLI's bulk commands).
-    pub async fn run_job(&self, req: BulkRequest, token: &str) -> Result<JobDetail> {
-        self.inner.jobs.run(req, token).await
+    pub async fn run_job(&self, req: BulkRequest, confirmed: &Confirmation) -> Result<JobDetail> {
+        self.inner.jobs.run(req, confirmed).await
     }
     /// Previews `req` now and runs exactly that to its end (scripts, benchmarks).
     pub async fn run_job_now(&self, req: BulkRequest) -> Result<JobDetail> {

@@ -68,6 +68,15 @@ mod tests {
         assert_eq!(lines.last(), Some(&""), "ends with CRLF");
     }
 
+    /// In a locale whose list separator is `;`, an unquoted `x;=HYPERLINK(…)` would
+    /// split into a live formula cell: every cell is quoted, so it stays one text cell.
+    #[test]
+    fn a_semicolon_cannot_start_a_formula_cell() {
+        let text = csv(&["comment"], [["x;=HYPERLINK(\"http://evil\")"]]).expect("csv");
+        let line = text.trim_start_matches(BOM).split("\r\n").nth(1);
+        assert_eq!(line, Some("\"x;=HYPERLINK(\"\"http://evil\"\")\""));
+    }
+
     #[test]
     fn cells_are_neutralised() {
         for (input, want) in [

@@ -172,12 +172,13 @@ async previewBulk(request: BulkRequest) : Promise<Result<BulkPreview, IpcError>>
 }
 },
 /**
- * Commits the job the person confirmed (its preview's token; a stale one is refused
- * with nothing sent) and starts it; progress follows as `jobChanged` events.
+ * Commits the job the person confirmed (its preview's token and typed phrase; a stale
+ * preview or a missing phrase is refused with nothing sent) and starts it; progress
+ * follows as `jobChanged` events.
  */
-async startJob(request: BulkRequest, previewToken: string) : Promise<Result<JobSummary, IpcError>> {
+async startJob(request: BulkRequest, confirmation: Confirmation) : Promise<Result<JobSummary, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("start_job", { request, previewToken }) };
+    return { status: "ok", data: await TAURI_INVOKE("start_job", { request, confirmation }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -452,6 +453,12 @@ includeForeign: boolean }
  * proxy, the simulator).
  */
 export type Cloud = "global" | "us" | "eu" | "uk" | "au" | "swa" | "ina" | "gcc" | "gccHigh" | "dod" | "custom"
+/**
+ * What the person confirmed: the token of the preview they saw, and the phrase they
+ * typed when that preview asked for one. The core checks both before it commits
+ * anything, so no front end can skip them.
+ */
+export type Confirmation = { previewToken: string; typedPhrase: string | null }
 /**
  * What a connection test found: the permissions the token grants, and what they allow.
  */

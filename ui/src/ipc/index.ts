@@ -8,6 +8,7 @@ import type {
   AuditFilter,
   BulkPreview,
   BulkRequest,
+  Confirmation,
   ExportFormat,
   History,
   HistoryFilter,
@@ -39,6 +40,7 @@ export type {
   AppInfo,
   AuthMode,
   Cloud,
+  Confirmation,
   ConnectionTest,
   DeviceCodePrompt,
   Profile,
@@ -175,11 +177,12 @@ export const switchProfile = (name: string | null): Promise<AppInfo> =>
 export const previewBulk = (request: BulkRequest): Promise<BulkPreview> =>
   settle(() => commands.previewBulk(request));
 /**
- * Commits the job the person confirmed (`previewToken` from its preview: a stale one is
- * refused with nothing sent) and starts it; progress follows as `jobChanged` events.
+ * Commits the job the person confirmed (the preview's token and the phrase they typed:
+ * a stale preview or a missing phrase is refused with nothing sent) and starts it;
+ * progress follows as `jobChanged` events.
  */
-export const startJob = (request: BulkRequest, previewToken: string): Promise<JobSummary> =>
-  settle(() => commands.startJob(request, previewToken));
+export const startJob = (request: BulkRequest, confirmation: Confirmation): Promise<JobSummary> =>
+  settle(() => commands.startJob(request, confirmation));
 export const cancelJob = (id: string): Promise<JobSummary> => settle(() => commands.cancelJob(id));
 export const jobs = (): Promise<JobSummary[]> => settle(() => commands.jobs());
 export const job = (id: string): Promise<JobDetail> => settle(() => commands.job(id));

@@ -115,6 +115,27 @@ pub struct BulkPreview {
     pub token: String,
 }
 
+/// What the person confirmed: the token of the preview they saw, and the phrase they
+/// typed when that preview asked for one. The core checks both before it commits
+/// anything, so no front end can skip them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Confirmation {
+    pub preview_token: String,
+    pub typed_phrase: Option<String>,
+}
+
+impl Confirmation {
+    /// Confirms exactly what `preview` shows and asks (after a person's own prompt, a
+    /// `--yes`, or a decision Cordon made row by row).
+    pub fn of(preview: &BulkPreview) -> Self {
+        Self {
+            preview_token: preview.token.clone(),
+            typed_phrase: preview.confirm_phrase.clone(),
+        }
+    }
+}
+
 /// A job's counts, as lists and progress events show them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]

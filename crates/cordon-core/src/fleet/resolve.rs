@@ -10,7 +10,9 @@ use crate::dto::MachineRef;
 
 /// The machine with this id (case-insensitive): the one look-up by id.
 pub fn by_id<'a>(machines: &'a [Machine], id: &str) -> Option<&'a Machine> {
-    machines.iter().find(|m| m.id.eq_ignore_ascii_case(id.trim()))
+    machines
+        .iter()
+        .find(|m| m.id.eq_ignore_ascii_case(id.trim()))
 }
 
 /// Every machine `query` may mean.

@@ -27,7 +27,9 @@ use tokio::sync::{OnceCell, broadcast};
 pub use preview::CONFIRM_ABOVE;
 
 use crate::dto::IsolationKind;
-use crate::dto::jobs::{BulkPreview, BulkRequest, JobDetail, JobKind, JobProgress, JobSummary};
+use crate::dto::jobs::{
+    BulkPreview, BulkRequest, Confirmation, JobDetail, JobKind, JobProgress, JobSummary,
+};
 use crate::error::{CoreError, Result};
 use crate::fleet::Fleet;
 use crate::jobs::journal_entry::JournalEntry;
@@ -102,17 +104,18 @@ impl Jobs {
 
     /// Commits the job the person confirmed (every intent `planned`, before any
     /// call), starts its runner in the background and returns at once. Refused with
-    /// nothing committed when the preview computed now has another token.
-    pub fn start(&self, req: BulkRequest, token: &str) -> Result<JobSummary> {
-        let id = self.commit_previewed(&req, token, &self.identity_now())?;
+    /// nothing committed when the preview computed now has another token, or when the
+    /// phrase it asks for was not typed.
+    pub fn start(&self, req: BulkRequest, confirmed: &Confirmation) -> Result<JobSummary> {
+        let id = self.commit_previewed(&req, confirmed, &self.identity_now())?;
         let _ = self.runner.ensure(&self.fleet, &self.store, &id);
         self.summary(&id)
     }
 
     /// Commits the job the person confirmed and runs it to its end (the CLI).
-    pub async fn run(&self, req: BulkRequest, token: &str) -> Result<JobDetail> {
+    pub async fn run(&self, req: BulkRequest, confirmed: &Confirmation) -> Result<JobDetail> {
         let me = self.identity().await;
-        let id = self.commit_previewed(&req, token, &me)?;
+        let id = self.commit_previewed(&req, confirmed, &me)?;
         self.runner.wait(&self.fleet, &self.store, &id).await;
         self.job(&id)
     }
@@ -120,16 +123,16 @@ impl Jobs {
     /// Previews `req` now and runs exactly that to its end (scripts and benchmarks
     /// that confirm nothing interactively).
     pub async fn run_now(&self, req: BulkRequest) -> Result<JobDetail> {
-        let token = self.preview(&req).await?.token;
-        self.run(req, &token).await
+        let confirmed = Confirmation::of(&self.preview(&req).await?);
+        self.run(req, &confirmed).await
     }
 
     /// Previews `req` now and starts exactly that (Cordon's own resubmissions, which
     /// a person or a setting decided row by row).
     pub(crate) fn start_now(&self, req: BulkRequest) -> Result<JobSummary> {
         let me = self.identity_now();
-        let token = preview::preview(&self.fleet, &req, &me)?.token;
-        self.start(req, &token)
+        let confirmed = Confirmation::of(&preview::preview(&self.fleet, &req, &me)?);
+        self.start(req, &confirmed)
     }
 
     /// Runs an unfinished job to its end (first looking up what a crash left
@@ -216,12 +219,17 @@ impl Jobs {
     }
 
     /// Validates `req`, previews it, checks the token and commits what it would send.
-    fn commit_previewed(&self, req: &BulkRequest, token: &str, me: &str) -> Result<String> {
+    fn commit_previewed(
+        &self,
+        req: &BulkRequest,
+        confirmed: &Confirmation,
+        me: &str,
+    ) -> Result<String> {
         if req.comment.trim().is_empty() {
             return Err(CoreError::EmptyComment);
         }
         let now = preview::preview(&self.fleet, req, me)?;
-        let ids = preview::check(&now, token)?;
+        let ids = preview::check(&now, confirmed)?;
         self.commit(req, &ids, me)
     }
 

@@ -12,7 +12,9 @@ use std::collections::HashSet;
 use mde_api::MachineId;
 use sha2::{Digest, Sha256};
 
-use crate::dto::jobs::{BulkPreview, BulkRequest, Exclusion, ExclusionCause, JobKind};
+use crate::dto::jobs::{
+    BulkPreview, BulkRequest, Confirmation, Exclusion, ExclusionCause, JobKind,
+};
 use crate::dto::{IsolationKind, MachineRef};
 use crate::error::{CoreError, Result};
 use crate::fleet::Fleet;
@@ -151,10 +153,11 @@ fn isolated_by(acts: &[IsolationAction]) -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
-/// The machines of `preview` when its token is `expected`, else a stale-preview error
-/// saying what changed.
-pub(crate) fn check(preview: &BulkPreview, expected: &str) -> Result<Vec<String>> {
-    if preview.token != expected.trim() {
+/// The machines of `preview` when the person confirmed it: its token (else a
+/// stale-preview error saying what changed) and, above [`CONFIRM_ABOVE`] machines, the
+/// typed phrase.
+pub(crate) fn check(preview: &BulkPreview, confirmed: &Confirmation) -> Result<Vec<String>> {
+    if preview.token != confirmed.preview_token.trim() {
         return Err(CoreError::StalePreview(format!(
             "the selection changed since the preview (a sync landed): it would now send to {} machine{} and leave out {}. Nothing was sent: review the new preview and confirm again.",
             preview.will_send.len(),
@@ -165,6 +168,17 @@ pub(crate) fn check(preview: &BulkPreview, expected: &str) -> Result<Vec<String>
             },
             preview.excluded.len()
         )));
+    }
+    if let Some(phrase) = &preview.confirm_phrase {
+        let typed = confirmed.typed_phrase.as_deref().map(str::trim);
+        if typed != Some(phrase.as_str()) {
+            return Err(CoreError::Invalid {
+                field: "confirmation".into(),
+                message: format!(
+                    "Above {CONFIRM_ABOVE} machines the phrase “{phrase}” must be typed to confirm. Nothing was sent."
+                ),
+            });
+        }
     }
     if preview.will_send.is_empty() {
         let why: Vec<String> = preview
@@ -232,7 +246,40 @@ mod tests {
             confirm_phrase: None,
             token: "new".into(),
         };
-        assert!(matches!(check(&p, "old"), Err(CoreError::StalePreview(_))));
-        assert_eq!(check(&p, "new").ok(), Some(vec!["a".to_owned()]));
+        let with = |token: &str, typed: Option<&str>| Confirmation {
+            preview_token: token.into(),
+            typed_phrase: typed.map(str::to_owned),
+        };
+        assert!(matches!(
+            check(&p, &with("old", None)),
+            Err(CoreError::StalePreview(_))
+        ));
+        assert_eq!(
+            check(&p, &with("new", None)).ok(),
+            Some(vec!["a".to_owned()])
+        );
+    }
+
+    #[test]
+    fn above_the_threshold_the_phrase_is_checked_by_the_core() {
+        let p = BulkPreview {
+            kind: JobKind::Release,
+            will_send: refs(&["a"]),
+            excluded: Vec::new(),
+            confirm_phrase: Some("release 26 machines".into()),
+            token: "t".into(),
+        };
+        let typed = |t: Option<&str>| Confirmation {
+            preview_token: "t".into(),
+            typed_phrase: t.map(str::to_owned),
+        };
+        for wrong in [None, Some(""), Some("release 25 machines")] {
+            assert!(
+                matches!(check(&p, &typed(wrong)), Err(CoreError::Invalid { field, .. }) if field == "confirmation"),
+                "{wrong:?}"
+            );
+        }
+        assert!(check(&p, &typed(Some(" release 26 machines "))).is_ok());
+        assert!(check(&p, &Confirmation::of(&p)).is_ok());
     }
 }

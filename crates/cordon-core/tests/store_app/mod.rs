@@ -8,7 +8,9 @@ use std::path::Path;
 use chrono::Utc;
 use cordon_core::App;
 use cordon_core::dto::IsolationState;
-use cordon_core::dto_jobs::{AuditFilter, BulkRequest, ExportFormat, ItemState, JobKind, JobState};
+use cordon_core::dto_jobs::{
+    AuditFilter, BulkRequest, Confirmation, ExportFormat, ItemState, JobKind, JobState,
+};
 use cordon_core::store::{NewItem, NewJob};
 use mde_sim::identities;
 use serde_json::Value;
@@ -150,7 +152,7 @@ async fn start_job_refuses_a_preview_that_a_sync_made_stale() {
 
     let ledger_before = env.ledger().await.len();
     let e = app
-        .start_job(req.clone(), &confirmed.token)
+        .start_job(req.clone(), &Confirmation::of(&confirmed))
         .expect_err("a stale preview is refused");
     assert!(
         matches!(&e, cordon_core::CoreError::StalePreview(m) if m.contains("send to 2 machines")),
@@ -167,7 +169,7 @@ async fn start_job_refuses_a_preview_that_a_sync_made_stale() {
     assert_eq!(now.will_send.len(), 2);
     assert_ne!(now.token, confirmed.token);
     let job = app
-        .start_job(req, &now.token)
+        .start_job(req, &Confirmation::of(&now))
         .expect("the new preview starts");
     assert_eq!(job.total, 2);
 }

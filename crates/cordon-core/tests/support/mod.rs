@@ -301,6 +301,6 @@ pub async fn start_previewed(
     app: &cordon_core::App,
     req: BulkRequest,
 ) -> cordon_core::Result<cordon_core::dto_jobs::JobSummary> {
-    let token = app.preview_bulk(&req).await?.token;
-    app.start_job(req, &token)
+    let preview = app.preview_bulk(&req).await?;
+    app.start_job(req, &cordon_core::dto_jobs::Confirmation::of(&preview))
 }

@@ -94,8 +94,12 @@ export function BulkDialog({ intent, onStarted, onClose }: Props) {
   });
   // The job starts from the preview shown (its token); when a sync changed the
   // selection since, nothing is sent and the new preview is shown for a new confirmation.
-  const start = useMutation<JobSummary, Error, string>({
-    mutationFn: (token) => ipc.startJob(request(intent, comment, isolationType, includeForeign), token),
+  const start = useMutation<JobSummary, Error, BulkPreview>({
+    mutationFn: (shown) =>
+      ipc.startJob(request(intent, comment, isolationType, includeForeign), {
+        previewToken: shown.token,
+        typedPhrase: shown.confirmPhrase === null ? null : typed,
+      }),
     onSuccess: onStarted,
     onError: (e) => {
       if (ipc.toIpcError(e).kind === "stalePreview") {
@@ -187,7 +191,7 @@ export function BulkDialog({ intent, onStarted, onClose }: Props) {
             <Button
               appearance="primary"
               disabled={!gate.ok || start.isPending || preview.isFetching}
-              onClick={() => p && start.mutate(p.token)}
+              onClick={() => p && start.mutate(p)}
               data-testid="bulk-confirm"
             >
               {start.isPending ? "Starting…" : p ? actionTitle(p.kind, n) : "Confirm"}

@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { emitJobChanged, mockBackend, type CommandName, type Handler } from "../../ipc/testing";
-import type { AppInfo, BulkRequest, MachineRow } from "../../ipc";
+import type { AppInfo, BulkRequest, Confirmation, MachineRow } from "../../ipc";
 import { makeGroup, makeItem, makeJob, makeJobDetail, makePreview, makeRow, makeSnapshot } from "../../test/fixtures";
 
 const INFO: AppInfo = {
@@ -63,6 +63,7 @@ describe("bulk release from the Machines view", () => {
     const ids = isolated.map((r) => r.id);
     let started: BulkRequest | null = null;
     let startedToken: string | null = null;
+    let startedPhrase: string | null = null;
     const { user, backend } = start(all, {
       preview_bulk: ({ request }: { request: BulkRequest }) =>
         makePreview(isolated.slice(0, 3), {
@@ -76,9 +77,10 @@ describe("bulk release from the Machines view", () => {
           ],
           confirmPhrase: request.machineIds.length > 2 ? "release 3 machines" : null,
         }),
-      start_job: ({ request, previewToken }: { request: BulkRequest; previewToken: string }) => {
+      start_job: ({ request, confirmation }: { request: BulkRequest; confirmation: Confirmation }) => {
         started = request;
-        startedToken = previewToken;
+        startedToken = confirmation.previewToken;
+        startedPhrase = confirmation.typedPhrase;
         return makeJob({ total: 3 });
       },
       job: () => makeJobDetail(makeJob(), ids.slice(0, 3)),
@@ -103,6 +105,7 @@ describe("bulk release from the Machines view", () => {
     await user.click(confirm);
     await waitFor(() => expect(backend.callsTo("start_job")).toHaveLength(1));
     expect(startedToken).toBe(`token-${ids.slice(0, 3).join(",")}`);
+    expect(startedPhrase).toBe("release 3 machines");
     expect(started).toEqual({
       kind: "release",
       machineIds: ids,
@@ -209,8 +212,8 @@ describe("bulk release from the Machines view", () => {
         previews += 1;
         return makePreview(isolated.slice(0, previews === 1 ? 2 : 1));
       },
-      start_job: ({ previewToken }: { previewToken: string }) => {
-        tokens.push(previewToken);
+      start_job: ({ confirmation }: { confirmation: Confirmation }) => {
+        tokens.push(confirmation.previewToken);
         if (tokens.length === 1) {
           throw { kind: "stalePreview", message: "The selection changed since the preview." };
         }
