@@ -86,6 +86,9 @@ pub fn history_from<'a>(
     Ok(History { rows, per_day })
 }
 
+/// The longest span whose empty days are filled in (ten years).
+const MAX_FILLED_DAYS: i64 = 3660;
+
 /// Isolations and releases per creation day (UTC), oldest first, with zero days filled.
 fn per_day(rows: &[HistoryRow]) -> Vec<DayCount> {
     let mut by_day: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
@@ -109,9 +112,14 @@ fn per_day(rows: &[HistoryRow]) -> Vec<DayCount> {
     ) else {
         return Vec::new();
     };
-    first
-        .iter_days()
-        .take_while(|d| *d <= last)
+    // Zero days are filled only over a span a chart can show; an absurd span (a
+    // server's malformed date, years apart) keeps the days that have counts.
+    let days: Vec<NaiveDate> = if (last - first).num_days() <= MAX_FILLED_DAYS {
+        first.iter_days().take_while(|d| *d <= last).collect()
+    } else {
+        by_day.keys().copied().collect()
+    };
+    days.into_iter()
         .map(|d| {
             let (isolations, releases) = by_day.get(&d).copied().unwrap_or_default();
             DayCount {
@@ -224,8 +232,11 @@ fn bound(field: &str, s: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
     {
         let t = t.and_utc();
+        // The last day chrono can represent has no next day: saturate, never panic.
         return Ok(if end_of_day {
-            t + Duration::days(1) - Duration::nanoseconds(1)
+            t.checked_add_signed(Duration::days(1))
+                .and_then(|n| n.checked_sub_signed(Duration::nanoseconds(1)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
         } else {
             t
         });

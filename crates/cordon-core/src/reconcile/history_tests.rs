@@ -341,3 +341,43 @@ fn csv_has_a_header_and_one_crlf_line_per_row() {
     assert_eq!(lines.last(), Some(&""));
     assert!(text.ends_with("\r\n"));
 }
+
+#[test]
+fn extreme_dates_neither_panic_nor_fill_millions_of_days() {
+    let (m, mut a) = fixture();
+    for extreme in [
+        "+262142-12-31",
+        "262142-12-31",
+        "9999-12-31",
+        "-262143-01-01",
+        "0000-01-01",
+    ] {
+        let until = HistoryFilter {
+            until: Some(extreme.into()),
+            since: Some(extreme.into()),
+            ..HistoryFilter::default()
+        };
+        match history(&m, &a, &until) {
+            Ok(_) | Err(CoreError::Invalid { .. }) => {}
+            Err(e) => panic!("{extreme}: {e:?}"),
+        }
+    }
+    let last_day = NaiveDate::MAX.format("%Y-%m-%d").to_string();
+    assert_eq!(
+        bound("until", &last_day, true).ok(),
+        Some(DateTime::<Utc>::MAX_UTC),
+        "{last_day}: the last representable day saturates"
+    );
+    a.push(action(
+        "far",
+        "Isolate",
+        "Succeeded",
+        M1,
+        "9999-12-31T00:00:00Z",
+        "eve@contoso.example",
+        "far future",
+    ));
+    let h = history(&m, &a, &HistoryFilter::default()).unwrap();
+    assert!(h.per_day.len() < 100, "{} days", h.per_day.len());
+    assert_eq!(h.per_day.last().map(|d| d.day.as_str()), Some("9999-12-31"));
+}
