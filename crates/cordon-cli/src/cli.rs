@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mde_api::Cloud;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -233,8 +235,8 @@ pub struct AddArgs {
     #[arg(long)]
     pub client_id: String,
     /// The Microsoft cloud (custom needs --authority and --api-base).
-    #[arg(long, value_enum)]
-    pub cloud: Option<CloudArg>,
+    #[arg(long, value_parser = cloud_parser())]
+    pub cloud: Option<Cloud>,
     /// How to sign in (default: browser, delegated: actions are attributed to you).
     #[arg(long = "auth", value_enum, default_value = "browser")]
     pub auth: AuthArg,
@@ -260,24 +262,15 @@ pub enum Kind {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum CloudArg {
-    Global,
-    Us,
-    Eu,
-    Uk,
-    Au,
-    Swa,
-    Ina,
-    Gcc,
-    GccHigh,
-    Dod,
-    Custom,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 pub enum AuthArg {
     ClientSecret,
     Certificate,
     Browser,
     DeviceCode,
+}
+
+/// `--cloud`: the words of [`Cloud::name`] (listed in `--help`), parsed into the one
+/// `Cloud` type of Cordon.
+fn cloud_parser() -> impl TypedValueParser<Value = Cloud> {
+    PossibleValuesParser::new(Cloud::ALL.map(Cloud::name)).try_map(|word| word.parse::<Cloud>())
 }
