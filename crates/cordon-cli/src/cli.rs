@@ -26,9 +26,10 @@ confirmation (at a terminal) is required. A command killed at any point is finis
 
 Tenant: --profile NAME, else CORDON_TENANT_ID + CORDON_CLIENT_ID + CORDON_CLIENT_SECRET
 (+ CORDON_AUTHORITY, CORDON_API_BASE), else the active profile (`cordon profiles use`).
-Profiles and the per-tenant journal stores (stores/<profile>.sqlite3, or
-stores/env-<tenant id>.sqlite3 for the CORDON_* tenant) live in --data-dir, else
-CORDON_DATA_DIR, else the app's data folder; secrets only in the OS credential store.
+Profiles and the journal stores live in --data-dir, else CORDON_DATA_DIR, else the
+app's data folder: one store per tenant (stores/<hash of authority and tenant id>.sqlite3),
+shared by every profile on that tenant, the CORDON_* variables and the desktop app;
+secrets only in the OS credential store.
 Tuning: CORDON_CONCURRENCY, CORDON_RATE_PER_MINUTE, CORDON_RATE_PER_HOUR,
 CORDON_RATE_WINDOW_SECS.";
 

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use cordon_core::profiles::{AuthMode, Cloud, Profile};
 use cordon_core::secrets::{Secret, SecretKind};
+use cordon_core::tenant;
 use cordon_core::{CoreError, Result};
 
 use crate::cli::{AddArgs, AuthArg, ProfilesCmd};
-use crate::{output, tenant};
+use crate::output;
 
 pub fn run(cmd: &ProfilesCmd, json: bool, data_dir: Option<PathBuf>) -> Result<()> {
-    let store = tenant::profile_store(data_dir)?;
+    let store = tenant::cli_profiles(data_dir)?;
     match cmd {
         ProfilesCmd::Add(args) => {
             let profile = to_profile(args);
