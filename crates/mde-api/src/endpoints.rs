@@ -30,7 +30,8 @@ pub struct Endpoints {
 // (serialised in camelCase: `global`, `gccHigh`, `custom`, …), the Settings view shows
 // it (a specta type with the `specta` feature) and the CLI parses it (`FromStr`:
 // `global`, `gcc-high`, `custom`, …). The clouds and hosts are in defender-api.md §2.
-// Its doc comment below is also the generated TypeScript's: keep it short.
+// Its doc comment below is also the generated TypeScript's (keep it short); the
+// variants have plain comments, so the TypeScript union stays one line.
 /// The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
 /// proxy, the simulator).
 #[derive(
@@ -39,23 +40,23 @@ pub struct Endpoints {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum Cloud {
-    /// Commercial, `api.securitycenter.microsoft.com`.
+    // Commercial, `api.securitycenter.microsoft.com`.
     #[default]
     Global,
-    /// Commercial, regional hosts `{us,eu,uk,au,swa,ina}.api.security.microsoft.com`.
+    // Commercial, regional hosts `{us,eu,uk,au,swa,ina}.api.security.microsoft.com`.
     Us,
     Eu,
     Uk,
     Au,
     Swa,
     Ina,
-    /// US Government Community Cloud.
+    // US Government Community Cloud.
     Gcc,
-    /// US Government GCC High.
+    // US Government GCC High.
     GccHigh,
-    /// US Department of Defense (shares GCC High's API host).
+    // US Department of Defense (shares GCC High's API host).
     Dod,
-    /// Endpoints of one's own choosing (a proxy, the simulator): no built-in URLs.
+    // Endpoints of one's own choosing (a proxy, the simulator): no built-in URLs.
     Custom,
 }
 
