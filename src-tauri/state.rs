@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use cordon_core::dto::AppInfo;
-use cordon_core::profiles::{self, AuthMode, ProfileStore, ProfileView};
-use cordon_core::secrets::{Secret, SecretKind};
+use cordon_core::profiles::{ProfileStore, ProfileView};
 use cordon_core::signin::{self, SignInPrompt};
-use cordon_core::{App, CoreError, Result};
+use cordon_core::tenant;
+use cordon_core::{App, Result};
 use tokio::sync::{broadcast, watch};
 
 use crate::settings::{
@@ -104,27 +104,7 @@ impl AppState {
 
     /// Adds or replaces a profile; its secret (if given) goes to the secret store only.
     pub fn save_profile(&self, input: ProfileInput) -> Result<ProfileView> {
-        let ProfileInput { profile, secret } = input;
-        let secret = secret.filter(|s| !s.is_empty()).map(Secret::new);
-        let kind = match profile.auth_mode {
-            AuthMode::ClientSecret => SecretKind::ClientSecret,
-            AuthMode::Certificate => SecretKind::CertificatePassword,
-            AuthMode::Browser | AuthMode::DeviceCode if secret.is_some() => {
-                return Err(CoreError::Invalid {
-                    field: "secret".into(),
-                    message:
-                        "Browser and device-code sign-in use no stored secret: sign in instead."
-                            .into(),
-                });
-            }
-            AuthMode::Browser | AuthMode::DeviceCode => SecretKind::RefreshToken,
-        };
-        let view = self.profiles.upsert(profile)?;
-        if let Some(secret) = secret {
-            self.profiles
-                .set_secret(&view.profile.name, kind, &secret)?;
-        }
-        self.profiles.view(&view.profile.name)
+        tenant::save_profile(&self.profiles, input)
     }
 
     /// Removes a profile and its secrets; the window falls back to the demo tenant if
@@ -167,37 +147,9 @@ impl AppState {
         .await
     }
 
-    /// Tests a profile's connection on a temporary core: one sync, then the
-    /// permissions and machine count. Failures are part of the answer.
+    /// Tests a profile's connection on a temporary core (failures are the answer).
     pub async fn test_connection(&self, name: &str) -> Result<ConnectionTest> {
-        let view = self.profiles.view(name)?;
-        let fail = |e: CoreError| ConnectionTest {
-            ok: false,
-            permissions: Vec::new(),
-            may_isolate: false,
-            machine_count: 0,
-            account: view.signed_in_as.clone(),
-            error: Some(e.into()),
-        };
-        let core =
-            match profiles::app_config(&view.profile, self.profiles.secrets()).and_then(App::new) {
-                Ok(core) => core,
-                Err(e) => return Ok(fail(e)),
-            };
-        Ok(match core.refresh().await {
-            Ok(snap) => {
-                let permissions = core.info().permissions;
-                ConnectionTest {
-                    ok: true,
-                    may_isolate: may_isolate(&permissions),
-                    permissions,
-                    machine_count: u32::try_from(snap.machines.len()).unwrap_or(u32::MAX),
-                    account: view.signed_in_as.clone(),
-                    error: None,
-                }
-            }
-            Err(e) => fail(e),
-        })
+        tenant::test_connection(&self.profiles, name).await
     }
 
     /// Switches the window to a profile (`None`: the demo tenant), makes it the one
@@ -207,10 +159,8 @@ impl AppState {
         let (core, tenant) = match name {
             None => (self.demo_core().await?, Tenant::Demo),
             Some(name) => {
-                let profile = self.profiles.get(&name)?;
-                let cfg = profiles::app_config(&profile, self.profiles.secrets())?;
-                let cfg = crate::launch::with_store(cfg, &self.data_dir, &profile.name);
-                (App::start(cfg)?, Tenant::Profile { name: profile.name })
+                let live = tenant::profile(&self.profiles, &name, &self.data_dir)?;
+                (App::start(live.config)?, live.tenant)
             }
         };
         self.profiles.set_active(match &tenant {
@@ -241,7 +191,7 @@ impl AppState {
             Some(base) => base,
             None => {
                 let sim = crate::launch::start_sim().await?;
-                crate::launch::reset_demo_store(&self.data_dir);
+                tenant::paths::reset_demo_store(&self.data_dir);
                 let base = sim.base_url();
                 *self
                     .demo
@@ -252,13 +202,6 @@ impl AppState {
         };
         crate::launch::demo_core(&base, &self.data_dir)
     }
-}
-
-/// True when the permissions allow isolate and release.
-pub fn may_isolate(permissions: &[String]) -> bool {
-    permissions
-        .iter()
-        .any(|p| p.eq_ignore_ascii_case("Machine.Isolate"))
 }
 
 /// The system browser, for http(s) URLs only.

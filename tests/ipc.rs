@@ -211,6 +211,49 @@ fn jwt_detector_finds_tokens() {
     assert!(!looks_like_jwt(r#"{"t":"eyJ short"}"#));
 }
 
+/// The app's start-up (`launch::start_core`, here over a map instead of the process
+/// environment) on a `CORDON_*` tenant uses the core's store-key rule — the file the
+/// CLI uses for the same environment (`crates/cordon-cli/tests/journal.rs`) — and
+/// `--demo` uses the demo's own store, whose reset leaves the tenant's journal alone.
+#[test]
+fn the_app_starts_a_cordon_env_tenant_on_the_shared_journal() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sim = rt.block_on(start_sim());
+    let dir = temp_dir("launch-env");
+    let base = sim.base_url();
+    let data_dir = dir.display().to_string();
+    let vars: std::collections::HashMap<&str, &str> = std::collections::HashMap::from([
+        ("CORDON_TENANT_ID", identities::TENANT_ID),
+        ("CORDON_CLIENT_ID", identities::ANALYST_CLIENT_ID),
+        ("CORDON_CLIENT_SECRET", identities::ANALYST_SECRET),
+        ("CORDON_AUTHORITY", base.as_str()),
+        ("CORDON_API_BASE", base.as_str()),
+        ("CORDON_DATA_DIR", data_dir.as_str()),
+    ]);
+    let get = |k: &str| vars.get(k).map(|v| (*v).to_owned());
+
+    let state = cordon_desktop::launch::start_core_with(std::iter::empty(), &get).expect("starts");
+    assert_eq!(state.tenant(), Tenant::Environment);
+    assert_eq!(state.data_dir, dir);
+    let endpoints = Endpoints::custom(&base, &base).expect("endpoints");
+    let expected = cordon_core::tenant::paths::store_path(&dir, &endpoints, identities::TENANT_ID);
+    assert_eq!(state.core().store_path(), Some(expected.clone()));
+    assert!(expected.exists());
+
+    let args = ["--demo".to_owned()].into_iter();
+    let demo = cordon_desktop::launch::start_core_with(args, &get).expect("demo starts");
+    assert_eq!(demo.tenant(), Tenant::Demo);
+    assert_eq!(
+        demo.core().store_path(),
+        Some(dir.join("demo").join("store.sqlite3"))
+    );
+    assert!(
+        expected.exists(),
+        "the demo's reset left the tenant's journal"
+    );
+    drop(rt);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_answer_through_ipc() {
     let sim = start_sim().await;

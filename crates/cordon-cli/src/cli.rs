@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use cordon_core::profiles::Cloud;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -24,9 +26,10 @@ confirmation (at a terminal) is required. A command killed at any point is finis
 
 Tenant: --profile NAME, else CORDON_TENANT_ID + CORDON_CLIENT_ID + CORDON_CLIENT_SECRET
 (+ CORDON_AUTHORITY, CORDON_API_BASE), else the active profile (`cordon profiles use`).
-Profiles and the per-tenant journal stores (stores/<profile>.sqlite3, or
-stores/env-<tenant id>.sqlite3 for the CORDON_* tenant) live in --data-dir, else
-CORDON_DATA_DIR, else the app's data folder; secrets only in the OS credential store.
+Profiles and the journal stores live in --data-dir, else CORDON_DATA_DIR, else the
+app's data folder: one store per tenant (stores/<hash of authority and tenant id>.sqlite3),
+shared by every profile on that tenant, the CORDON_* variables and the desktop app;
+secrets only in the OS credential store.
 Tuning: CORDON_CONCURRENCY, CORDON_RATE_PER_MINUTE, CORDON_RATE_PER_HOUR,
 CORDON_RATE_WINDOW_SECS.";
 
@@ -233,8 +236,8 @@ pub struct AddArgs {
     #[arg(long)]
     pub client_id: String,
     /// The Microsoft cloud (custom needs --authority and --api-base).
-    #[arg(long, value_enum)]
-    pub cloud: Option<CloudArg>,
+    #[arg(long, value_parser = cloud_parser())]
+    pub cloud: Option<Cloud>,
     /// How to sign in (default: browser, delegated: actions are attributed to you).
     #[arg(long = "auth", value_enum, default_value = "browser")]
     pub auth: AuthArg,
@@ -260,24 +263,15 @@ pub enum Kind {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum CloudArg {
-    Global,
-    Us,
-    Eu,
-    Uk,
-    Au,
-    Swa,
-    Ina,
-    Gcc,
-    GccHigh,
-    Dod,
-    Custom,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 pub enum AuthArg {
     ClientSecret,
     Certificate,
     Browser,
     DeviceCode,
+}
+
+/// `--cloud`: the words of [`Cloud::name`] (listed in `--help`), parsed into the one
+/// `Cloud` type of Cordon.
+fn cloud_parser() -> impl TypedValueParser<Value = Cloud> {
+    PossibleValuesParser::new(Cloud::ALL.map(Cloud::name)).try_map(|word| word.parse::<Cloud>())
 }

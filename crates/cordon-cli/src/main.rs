@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cordon_core::dto::IpcError;
-use cordon_core::{App, CoreError};
+use cordon_core::{App, CoreError, tenant};
 
 mod act_cmd;
 mod bulk_cmd;
@@ -20,7 +20,6 @@ mod progress;
 mod read_cmd;
 mod report_cmd;
 mod signin_cmd;
-mod tenant;
 
 use cli::{Cli, Command};
 
@@ -63,7 +62,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         | Command::Cancel { comment, .. } => act_cmd::require_comment(comment)?,
         _ => {}
     }
-    let app = App::new(tenant::resolve(cli.profile.as_deref(), data_dir)?)?;
+    let app = App::new(tenant::cli_config(cli.profile.as_deref(), data_dir)?)?;
     match &cli.command {
         Command::Isolate { .. } | Command::Release { .. } => {
             bulk_cmd::run(&app, &cli.command, cli.json).await

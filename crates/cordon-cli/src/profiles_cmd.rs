@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use cordon_core::profiles::{AuthMode, Cloud, Profile};
 use cordon_core::secrets::{Secret, SecretKind};
+use cordon_core::tenant;
 use cordon_core::{CoreError, Result};
 
-use crate::cli::{AddArgs, AuthArg, CloudArg, ProfilesCmd};
-use crate::{output, tenant};
+use crate::cli::{AddArgs, AuthArg, ProfilesCmd};
+use crate::output;
 
 pub fn run(cmd: &ProfilesCmd, json: bool, data_dir: Option<PathBuf>) -> Result<()> {
-    let store = tenant::profile_store(data_dir)?;
+    let store = tenant::cli_profiles(data_dir)?;
     match cmd {
         ProfilesCmd::Add(args) => {
             let profile = to_profile(args);
@@ -55,7 +56,7 @@ pub fn run(cmd: &ProfilesCmd, json: bool, data_dir: Option<PathBuf>) -> Result<(
 
 fn to_profile(a: &AddArgs) -> Profile {
     let cloud = match a.cloud {
-        Some(c) => cloud(c),
+        Some(c) => c,
         None if a.api_base.is_some() || a.authority.is_some() => Cloud::Custom,
         None => Cloud::Global,
     };
@@ -78,22 +79,6 @@ fn to_profile(a: &AddArgs) -> Profile {
                 .display()
                 .to_string()
         }),
-    }
-}
-
-fn cloud(c: CloudArg) -> Cloud {
-    match c {
-        CloudArg::Global => Cloud::Global,
-        CloudArg::Us => Cloud::Us,
-        CloudArg::Eu => Cloud::Eu,
-        CloudArg::Uk => Cloud::Uk,
-        CloudArg::Au => Cloud::Au,
-        CloudArg::Swa => Cloud::Swa,
-        CloudArg::Ina => Cloud::Ina,
-        CloudArg::Gcc => Cloud::Gcc,
-        CloudArg::GccHigh => Cloud::GccHigh,
-        CloudArg::Dod => Cloud::Dod,
-        CloudArg::Custom => Cloud::Custom,
     }
 }
 

@@ -10,7 +10,7 @@ use cordon_core::{CoreError, Result};
 use crate::output;
 
 pub async fn run(profile: Option<&str>, json: bool, data_dir: Option<PathBuf>) -> Result<()> {
-    let store = crate::tenant::profile_store(data_dir)?;
+    let store = cordon_core::tenant::cli_profiles(data_dir)?;
     let name = match profile {
         Some(name) => store.get(name)?.name,
         None => store.active()?.ok_or(CoreError::NoTenant)?.name,

@@ -339,7 +339,7 @@ async fn one_run(h: &Harness, kind: Kind, kill: Kill, tally: &mut Tally) -> (Dur
             if !out.trim().is_empty() {
                 tally.resumed += 1;
             }
-            if job_ids(dir.path()).is_empty() {
+            if job_ids(h, dir.path()).is_empty() {
                 // Killed before the job was committed: nothing may have been sent.
                 assert!(
                     processed_posts(h, kind).await.is_empty(),
@@ -355,9 +355,16 @@ async fn one_run(h: &Harness, kind: Kind, kill: Kill, tally: &mut Tally) -> (Dur
     phases
 }
 
+/// The store of the simulator's tenant in `dir`, by the core's one store-key rule.
+fn cli_store(h: &Harness, dir: &Path) -> PathBuf {
+    let base = h.sim.base_url();
+    let endpoints = mde_api::Endpoints::custom(&base, &base).expect("endpoints");
+    cordon_core::tenant::paths::store_path(dir, &endpoints, identities::TENANT_ID)
+}
+
 /// The jobs in the store of `dir` (none when the store was never created).
-fn job_ids(dir: &Path) -> Vec<String> {
-    let path = cordon_core::paths::store_path(dir, &format!("env-{}", identities::TENANT_ID));
+fn job_ids(h: &Harness, dir: &Path) -> Vec<String> {
+    let path = cli_store(h, dir);
     if !path.exists() {
         return Vec::new();
     }
@@ -392,7 +399,7 @@ async fn processed_posts(h: &Harness, kind: Kind) -> HashMap<String, usize> {
 
 async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut Tally) {
     // (a) one job, 500 items, each once and terminal.
-    let jobs = job_ids(dir);
+    let jobs = job_ids(h, dir);
     assert_eq!(jobs.len(), 1, "one job per run: {jobs:?}");
     let job_id = jobs[0].clone();
     let (code, out, err) = h
@@ -438,7 +445,7 @@ async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut T
     assert_eq!((lost, duplicated, ledger_dups), (0, 0, 0), "job {job_id}");
 
     // (c) + (d) on the store file itself.
-    let path = store_file(dir);
+    let path = store_file(h, dir);
     let db =
         rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("store opens");
@@ -461,8 +468,8 @@ fn data_dir() -> tempfile::TempDir {
     in_memory.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"))
 }
 
-fn store_file(dir: &Path) -> PathBuf {
-    let p = cordon_core::paths::store_path(dir, &format!("env-{}", identities::TENANT_ID));
+fn store_file(h: &Harness, dir: &Path) -> PathBuf {
+    let p = cli_store(h, dir);
     assert!(p.exists(), "store at {}", p.display());
     p
 }

@@ -24,7 +24,7 @@ pub struct AppConfig {
     /// How often the (larger) machine list is refreshed.
     pub machines_every: Duration,
     pub thresholds: Thresholds,
-    /// The store file (see [`crate::paths::store_path`]); `None` keeps the store in
+    /// The store file (see [`crate::tenant::paths::store_path`]); `None` keeps the store in
     /// memory (tests only: nothing survives the process).
     pub store_path: Option<PathBuf>,
     /// Requests a bulk job has in flight at once (the client paces the rate).

@@ -12,6 +12,9 @@
 //!   the [`reconcile::Reconciler`] that applies them).
 //! - [`store`]: one SQLite file per tenant: caches, journal, append-only audit log,
 //!   settings.
+//! - [`tenant`]: which tenant a process works on (profile, `CORDON_*`, active profile,
+//!   demo), its store key, tuning, the secret store, saving and testing profiles: the
+//!   one start-up of the app and the CLI.
 //! - [`profiles`], [`secrets`], [`signin`]: tenant profiles, their secrets only in the
 //!   OS credential store, delegated sign-in.
 //! - [`dto`]: the types that cross the IPC boundary (with generated TypeScript).
@@ -21,17 +24,16 @@
 pub mod app;
 pub mod config;
 pub mod dto;
-pub mod env;
 pub mod error;
 pub mod export;
 pub mod fleet;
 pub mod jobs;
-pub mod paths;
 pub mod profiles;
 pub mod reconcile;
 pub mod secrets;
 pub mod signin;
 pub mod store;
+pub mod tenant;
 pub mod time;
 
 pub use app::{App, AppConfig};

@@ -19,8 +19,10 @@ use cordon_core::store::{MIN_SQLITE, NewItem, NewJob, Store, version_at_least};
 #[test]
 fn pragmas_are_asserted_at_open() {
     let dir = tempfile::tempdir().unwrap();
-    let path = cordon_core::paths::store_path(dir.path(), "prod tenant");
-    assert!(path.ends_with("stores/prod_tenant.sqlite3"));
+    let endpoints = mde_api::Endpoints::global();
+    let tenant = "11111111-2222-3333-4444-555555555555";
+    let path = cordon_core::tenant::paths::store_path(dir.path(), &endpoints, tenant);
+    assert!(path.ends_with("stores/9a4446b7da955a5fa95264249a23302d.sqlite3"));
     let store = Store::open(&path).expect("opens, creating its folder");
     let p = store.pragmas().unwrap();
     assert_eq!(p.journal_mode, "wal");

@@ -26,30 +26,50 @@ pub struct Endpoints {
     pub scope: String,
 }
 
-/// The Microsoft clouds and regional API hosts Defender for Endpoint is served from
-/// (defender-api.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+// The one cloud type of Cordon: the client maps it to endpoints, the profiles store it
+// (serialised in camelCase: `global`, `gccHigh`, `custom`, …), the Settings view shows
+// it (a specta type with the `specta` feature) and the CLI parses it (`FromStr`:
+// `global`, `gcc-high`, `custom`, …). The clouds and hosts are in defender-api.md §2.
+// Its doc comment below is also the generated TypeScript's (keep it short); the
+// variants have plain comments, so the TypeScript union stays one line.
+/// The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
+/// proxy, the simulator).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
 pub enum Cloud {
-    /// Commercial, `api.securitycenter.microsoft.com`.
+    // Commercial, `api.securitycenter.microsoft.com`.
+    #[default]
     Global,
-    /// Commercial, regional hosts `{us,eu,uk,au,swa,ina}.api.security.microsoft.com`.
+    // Commercial, regional hosts `{us,eu,uk,au,swa,ina}.api.security.microsoft.com`.
     Us,
     Eu,
     Uk,
     Au,
     Swa,
     Ina,
-    /// US Government Community Cloud.
+    // US Government Community Cloud.
     Gcc,
-    /// US Government GCC High.
+    // US Government GCC High.
     GccHigh,
-    /// US Department of Defense (shares GCC High's API host).
+    // US Department of Defense (shares GCC High's API host).
     Dod,
+    // Endpoints of one's own choosing (a proxy, the simulator): no built-in URLs.
+    Custom,
 }
+
+/// A word that names no [`Cloud`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "“{0}” is not a cloud: use one of global, us, eu, uk, au, swa, ina, gcc, gcc-high, dod, custom"
+)]
+pub struct UnknownCloud(pub String);
 
 impl Cloud {
     /// Every cloud, for pickers.
-    pub const ALL: [Cloud; 10] = [
+    pub const ALL: [Cloud; 11] = [
         Cloud::Global,
         Cloud::Us,
         Cloud::Eu,
@@ -60,16 +80,34 @@ impl Cloud {
         Cloud::Gcc,
         Cloud::GccHigh,
         Cloud::Dod,
+        Cloud::Custom,
     ];
 
-    /// `(authority, api_base, scope)` of this cloud.
+    /// The word for this cloud on a command line (`gcc-high`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Global => "global",
+            Cloud::Us => "us",
+            Cloud::Eu => "eu",
+            Cloud::Uk => "uk",
+            Cloud::Au => "au",
+            Cloud::Swa => "swa",
+            Cloud::Ina => "ina",
+            Cloud::Gcc => "gcc",
+            Cloud::GccHigh => "gcc-high",
+            Cloud::Dod => "dod",
+            Cloud::Custom => "custom",
+        }
+    }
+
+    /// `(authority, api_base, scope)` of this cloud; `None` for [`Cloud::Custom`].
     ///
     /// Government audiences are not stated by Microsoft; like the Splunk connector
     /// (defender-api.md §2, T5) we use the government API URL as the resource.
-    pub fn urls(self) -> (&'static str, &'static str, &'static str) {
+    pub fn urls(self) -> Option<(&'static str, &'static str, &'static str)> {
         const LOGIN: &str = "https://login.microsoftonline.com";
         const LOGIN_US: &str = "https://login.microsoftonline.us";
-        match self {
+        Some(match self {
             Cloud::Global => (
                 LOGIN,
                 "https://api.securitycenter.microsoft.com",
@@ -115,24 +153,41 @@ impl Cloud {
                 "https://api-gov.securitycenter.microsoft.us",
                 "https://api-gov.securitycenter.microsoft.us/.default",
             ),
-        }
+            Cloud::Custom => return None,
+        })
+    }
+}
+
+impl std::str::FromStr for Cloud {
+    type Err = UnknownCloud;
+
+    /// The command-line word (`gcc-high`) or the serialised name (`gccHigh`), in any
+    /// letter case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let word = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.name().replace('-', "") == word)
+            .ok_or_else(|| UnknownCloud(s.to_owned()))
     }
 }
 
 impl Endpoints {
     /// The commercial cloud.
+    #[allow(clippy::expect_used)]
     pub fn global() -> Self {
-        Self::for_cloud(Cloud::Global)
+        Self::for_cloud(Cloud::Global).expect("the global cloud has built-in URLs")
     }
 
-    /// One of Microsoft's clouds.
+    /// One of Microsoft's clouds; `None` for [`Cloud::Custom`], whose URLs are the
+    /// caller's ([`Endpoints::custom`]).
     #[allow(clippy::expect_used)]
-    pub fn for_cloud(cloud: Cloud) -> Self {
-        let (authority, api_base, scope) = cloud.urls();
+    pub fn for_cloud(cloud: Cloud) -> Option<Self> {
+        let (authority, api_base, scope) = cloud.urls()?;
         let mut endpoints =
             Self::custom(authority, api_base).expect("the built-in cloud table holds valid URLs");
         endpoints.scope = scope.to_owned();
-        endpoints
+        Some(endpoints)
     }
 
     /// Any authority and API base (the simulator, a proxy). The scope is the
@@ -187,15 +242,41 @@ mod tests {
     #[test]
     fn clouds_are_valid() {
         for cloud in Cloud::ALL {
-            let e = Endpoints::for_cloud(cloud);
+            let Some(e) = Endpoints::for_cloud(cloud) else {
+                assert_eq!(cloud, Cloud::Custom, "only custom has no built-in URLs");
+                continue;
+            };
             assert_eq!(e.api_base.scheme(), "https");
             assert!(e.scope.ends_with("/.default"));
         }
         let g = Endpoints::global();
         assert_eq!(g.authority.as_str(), "https://login.microsoftonline.com/");
         assert_eq!(g.scope, DEFENDER_SCOPE);
-        let high = Endpoints::for_cloud(Cloud::GccHigh);
+        let high = Endpoints::for_cloud(Cloud::GccHigh).unwrap();
         assert_eq!(high.authority.host_str(), Some("login.microsoftonline.us"));
+    }
+
+    #[test]
+    fn clouds_parse_from_their_words_and_serialise_in_camel_case() {
+        for cloud in Cloud::ALL {
+            assert_eq!(cloud.name().parse::<Cloud>(), Ok(cloud));
+        }
+        assert_eq!("gcc-high".parse::<Cloud>(), Ok(Cloud::GccHigh));
+        assert_eq!("gccHigh".parse::<Cloud>(), Ok(Cloud::GccHigh));
+        assert_eq!(" EU ".parse::<Cloud>(), Ok(Cloud::Eu));
+        assert_eq!(
+            "mars".parse::<Cloud>(),
+            Err(UnknownCloud("mars".to_owned()))
+        );
+        assert_eq!(
+            serde_json::to_string(&Cloud::GccHigh).unwrap(),
+            "\"gccHigh\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Cloud>("\"custom\"").unwrap(),
+            Cloud::Custom
+        );
+        assert_eq!(Cloud::default(), Cloud::Global);
     }
 
     #[test]

@@ -65,7 +65,7 @@ mod transport;
 
 pub use client::{Client, ClientOptions};
 pub use credentials::{CertificateCredential, Credentials, RefreshTokenStore, Secret};
-pub use endpoints::{Cloud, DEFENDER_SCOPE, Endpoints};
+pub use endpoints::{Cloud, DEFENDER_SCOPE, Endpoints, UnknownCloud};
 pub use error::{Error, MAX_RAW_BODY};
 pub use ids::MachineId;
 pub use kinds::{

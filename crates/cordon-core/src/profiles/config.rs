@@ -7,14 +7,14 @@ use std::sync::Arc;
 use mde_api::{Credentials, Endpoints};
 
 use super::{AuthMode, Cloud, Profile};
-use crate::app::AppConfig;
+use crate::config::AppConfig;
 use crate::error::{CoreError, Result};
 use crate::secrets::{SecretKey, SecretKind, SecretStore};
 
 /// The endpoints of a profile's cloud (custom: its own URLs).
 pub fn endpoints(profile: &Profile) -> Result<Endpoints> {
-    match profile.cloud.to_api() {
-        Some(cloud) => Ok(Endpoints::for_cloud(cloud)),
+    match Endpoints::for_cloud(profile.cloud) {
+        Some(endpoints) => Ok(endpoints),
         None => {
             let (Some(authority), Some(api)) = (&profile.authority, &profile.api_base) else {
                 return Err(CoreError::Invalid {

@@ -15,6 +15,8 @@ mod config;
 mod store;
 
 pub use config::{app_config, endpoints};
+/// The cloud of a profile is the client's own type (one `Cloud` in Cordon).
+pub use mde_api::Cloud;
 pub use store::ProfileStore;
 
 /// One tenant as Cordon reaches it.
@@ -35,58 +37,6 @@ pub struct Profile {
     pub api_base: Option<String>,
     /// A PEM (certificate + private key) or PFX file, for [`AuthMode::Certificate`].
     pub certificate_path: Option<String>,
-}
-
-/// The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
-/// proxy, the simulator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum Cloud {
-    #[default]
-    Global,
-    Us,
-    Eu,
-    Uk,
-    Au,
-    Swa,
-    Ina,
-    Gcc,
-    GccHigh,
-    Dod,
-    Custom,
-}
-
-impl Cloud {
-    pub const ALL: [Cloud; 11] = [
-        Cloud::Global,
-        Cloud::Us,
-        Cloud::Eu,
-        Cloud::Uk,
-        Cloud::Au,
-        Cloud::Swa,
-        Cloud::Ina,
-        Cloud::Gcc,
-        Cloud::GccHigh,
-        Cloud::Dod,
-        Cloud::Custom,
-    ];
-
-    /// The client's cloud; `None` for [`Cloud::Custom`].
-    pub fn to_api(self) -> Option<mde_api::Cloud> {
-        Some(match self {
-            Cloud::Global => mde_api::Cloud::Global,
-            Cloud::Us => mde_api::Cloud::Us,
-            Cloud::Eu => mde_api::Cloud::Eu,
-            Cloud::Uk => mde_api::Cloud::Uk,
-            Cloud::Au => mde_api::Cloud::Au,
-            Cloud::Swa => mde_api::Cloud::Swa,
-            Cloud::Ina => mde_api::Cloud::Ina,
-            Cloud::Gcc => mde_api::Cloud::Gcc,
-            Cloud::GccHigh => mde_api::Cloud::GccHigh,
-            Cloud::Dod => mde_api::Cloud::Dod,
-            Cloud::Custom => return None,
-        })
-    }
 }
 
 /// How Cordon signs in to a tenant.

@@ -14,12 +14,17 @@ use mde_api::{Credentials, Endpoints, Secret};
 
 use std::time::Duration;
 
-use crate::app::AppConfig;
+use crate::config::AppConfig;
 use crate::error::{CoreError, Result};
+
+/// A variable of the process environment; unset and blank are alike (`None`).
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
 
 /// `Some(config)` when a tenant is configured in the environment.
 pub fn config_from_env() -> Result<Option<AppConfig>> {
-    config_from(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    config_from(process_env)
 }
 
 /// Same as [`config_from_env`] over any lookup (testable without touching the process
@@ -49,9 +54,7 @@ pub fn config_from(get: impl Fn(&str) -> Option<String>) -> Result<Option<AppCon
 
 /// Applies the tuning variables of the process environment to `cfg`.
 pub fn apply_tuning(cfg: &mut AppConfig) -> Result<()> {
-    apply_tuning_from(cfg, &|k: &str| {
-        std::env::var(k).ok().filter(|v| !v.trim().is_empty())
-    })
+    apply_tuning_from(cfg, &process_env)
 }
 
 /// Same as [`apply_tuning`] over any lookup.
