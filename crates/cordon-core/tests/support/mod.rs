@@ -7,6 +7,7 @@
 mod durability;
 mod outcomes;
 mod refusals;
+mod throttling;
 pub mod truth;
 
 use std::collections::HashMap;
