@@ -8,11 +8,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::support::FaultKind;
 use cordon_core::dto_jobs::{ItemState, JobState};
-use serde_json::json;
 
-use super::truth::{assert_audit_matches, assert_exactly_once, release_posts, secs, wait_settled};
-use super::{CoreKnobs, Fleet, LIMIT, SimKnobs, fault};
+use crate::support::fleet::{CoreKnobs, Fleet, LIMIT, SimKnobs, fault};
+use crate::support::truth::{
+    assert_audit_matches, assert_exactly_once, release_posts, secs, wait_settled,
+};
 
 /// The `Retry-After` (seconds) the simulator answers the throttled POSTs with.
 const RETRY_AFTER: u64 = 3;
@@ -30,7 +32,7 @@ async fn posts_and_429s(f: &Fleet) -> (usize, usize) {
 /// and every item is `cancelled`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_stops_a_throttled_job_with_no_further_post() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 6,
         ..SimKnobs::default()
     })
@@ -40,7 +42,7 @@ async fn a_cancel_stops_a_throttled_job_with_no_further_post() {
     f.faults(vec![fault(
         "/unisolate",
         1000,
-        json!({"status": 429, "retry_after": RETRY_AFTER}),
+        FaultKind::throttle(RETRY_AFTER),
     )])
     .await;
     let comment = "throttled then cancelled";
@@ -56,6 +58,7 @@ async fn a_cancel_stops_a_throttled_job_with_no_further_post() {
         assert!(start.elapsed() < LIMIT, "no POST was answered 429");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let cancelled_at = f.sim.now();
     let summary = app.cancel_job_and_wait(&job.id).await.expect("cancel");
     assert_eq!(summary.state, JobState::Cancelled, "{summary:?}");
     let (sent, throttled) = posts_and_429s(&f).await;
@@ -65,7 +68,12 @@ async fn a_cancel_stops_a_throttled_job_with_no_further_post() {
     // Past the Retry-After (and the pacer's hold): nothing more went out.
     tokio::time::sleep(Duration::from_secs(RETRY_AFTER) + Duration::from_millis(1500)).await;
     let (later, _) = posts_and_429s(&f).await;
-    assert_eq!(later, sent, "a release POST after the cancel");
+    assert_eq!(
+        later,
+        sent,
+        "a release POST after the cancel (at {cancelled_at}): {:#?}",
+        release_posts(&f.requests().await)
+    );
     let detail = wait_settled(&app, &job.id, LIMIT).await;
     assert_eq!(detail.job.state, JobState::Cancelled);
     for it in &detail.items {
@@ -94,7 +102,7 @@ async fn a_cancel_stops_a_throttled_job_with_no_further_post() {
 /// release per machine, each sent again only after the Retry-After.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_job_completes_after_the_retry_after_with_one_action_per_machine() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 6,
         ..SimKnobs::default()
     })
@@ -105,9 +113,9 @@ async fn a_throttled_job_completes_after_the_retry_after_with_one_action_per_mac
             .iter()
             .map(|id| {
                 fault(
-                    &super::unisolate_of(id),
+                    &crate::support::fleet::unisolate_of(id),
                     1,
-                    json!({"status": 429, "retry_after": RETRY_AFTER}),
+                    FaultKind::throttle(RETRY_AFTER),
                 )
             })
             .collect(),
