@@ -2,12 +2,12 @@
 //! outcomes, redirects, token refresh, paging, decoding, clock skew.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use mde_api::{Error, Filter, IsolationType, MachineId, Query};
+use support::mock::*;
 
 fn id() -> MachineId {
     MachineId::parse(MACHINE_ID).unwrap()
