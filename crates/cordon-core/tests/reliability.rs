@@ -2,9 +2,9 @@
 //! D-8, and a crash in the middle of a job) against the simulator's
 //! fault injection over real HTTP, with a real store file per test.
 //!
-//! Every test proves "0 lost, 0 duplicated" from the simulator's side: its action
-//! ledger (`/_sim/actions`: exactly one release per machine, or none when an existing
-//! one was adopted) and its request log (`/_sim/requests`: what was sent, when, and in
+//! Every test proves "0 lost, 0 duplicated" from the simulator's side, read through its
+//! typed control client: its action ledger (exactly one release per machine, or none
+//! when an existing one was adopted) and its request log (what was sent, when, and in
 //! which order). The job's items must name the very actions the simulator created.
 //!
 //! The spec's figures are scaled down so that the binary stays under a minute on two
