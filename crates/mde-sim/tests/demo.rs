@@ -41,10 +41,7 @@ async fn the_storm_and_its_aftermath() {
         storm_ids.iter().all(|id| state_of(id).isolated),
         "all still isolated"
     );
-    let offline = storm_ids
-        .iter()
-        .filter(|id| !state_of(id).online)
-        .count();
+    let offline = storm_ids.iter().filter(|id| !state_of(id).online).count();
     assert_eq!(offline, 12);
     let pending_releases = ledger_where(&ledger, |a| {
         a["type"] == "Unisolate" && a["status"] == "Pending"
