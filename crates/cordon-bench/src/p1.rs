@@ -62,7 +62,7 @@ pub async fn run(machines: usize, limit: u32, window: Duration) -> BenchResult<P
     cfg.concurrency = 16;
     let app = App::new(cfg)?;
     app.refresh().await?;
-    let before = sim.state().await?["actionCount"].as_u64().unwrap_or(0) as usize;
+    let before = sim.state().await?.action_count;
     sim.clear_log().await?;
 
     let t = Instant::now();

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use cordon_core::App;
 use cordon_core::dto_jobs::{BulkRequest, JobKind};
+use mde_sim::control_client::{Fault, FaultKind};
 use mde_sim::{Scenario, SimConfig};
-use serde_json::json;
 
 use crate::sim::{BenchResult, Sim, isolate_online, lost_and_duplicated};
 
@@ -43,13 +43,17 @@ pub async fn run(machines: usize, latency: Duration) -> BenchResult<P2> {
     .await?;
     let targets = isolate_online(&sim, machines * 2, 1000).await?;
     let (by_cordon, by_loop) = targets.split_at(machines);
-    sim.post(
-        "/_sim/faults",
-        json!({"path_contains": "/unisolate", "method": "POST", "count": 1_000_000,
-               "kind": {"delay_ms": latency.as_millis() as u64}}),
-    )
-    .await?;
-    let before = sim.state().await?["actionCount"].as_u64().unwrap_or(0) as usize;
+    sim.ctl
+        .add_fault(
+            Fault::new(
+                "/unisolate",
+                FaultKind::delay_ms(latency.as_millis() as u64),
+            )
+            .method("POST")
+            .count(1_000_000),
+        )
+        .await?;
+    let before = sim.state().await?.action_count;
 
     let mut cfg = sim.app_config()?;
     cfg.concurrency = 16;

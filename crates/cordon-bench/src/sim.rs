@@ -1,16 +1,18 @@
 //! The simulator side of a benchmark: start it in-process, point a Cordon core (or a
 //! plain client) at it, and read its truth back: the request log (every API call it
-//! answered, with status) and the action ledger.
+//! answered, with status) and the action ledger, through the simulator's typed control
+//! client (`mde_sim::control_client::SimControl`, shared with every crate's tests).
 
 use cordon_core::AppConfig;
 use mde_api::{Credentials, Endpoints, Secret};
+use mde_sim::control_client::{SimControl, SimState};
 use mde_sim::{SimConfig, SimHandle, Simulator, identities};
 use serde_json::Value;
 
 /// Errors of a benchmark run (set-up failures, unexpected answers).
 pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// One request the simulator answered (`GET /_sim/requests`).
+/// One request the simulator answered (from its request log).
 #[derive(Debug, Clone)]
 pub struct Logged {
     pub method: String,
@@ -39,19 +41,17 @@ impl Logged {
 /// A simulator running in this process, with a control-API client.
 pub struct Sim {
     pub handle: SimHandle,
-    http: reqwest::Client,
+    /// The typed control client every Cordon test uses too.
+    pub ctl: SimControl,
 }
 
 impl Sim {
     pub async fn start(cfg: SimConfig) -> BenchResult<Self> {
+        let handle = Simulator::start(cfg).await?;
         Ok(Self {
-            handle: Simulator::start(cfg).await?,
-            http: reqwest::Client::new(),
+            ctl: handle.control(),
+            handle,
         })
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.handle.base_url(), path)
     }
 
     /// The endpoints and client-credentials of the simulator's analyst app (may isolate
@@ -89,65 +89,35 @@ impl Sim {
         Ok(AppConfig::new(e, c, "benchmark tenant"))
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> BenchResult<Value> {
-        let r = self.http.post(self.url(path)).json(&body).send().await?;
-        let status = r.status();
-        if !status.is_success() {
-            return Err(format!("control POST {path}: {status}").into());
-        }
-        Ok(r.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn get(&self, path: &str) -> BenchResult<Value> {
-        Ok(self
-            .http
-            .get(self.url(path))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    }
-
     pub async fn clear_log(&self) -> BenchResult<()> {
-        self.http
-            .delete(self.url("/_sim/requests"))
-            .send()
-            .await?
-            .error_for_status()?;
-        Ok(())
+        Ok(self.ctl.clear_requests().await?)
     }
 
     /// The request log since the last clear.
     pub async fn requests(&self) -> BenchResult<Vec<Logged>> {
-        let v = self.get("/_sim/requests").await?;
-        Ok(v.as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|e| Logged {
-                        method: e["method"].as_str().unwrap_or_default().to_owned(),
-                        path: e["path"].as_str().unwrap_or_default().to_owned(),
-                        status: e["status"].as_u64().unwrap_or(0) as u16,
-                        dropped: e["dropped"].as_bool().unwrap_or(false),
-                        time: e["time"]
-                            .as_str()
-                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                            .map(|t| t.with_timezone(&chrono::Utc)),
-                    })
-                    .collect()
+        Ok(self
+            .ctl
+            .requests()
+            .await?
+            .into_iter()
+            .map(|e| Logged {
+                method: e.method,
+                path: e.path,
+                status: e.status,
+                dropped: e.dropped,
+                time: Some(e.time),
             })
-            .unwrap_or_default())
+            .collect())
     }
 
-    /// The action ledger from entry `since` on (`GET /_sim/actions?since=N`).
+    /// The action ledger from entry `since` on.
     pub async fn actions_since(&self, since: usize) -> BenchResult<Vec<Value>> {
-        let v = self.get(&format!("/_sim/actions?since={since}")).await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        Ok(self.ctl.actions_since(since).await?)
     }
 
-    /// The control API's state (`GET /_sim/state`).
-    pub async fn state(&self) -> BenchResult<Value> {
-        self.get("/_sim/state").await
+    /// The simulator's state.
+    pub async fn state(&self) -> BenchResult<SimState> {
+        Ok(self.ctl.state().await?)
     }
 }
 
@@ -161,24 +131,17 @@ pub async fn isolate_online(
     restore_per_minute: u32,
 ) -> BenchResult<Vec<String>> {
     let st = sim.state().await?;
-    let ids: Vec<String> = st["machines"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .filter(|m| m["online"] == true && m["isolated"] == false)
-                .filter_map(|m| m["id"].as_str().map(str::to_owned))
-                .take(n)
-                .collect()
-        })
-        .unwrap_or_default();
+    let ids: Vec<String> = st
+        .machines
+        .into_iter()
+        .filter(|m| m.online && !m.isolated)
+        .map(|m| m.id)
+        .take(n)
+        .collect();
     if ids.len() < n {
         return Err(format!("only {} online machines, {n} needed", ids.len()).into());
     }
-    sim.post(
-        "/_sim/config",
-        serde_json::json!({"ratePerMinute": 1_000_000, "ratePerHour": 1_000_000}),
-    )
-    .await?;
+    sim.ctl.set_rates(Some(1_000_000), Some(1_000_000)).await?;
     let client = sim.plain_client()?;
     let mut set = tokio::task::JoinSet::new();
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(32));
@@ -198,20 +161,15 @@ pub async fn isolate_online(
         r??;
     }
     sim.handle.advance(600.0);
-    sim.post(
-        "/_sim/config",
-        serde_json::json!({"ratePerMinute": restore_per_minute, "ratePerHour": 1500}),
-    )
-    .await?;
+    sim.ctl
+        .set_rates(Some(restore_per_minute), Some(1500))
+        .await?;
     let st = sim.state().await?;
-    let isolated = st["machines"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .filter(|m| m["isolated"] == true && ids.iter().any(|i| m["id"] == i.as_str()))
-                .count()
-        })
-        .unwrap_or(0);
+    let isolated = st
+        .machines
+        .iter()
+        .filter(|m| m.isolated && ids.contains(&m.id))
+        .count();
     if isolated != n {
         return Err(format!("set-up: {isolated} of {n} machines isolated").into());
     }

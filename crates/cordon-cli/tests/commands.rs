@@ -3,20 +3,20 @@
 //! codes are the documented ones.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use mde_sim::identities;
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_counts_match_the_simulator() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env.cordon(&["status", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let truth = env.control("/_sim/state").await;
+    let truth = env.state().await;
     let c = run.json();
-    assert_eq!(c["isolatedNow"], truth["isolatedCount"]);
-    assert_eq!(c["total"], truth["machineCount"]);
+    assert_eq!(c["isolatedNow"], truth.isolated_count);
+    assert_eq!(c["total"], truth.machine_count);
     let text = env.cordon(&["status"]).await;
     assert_eq!(text.code, 0);
     assert!(text.stdout.contains("isolated now"), "{}", text.stdout);
@@ -24,13 +24,13 @@ async fn status_counts_match_the_simulator() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn machines_isolated_json_parses_and_search_filters() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env.cordon(&["machines", "--isolated", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = run.json();
     let rows = rows.as_array().unwrap();
-    let truth = env.control("/_sim/state").await;
-    assert_eq!(rows.len() as u64, truth["isolatedCount"].as_u64().unwrap());
+    let truth = env.state().await;
+    assert_eq!(rows.len(), truth.isolated_count);
     assert!(rows.iter().all(|r| r["isolatedNow"] == true));
     let name = rows[0]["name"].as_str().unwrap().to_owned();
     let found = env.cordon(&["machines", "--search", &name, "--json"]).await;
@@ -48,33 +48,28 @@ async fn machines_isolated_json_parses_and_search_filters() {
 }
 
 /// An online isolated machine (per the simulator): (id, dns name).
-async fn online_isolated(env: &common::Env) -> (String, String) {
-    let state = env.control("/_sim/state").await;
-    let m = state["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["online"] == true && m["isolated"] == true)
-        .expect("the demo has online isolated machines")
-        .clone();
-    (
-        m["id"].as_str().unwrap().to_owned(),
-        m["computerDnsName"].as_str().unwrap().to_owned(),
-    )
+async fn online_isolated(env: &support::Env) -> (String, String) {
+    let state = env.state().await;
+    let m = state
+        .machines
+        .into_iter()
+        .find(|m| m.online && m.isolated)
+        .expect("the demo has online isolated machines");
+    (m.id, m.computer_dns_name)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn release_by_name_creates_one_unisolate() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let (id, name) = online_isolated(&env).await;
-    let before = env.control("/_sim/actions").await.as_array().unwrap().len();
+    let before = env.ledger().await.len();
     let run = env
         .cordon(&["release", &name, "--comment", "false positive, INC-1"])
         .await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("SENT"), "{}", run.stdout);
-    let ledger = env.control("/_sim/actions").await;
-    let new: Vec<&Value> = ledger.as_array().unwrap()[before..].iter().collect();
+    let ledger = env.ledger().await;
+    let new: Vec<&Value> = ledger[before..].iter().collect();
     assert_eq!(new.len(), 1, "{new:?}");
     assert_eq!(new[0]["type"], "Unisolate");
     assert_eq!(new[0]["machineId"], id.as_str());
@@ -112,14 +107,17 @@ async fn release_by_name_creates_one_unisolate() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ambiguous_short_name_lists_candidates_and_sends_nothing() {
-    let env = common::demo().await;
-    let state = env.control("/_sim/state").await;
+    let env = support::demo().await;
+    let state = env.state().await;
     let mut by_host: std::collections::HashMap<String, usize> = Default::default();
-    for m in state["machines"].as_array().unwrap() {
-        if let Some(dns) = m["computerDnsName"].as_str() {
-            let host = dns.split('.').next().unwrap().to_ascii_lowercase();
-            *by_host.entry(host).or_default() += 1;
-        }
+    for m in &state.machines {
+        let host = m
+            .computer_dns_name
+            .split('.')
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        *by_host.entry(host).or_default() += 1;
     }
     let Some((host, _)) = by_host.iter().find(|(_, n)| **n > 1) else {
         panic!("the demo tenant has a short host name shared by two machines");
@@ -143,17 +141,13 @@ async fn an_ambiguous_short_name_lists_candidates_and_sends_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_is_refused_before_any_request() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let (_, name) = online_isolated(&env).await;
     let empty = env.cordon(&["release", &name, "--comment", "  "]).await;
     assert_eq!(empty.code, 2, "{}", empty.stderr);
     assert!(empty.stderr.contains("comment"), "{}", empty.stderr);
     assert!(
-        env.control("/_sim/requests")
-            .await
-            .as_array()
-            .unwrap()
-            .is_empty(),
+        env.requests().await.is_empty(),
         "an empty comment costs no request at all"
     );
     let unknown = env
@@ -174,7 +168,7 @@ async fn bad_input_is_refused_before_any_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reader_app_is_told_which_permission_is_missing() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let (_, name) = online_isolated(&env).await;
     let run = env
         .cordon_as(
@@ -191,7 +185,7 @@ async fn the_reader_app_is_told_which_permission_is_missing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_tenant_is_a_usage_error() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env.cordon_as("", "", &["status"], None).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
@@ -203,7 +197,7 @@ async fn no_tenant_is_a_usage_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn help_documents_the_exit_codes() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env.cordon_as("", "", &["--help"], None).await;
     assert_eq!(run.code, 0);
     for line in [
@@ -218,11 +212,11 @@ async fn help_documents_the_exit_codes() {
 }
 
 /// Processed release POSTs per machine id (201, or processed then cut off).
-async fn release_posts(env: &common::Env) -> std::collections::HashMap<String, usize> {
+async fn release_posts(env: &support::Env) -> std::collections::HashMap<String, usize> {
     let mut per = std::collections::HashMap::new();
     for r in env.api_posts().await {
-        let path = r["path"].as_str().unwrap_or_default();
-        if path.ends_with("/unisolate") && (r["status"] == 201 || r["dropped"] == true) {
+        let path = r.path.as_str();
+        if path.ends_with("/unisolate") && (r.status == 201 || r.dropped) {
             let id = path.split('/').nth(3).unwrap_or_default().to_owned();
             *per.entry(id).or_insert(0) += 1;
         }
@@ -232,7 +226,7 @@ async fn release_posts(env: &common::Env) -> std::collections::HashMap<String, u
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_storm_batch_is_previewed_confirmed_and_released_as_one_job() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let batches = env.cordon(&["batches", "--json"]).await;
     assert_eq!(batches.code, 0, "{}", batches.stderr);
     let batches = batches.json();
@@ -271,7 +265,7 @@ async fn the_storm_batch_is_previewed_confirmed_and_released_as_one_job() {
     assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
     assert!(release_posts(&env).await.is_empty(), "nothing was sent");
 
-    let before = env.control("/_sim/actions").await.as_array().unwrap().len();
+    let before = env.ledger().await.len();
     let mut yes = args.to_vec();
     yes.extend(["--yes", "--json"]);
     let run = env.cordon(&yes).await;
@@ -296,8 +290,8 @@ async fn the_storm_batch_is_previewed_confirmed_and_released_as_one_job() {
     // S-7: what was sent is the preview, each machine at most once.
     let posts = release_posts(&env).await;
     assert!(posts.values().all(|n| *n == 1), "{posts:?}");
-    let ledger = env.control("/_sim/actions").await;
-    let new = ledger.as_array().unwrap()[before..]
+    let ledger = env.ledger().await;
+    let new = ledger[before..]
         .iter()
         .filter(|a| a["type"] == "Unisolate")
         .count();
@@ -345,7 +339,7 @@ async fn the_storm_batch_is_previewed_confirmed_and_released_as_one_job() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn release_by_comment_excludes_foreign_isolations_and_sends_nothing() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env
         .cordon(&[
             "release",
@@ -380,9 +374,8 @@ async fn release_by_comment_excludes_foreign_isolations_and_sends_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reconcile_and_history_agree_with_the_simulator() {
-    let env = common::demo().await;
-    let ledger = env.control("/_sim/actions").await;
-    let ledger = ledger.as_array().unwrap();
+    let env = support::demo().await;
+    let ledger = env.ledger().await;
     let rec = env.cordon(&["reconcile", "--json"]).await;
     assert_eq!(rec.code, 0, "{}", rec.stderr);
     let rows = rec.json();

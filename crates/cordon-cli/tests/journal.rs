@@ -3,7 +3,7 @@
 //! store exactly where the desktop app's start-up resolves the same environment — the
 //! core's one resolver, which `launch::start_core` calls — and nowhere else.
 
-mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_and_the_app_keep_one_journal_for_a_cordon_env_tenant() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env.cordon(&["--json", "status"]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 
@@ -103,7 +103,7 @@ async fn the_cli_and_the_app_keep_one_journal_for_a_cordon_env_tenant() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_tenant_configured_is_still_an_error_for_the_cli() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env.cordon_as("", "", &["--json", "status"], None).await;
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(

@@ -12,7 +12,7 @@
 //! uniformly random moment of the job (from the preview line to the end, as timed by
 //! two calibration runs).
 //!
-//! Runs alternate: isolate 500 machines of a fresh tenant (`POST /_sim/reset`), then
+//! Runs alternate: isolate 500 machines of a fresh tenant (`SimControl::reset`), then
 //! release them (the clock advanced so the isolations have succeeded). Rate limits are
 //! compressed (1,000 calls per 1 s window, simulator and client alike) so a job lasts
 //! about a second. `CORDON_KILL9_RUNS=N` (default 50) sets the number of killed runs,
@@ -26,53 +26,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use mde_sim::control_client::SimControl;
 use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const MACHINES: usize = 500;
 const RATE: &str = "1000";
 
 struct Harness {
     sim: SimHandle,
-    http: reqwest::Client,
+    ctl: SimControl,
     ids: Vec<String>,
 }
 
 impl Harness {
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.sim.base_url(), path)
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("control API")
-            .json()
-            .await
-            .expect("control JSON")
-    }
-
-    async fn post(&self, path: &str, body: Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("control API");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-    }
-
     async fn clear_log(&self) {
-        self.http
-            .delete(self.url("/_sim/requests"))
-            .send()
-            .await
-            .expect("control API");
+        self.ctl.clear_requests().await.expect("control API");
     }
 
     /// `cordon ARGS` against the simulator with the data folder `dir`.
@@ -206,18 +177,17 @@ async fn lane_runs(runs: usize, seed: u64) -> Tally {
     .await
     .expect("simulator");
     let mut h = Harness {
+        ctl: sim.control(),
         sim,
-        http: reqwest::Client::new(),
         ids: Vec::new(),
     };
-    let state = h.get("/_sim/state").await;
-    h.ids = state["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["online"] == true)
+    let state = h.ctl.state().await.expect("control API");
+    h.ids = state
+        .machines
+        .into_iter()
+        .filter(|m| m.online)
         .take(MACHINES)
-        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .map(|m| m.id)
         .collect();
     assert_eq!(h.ids.len(), MACHINES);
 
@@ -296,12 +266,12 @@ async fn reap(mut child: Child) -> std::process::ExitStatus {
 /// checked. Returns how long the command took before and after its preview.
 async fn one_run(h: &Harness, kind: Kind, kill: Kill, tally: &mut Tally) -> (Duration, Duration) {
     if kind == Kind::Isolate {
-        h.post("/_sim/reset", json!({})).await;
+        h.ctl.reset(None, None).await.expect("control API");
     } else {
         // Let the isolations of the previous run succeed.
         h.sim.advance(600.0);
     }
-    let before = h.get("/_sim/state").await["actionCount"].as_u64().unwrap() as usize;
+    let before = h.ctl.state().await.expect("control API").action_count;
     h.clear_log().await;
     let dir = data_dir();
     let mut args: Vec<String> = vec![kind.word().into()];
@@ -382,10 +352,10 @@ fn job_ids(h: &Harness, dir: &Path) -> Vec<String> {
 async fn processed_posts(h: &Harness, kind: Kind) -> HashMap<String, usize> {
     let suffix = format!("/{}", kind.action_type().to_ascii_lowercase());
     let mut per = HashMap::new();
-    for r in h.get("/_sim/requests").await.as_array().unwrap() {
-        let path = r["path"].as_str().unwrap_or_default();
-        let processed = r["status"] == 201 || r["dropped"] == true;
-        if r["method"] == "POST" && path.ends_with(&suffix) && processed {
+    for r in h.ctl.requests().await.expect("control API") {
+        let path = r.path.as_str();
+        let processed = r.status == 201 || r.dropped;
+        if r.method == "POST" && path.ends_with(&suffix) && processed {
             let id = path
                 .split('/')
                 .nth(3)
@@ -431,9 +401,9 @@ async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut T
     // of this kind per machine.
     let posts = processed_posts(h, kind).await;
     let duplicated: usize = posts.values().map(|n| n.saturating_sub(1)).sum();
-    let ledger = h.get(&format!("/_sim/actions?since={before}")).await;
+    let ledger = h.ctl.actions_since(before).await.expect("control API");
     let mut per = HashMap::new();
-    for a in ledger.as_array().unwrap() {
+    for a in &ledger {
         assert_eq!(a["type"], kind.action_type(), "only this run's kind: {a}");
         *per.entry(a["machineId"].as_str().unwrap().to_ascii_lowercase())
             .or_insert(0usize) += 1;

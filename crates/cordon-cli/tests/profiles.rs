@@ -3,7 +3,7 @@
 //! `dbus-run-session` with an unlocked gnome-keyring (see scripts/test.sh).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use mde_sim::identities;
 
@@ -12,7 +12,7 @@ const C: &str = identities::ANALYST_CLIENT_ID;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn add_list_use_remove_without_a_secret() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let base = env.sim.base_url();
     let add = env
         .cordon_as(
@@ -92,7 +92,7 @@ async fn add_list_use_remove_without_a_secret() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_profiles_are_refused() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let bad = env
         .cordon_as(
             "",
@@ -138,7 +138,7 @@ async fn invalid_profiles_are_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_without_its_secret_says_how_to_store_it() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let base = env.sim.base_url();
     env.cordon_as(
         "",
@@ -180,7 +180,7 @@ async fn a_profile_without_its_secret_says_how_to_store_it() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Secret Service (run under dbus-run-session with gnome-keyring, see scripts/test.sh)"]
 async fn keyring_secret_stdin_then_status_through_the_profile() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let base = env.sim.base_url();
     let name = format!("cli-test-{}", std::process::id());
     let add = env
@@ -218,8 +218,8 @@ async fn keyring_secret_stdin_then_status_through_the_profile() {
         .cordon_as("", "", &["--profile", &name, "status", "--json"], None)
         .await;
     assert_eq!(status.code, 0, "{}", status.stderr);
-    let truth = env.control("/_sim/state").await;
-    assert_eq!(status.json()["isolatedNow"], truth["isolatedCount"]);
+    let truth = env.state().await;
+    assert_eq!(status.json()["isolatedNow"], truth.isolated_count);
     let rm = env
         .cordon_as("", "", &["profiles", "remove", &name], None)
         .await;
@@ -229,7 +229,7 @@ async fn keyring_secret_stdin_then_status_through_the_profile() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Secret Service (run under dbus-run-session with gnome-keyring, see scripts/test.sh)"]
 async fn keyring_empty_stdin_stores_nothing() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let run = env
         .cordon_as(
             "",

@@ -11,7 +11,7 @@
 //! - History filters and the CSV agree with the ledger.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -23,19 +23,15 @@ use cordon_core::dto_jobs::{
 };
 use mde_sim::identities::AUTOMATION_APP_NAME;
 use mde_sim::scenario::demo::{E1_TIMED_OUT, STORM_RELEASED_OFFLINE, STORM_SIZE};
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::LoggedRequest;
 
 const HOUR: u64 = 3600;
 
 /// Isolate/Unisolate POSTs for `machine` in the request log.
-fn posts_for(log: &[Value], machine: &str, verb: &str) -> usize {
+fn posts_for(log: &[LoggedRequest], machine: &str, verb: &str) -> usize {
     log.iter()
-        .filter(|r| {
-            r["method"] == "POST"
-                && r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.contains(machine) && p.ends_with(verb))
-        })
+        .filter(|r| r.method == "POST" && r.path.contains(machine) && r.path.ends_with(verb))
         .count()
 }
 
@@ -53,7 +49,7 @@ fn row_of<'a>(rows: &'a [ReconRow], machine: &str) -> Option<&'a ReconRow> {
 }
 
 /// Waits (bounded) until the job's items all reached a terminal state.
-async fn finished(env: &common::Env, job: &str) -> cordon_core::dto_jobs::JobDetail {
+async fn finished(env: &support::Env, job: &str) -> cordon_core::dto_jobs::JobDetail {
     for _ in 0..200 {
         let d = env.app.job(job).expect("job");
         if d.job.state != JobState::Running {
@@ -66,7 +62,7 @@ async fn finished(env: &common::Env, job: &str) -> cordon_core::dto_jobs::JobDet
 
 #[tokio::test]
 async fn r7_a_long_pending_release_is_not_reissued_until_it_times_out() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let rows = env.app.reconciliation().expect("rows");
     let offline: Vec<&ReconRow> = rows
@@ -79,13 +75,7 @@ async fn r7_a_long_pending_release_is_not_reissued_until_it_times_out() {
     );
     // A machine that really is off (not one behind a VPN, which still reports).
     let state = env.state().await;
-    let is_off = |id: &str| {
-        state["machines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["id"] == id && m["online"] == false)
-    };
+    let is_off = |id: &str| state.machines.iter().any(|m| m.id == id && !m.online);
     let r = (*offline.iter().find(|r| is_off(&r.machine_id)).unwrap()).clone();
     assert_eq!(r.next_step, NextStep::WaitForDevice, "{r:#?}");
     assert!(
@@ -147,7 +137,7 @@ async fn r7_a_long_pending_release_is_not_reissued_until_it_times_out() {
 
 #[tokio::test]
 async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let rows = env.app.reconciliation().expect("rows");
     let timed_out: Vec<&ReconRow> = rows
@@ -172,11 +162,7 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
     );
 
     let before = ledger_for(&env.ledger().await, &r.machine_id, "Unisolate").len();
-    env.post(
-        &format!("/_sim/machines/{}/online", r.machine_id),
-        json!({"online": true}),
-    )
-    .await;
+    env.set_online(&r.machine_id, true).await;
     env.app.refresh().await.expect("sync");
     let seen = env.app.reconciliation().expect("rows");
     let row = row_of(&seen, &r.machine_id).expect("row");
@@ -211,14 +197,13 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
     assert_eq!(releases.last().unwrap()["status"], "Succeeded");
     assert!(row_of(&env.app.reconciliation().unwrap(), &r.machine_id).is_none());
     let truth = env.state().await;
-    let m = truth["machines"]
-        .as_array()
-        .unwrap()
+    let m = truth
+        .machines
         .iter()
-        .find(|m| m["id"] == r.machine_id.as_str())
+        .find(|m| m.id == r.machine_id)
         .unwrap()
         .clone();
-    assert_eq!(m["isolated"], false);
+    assert!(!m.isolated);
 
     // The decision is in the audit log.
     let audit = env
@@ -243,8 +228,8 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
 
 #[tokio::test]
 async fn the_sync_loop_runs_auto_reconcile() {
-    let env = common::demo().await;
-    let mut cfg = common::config(
+    let env = support::demo().await;
+    let mut cfg = support::config(
         &env.sim.base_url(),
         mde_sim::identities::ANALYST_CLIENT_ID,
         mde_sim::identities::ANALYST_SECRET,
@@ -261,11 +246,7 @@ async fn the_sync_loop_runs_auto_reconcile() {
         .unwrap()
         .clone();
     let before = ledger_for(&env.ledger().await, &r.machine_id, "Unisolate").len();
-    env.post(
-        &format!("/_sim/machines/{}/online", r.machine_id),
-        json!({"online": true}),
-    )
-    .await;
+    env.set_online(&r.machine_id, true).await;
     app.wake();
     let mut sent = 0;
     for _ in 0..100 {
@@ -294,7 +275,7 @@ async fn the_sync_loop_runs_auto_reconcile() {
 
 #[tokio::test]
 async fn auto_reconcile_stops_after_its_tries_and_a_person_decides() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let mut s = env.app.reconcile_settings().unwrap();
     s.max_tries = 1;
@@ -305,12 +286,11 @@ async fn auto_reconcile_stops_after_its_tries_and_a_person_decides() {
         .find(|r| r.kind == JobKind::Release && r.cause == StuckCause::TimedOut)
         .unwrap()
         .clone();
-    let online = format!("/_sim/machines/{}/online", r.machine_id);
     let before = ledger_for(&env.ledger().await, &r.machine_id, "Unisolate").len();
 
     // Back for a moment: the one try is sent; the device drops off again before it
     // picks the release up, and Defender times the new release out too.
-    env.post(&online, json!({"online": true})).await;
+    env.set_online(&r.machine_id, true).await;
     env.app.refresh().await.expect("sync");
     let jobs = env.app.auto_reconcile_tick().await;
     assert_eq!(jobs.len(), 1);
@@ -320,9 +300,9 @@ async fn auto_reconcile_stops_after_its_tries_and_a_person_decides() {
         jobs[0].comment
     );
     finished(&env, &jobs[0].id).await;
-    env.post(&online, json!({"online": false})).await;
+    env.set_online(&r.machine_id, false).await;
     env.advance(73 * HOUR).await;
-    env.post(&online, json!({"online": true})).await;
+    env.set_online(&r.machine_id, true).await;
     env.app.refresh().await.expect("sync");
 
     let rows = env.app.reconciliation().expect("rows");
@@ -378,7 +358,7 @@ async fn auto_reconcile_stops_after_its_tries_and_a_person_decides() {
 
 #[tokio::test]
 async fn manual_resubmit_refuses_what_is_not_stuck_and_cancels_before_resending() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let snap = env.app.snapshot();
     let rows = env.app.reconciliation().expect("rows");
@@ -398,7 +378,7 @@ async fn manual_resubmit_refuses_what_is_not_stuck_and_cancels_before_resending(
         Err(CoreError::NoMachines)
     ));
     let log = env.requests().await;
-    let sent = common::posts(&log[before..], "isolate") + common::posts(&log[before..], "cancel");
+    let sent = support::posts(&log[before..], "isolate") + support::posts(&log[before..], "cancel");
     assert_eq!(sent, 0, "a refusal sends nothing");
 
     // A timed-out release: a person resubmits it (auto-reconcile off for this one).
@@ -441,20 +421,14 @@ async fn manual_resubmit_refuses_what_is_not_stuck_and_cancels_before_resending(
         .filter(|m| m.health == "Active")
         .map(|m| m.id.as_str())
         .collect();
-    let vpn_id = state["machines"]
-        .as_array()
-        .unwrap()
+    let vpn_id = state
+        .machines
         .iter()
-        .filter(|m| m["id"].as_str().is_some_and(|id| active.contains(id)))
-        .find(|m| m["online"] == true && m["isolated"] == true && m["fullTunnelVpn"] == false)
-        .and_then(|m| m["id"].as_str())
-        .unwrap()
-        .to_owned();
-    env.post(
-        &format!("/_sim/machines/{vpn_id}/vpn"),
-        json!({"fullTunnelVpn": true}),
-    )
-    .await;
+        .filter(|m| active.contains(m.id.as_str()))
+        .find(|m| m.online && m.isolated && !m.full_tunnel_vpn)
+        .map(|m| m.id.clone())
+        .unwrap();
+    env.ctl().set_vpn(&vpn_id, true).await.expect("control vpn");
     let out = env
         .app
         .release(ReleaseRequest {
@@ -492,7 +466,7 @@ async fn manual_resubmit_refuses_what_is_not_stuck_and_cancels_before_resending(
 
 #[tokio::test]
 async fn the_demo_storm_is_one_batch_with_a_stable_id() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let groups = env.app.groups();
     let storm = groups
@@ -516,7 +490,7 @@ async fn the_demo_storm_is_one_batch_with_a_stable_id() {
     // By id; and a second core on the same tenant computes the same id.
     assert_eq!(env.app.group(&storm.id).unwrap().count as usize, STORM_SIZE);
     assert!(env.app.group("000000000000").is_err());
-    let other = cordon_core::App::new(common::config(
+    let other = cordon_core::App::new(support::config(
         &env.sim.base_url(),
         mde_sim::identities::ANALYST_CLIENT_ID,
         mde_sim::identities::ANALYST_SECRET,
@@ -539,7 +513,7 @@ async fn the_demo_storm_is_one_batch_with_a_stable_id() {
 
 #[tokio::test]
 async fn history_filters_and_csv_agree_with_the_ledger() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let ledger = env.ledger().await;
     let isolation: Vec<&Value> = ledger

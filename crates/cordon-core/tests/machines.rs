@@ -3,41 +3,32 @@
 //! outcomes looked up, nothing sent twice).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use cordon_core::CoreError;
 use cordon_core::dto::{IpcError, IsolateRequest, IsolationKind, IsolationState, ReleaseRequest};
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::{Fault, FaultKind};
 
 /// An online, isolated machine of the demo tenant (per the simulator).
-async fn online_isolated(env: &common::Env) -> (String, String) {
+async fn online_isolated(env: &support::Env) -> (String, String) {
     let state = env.state().await;
-    let m = state["machines"]
-        .as_array()
-        .unwrap()
+    let m = state
+        .machines
         .iter()
-        .find(|m| m["online"] == true && m["isolated"] == true)
+        .find(|m| m.online && m.isolated)
         .expect("the demo has online isolated machines")
         .clone();
-    (
-        m["id"].as_str().unwrap().to_owned(),
-        m["computerDnsName"].as_str().unwrap().to_owned(),
-    )
+    (m.id, m.computer_dns_name)
 }
 
 #[tokio::test]
 async fn counters_agree_with_the_simulator() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let snap = env.app.refresh().await.expect("sync");
     let truth = env.state().await;
-    assert_eq!(
-        snap.counters.total as usize,
-        truth["machines"].as_array().unwrap().len()
-    );
-    assert_eq!(
-        snap.counters.isolated_now,
-        truth["isolatedCount"].as_u64().unwrap() as u32
-    );
+    assert_eq!(snap.counters.total as usize, truth.machines.len());
+    assert_eq!(snap.counters.isolated_now, truth.isolated_count as u32);
     assert!(
         snap.counters.isolated_now >= 60,
         "the storm isolated ~80: {:?}",
@@ -49,19 +40,11 @@ async fn counters_agree_with_the_simulator() {
         snap.counters
     );
     for row in &snap.machines {
-        let t = truth["machines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == row.id.as_str())
-            .unwrap();
+        let t = truth.machines.iter().find(|m| m.id == row.id).unwrap();
         assert_eq!(
-            row.isolated_now,
-            t["isolated"] == true,
+            row.isolated_now, t.isolated,
             "{} {:?}: {}",
-            row.name,
-            row.state,
-            row.reason
+            row.name, row.state, row.reason
         );
     }
     assert!(!snap.sync.loading);
@@ -70,7 +53,7 @@ async fn counters_agree_with_the_simulator() {
 
 #[tokio::test]
 async fn a_release_is_followed_to_its_end() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, _) = online_isolated(&env).await;
     let out = env
@@ -101,22 +84,16 @@ async fn a_release_is_followed_to_its_end() {
     assert_eq!(detail.timeline[0].status, "Succeeded");
     assert_eq!(detail.timeline[0].comment, "False positive: test");
     let truth = env.state().await;
-    let t = truth["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == id.as_str())
-        .unwrap()
-        .clone();
-    assert_eq!(t["isolated"], false);
+    let t = truth.machines.iter().find(|m| m.id == id).unwrap().clone();
+    assert!(!t.isolated);
 }
 
 #[tokio::test]
 async fn an_empty_comment_or_a_bad_id_sends_nothing() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, _) = online_isolated(&env).await;
-    let before = common::posts(&env.requests().await, "/unisolate");
+    let before = support::posts(&env.requests().await, "/unisolate");
     let e = env
         .app
         .release(ReleaseRequest {
@@ -138,7 +115,7 @@ async fn an_empty_comment_or_a_bad_id_sends_nothing() {
         matches!(IpcError::from(e), IpcError::Validation { field, .. } if field == "machineId")
     );
     assert_eq!(
-        common::posts(&env.requests().await, "/unisolate"),
+        support::posts(&env.requests().await, "/unisolate"),
         before,
         "no request was sent"
     );
@@ -146,7 +123,7 @@ async fn an_empty_comment_or_a_bad_id_sends_nothing() {
 
 #[tokio::test]
 async fn a_second_release_adopts_the_pending_one() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, _) = online_isolated(&env).await;
     let req = ReleaseRequest {
@@ -172,14 +149,13 @@ async fn a_second_release_adopts_the_pending_one() {
 
 #[tokio::test]
 async fn a_dropped_answer_is_looked_up_not_resent() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, _) = online_isolated(&env).await;
-    env.post(
-        "/_sim/faults",
-        json!({"path_contains": "/unisolate", "method": "POST", "count": 1, "kind": "accept_then_drop"}),
-    )
-    .await;
+    env.ctl()
+        .add_fault(Fault::new("/unisolate", FaultKind::accept_then_drop()).method("POST"))
+        .await
+        .expect("control faults");
     let out = env
         .app
         .release(ReleaseRequest {
@@ -205,15 +181,14 @@ async fn a_dropped_answer_is_looked_up_not_resent() {
 
 #[tokio::test]
 async fn isolate_then_watch_it_complete() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let snap = env.app.refresh().await.expect("sync");
     let truth = env.state().await;
-    let online: Vec<&str> = truth["machines"]
-        .as_array()
-        .unwrap()
+    let online: Vec<&str> = truth
+        .machines
         .iter()
-        .filter(|m| m["online"] == true)
-        .filter_map(|m| m["id"].as_str())
+        .filter(|m| m.online)
+        .map(|m| m.id.as_str())
         .collect();
     let target = snap
         .machines
@@ -249,7 +224,7 @@ async fn isolate_then_watch_it_complete() {
 
 #[tokio::test]
 async fn machines_are_found_by_id_or_name() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     env.app.refresh().await.expect("sync");
     let (id, name) = online_isolated(&env).await;
     assert_eq!(
@@ -293,8 +268,8 @@ async fn machines_are_found_by_id_or_name() {
 
 #[tokio::test]
 async fn a_read_only_token_is_refused_with_the_missing_permission() {
-    let env = common::demo().await;
-    let reader = cordon_core::App::new(common::config(
+    let env = support::demo().await;
+    let reader = cordon_core::App::new(support::config(
         &env.sim.base_url(),
         mde_sim::identities::READER_CLIENT_ID,
         mde_sim::identities::READER_SECRET,
@@ -330,7 +305,7 @@ async fn a_read_only_token_is_refused_with_the_missing_permission() {
 #[tokio::test]
 async fn an_unreachable_tenant_is_a_sentence_in_the_status() {
     // Nothing listens on the discard port.
-    let app = cordon_core::App::new(common::config("http://127.0.0.1:9", "c", "s")).unwrap();
+    let app = cordon_core::App::new(support::config("http://127.0.0.1:9", "c", "s")).unwrap();
     let e = app.refresh().await.unwrap_err();
     let ipc = IpcError::from(e);
     assert!(matches!(ipc, IpcError::Unreachable { .. }), "{ipc:?}");

@@ -3,7 +3,7 @@
 //! say what to do; and the actions list and cancel.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 
@@ -35,7 +35,7 @@ fn store() -> (tempfile::TempDir, ProfileStore, Arc<MemoryStore>) {
 
 #[tokio::test]
 async fn a_client_secret_profile_reaches_the_tenant() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let (_d, store, _) = store();
     let p = sim_profile(
         &env.sim.base_url(),
@@ -69,14 +69,14 @@ async fn a_client_secret_profile_reaches_the_tenant() {
     let truth = env.state().await;
     assert_eq!(
         snap.counters.isolated_now as u64,
-        truth["isolatedCount"].as_u64().unwrap()
+        truth.isolated_count as u64
     );
     assert_eq!(app.info().tenant_label, "sim");
 }
 
 #[tokio::test]
 async fn a_delegated_profile_must_sign_in_first() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let (_d, store, _) = store();
     let p = sim_profile(
         &env.sim.base_url(),
@@ -91,7 +91,7 @@ async fn a_delegated_profile_must_sign_in_first() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_sign_in_stores_the_token_and_rotations_are_written_back() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let (_d, store, secrets) = store();
     let p = sim_profile(
         &env.sim.base_url(),
@@ -132,7 +132,7 @@ async fn browser_sign_in_stores_the_token_and_rotations_are_written_back() {
 
 #[tokio::test]
 async fn actions_are_filtered_by_defender_and_cancel_is_validated() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let app = &env.app;
     app.refresh().await.unwrap();
     let all = app.actions(ActionFilter::default()).await.unwrap();
@@ -150,21 +150,19 @@ async fn actions_are_filtered_by_defender_and_cancel_is_validated() {
         .unwrap();
     assert!(pending.iter().all(|a| a.status == "Pending"));
     let query = env
-        .get("/_sim/requests")
+        .requests()
         .await
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .rev()
-        .find(|r| r["path"] == "/api/machineactions")
-        .cloned()
+        .find(|r| r.path == "/api/machineactions")
         .unwrap();
     assert!(
-        query["query"]
-            .as_str()
+        query
+            .query
+            .as_deref()
             .unwrap_or_default()
             .contains("filter"),
-        "{query}"
+        "{query:?}"
     );
 
     assert!(
@@ -178,21 +176,14 @@ async fn actions_are_filtered_by_defender_and_cancel_is_validated() {
 
     // Release an isolated machine, then cancel that release.
     let state = env.state().await;
-    let id = state["machines"]
-        .as_array()
-        .unwrap()
+    let id = state
+        .machines
         .iter()
-        .find(|m| m["isolated"] == true && m["online"] == false)
-        .or_else(|| {
-            state["machines"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["isolated"] == true)
-        })
-        .unwrap()["id"]
-        .as_str()
+        .find(|m| m.isolated && !m.online)
+        .or_else(|| state.machines.iter().find(|m| m.isolated))
         .unwrap()
+        .id
+        .as_str()
         .to_owned();
     let out = app
         .release(ReleaseRequest {

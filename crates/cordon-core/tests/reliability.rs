@@ -2,29 +2,39 @@
 //! D-8, and a crash in the middle of a job) against the simulator's
 //! fault injection over real HTTP, with a real store file per test.
 //!
-//! Every test proves "0 lost, 0 duplicated" from the simulator's side: its action
-//! ledger (`/_sim/actions`: exactly one release per machine, or none when an existing
-//! one was adopted) and its request log (`/_sim/requests`: what was sent, when, and in
+//! Every test proves "0 lost, 0 duplicated" from the simulator's side, read through its
+//! typed control client: its action ledger (exactly one release per machine, or none
+//! when an existing one was adopted) and its request log (what was sent, when, and in
 //! which order). The job's items must name the very actions the simulator created.
 //!
 //! The spec's figures are scaled down so that the binary stays under a minute on two
 //! cores: 60 machines instead of 200, Retry-After 1–3 s instead of 1–30 s, "a minute"
 //! compressed to one or two seconds on both sides. This file holds throttling, pacing,
-//! refusals and adoption; `support::outcomes` unknown outcomes, cancellation and
-//! timeouts; `support::durability` storage failures and a crash mid-job (one binary).
+//! refusals and adoption; `outcomes` unknown outcomes, cancellation and timeouts;
+//! `throttling` cancels and completions under 429s; `durability` storage failures and a
+//! crash mid-job; `refusals` live 403/404s (one binary, its parts in `reliability/`;
+//! the fleet and the truth readers are in `support/`).
 #![allow(clippy::unwrap_used)]
 
-mod common;
 mod support;
+
+#[path = "reliability/durability.rs"]
+mod durability;
+#[path = "reliability/outcomes.rs"]
+mod outcomes;
+#[path = "reliability/refusals.rs"]
+mod refusals;
+#[path = "reliability/throttling.rs"]
+mod throttling;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use cordon_core::dto::IpcError;
 use cordon_core::dto_jobs::{AuditFilter, ItemState, JobState};
-use serde_json::json;
+use support::fleet::{self, CoreKnobs, SimKnobs, collect, fault, unisolate_of};
 use support::truth::{assert_exactly_once, by_machine, release_posts, secs};
-use support::{CoreKnobs, SimKnobs, collect, fault, unisolate_of};
+use support::{FaultKind, SettingsPatch};
 
 /// a storm of 429s (every machine 1–2 times, Retry-After 1 or 2 s; the spec's
 /// 500 × 1–30 s on a fake clock, scaled to real seconds) is waited out: no machine's
@@ -32,7 +42,7 @@ use support::{CoreKnobs, SimKnobs, collect, fault, unisolate_of};
 /// per machine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r1_a_429_storm_is_waited_out_and_nothing_fails() {
-    let f = support::fleet(&SimKnobs {
+    let f = fleet::fleet(&SimKnobs {
         machines: 60,
         ..SimKnobs::default()
     })
@@ -53,13 +63,7 @@ async fn r1_a_429_storm_is_waited_out_and_nothing_fails() {
     let storm: u32 = plan.values().map(|(c, _)| c).sum();
     f.faults(
         plan.iter()
-            .map(|(id, (c, k))| {
-                fault(
-                    &unisolate_of(id),
-                    *c,
-                    json!({"status": 429, "retry_after": k}),
-                )
-            })
+            .map(|(id, (c, k))| fault(&unisolate_of(id), *c, FaultKind::throttle(*k)))
             .collect(),
     )
     .await;
@@ -118,7 +122,7 @@ async fn r1_a_429_storm_is_waited_out_and_nothing_fails() {
 /// call: the item is deferred (`throttled_until` in the progress) and finishes later.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r1_a_retry_after_above_the_cap_defers_the_item() {
-    let f = support::fleet(&SimKnobs {
+    let f = fleet::fleet(&SimKnobs {
         machines: 8,
         ..SimKnobs::default()
     })
@@ -133,13 +137,7 @@ async fn r1_a_retry_after_above_the_cap_defers_the_item() {
     let slow = &f.ids[..2];
     f.faults(
         slow.iter()
-            .map(|id| {
-                fault(
-                    &unisolate_of(id),
-                    1,
-                    json!({"status": 429, "retry_after": 3}),
-                )
-            })
+            .map(|id| fault(&unisolate_of(id), 1, FaultKind::throttle(3)))
             .collect(),
     )
     .await;
@@ -185,7 +183,7 @@ async fn r1_a_retry_after_above_the_cap_defers_the_item() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r2_pacing_keeps_every_window_within_the_budget() {
     let window = Duration::from_secs(2);
-    let f = support::fleet(&SimKnobs {
+    let f = fleet::fleet(&SimKnobs {
         machines: 60,
         per_window: 20,
         window,
@@ -243,7 +241,7 @@ async fn r2_pacing_keeps_every_window_within_the_budget() {
 /// once, then is surfaced. The other machines are released as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r4_refusals_are_not_retried() {
-    let f = support::fleet(&SimKnobs {
+    let f = fleet::fleet(&SimKnobs {
         machines: 12,
         ..SimKnobs::default()
     })
@@ -251,11 +249,11 @@ async fn r4_refusals_are_not_retried() {
     let app = f.app(&CoreKnobs::default()).await;
     let [m400, m403, m404, m401_once, m401_twice] = [0, 1, 2, 3, 4].map(|i| f.ids[i].clone());
     f.faults(vec![
-        fault(&unisolate_of(&m400), 3, json!({"status": 400})),
-        fault(&unisolate_of(&m403), 3, json!({"status": 403})),
-        fault(&unisolate_of(&m404), 3, json!({"status": 404})),
-        fault(&unisolate_of(&m401_once), 1, json!({"status": 401})),
-        fault(&unisolate_of(&m401_twice), 2, json!({"status": 401})),
+        fault(&unisolate_of(&m400), 3, FaultKind::status(400)),
+        fault(&unisolate_of(&m403), 3, FaultKind::status(403)),
+        fault(&unisolate_of(&m404), 3, FaultKind::status(404)),
+        fault(&unisolate_of(&m401_once), 1, FaultKind::status(401)),
+        fault(&unisolate_of(&m401_twice), 2, FaultKind::status(401)),
     ])
     .await;
     let comment = "R-4 refusals";
@@ -364,7 +362,7 @@ async fn r4_refusals_are_not_retried() {
 /// answers of Defender: known from the last sync (no POST at all) or learnt from the
 /// answer (one POST, nothing created). The audit says adopted, not failed.
 async fn already_pending_is_adopted(policy: &str) {
-    let f = support::fleet(&SimKnobs {
+    let f = fleet::fleet(&SimKnobs {
         machines: 8,
         ..SimKnobs::default()
     })
@@ -376,9 +374,12 @@ async fn already_pending_is_adopted(policy: &str) {
     // Older than the runner's clock slack (5 s, plus the Date header's 1 s
     // resolution), as an earlier release is: a 201 naming it is then recognised.
     tokio::time::sleep(Duration::from_millis(6500)).await;
-    f.post("/_sim/config", json!({ "duplicatePolicy": policy }))
-        .await;
-    f.delete("/_sim/requests").await;
+    f.configure(SettingsPatch {
+        duplicate_policy: Some(policy.into()),
+        ..SettingsPatch::default()
+    })
+    .await;
+    f.clear_requests().await;
     let comment = "R-5 adopt";
     let detail = app
         .run_job_now(f.release(&f.ids, comment))

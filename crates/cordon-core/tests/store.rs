@@ -5,8 +5,9 @@
 //! items `sending` resolved by lookup, not by resending.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+#[path = "store/app.rs"]
 mod store_app;
+mod support;
 
 use std::path::Path;
 

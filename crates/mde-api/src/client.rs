@@ -36,7 +36,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Retries of a read after a transient failure (408, 5xx, transport).
     pub max_get_retries: u32,
-    /// How many 429 answers are waited out before giving up.
+    /// How many 429 answers to a read are waited out before giving up (an
+    /// action's 429 is returned at once: its caller decides whether to resend).
     pub max_throttle_retries: u32,
     /// First backoff delay; the n-th retry waits about `(2^n − 1) × base`.
     pub base_backoff: Duration,

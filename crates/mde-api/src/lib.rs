@@ -8,7 +8,9 @@
 //! What it promises, and why:
 //! - **No duplicate actions.** Isolate/release/cancel are never resent blindly.
 //!   When a POST left and no answer came, the result is
-//!   [`Error::OutcomeUnknown`]: look the action up before any resend.
+//!   [`Error::OutcomeUnknown`]: look the action up before any resend. A 429 on
+//!   an action is returned at once (with `retry_after`) and never resent here:
+//!   the caller, which knows whether the intent still stands, decides.
 //! - **Reads survive a flaky service.** GETs are retried on 408/429/5xx and
 //!   transport errors, honouring `Retry-After`, with capped, jittered backoff,
 //!   and paced under Defender's per-API limits (100/min, 1,500/h).

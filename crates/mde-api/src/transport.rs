@@ -4,10 +4,17 @@
 //! - Reads (GET) are safe to repeat, so they are retried on 408/429/5xx and on
 //!   transport errors, honouring `Retry-After`, with capped, jittered backoff.
 //! - Actions (isolate, release, cancel, …) are not idempotent: a blind resend may
-//!   create a second action. They are retried only when the server certainly did
-//!   not act: a 429, or a 401 answered by re-acquiring the token once. A timeout
-//!   or reset after the request left is `OutcomeUnknown`; a refused connection
-//!   is `Transport` (nothing was sent); a 5xx is returned for the caller to decide.
+//!   create a second action, and a resend after a wait may act on an intent that
+//!   was cancelled meanwhile. Whether and when to send an action again is decided
+//!   in one place, by the caller (Cordon's job runner, which checks the job's state
+//!   before every send), never here. So a 429 is returned at once as
+//!   `Error::Api { status: 429, retry_after, .. }`; it still holds the pacer, so
+//!   every send to that API waits out the `Retry-After`. The one resend of
+//!   an action is a 401, answered by re-acquiring the token once, at once (the
+//!   server certainly did not act, and no time passes for a cancel to miss). A
+//!   timeout or reset after the request left is `OutcomeUnknown`; a refused
+//!   connection is `Transport` (nothing was sent); a 5xx is returned for the
+//!   caller to decide.
 //! - Redirects are never followed, and the bearer token only goes to the
 //!   configured API origin.
 //! - Every response's `Date` header updates the estimate of the server's clock.
@@ -227,7 +234,11 @@ impl Inner {
                     .unwrap_or_else(|| backoff(throttled, opts.base_backoff, opts.max_backoff));
                 // Every send to this API waits too, not only this one.
                 self.pacer.hold(req.api, tokio::time::Instant::now() + wait);
-                (throttled <= opts.max_throttle_retries && wait <= opts.max_backoff).then_some(wait)
+                // An action is never resent from here: the caller decides (module docs).
+                (req.kind == Kind::Read
+                    && throttled <= opts.max_throttle_retries
+                    && wait <= opts.max_backoff)
+                    .then_some(wait)
             } else if req.kind == Kind::Read
                 && is_transient_status(status)
                 && retries < opts.max_get_retries

@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use mde_api::{CertificateCredential, Client, ClientOptions, Credentials, Endpoints, Error, Query};
+use mde_sim::control_client::AppKeyPem;
 use mde_sim::identities as ids;
 use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
-use serde_json::json;
 
 struct TestKey {
     private_pem: String,
@@ -45,17 +45,11 @@ fn keys() -> &'static (TestKey, TestKey) {
     })
 }
 
-async fn register(sim: &mde_sim::SimHandle, client_id: &str, body: serde_json::Value) {
-    let r = reqwest::Client::new()
-        .post(format!(
-            "{}/_sim/apps/{client_id}/certificates",
-            sim.base_url()
-        ))
-        .json(&body)
-        .send()
+async fn register(sim: &mde_sim::SimHandle, client_id: &str, key: AppKeyPem) {
+    sim.control()
+        .register_app_key(client_id, &key)
         .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        .expect("key registered");
 }
 
 fn client(sim: &mde_sim::SimHandle, client_id: &str, certificate: CertificateCredential) -> Client {
@@ -83,7 +77,7 @@ async fn registered_public_key_signs_in_and_lists_machines() {
     register(
         &sim,
         ids::ANALYST_CLIENT_ID,
-        json!({ "publicKeyPem": key.public_pem }),
+        AppKeyPem::PublicKeyPem(key.public_pem.clone()),
     )
     .await;
 
@@ -120,7 +114,7 @@ async fn registered_certificate_is_matched_by_thumbprint() {
     register(
         &sim,
         ids::READER_CLIENT_ID,
-        json!({ "certificatePem": key.cert_pem }),
+        AppKeyPem::CertificatePem(key.cert_pem.clone()),
     )
     .await;
 

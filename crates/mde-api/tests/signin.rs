@@ -11,7 +11,6 @@ use std::time::Duration;
 use mde_api::signin;
 use mde_api::{Endpoints, Error, Filter, IsolationType, MachineId, Query};
 use mde_sim::identities as ids;
-use serde_json::Value;
 use support::*;
 
 #[tokio::test]
@@ -74,21 +73,12 @@ async fn browser_sign_in_then_isolate_as_the_analyst() {
         .into_iter()
         .filter_map(|a| a.machine_id)
         .collect();
-    let state: Value = sim
-        .http
-        .get(format!("{}/_sim/state", sim.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let target = state["machines"]
-        .as_array()
-        .unwrap()
+    let state = sim.ctl().state().await.expect("control state");
+    let target = state
+        .machines
         .iter()
-        .filter(|m| m["isolated"] == false && m["fullTunnelVpn"] != true)
-        .filter_map(|m| m["id"].as_str())
+        .filter(|m| !m.isolated && !m.full_tunnel_vpn)
+        .map(|m| m.id.as_str())
         .find(|id| !busy.contains(*id))
         .expect("a machine to isolate");
     let id = MachineId::parse(target).unwrap();
@@ -97,7 +87,7 @@ async fn browser_sign_in_then_isolate_as_the_analyst() {
         .await
         .unwrap();
     assert_eq!(action.requestor.as_deref(), Some(ids::DEMO_USER));
-    let ledger = sim.list("/_sim/actions").await;
+    let ledger = sim.ledger().await;
     let entry = ledger
         .iter()
         .find(|a| a["id"].as_str() == Some(action.id.as_str()))

@@ -8,8 +8,9 @@ use mde_api::{
     ActionStatus, ActionType, Client, ClientOptions, Credentials, Endpoints, Error, Filter,
     IsolationType, Machine, MachineId, Query,
 };
+use mde_sim::control_client::{Fault, FaultKind, LoggedRequest, SimControl};
 use mde_sim::identities as ids;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 struct Sim {
     // Kept alive for the test's duration.
@@ -56,77 +57,52 @@ impl Sim {
         self.client(ids::ANALYST_CLIENT_ID, ids::ANALYST_SECRET)
     }
 
-    async fn control(&self, path: &str, body: Value) {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    /// The typed client of the simulator's control API.
+    fn ctl(&self) -> SimControl {
+        SimControl::with_client(self.http.clone(), self.base.clone())
     }
 
-    async fn fault(&self, path_contains: &str, method: &str, count: u32, kind: Value) {
-        self.control(
-            "/_sim/faults",
-            json!({"path_contains": path_contains, "method": method, "count": count, "kind": kind}),
-        )
-        .await;
+    async fn fault(&self, path_contains: &str, method: &str, count: u32, kind: FaultKind) {
+        self.ctl()
+            .add_fault(Fault::new(path_contains, kind).method(method).count(count))
+            .await
+            .expect("control faults");
     }
 
     async fn advance(&self, seconds: u64) {
-        self.control("/_sim/clock/advance", json!({ "seconds": seconds }))
-            .await;
+        self.ctl()
+            .advance(seconds as f64)
+            .await
+            .expect("control clock");
     }
 
     async fn set_online(&self, id: &MachineId, online: bool) {
-        self.control(
-            &format!("/_sim/machines/{id}/online"),
-            json!({ "online": online }),
-        )
-        .await;
+        self.ctl()
+            .set_online(id.as_str(), online)
+            .await
+            .expect("control online");
     }
 
-    /// The first array in a control answer (`[...]` or `{"requests": [...]}`).
-    async fn list(&self, path: &str) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        match v {
-            Value::Array(items) => items,
-            Value::Object(map) => map
-                .into_iter()
-                .find_map(|(_, v)| match v {
-                    Value::Array(items) => Some(items),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        }
+    /// The simulator's request log.
+    async fn requests(&self) -> Vec<LoggedRequest> {
+        self.ctl().requests().await.expect("control requests")
     }
 
     /// Requests in the log whose method matches and whose path contains `part`.
     async fn logged(&self, method: &str, part: &str) -> usize {
-        self.list("/_sim/requests")
+        self.requests()
             .await
             .iter()
-            .filter(|r| {
-                r["method"] == method && r["path"].as_str().is_some_and(|p| p.contains(part))
-            })
+            .filter(|r| r.method == method && r.path.contains(part))
             .count()
     }
 
     /// Actions in the ledger for one machine.
     async fn ledger(&self, id: &MachineId) -> Vec<Value> {
-        self.list("/_sim/actions")
+        self.ctl()
+            .actions()
             .await
+            .expect("control actions")
             .into_iter()
             .filter(|a| a["machineId"].as_str() == Some(id.as_str()))
             .collect()
@@ -135,21 +111,12 @@ impl Sim {
 
 /// An online, unisolated machine with no Pending/InProgress action.
 async fn idle_machine(sim: &Sim, client: &Client) -> MachineId {
-    let state: Value = sim
-        .http
-        .get(format!("{}/_sim/state", sim.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let calm: Vec<String> = state["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["isolated"] == false && m["fullTunnelVpn"] != true)
-        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+    let state = sim.ctl().state().await.expect("control state");
+    let calm: Vec<String> = state
+        .machines
+        .into_iter()
+        .filter(|m| !m.isolated && !m.full_tunnel_vpn)
+        .map(|m| m.id)
         .collect();
     let busy: Vec<String> = client
         .list_machine_actions(
@@ -242,13 +209,8 @@ async fn invalid_machine_id_sends_nothing() {
 async fn get_429_is_waited_out() {
     let sim = Sim::demo().await;
     let client = sim.analyst();
-    sim.fault(
-        "/api/machines",
-        "GET",
-        1,
-        json!({"status": 429, "retry_after": 1}),
-    )
-    .await;
+    sim.fault("/api/machines", "GET", 1, FaultKind::throttle(1))
+        .await;
     let started = std::time::Instant::now();
     let machines = client.list_machines(&Query::new()).await.unwrap();
     assert!(!machines.is_empty());
@@ -263,7 +225,7 @@ async fn get_429_is_waited_out() {
 async fn get_500_is_retried() {
     let sim = Sim::demo().await;
     let client = sim.analyst();
-    sim.fault("/api/machineactions", "GET", 2, json!({"status": 500}))
+    sim.fault("/api/machineactions", "GET", 2, FaultKind::status(500))
         .await;
     let actions = client.list_machine_actions(&Query::new()).await.unwrap();
     assert!(!actions.is_empty());
@@ -276,7 +238,7 @@ async fn post_500_is_not_retried() {
     let client = sim.analyst();
     let id = idle_machine(&sim, &client).await;
     let before = sim.ledger(&id).await.len();
-    sim.fault("/isolate", "POST", 1, json!({"status": 500}))
+    sim.fault("/isolate", "POST", 1, FaultKind::status(500))
         .await;
     let err = client
         .isolate(&id, IsolationType::Full, "500 test")
@@ -293,7 +255,7 @@ async fn accept_then_drop_on_post_is_outcome_unknown() {
     let sim = Sim::demo().await;
     let client = sim.analyst();
     let id = idle_machine(&sim, &client).await;
-    sim.fault("/isolate", "POST", 1, json!("accept_then_drop"))
+    sim.fault("/isolate", "POST", 1, FaultKind::accept_then_drop())
         .await;
     let err = client
         .isolate(&id, IsolationType::Full, "dropped")
@@ -399,18 +361,14 @@ async fn server_now_follows_the_simulation_clock() {
     client.list_machines(&Query::new().top(1)).await.unwrap();
     let skew = client.server_now() - chrono::Utc::now();
     assert!((skew.num_seconds() - 3 * 3600).abs() <= 2, "{skew}");
-    let statuses: Vec<Value> = sim
-        .list("/_sim/requests")
+    let statuses: Vec<u16> = sim
+        .requests()
         .await
         .iter()
-        .filter(|r| r["path"] == "/api/machines")
-        .map(|r| r["status"].clone())
+        .filter(|r| r.path == "/api/machines")
+        .map(|r| r.status)
         .collect();
-    assert_eq!(
-        statuses,
-        [json!(200), json!(401), json!(200)],
-        "one 401, one re-acquire"
-    );
+    assert_eq!(statuses, [200, 401, 200], "one 401, one re-acquire");
 }
 
 #[tokio::test]

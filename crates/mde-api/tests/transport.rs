@@ -2,12 +2,12 @@
 //! outcomes, redirects, token refresh, paging, decoding, clock skew.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use mde_api::{Error, Filter, IsolationType, MachineId, Query};
+use support::mock::*;
 
 fn id() -> MachineId {
     MachineId::parse(MACHINE_ID).unwrap()
@@ -86,8 +86,11 @@ async fn post_500_is_not_retried() {
     assert_eq!(mock.api_requests().len(), 1, "exactly one POST");
 }
 
+/// An action's 429 is never resent by the client: it is returned at once with its
+/// `Retry-After`, for the caller to decide (Cordon's runner checks for a cancel first).
+/// It still holds the API: the caller's next POST waits the `Retry-After` out.
 #[tokio::test]
-async fn post_429_is_waited_out() {
+async fn post_429_is_returned_at_once_and_holds_the_api() {
     let mock = Mock::start(|r, n| {
         if r.is_token() {
             token_reply()
@@ -99,6 +102,16 @@ async fn post_429_is_waited_out() {
     })
     .await;
     let client = client_for(&mock.base, fast_options());
+    let err = client
+        .isolate(&id(), IsolationType::Full, "c")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.code(), Some("TooManyRequests"));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(mock.api_requests().len(), 1, "not resent by the client");
+
+    // The caller's own resend goes out only after the Retry-After.
     client
         .isolate(&id(), IsolationType::Full, "c")
         .await
@@ -109,6 +122,59 @@ async fn post_429_is_waited_out() {
         posts[1].at - posts[0].at >= Duration::from_secs(1),
         "Retry-After honoured"
     );
+}
+
+/// Every action POST (isolate, release, cancel) answered 429 is sent once, even with
+/// no `Retry-After` and retries left in the options.
+#[tokio::test]
+async fn action_429s_are_never_resent() {
+    let mock = Mock::start(|r, _| {
+        if r.is_token() {
+            token_reply()
+        } else {
+            Reply::Status(429, vec![], String::new())
+        }
+    })
+    .await;
+    let client = client_for(&mock.base, fast_options());
+    let isolate = client
+        .isolate(&id(), IsolationType::Full, "c")
+        .await
+        .unwrap_err();
+    assert_eq!(isolate.status(), Some(429));
+    assert_eq!(isolate.retry_after(), None);
+    assert_eq!(mock.api_requests().len(), 1);
+    let release = client.unisolate(&id(), "c").await.unwrap_err();
+    assert_eq!(release.status(), Some(429));
+    assert_eq!(mock.api_requests().len(), 2);
+    let cancel = client
+        .cancel_action("7d1a6e4e-3b8e-4a5b-9f61-1a2b3c4d5e6f", "c")
+        .await
+        .unwrap_err();
+    assert_eq!(cancel.status(), Some(429));
+    let posts = mock.api_requests();
+    assert_eq!(posts.len(), 3, "one POST per call");
+    assert!(posts.iter().all(|p| p.method == "POST"));
+}
+
+/// Reads keep their retries: a GET's 429 is waited out and sent again.
+#[tokio::test]
+async fn get_429_is_still_waited_out() {
+    let mock = Mock::start(|r, n| {
+        if r.is_token() {
+            token_reply()
+        } else if n == 0 {
+            Reply::Status(429, vec![("Retry-After", "1".into())], String::new())
+        } else {
+            Reply::json(200, r#"{"value":[]}"#)
+        }
+    })
+    .await;
+    let client = client_for(&mock.base, fast_options());
+    client.list_machine_actions(&Query::new()).await.unwrap();
+    let gets = mock.api_requests();
+    assert_eq!(gets.len(), 2);
+    assert!(gets[1].at - gets[0].at >= Duration::from_secs(1));
 }
 
 #[tokio::test]

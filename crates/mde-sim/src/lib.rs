@@ -16,6 +16,7 @@
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod control_client;
 pub mod crypto;
 pub mod http;
 pub mod identities;
@@ -143,6 +144,13 @@ impl SimHandle {
 
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// A typed client of this simulator's control API, over HTTP like any other caller
+    /// (with `tls`, build one with [`control_client::SimControl::with_client`] and a client
+    /// that trusts [`SimHandle::ca_pem_path`]).
+    pub fn control(&self) -> control_client::SimControl {
+        control_client::SimControl::new(self.base_url.clone())
     }
 
     /// The token endpoint of the demo tenant.

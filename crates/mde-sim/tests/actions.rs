@@ -2,29 +2,23 @@
 //! queries, and the offline device that never picks its action up.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::*;
 use mde_sim::identities::ANALYST_APP_NAME;
 use mde_sim::{DuplicatePolicy, Scenario, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 
 async fn online_free_machine(sim: &Sim) -> String {
     let m = sim
-        .machine_where(|m| {
-            m["online"] == true
-                && m["isolated"] == false
-                && m["computerDnsName"].as_str().unwrap().starts_with("ws-fin")
-        })
+        .machine_where(|m| m.online && !m.isolated && m.computer_dns_name.starts_with("ws-fin"))
         .await;
-    m["id"].as_str().unwrap().to_string()
+    m.id
 }
 
 async fn is_isolated(sim: &Sim, id: &str) -> bool {
-    sim.machine_where(|m| m["id"] == id).await["isolated"]
-        .as_bool()
-        .unwrap()
+    sim.machine_where(|m| m.id == id).await.isolated
 }
 
 async fn action(sim: &Sim, token: &str, id: &str) -> Value {
@@ -191,10 +185,8 @@ async fn duplicates_answer_the_pending_action_or_an_error() {
             assert_eq!(error_code(&second), "ActiveRequestAlreadyExists");
             assert_eq!(second["error"]["message"], "Action is already in progress");
         }
-        let ledger = sim.control_get("/_sim/actions").await;
+        let ledger = sim.ledger().await;
         let mine = ledger
-            .as_array()
-            .unwrap()
             .iter()
             .filter(|a| a["machineId"] == id.as_str() && a["status"] == "Pending")
             .count();
@@ -242,11 +234,7 @@ async fn offline_machine_stays_pending_then_times_out_after_three_days() {
     let sim = demo().await;
     let token = sim.analyst().await;
     let id = online_free_machine(&sim).await;
-    sim.control(
-        &format!("/_sim/machines/{id}/online"),
-        json!({"online": false}),
-    )
-    .await;
+    sim.ctl().set_online(&id, false).await.expect("set online");
     let (_, a) = sim
         .post(
             &token,
@@ -274,11 +262,7 @@ async fn offline_machine_stays_pending_then_times_out_after_three_days() {
         action(&sim, &token, b["id"].as_str().unwrap()).await["status"],
         "Pending"
     );
-    sim.control(
-        &format!("/_sim/machines/{id}/online"),
-        json!({"online": true}),
-    )
-    .await;
+    sim.ctl().set_online(&id, true).await.expect("set online");
     sim.advance(121.0).await;
     assert_eq!(
         action(&sim, &token, b["id"].as_str().unwrap()).await["status"],

@@ -5,11 +5,10 @@
 //! signature, not the key size); no private key is committed anywhere.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::sync::OnceLock;
 
-use common::*;
 use mde_sim::crypto::b64url;
 use mde_sim::identities::*;
 use mde_sim::{Scenario, SimConfig, Simulator};
@@ -21,6 +20,7 @@ use rsa::signature::{SignatureEncoding, Signer};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use support::*;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -109,6 +109,8 @@ async fn redeem(sim: &Sim, assertion: &str) -> (StatusCode, Value) {
     (r.status(), r.json().await.unwrap())
 }
 
+/// A raw registration: the refusals of bad bodies are about the wire (400s), so this
+/// stays a plain HTTP request rather than the typed `SimControl::register_app_key`.
 async fn register(sim: &Sim, client_id: &str, body: Value) -> (StatusCode, Value) {
     let r = sim
         .http
@@ -233,8 +235,10 @@ async fn certificates_are_matched_by_thumbprint() {
     })
     .await;
     let listed = sim
-        .control_get(&format!("/_sim/apps/{ANALYST_CLIENT_ID}/certificates"))
-        .await;
+        .ctl()
+        .app_keys(ANALYST_CLIENT_ID)
+        .await
+        .expect("app keys");
     assert_eq!(listed["keys"][0]["x5t"], x5t.as_str());
     assert_eq!(listed["keys"][0]["x5t#S256"], x5t_s256.as_str());
 
@@ -266,13 +270,10 @@ async fn certificates_are_matched_by_thumbprint() {
         (s, v["registered"]["kind"].as_str()),
         (StatusCode::CREATED, Some("certificate"))
     );
-    let r = sim
-        .http
-        .delete(sim.url(&format!("/_sim/apps/{ANALYST_CLIENT_ID}/certificates")))
-        .send()
+    sim.ctl()
+        .clear_app_keys(ANALYST_CLIENT_ID)
         .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        .expect("keys forgotten");
     assert_invalid_client(&redeem(&sim, &ok1).await, 700027);
 }
 

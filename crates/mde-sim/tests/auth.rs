@@ -2,13 +2,13 @@
 //! for a wrong audience, 429 with Retry-After from the per-app rate limit.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::*;
 use mde_sim::identities::*;
 use mde_sim::{Scenario, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 
 #[tokio::test]
 async fn missing_invalid_and_expired_tokens_are_401() {
@@ -43,13 +43,11 @@ async fn missing_invalid_and_expired_tokens_are_401() {
 async fn missing_permission_is_403_naming_it() {
     let sim = demo().await;
     let reader = sim.reader().await;
-    let m = sim
-        .machine_where(|m| m["online"] == true && m["isolated"] == false)
-        .await;
+    let m = sim.machine_where(|m| m.online && !m.isolated).await;
     let (status, body) = sim
         .post(
             &reader,
-            &format!("/api/machines/{}/isolate", m["id"].as_str().unwrap()),
+            &format!("/api/machines/{}/isolate", m.id),
             json!({"Comment": "x", "IsolationType": "Full"}),
         )
         .await;

@@ -3,13 +3,13 @@
 //! and types, the list-only `lastUpdateTimeUtc` quirk, getPackageUri's own 2/min limit.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::shapes;
-use common::*;
 use mde_sim::identities::{INVESTIGATOR_CLIENT_ID, INVESTIGATOR_SECRET};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::shapes;
+use support::*;
 
 async fn post(sim: &Sim, token: &str, path: &str, body: Value) -> Reply {
     let r = sim.call(Method::POST, path, Some(token), Some(body)).await;
@@ -26,12 +26,11 @@ async fn get(sim: &Sim, token: &str, path: &str) -> Reply {
 /// The `skip`-th Windows 11 machine that is online and not isolated.
 async fn windows_machine(sim: &Sim, token: &str, skip: usize) -> String {
     let st = sim.state().await;
-    let free: Vec<&str> = st["machines"]
-        .as_array()
-        .unwrap()
+    let free: Vec<&str> = st
+        .machines
         .iter()
-        .filter(|m| m["online"] == true && m["isolated"] == false)
-        .map(|m| m["id"].as_str().unwrap())
+        .filter(|m| m.online && !m.isolated)
+        .map(|m| m.id.as_str())
         .collect();
     let r = get(
         sim,
@@ -98,10 +97,10 @@ async fn every_response_action_answers_201_with_a_machine_action() {
         assert_eq!(r.json["errorHResult"], 0);
     }
     assert_eq!(
-        sim.control_get("/_sim/actions?since=0")
+        sim.ctl()
+            .actions_since(0)
             .await
-            .as_array()
-            .unwrap()
+            .expect("ledger")
             .last()
             .unwrap()["scope"],
         json!(null)
@@ -243,8 +242,11 @@ async fn duplicates_and_os_support() {
     let token = sim.analyst().await;
     let m = windows_machine(&sim, &token, 2).await;
     let isolate = format!("/api/machines/{m}/isolate");
-    sim.control("/_sim/config", json!({"duplicatePolicy": "PendingAction"}))
-        .await;
+    sim.configure(SettingsPatch {
+        duplicate_policy: Some("PendingAction".into()),
+        ..SettingsPatch::default()
+    })
+    .await;
     let first = created(
         &post(&sim, &token, &isolate, json!({"Comment": "a"})).await,
         "Isolate",
@@ -257,8 +259,11 @@ async fn duplicates_and_os_support() {
         first.as_str(),
         "the pending action is answered"
     );
-    sim.control("/_sim/config", json!({"duplicatePolicy": "Error"}))
-        .await;
+    sim.configure(SettingsPatch {
+        duplicate_policy: Some("Error".into()),
+        ..SettingsPatch::default()
+    })
+    .await;
     let r = post(&sim, &token, &isolate, json!({"Comment": "c"})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(shapes::api_error(&r.json), "ActiveRequestAlreadyExists");
@@ -327,10 +332,13 @@ async fn list_get_and_cancel_machine_actions() {
     shapes::api_error(&r.json);
 
     // The list quirk renames one key in lists only (D4 vs D5).
-    sim.control(
-        "/_sim/config",
-        json!({"quirks": {"listLastUpdateTimeUtc": true}}),
-    )
+    sim.configure(SettingsPatch {
+        quirks: Some(QuirksPatch {
+            list_last_update_time_utc: Some(true),
+            ..QuirksPatch::default()
+        }),
+        ..SettingsPatch::default()
+    })
     .await;
     let r = get(&sim, &token, "/api/machineactions?$top=5").await;
     shapes::collection(&r.json, "MachineActions")

@@ -2,11 +2,11 @@
 //! without `$expand=evidence`, the documented `$filter` fields, and the error envelope.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::shapes;
-use common::*;
 use reqwest::{Method, StatusCode};
+use support::shapes;
+use support::*;
 
 async fn get(sim: &Sim, token: &str, path: &str) -> Reply {
     let r = sim.call(Method::GET, path, Some(token), None).await;

@@ -4,16 +4,16 @@
 //! injected 5xx envelopes.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::shapes;
-use common::*;
 use mde_sim::identities::*;
 use mde_sim::{Scenario, SimConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::shapes;
+use support::*;
 
 fn claims(token: &str) -> Value {
     let body = token.split('.').nth(1).unwrap();
@@ -256,10 +256,13 @@ async fn unauthorized_vs_forbidden_on_every_endpoint() {
     );
 
     // The 2025-11 pages: only ReadWrite may list actions and alerts (M2–M4).
-    sim.control(
-        "/_sim/config",
-        json!({"quirks": {"strictReadPermissions": true}}),
-    )
+    sim.configure(SettingsPatch {
+        quirks: Some(QuirksPatch {
+            strict_read_permissions: Some(true),
+            ..QuirksPatch::default()
+        }),
+        ..SettingsPatch::default()
+    })
     .await;
     for ep in eps.iter().filter(|e| {
         e.0 == Method::GET
@@ -329,15 +332,14 @@ async fn throttling_and_injected_failures() {
         StatusCode::OK
     );
 
-    sim.control(
-        "/_sim/faults",
-        json!([
-            {"path_contains": "/api/alerts", "count": 1, "kind": {"status": 429, "retry_after": 7}},
-            {"path_contains": "/api/alerts", "count": 1, "kind": {"status": 500}},
-            {"path_contains": "/api/alerts", "count": 1, "kind": {"status": 503}},
-        ]),
-    )
-    .await;
+    sim.ctl()
+        .add_faults(&[
+            Fault::new("/api/alerts", FaultKind::throttle(7)),
+            Fault::new("/api/alerts", FaultKind::status(500)),
+            Fault::new("/api/alerts", FaultKind::status(503)),
+        ])
+        .await
+        .expect("faults");
     let r = sim
         .call(Method::GET, "/api/alerts", Some(&reader), None)
         .await;

@@ -1,15 +1,15 @@
 //! Conformance of the machine endpoints (§3 #6–#10, §3.1, §4.2, §5.2, §7): status codes,
 //! headers, the collection and error envelopes, and every Machine's keys and types
-//! against the hand-written table of `common/shapes.rs`.
+//! against the hand-written table of `support/shapes.rs`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::shapes;
-use common::*;
 use mde_sim::{Scenario, SimConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::shapes;
+use support::*;
 
 /// What a `$filter` should select, checked against the whole list.
 type Pred = Box<dyn Fn(&Value) -> bool>;
@@ -287,10 +287,13 @@ async fn documented_quirks_switch() {
     let r = get(&sim, &token, "/api/machines").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "D8: 404 on an empty list");
     shapes::api_error(&r.json);
-    sim.control(
-        "/_sim/config",
-        json!({"quirks": {"emptyMachineList404": false}}),
-    )
+    sim.configure(SettingsPatch {
+        quirks: Some(QuirksPatch {
+            empty_machine_list_404: Some(false),
+            ..QuirksPatch::default()
+        }),
+        ..SettingsPatch::default()
+    })
     .await;
     let r = get(&sim, &token, "/api/machines").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -298,10 +301,13 @@ async fn documented_quirks_switch() {
 
     let sim = demo().await;
     let token = sim.reader().await;
-    sim.control(
-        "/_sim/config",
-        json!({"quirks": {"numericRbacGroupId": false}}),
-    )
+    sim.configure(SettingsPatch {
+        quirks: Some(QuirksPatch {
+            numeric_rbac_group_id: Some(false),
+            ..QuirksPatch::default()
+        }),
+        ..SettingsPatch::default()
+    })
     .await;
     let r = get(&sim, &token, "/api/machines?$top=1").await;
     assert!(
@@ -314,10 +320,7 @@ async fn documented_quirks_switch() {
 async fn wrong_method_is_405_with_allow() {
     let sim = demo().await;
     let token = sim.analyst().await;
-    let id = sim.machine_where(|_| true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = sim.machine_where(|_| true).await.id;
     for (method, path, allow) in [
         (Method::DELETE, "/api/machines".to_string(), "GET"),
         (Method::POST, format!("/api/machines/{id}"), "GET"),

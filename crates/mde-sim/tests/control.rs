@@ -1,15 +1,20 @@
 //! Fault injection and the control API: injected 429/500/503, delays, "accept then
 //! drop", the request log, the action ledger, reset and speed.
+//!
+//! These tests drive the control API through the typed `SimControl`, except where the
+//! point is the wire itself: a fault body as JSON (and its 201), an unknown fault kind
+//! and an unknown settings field (400), an unknown machine (404), and the request log's
+//! JSON (OData times, no control calls logged).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::*;
 use mde_sim::Scenario;
 use reqwest::StatusCode;
 use serde_json::json;
+use support::*;
 
 #[tokio::test]
 async fn injected_statuses_and_delay() {
@@ -34,7 +39,13 @@ async fn injected_statuses_and_delay() {
         StatusCode::OK,
         "count exhausted"
     );
-    sim.control("/_sim/faults", json!([{"path_contains": "machineactions", "count": 1, "kind": {"status": 503}}, {"path_contains": "machineactions", "count": 1, "kind": {"status": 500}}])).await;
+    sim.ctl()
+        .add_faults(&[
+            Fault::new("machineactions", FaultKind::status(503)),
+            Fault::new("machineactions", FaultKind::status(500)),
+        ])
+        .await
+        .expect("faults");
     let (s, b) = sim.get(&token, "/api/machineactions?$top=1").await;
     assert_eq!(
         (s, error_code(&b).as_str()),
@@ -45,11 +56,10 @@ async fn injected_statuses_and_delay() {
         (s, error_code(&b).as_str()),
         (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError")
     );
-    sim.control(
-        "/_sim/faults",
-        json!({"path_contains": "/api/machines", "count": 1, "kind": {"delay_ms": 300}}),
-    )
-    .await;
+    sim.ctl()
+        .add_fault(Fault::new("/api/machines", FaultKind::delay_ms(300)))
+        .await
+        .expect("fault");
     let t = Instant::now();
     assert_eq!(
         sim.get(&token, "/api/machines?$top=1").await.0,
@@ -70,19 +80,12 @@ async fn injected_statuses_and_delay() {
 async fn accept_then_drop_creates_the_action_but_cuts_the_connection() {
     let sim = demo().await;
     let token = sim.analyst().await;
-    let id = sim
-        .machine_where(|m| m["online"] == true && m["isolated"] == false)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let before = sim
-        .control_get("/_sim/actions")
+    let id = sim.machine_where(|m| m.online && !m.isolated).await.id;
+    let before = sim.ledger().await.len();
+    sim.ctl()
+        .add_fault(Fault::new("/isolate", FaultKind::accept_then_drop()).method("POST"))
         .await
-        .as_array()
-        .unwrap()
-        .len();
-    sim.control("/_sim/faults", json!({"path_contains": "/isolate", "method": "POST", "count": 1, "kind": "accept_then_drop"})).await;
+        .expect("fault");
     let r = sim
         .http
         .post(sim.url(&format!("/api/machines/{id}/isolate")))
@@ -91,15 +94,14 @@ async fn accept_then_drop_creates_the_action_but_cuts_the_connection() {
         .send()
         .await;
     assert!(r.is_err(), "the client gets no response");
-    let ledger = sim.control_get("/_sim/actions").await;
-    let ledger = ledger.as_array().unwrap();
+    let ledger = sim.ledger().await;
     assert_eq!(ledger.len(), before + 1, "but the action exists");
     assert_eq!(ledger.last().unwrap()["machineId"], id.as_str());
-    let log = sim.control_get("/_sim/requests").await;
-    let last = log.as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["dropped"], true);
-    assert_eq!(last["method"], "POST");
-    assert_eq!(last["status"], 201);
+    let log = sim.ctl().requests().await.expect("log");
+    let last = log.last().unwrap().clone();
+    assert!(last.dropped);
+    assert_eq!(last.method, "POST");
+    assert_eq!(last.status, 201);
     // The simulator keeps serving.
     assert_eq!(
         sim.get(&token, "/api/machines?$top=1").await.0,
@@ -113,7 +115,16 @@ async fn request_log_state_reset_and_speed() {
     let token = sim.analyst().await;
     sim.get(&token, "/api/machines?$filter=osPlatform eq 'Linux'")
         .await;
-    let log = sim.control_get("/_sim/requests").await;
+    // The log's wire format, raw.
+    let log: serde_json::Value = sim
+        .http
+        .get(sim.url("/_sim/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let entry = log
         .as_array()
         .unwrap()
@@ -132,28 +143,31 @@ async fn request_log_state_reset_and_speed() {
             .all(|e| !e["path"].as_str().unwrap().starts_with("/_sim"))
     );
 
-    let st = sim.state().await;
-    assert_eq!(st["now"], "2025-06-02T08:00:00.0000000Z");
-    let m = &st["machines"][0];
-    for k in ["id", "computerDnsName", "online", "isolated"] {
-        assert!(m.get(k).is_some(), "state machine has {k}");
-    }
-    let reset = sim
-        .control("/_sim/reset", json!({"scenario": "empty"}))
-        .await;
-    assert_eq!(reset["machines"], 0);
-    assert_eq!(sim.state().await["isolatedCount"], 0);
-    sim.control("/_sim/reset", json!({"scenario": "demo"}))
-        .await;
-    assert_eq!(sim.state().await["machines"].as_array().unwrap().len(), 300);
+    // The typed log reads the same entry.
+    let typed = sim.ctl().requests().await.expect("log");
+    let t = typed.iter().find(|e| e.path == "/api/machines").unwrap();
+    assert_eq!((t.method.as_str(), t.status), ("GET", 200));
+    assert_eq!(
+        t.time,
+        chrono::DateTime::parse_from_rfc3339("2025-06-02T08:00:00Z").unwrap()
+    );
 
-    let sp = sim
-        .control("/_sim/clock/speed", json!({"speed": 3600.0}))
-        .await;
-    assert_eq!(sp["speed"], 3600.0);
+    let st = sim.state().await;
+    assert_eq!(st.now, "2025-06-02T08:00:00.0000000Z");
+    // Every state machine has an id, a name, online and isolated (typed fields).
+    let m = &st.machines[0];
+    assert!(!m.id.is_empty() && !m.computer_dns_name.is_empty());
+    let reset = sim.ctl().reset(Some("empty"), None).await.expect("reset");
+    assert_eq!(reset.machines, 0);
+    assert_eq!(sim.state().await.isolated_count, 0);
+    sim.ctl().reset(Some("demo"), None).await.expect("reset");
+    assert_eq!(sim.state().await.machines.len(), 300);
+
+    let sp = sim.ctl().set_speed(3600.0).await.expect("speed");
+    assert_eq!(sp.speed, Some(3600.0));
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_ne!(
-        sim.state().await["now"],
+        sim.state().await.now,
         "2025-06-02T08:00:00.0000000Z",
         "the clock runs"
     );
@@ -175,12 +189,7 @@ async fn status_changes_without_anyone_asking() {
     })
     .await;
     let token = sim.analyst().await;
-    let id = sim
-        .machine_where(|m| m["online"] == true && m["isolated"] == false)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = sim.machine_where(|m| m.online && !m.isolated).await.id;
     let (_, a) = sim
         .post(
             &token,
@@ -203,20 +212,19 @@ async fn settings_change_at_runtime() {
     let sim = demo().await;
     let token = sim.analyst().await;
     let cfg = sim
-        .control(
-            "/_sim/config",
-            json!({"duplicatePolicy": "Error", "quirks": {"numericRbacGroupId": false}}),
-        )
+        .configure(SettingsPatch {
+            duplicate_policy: Some("Error".into()),
+            quirks: Some(QuirksPatch {
+                numeric_rbac_group_id: Some(false),
+                ..QuirksPatch::default()
+            }),
+            ..SettingsPatch::default()
+        })
         .await;
-    assert_eq!(cfg["duplicatePolicy"], "Error");
+    assert_eq!(cfg.duplicate_policy, "Error");
     let (_, m) = sim.get(&token, "/api/machines?$top=1").await;
     assert!(m["value"][0]["rbacGroupId"].is_string());
-    let id = sim
-        .machine_where(|m| m["online"] == true && m["isolated"] == false)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = sim.machine_where(|m| m.online && !m.isolated).await.id;
     sim.post(
         &token,
         &format!("/api/machines/{id}/isolate"),
@@ -249,11 +257,9 @@ async fn a_machine_back_online_reports_at_once() {
     let sim = demo().await;
     let token = sim.reader().await;
     let id = sim
-        .machine_where(|m| m["online"] == false && m["fullTunnelVpn"] == false)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .machine_where(|m| !m.online && !m.full_tunnel_vpn)
+        .await
+        .id;
     let seen = |m: &serde_json::Value| m["lastSeen"].as_str().unwrap().to_string();
     let (_, before) = sim.get(&token, &format!("/api/machines/{id}")).await;
     // Eight silent days: the device is Inactive and its lastSeen frozen.
@@ -263,19 +269,14 @@ async fn a_machine_back_online_reports_at_once() {
     assert_eq!(seen(&silent), seen(&before), "frozen while offline");
     assert_eq!(silent["healthStatus"], "Inactive");
 
-    let now = sim.state().await["now"].as_str().unwrap().to_string();
-    let back = sim
-        .control(
-            &format!("/_sim/machines/{id}/online"),
-            json!({"online": true}),
-        )
-        .await;
-    assert_eq!(back["online"], true);
-    assert_eq!(back["lastSeen"], now.as_str(), "a full report at once");
-    assert_ne!(back["healthStatus"], "Inactive");
+    let now = sim.state().await.now;
+    let back = sim.ctl().set_online(&id, true).await.expect("set online");
+    assert!(back.online);
+    assert_eq!(back.last_seen, now, "a full report at once");
+    assert_ne!(back.health_status, "Inactive");
     let (_, api) = sim.get(&token, &format!("/api/machines/{id}")).await;
     assert_eq!(seen(&api), now, "the API shows the report");
-    assert_eq!(api["healthStatus"], back["healthStatus"]);
+    assert_eq!(api["healthStatus"], back.health_status.as_str());
     // The filter a client uses to notice machines seen again finds it.
     let (_, list) = sim
         .get(
@@ -293,28 +294,17 @@ async fn a_machine_back_online_reports_at_once() {
 
     // Already online: another "online" is no new report.
     sim.advance(3600.0).await;
-    let again = sim
-        .control(
-            &format!("/_sim/machines/{id}/online"),
-            json!({"online": true}),
-        )
-        .await;
-    assert_eq!(again["lastSeen"], now.as_str());
+    let again = sim.ctl().set_online(&id, true).await.expect("set online");
+    assert_eq!(again.last_seen, now);
     // Offline again: lastSeen stays at the last report.
-    let gone = sim
-        .control(
-            &format!("/_sim/machines/{id}/online"),
-            json!({"online": false}),
-        )
-        .await;
-    assert_eq!(gone["lastSeen"], now.as_str());
+    let gone = sim.ctl().set_online(&id, false).await.expect("set online");
+    assert_eq!(gone.last_seen, now);
 }
 
 #[tokio::test]
 async fn action_count_by_type_matches_the_ledger() {
     let sim = demo().await;
-    let ledger = sim.control_get("/_sim/actions").await;
-    let ledger = ledger.as_array().unwrap();
+    let ledger = sim.ledger().await;
     let of = |types: &[&str]| {
         ledger
             .iter()

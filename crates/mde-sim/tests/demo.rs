@@ -1,29 +1,24 @@
 //! The demo scenario tells the story of product.md, with stable numbers.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::*;
 use mde_sim::identities::AUTOMATION_APP_NAME;
 use mde_sim::{Scenario, SimConfig};
 use serde_json::Value;
+use support::*;
 
-fn ledger_where<'a>(ledger: &'a Value, pred: impl Fn(&Value) -> bool + 'a) -> Vec<&'a Value> {
-    ledger
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| pred(a))
-        .collect()
+fn ledger_where<'a>(ledger: &'a [Value], pred: impl Fn(&Value) -> bool + 'a) -> Vec<&'a Value> {
+    ledger.iter().filter(|a| pred(a)).collect()
 }
 
 #[tokio::test]
 async fn the_storm_and_its_aftermath() {
     let sim = demo().await;
     let st = sim.state().await;
-    let machines = st["machines"].as_array().unwrap();
+    let machines = &st.machines;
     assert_eq!(machines.len(), 300);
-    let ledger = sim.control_get("/_sim/actions").await;
+    let ledger = sim.ledger().await;
     let storm = ledger_where(&ledger, |a| {
         a["requestor"] == AUTOMATION_APP_NAME
             && a["type"] == "Isolate"
@@ -41,15 +36,12 @@ async fn the_storm_and_its_aftermath() {
         .iter()
         .map(|a| a["machineId"].as_str().unwrap())
         .collect();
-    let state_of = |id: &str| machines.iter().find(|m| m["id"] == id).unwrap();
+    let state_of = |id: &str| machines.iter().find(|m| m.id == id).unwrap();
     assert!(
-        storm_ids.iter().all(|id| state_of(id)["isolated"] == true),
+        storm_ids.iter().all(|id| state_of(id).isolated),
         "all still isolated"
     );
-    let offline = storm_ids
-        .iter()
-        .filter(|id| state_of(id)["online"] == false)
-        .count();
+    let offline = storm_ids.iter().filter(|id| !state_of(id).online).count();
     assert_eq!(offline, 12);
     let pending_releases = ledger_where(&ledger, |a| {
         a["type"] == "Unisolate" && a["status"] == "Pending"
@@ -61,7 +53,7 @@ async fn the_storm_and_its_aftermath() {
     );
     let vpn = pending_releases
         .iter()
-        .filter(|a| state_of(a["machineId"].as_str().unwrap())["fullTunnelVpn"] == true)
+        .filter(|a| state_of(a["machineId"].as_str().unwrap()).full_tunnel_vpn)
         .count();
     assert_eq!(vpn, 2);
     let timed_out = ledger_where(&ledger, |a| {
@@ -75,7 +67,7 @@ async fn the_storm_and_its_aftermath() {
     assert!(
         timed_out
             .iter()
-            .all(|a| state_of(a["machineId"].as_str().unwrap())["isolated"] == true)
+            .all(|a| state_of(a["machineId"].as_str().unwrap()).isolated)
     );
     let compromised = ledger_where(&ledger, |a| {
         a["type"] == "Isolate"
@@ -89,10 +81,8 @@ async fn the_storm_and_its_aftermath() {
         a["type"] == "Isolate" && (a["status"] == "Pending" || a["status"] == "InProgress")
     });
     assert_eq!(under_way.len(), 3, "isolations happening right now");
-    assert_eq!(st["isolatedCount"], 87);
+    assert_eq!(st.isolated_count, 87);
     let analysts: std::collections::HashSet<&str> = ledger
-        .as_array()
-        .unwrap()
         .iter()
         .map(|a| a["requestor"].as_str().unwrap())
         .collect();
@@ -106,17 +96,11 @@ async fn the_storm_and_its_aftermath() {
     }
     for status in ["Succeeded", "Failed", "TimeOut", "Cancelled"] {
         assert!(
-            ledger
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|a| a["status"] == status),
+            ledger.iter().any(|a| a["status"] == status),
             "history has {status}"
         );
     }
     let oldest = ledger
-        .as_array()
-        .unwrap()
         .iter()
         .map(|a| a["creationDateTimeUtc"].as_str().unwrap())
         .min()
@@ -127,7 +111,7 @@ async fn the_storm_and_its_aftermath() {
 #[tokio::test]
 async fn releasing_an_offline_laptop_completes_when_it_returns() {
     let sim = demo().await;
-    let ledger = sim.control_get("/_sim/actions").await;
+    let ledger = sim.ledger().await;
     let pending = ledger_where(&ledger, |a| {
         a["type"] == "Unisolate" && a["status"] == "Pending"
     });
@@ -135,21 +119,15 @@ async fn releasing_an_offline_laptop_completes_when_it_returns() {
     let target = pending
         .iter()
         .find(|a| {
-            st["machines"]
-                .as_array()
-                .unwrap()
+            st.machines
                 .iter()
-                .any(|m| m["id"] == a["machineId"] && m["online"] == false)
+                .any(|m| a["machineId"] == m.id.as_str() && !m.online)
         })
         .unwrap();
     let id = target["machineId"].as_str().unwrap();
-    sim.control(
-        &format!("/_sim/machines/{id}/online"),
-        serde_json::json!({"online": true}),
-    )
-    .await;
+    sim.ctl().set_online(id, true).await.expect("set online");
     sim.advance(600.0).await;
-    let ledger = sim.control_get("/_sim/actions").await;
+    let ledger = sim.ledger().await;
     let now = ledger_where(&ledger, |a| a["id"] == target["id"]);
     assert_eq!(now[0]["status"], "Succeeded");
 }
@@ -167,20 +145,12 @@ async fn sim_ids(seed: u64) -> Vec<String> {
         ..config(Scenario::Demo)
     })
     .await;
-    let ledger = sim.control_get("/_sim/actions").await;
+    let ledger = sim.ledger().await;
     let st = sim.state().await;
-    st["machines"]
-        .as_array()
-        .unwrap()
+    st.machines
         .iter()
-        .map(|m| m["computerDnsName"].as_str().unwrap().to_string())
-        .chain(
-            ledger
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["id"].as_str().unwrap().to_string()),
-        )
+        .map(|m| m.computer_dns_name.clone())
+        .chain(ledger.iter().map(|a| a["id"].as_str().unwrap().to_string()))
         .collect()
 }
 
@@ -225,9 +195,9 @@ async fn alerts_with_evidence() {
 #[tokio::test]
 async fn new_alerts_keep_arriving() {
     let sim = demo().await;
-    let before = sim.state().await["alertCount"].as_u64().unwrap();
+    let before = sim.state().await.alert_count;
     sim.advance(6.0 * 3600.0).await;
-    let after = sim.state().await["alertCount"].as_u64().unwrap();
+    let after = sim.state().await.alert_count;
     assert!(
         after >= before + 10,
         "a steady trickle: {before} -> {after}"

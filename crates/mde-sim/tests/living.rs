@@ -3,29 +3,28 @@
 //! and settings changed at run time (token lifetime).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 
 async fn online_windows(sim: &Sim, token: &str) -> String {
     let st = sim.state().await;
     let (_, list) = sim
         .get(token, "/api/machines?$filter=osPlatform eq 'Windows11'")
         .await;
-    let free: Vec<&Value> = st["machines"]
-        .as_array()
-        .unwrap()
+    let free: Vec<&MachineState> = st
+        .machines
         .iter()
-        .filter(|m| m["online"] == true && m["isolated"] == false && m["fullTunnelVpn"] == false)
+        .filter(|m| m.online && !m.isolated && !m.full_tunnel_vpn)
         .collect();
     list["value"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["id"].as_str().unwrap())
-        .find(|id| free.iter().any(|f| f["id"] == *id))
+        .find(|id| free.iter().any(|f| f.id == *id))
         .unwrap()
         .to_string()
 }
@@ -35,13 +34,13 @@ async fn action(sim: &Sim, token: &str, id: &str) -> Value {
 }
 
 async fn isolated(sim: &Sim, machine: &str) -> bool {
-    sim.state().await["machines"]
-        .as_array()
-        .unwrap()
+    sim.state()
+        .await
+        .machines
         .iter()
-        .find(|m| m["id"] == machine)
-        .unwrap()["isolated"]
-        == true
+        .find(|m| m.id == machine)
+        .unwrap()
+        .isolated
 }
 
 #[tokio::test]
@@ -49,12 +48,15 @@ async fn a_stray_duplicate_isolate_completes_after_the_release() {
     let sim = demo().await;
     let token = sim.analyst().await;
     let cfg = sim
-        .control(
-            "/_sim/config",
-            json!({"quirks": {"outOfOrderDuplicates": true}}),
-        )
+        .configure(SettingsPatch {
+            quirks: Some(QuirksPatch {
+                out_of_order_duplicates: Some(true),
+                ..QuirksPatch::default()
+            }),
+            ..SettingsPatch::default()
+        })
         .await;
-    assert_eq!(cfg["quirks"]["outOfOrderDuplicates"], true);
+    assert!(cfg.quirks.out_of_order_duplicates);
     let m = online_windows(&sim, &token).await;
     let path = |v: &str| format!("/api/machines/{m}/{v}");
     let (s, a) = sim
@@ -101,10 +103,14 @@ async fn a_stray_duplicate_isolate_completes_after_the_release() {
     assert!(isolated(&sim, &m).await);
 
     // Off (the default): the duplicate follows the duplicate policy instead.
-    sim.control(
-        "/_sim/config",
-        json!({"duplicatePolicy": "Error", "quirks": {"outOfOrderDuplicates": false}}),
-    )
+    sim.configure(SettingsPatch {
+        duplicate_policy: Some("Error".into()),
+        quirks: Some(QuirksPatch {
+            out_of_order_duplicates: Some(false),
+            ..QuirksPatch::default()
+        }),
+        ..SettingsPatch::default()
+    })
     .await;
     let m2 = online_windows(&sim, &token).await;
     let p2 = format!("/api/machines/{m2}/isolate");
@@ -140,10 +146,13 @@ async fn extra_fields_switch_and_token_lifetime_at_run_time() {
     let token = sim.reader().await;
     let (_, v) = sim.get(&token, "/api/machines?$top=1").await;
     assert!(v["value"][0].get("agentVersion").is_some());
-    sim.control(
-        "/_sim/config",
-        json!({"quirks": {"extraMachineFields": false}}),
-    )
+    sim.configure(SettingsPatch {
+        quirks: Some(QuirksPatch {
+            extra_machine_fields: Some(false),
+            ..QuirksPatch::default()
+        }),
+        ..SettingsPatch::default()
+    })
     .await;
     let (_, v) = sim.get(&token, "/api/machines?$top=1").await;
     let m = &v["value"][0];
@@ -159,9 +168,12 @@ async fn extra_fields_switch_and_token_lifetime_at_run_time() {
     assert_keys(m, MACHINE_KEYS);
 
     let cfg = sim
-        .control("/_sim/config", json!({"tokenLifetimeSecs": 30}))
+        .configure(SettingsPatch {
+            token_lifetime_secs: Some(30),
+            ..SettingsPatch::default()
+        })
         .await;
-    assert_eq!(cfg["tokenLifetimeSecs"], 30);
+    assert_eq!(cfg.token_lifetime_secs, 30);
     let r = sim
         .token_response(
             mde_sim::identities::READER_CLIENT_ID,

@@ -1,12 +1,12 @@
 //! Machines: list, get, OData filters and paging, the 404 quirk, the `Date` header.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::*;
 use mde_sim::{Scenario, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
+use support::*;
 
 #[tokio::test]
 async fn list_and_get_machines() {

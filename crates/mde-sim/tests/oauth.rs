@@ -2,16 +2,16 @@
 //! OpenID discovery.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use mde_sim::Scenario;
 use mde_sim::crypto::{b64url, sha256};
 use mde_sim::identities::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 
 fn claims(token: &str) -> Value {
     serde_json::from_slice(
@@ -108,13 +108,11 @@ async fn authorization_code_with_pkce_then_refresh() {
     assert!(tok["id_token"].is_string());
     // Actions are credited to the user.
     let access = tok["access_token"].as_str().unwrap();
-    let m = sim
-        .machine_where(|m| m["online"] == true && m["isolated"] == false)
-        .await;
+    let m = sim.machine_where(|m| m.online && !m.isolated).await;
     let (s, a) = sim
         .post(
             access,
-            &format!("/api/machines/{}/isolate", m["id"].as_str().unwrap()),
+            &format!("/api/machines/{}/isolate", m.id),
             json!({"Comment": "by hand"}),
         )
         .await;

@@ -10,13 +10,12 @@
 //! 10 simulated seconds after issue; the library's sleep function advances the clock.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use mde_sim::Scenario;
 use mde_sim::identities::*;
 use oauth2::basic::BasicClient;
@@ -27,6 +26,7 @@ use oauth2::{
     TokenUrl,
 };
 use serde_json::Value;
+use support::*;
 
 fn claims(token: &str) -> Value {
     let body = token.split('.').nth(1).unwrap();
@@ -229,21 +229,11 @@ async fn device_code_approved_at_the_login_page_or_after_ten_seconds() {
         .await
         .unwrap();
     assert_eq!(details.interval(), Duration::from_secs(5));
-    let polls_before = sim
-        .control_get("/_sim/requests")
-        .await
-        .as_array()
-        .unwrap()
-        .len();
+    let polls_before = sim.ctl().requests().await.expect("log").len();
     let sleep = |d: Duration| {
-        let url = sim.url("/_sim/clock/advance");
+        let ctl = sim.ctl();
         async move {
-            reqwest::Client::new()
-                .post(url)
-                .json(&serde_json::json!({"seconds": d.as_secs_f64()}))
-                .send()
-                .await
-                .unwrap();
+            ctl.advance(d.as_secs_f64()).await.unwrap();
         }
     };
     let tok = client
@@ -252,13 +242,7 @@ async fn device_code_approved_at_the_login_page_or_after_ten_seconds() {
         .await
         .unwrap();
     assert_eq!(claims(tok.access_token().secret())["upn"], DEMO_USER);
-    let polls = sim
-        .control_get("/_sim/requests")
-        .await
-        .as_array()
-        .unwrap()
-        .len()
-        - polls_before;
+    let polls = sim.ctl().requests().await.expect("log").len() - polls_before;
     assert!(
         polls >= 3,
         "pending, pending, then approved ({polls} polls)"

@@ -2,11 +2,11 @@
 //! investigation package, and OS support; machines found by IP.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::*;
 
 async fn machine_with_os(sim: &Sim, token: &str, os: &str) -> Value {
     let (_, body) = sim

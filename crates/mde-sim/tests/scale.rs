@@ -3,13 +3,13 @@
 //! documented benchmark size and behaves the same.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::*;
 use mde_sim::Scenario;
 use reqwest::StatusCode;
+use support::*;
 
 #[tokio::test]
 async fn scale_tenant_pages_of_ten_thousand() {
@@ -37,11 +37,6 @@ async fn scale_tenant_pages_of_ten_thousand() {
     assert!(built < Duration::from_secs(30), "built in {built:?}");
     assert!(paged < Duration::from_secs(5), "a page in {paged:?}");
     let st = sim.state().await;
-    let isolated = st["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["isolated"] == true)
-        .count();
-    assert_eq!(st["isolatedCount"].as_u64().unwrap() as usize, isolated);
+    let isolated = st.machines.iter().filter(|m| m.isolated).count();
+    assert_eq!(st.isolated_count, isolated);
 }

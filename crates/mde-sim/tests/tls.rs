@@ -3,16 +3,16 @@
 //! The binary prints the base URL on line 1 and the PEM path on line 2.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::*;
 use mde_sim::identities::*;
 use mde_sim::{Scenario, SimConfig};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::*;
 
 fn trusting(pem_path: &std::path::Path) -> reqwest::Client {
     let pem = std::fs::read(pem_path).unwrap();
@@ -62,11 +62,10 @@ async fn https_with_a_trusted_ca() {
     );
 
     // Accept-then-drop still cuts the connection under TLS.
-    sim.control(
-        "/_sim/faults",
-        json!({"path_contains": "/api/machines", "count": 1, "kind": "accept_then_drop"}),
-    )
-    .await;
+    sim.ctl()
+        .add_fault(Fault::new("/api/machines", FaultKind::accept_then_drop()))
+        .await
+        .expect("fault");
     let r = sim
         .http
         .get(sim.url("/api/machines?$top=1"))
@@ -76,19 +75,9 @@ async fn https_with_a_trusted_ca() {
     assert!(r.is_err(), "the connection is dropped");
 
     // A client without the CA refuses the server; plain HTTP gets no answer.
-    assert!(
-        reqwest::Client::new()
-            .get(sim.url("/_sim/state"))
-            .send()
-            .await
-            .is_err()
-    );
+    assert!(SimControl::new(sim.base.clone()).state().await.is_err());
     let plain = sim.base.replace("https://", "http://");
-    let r = reqwest::Client::new()
-        .get(format!("{plain}/_sim/state"))
-        .send()
-        .await;
-    assert!(r.is_err() || !r.unwrap().status().is_success());
+    assert!(SimControl::new(plain).state().await.is_err());
 
     sim.handle.shutdown();
     assert!(!pem_path.exists(), "the PEM is removed at shutdown");

@@ -1,15 +1,15 @@
 //! The Entra ID stand-in: client credentials, its errors, and the token's claims.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use mde_sim::Scenario;
 use mde_sim::identities::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use support::*;
 
 fn claims(token: &str) -> Value {
     let body = token.split('.').nth(1).unwrap();

@@ -1,306 +1,111 @@
-//! Set-up and bookkeeping for the reliability tests: a simulator with a fleet of
-//! isolated machines, a core with a real store file pointed at it, and readers of the
-//! simulator's own truth (its action ledger and request log). Every "0 lost,
-//! 0 duplicated" assertion is made from the simulator's side, never from Cordon's.
-#![allow(dead_code, clippy::unwrap_used)]
+//! Shared set-up of every test binary of cordon-core (the one support folder): the demo
+//! simulator over real sockets, a core pointed at it, and the simulator's truth read
+//! through its typed control client (`mde_sim::control_client::SimControl`). The
+//! reliability tests' fleet and bookkeeping are in [`fleet`] and [`truth`].
+#![allow(dead_code)]
 
-mod durability;
-mod outcomes;
-mod refusals;
+pub mod fleet;
 pub mod truth;
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use cordon_core::dto_jobs::{BulkRequest, JobKind, JobProgress};
 use cordon_core::{App, AppConfig};
-use mde_api::{ClientOptions, Credentials, Endpoints, IsolationType, MachineId};
+use mde_api::{Credentials, Endpoints, Secret};
+pub use mde_sim::control_client::{
+    Fault, FaultKind, LoggedRequest, SettingsPatch, SimControl, SimState,
+};
 use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
-use serde_json::{Value, json};
-use truth::Req;
+use serde_json::Value;
 
-use crate::common;
-
-/// The longest any test waits for a job or the ledger.
-pub const LIMIT: Duration = Duration::from_secs(40);
-
-/// Rates high enough that only the tests that mean to pace are paced.
-pub const UNPACED: u32 = 100_000;
-
-/// A simulator whose first `ids.len()` online machines were isolated by the analyst app
-/// (succeeded), with the request log cleared afterwards.
-pub struct Fleet {
+pub struct Env {
     pub sim: SimHandle,
+    pub app: App,
     pub http: reqwest::Client,
-    pub ids: Vec<String>,
-    pub dir: tempfile::TempDir,
 }
 
-/// Knobs of one test's simulator.
-pub struct SimKnobs {
-    pub machines: usize,
-    /// Calls per "minute" window and its real length (both sides are told the same).
-    pub per_window: u32,
-    pub window: Duration,
-}
-
-impl Default for SimKnobs {
-    fn default() -> Self {
-        Self {
-            machines: 40,
-            per_window: UNPACED,
-            window: Duration::from_secs(60),
-        }
-    }
-}
-
-/// Starts a simulator with `k.machines` isolated, online machines ready to release.
-pub async fn fleet(k: &SimKnobs) -> Fleet {
-    let sim = Simulator::start(SimConfig {
-        // 5 % of a scale tenant is offline: leave room to pick online ones.
-        scenario: Scenario::Scale {
-            machines: (k.machines + k.machines / 5 + 10) as u32,
-            actions: 0,
-        },
-        rate_per_minute: UNPACED,
-        rate_per_hour: UNPACED,
-        rate_minute_window: k.window,
+pub async fn demo() -> Env {
+    with(SimConfig {
+        scenario: Scenario::Demo,
         ..SimConfig::default()
     })
     .await
-    .expect("simulator starts");
-    let http = reqwest::Client::new();
-    let state: Value = common::control_get(&http, &sim.base_url(), "/_sim/state").await;
-    let ids: Vec<String> = state["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["online"] == true && m["isolated"] == false)
-        .filter_map(|m| m["id"].as_str().map(str::to_owned))
-        .take(k.machines)
-        .collect();
-    assert_eq!(ids.len(), k.machines, "enough online machines");
-    // Isolate them as the analyst app (so Cordon's release is not "someone else's").
-    let client = direct_client(&sim);
-    let mut set = tokio::task::JoinSet::new();
-    for chunk in ids.chunks(8) {
-        let client = client.clone();
-        let chunk = chunk.to_vec();
-        set.spawn(async move {
-            for id in chunk {
-                let mid = MachineId::parse(&id).unwrap();
-                client
-                    .isolate(&mid, IsolationType::Full, "reliability set-up")
-                    .await
-                    .expect("set-up isolate");
-            }
-        });
-    }
-    while let Some(r) = set.join_next().await {
-        r.unwrap();
-    }
-    sim.advance(600.0);
-    let fleet = Fleet {
-        sim,
-        http,
-        ids,
-        dir: tempfile::tempdir().unwrap(),
-    };
-    let state = fleet.get("/_sim/state").await;
-    let isolated = state["machines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["isolated"] == true)
-        .count();
-    assert_eq!(isolated, k.machines, "the set-up isolations succeeded");
-    if k.per_window != UNPACED {
-        fleet
-            .post("/_sim/config", json!({ "ratePerMinute": k.per_window }))
-            .await;
-    }
-    fleet.delete("/_sim/requests").await;
-    fleet
 }
 
-pub fn endpoints(sim: &SimHandle) -> Endpoints {
+pub async fn with(cfg: SimConfig) -> Env {
+    let sim = Simulator::start(cfg).await.expect("simulator starts");
     let base = sim.base_url();
-    Endpoints::custom(&base, &base).unwrap()
-}
-
-/// The demo analyst app (Machine.Isolate and the reads).
-pub fn credentials() -> Credentials {
-    credentials_of(identities::ANALYST_CLIENT_ID, identities::ANALYST_SECRET)
-}
-
-pub use common::credentials_of;
-
-/// Client knobs of one test's core.
-#[derive(Clone)]
-pub struct CoreKnobs {
-    pub concurrency: usize,
-    pub per_window: u32,
-    pub window: Duration,
-    pub timeout: Duration,
-    pub max_backoff: Duration,
-}
-
-impl Default for CoreKnobs {
-    fn default() -> Self {
-        Self {
-            concurrency: 16,
-            per_window: UNPACED,
-            window: Duration::from_secs(60),
-            timeout: Duration::from_secs(10),
-            max_backoff: Duration::from_secs(60),
-        }
+    let app = App::new(config(
+        &base,
+        identities::ANALYST_CLIENT_ID,
+        identities::ANALYST_SECRET,
+    ))
+    .expect("core");
+    Env {
+        sim,
+        app,
+        http: reqwest::Client::new(),
     }
 }
 
-impl Fleet {
-    pub fn store_path(&self) -> PathBuf {
-        self.dir.path().join("stores").join("reliability.sqlite3")
-    }
+pub fn config(base: &str, client_id: &str, secret: &str) -> AppConfig {
+    AppConfig::new(
+        Endpoints::custom(base, base).expect("endpoints"),
+        credentials_of(client_id, secret),
+        "test tenant",
+    )
+}
 
-    /// The core's configuration: the analyst app, a store file in this test's tempdir.
-    pub fn config(&self, k: &CoreKnobs) -> AppConfig {
-        let mut cfg = AppConfig::new(endpoints(&self.sim), credentials(), "reliability");
-        cfg.store_path = Some(self.store_path());
-        cfg.concurrency = k.concurrency;
-        cfg.client_options = ClientOptions {
-            timeout: k.timeout,
-            max_get_retries: 2,
-            max_backoff: k.max_backoff,
-            requests_per_minute: Some(k.per_window),
-            requests_per_hour: Some(UNPACED),
-            rate_minute_window: k.window,
-            ..ClientOptions::default()
-        };
-        cfg
+/// The client-secret credentials of the app `client_id` of the simulator's tenant.
+pub fn credentials_of(client_id: &str, secret: &str) -> Credentials {
+    Credentials::ClientSecret {
+        tenant_id: identities::TENANT_ID.into(),
+        client_id: client_id.into(),
+        secret: Secret::new(secret),
     }
+}
 
-    /// A core on this fleet, synced once (it knows the machines and their isolations).
-    pub async fn app(&self, k: &CoreKnobs) -> App {
-        let app = App::new(self.config(k)).expect("core opens its store");
-        app.refresh().await.expect("first sync");
-        app
-    }
-
+impl Env {
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sim.base_url())
+        format!("{}{}", self.sim.base_url(), path)
     }
 
-    pub async fn get(&self, path: &str) -> Value {
-        common::control_get(&self.http, &self.sim.base_url(), path).await
+    /// The typed client of the simulator's control API.
+    pub fn ctl(&self) -> SimControl {
+        SimControl::with_client(self.http.clone(), self.sim.base_url())
     }
 
-    pub async fn post(&self, path: &str, body: Value) {
-        common::control_post(&self.http, &self.sim.base_url(), path, body).await;
+    /// The simulator's truth: every machine with `online` and `isolated`.
+    pub async fn state(&self) -> SimState {
+        self.ctl().state().await.expect("control state")
     }
 
-    pub async fn delete(&self, path: &str) {
-        let res = self.http.delete(self.url(path)).send().await.unwrap();
-        assert!(
-            res.status().is_success(),
-            "control {path}: {}",
-            res.status()
-        );
-    }
-
-    /// Injects faults (`/_sim/faults` takes an array).
-    pub async fn faults(&self, faults: Vec<Value>) {
-        self.post("/_sim/faults", Value::Array(faults)).await;
-    }
-
-    /// Every action the simulator created.
+    /// Every action the simulator ever created.
     pub async fn ledger(&self) -> Vec<Value> {
-        common::list(self.get("/_sim/actions").await, "actions")
+        self.ctl().actions().await.expect("control actions")
     }
 
     /// The simulator's request log.
-    pub async fn requests(&self) -> Vec<Req> {
-        common::list(self.get("/_sim/requests").await, "requests")
-            .iter()
-            .map(Req::from_json)
-            .collect()
+    pub async fn requests(&self) -> Vec<LoggedRequest> {
+        self.ctl().requests().await.expect("control requests")
     }
 
-    /// Unisolate actions with `comment`, per machine.
-    pub async fn releases(&self, comment: &str) -> HashMap<String, Vec<Value>> {
-        truth::by_machine(&self.ledger().await, "Unisolate", comment)
-    }
-
-    /// A bulk release of `ids` (foreign isolations included: the test owns the fleet).
-    ///
-    /// Start it with [`start_previewed`], as a person confirming its preview would.
-    pub fn release(&self, ids: &[String], comment: &str) -> BulkRequest {
-        BulkRequest {
-            kind: JobKind::Release,
-            machine_ids: ids.to_vec(),
-            comment: comment.into(),
-            isolation_type: None,
-            source: Some("reliability".into()),
-            include_foreign: true,
-        }
-    }
-
-    /// A pending release created directly (not by Cordon), as another console would.
-    pub async fn release_elsewhere(&self, id: &str, comment: &str) -> String {
-        let client = direct_client(&self.sim);
-        let a = client
-            .unisolate(&MachineId::parse(id).unwrap(), comment)
+    pub async fn advance(&self, seconds: u64) {
+        self.ctl()
+            .advance(seconds as f64)
             .await
-            .expect("direct release");
-        a.id
+            .expect("clock advance");
+    }
+
+    /// Brings a machine online or takes it offline.
+    pub async fn set_online(&self, machine_id: &str, online: bool) {
+        self.ctl()
+            .set_online(machine_id, online)
+            .await
+            .expect("control online");
     }
 }
 
-pub fn fault(path: &str, count: u32, kind: serde_json::Value) -> serde_json::Value {
-    json!({ "path_contains": path, "method": "POST", "count": count, "kind": kind })
-}
-
-pub fn unisolate_of(id: &str) -> String {
-    format!("/machines/{id}/unisolate")
-}
-
-/// Collects the job progress events of `app` in the background.
-pub fn collect(app: &App) -> Arc<Mutex<Vec<JobProgress>>> {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let mut rx = app.subscribe_jobs();
-    let out = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(p) => out.lock().unwrap().push(p),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => break,
-            }
-        }
-    });
-    seen
-}
-
-/// The analyst app's own client, unpaced: what another console or script would use.
-fn direct_client(sim: &SimHandle) -> mde_api::Client {
-    mde_api::Client::new(
-        endpoints(sim),
-        credentials(),
-        ClientOptions {
-            requests_per_minute: None,
-            requests_per_hour: None,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap()
-}
-
-/// Previews `req` and starts exactly that job (the token of the preview just made).
-pub async fn start_previewed(
-    app: &cordon_core::App,
-    req: BulkRequest,
-) -> cordon_core::Result<cordon_core::dto_jobs::JobSummary> {
-    let preview = app.preview_bulk(&req).await?;
-    app.start_job(req, &cordon_core::dto_jobs::Confirmation::of(&preview))
+/// Counts POSTs whose path contains `needle`.
+pub fn posts(log: &[LoggedRequest], needle: &str) -> usize {
+    log.iter()
+        .filter(|r| r.method == "POST" && r.path.contains(needle))
+        .count()
 }

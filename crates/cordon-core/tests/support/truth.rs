@@ -10,7 +10,8 @@ use cordon_core::App;
 use cordon_core::dto_jobs::{ItemState, JobDetail, JobState};
 use serde_json::Value;
 
-use super::Fleet;
+use super::LoggedRequest;
+use super::fleet::Fleet;
 
 /// Actions of `kind` with `comment`, grouped by machine.
 pub fn by_machine(ledger: &[Value], kind: &str, comment: &str) -> HashMap<String, Vec<Value>> {
@@ -40,23 +41,21 @@ pub struct Req {
     pub dropped: bool,
 }
 
-impl Req {
-    pub fn from_json(v: &Value) -> Self {
+impl From<LoggedRequest> for Req {
+    fn from(r: LoggedRequest) -> Self {
         Self {
-            method: v["method"].as_str().unwrap_or_default().to_owned(),
-            path: v["path"].as_str().unwrap_or_default().to_owned(),
-            query: v["query"].as_str().unwrap_or_default().to_owned(),
-            status: v["status"].as_u64().unwrap_or_default() as u16,
-            time: v["time"]
-                .as_str()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc))
-                .expect("log time"),
-            fault: v["fault"].as_str().map(str::to_owned),
-            dropped: v["dropped"] == true,
+            method: r.method,
+            path: r.path,
+            query: r.query.unwrap_or_default(),
+            status: r.status,
+            time: r.time,
+            fault: r.fault,
+            dropped: r.dropped,
         }
     }
+}
 
+impl Req {
     /// The machine of a `POST /api/machines/{id}/{verb}`.
     pub fn action_post(&self, verb: &str) -> Option<String> {
         if self.method != "POST" {

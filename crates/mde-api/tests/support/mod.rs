@@ -1,12 +1,16 @@
-//! The simulator and a stand-in for the system browser, shared by the
-//! delegated sign-in tests.
+//! The one support folder of mde-api's tests: the simulator (driven through its typed
+//! control client) and a stand-in for the system browser, shared by the delegated
+//! sign-in tests; [`mock`], a scripted HTTP server for the transport tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod mock;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mde_api::signin::{self, SignedIn};
 use mde_api::{Client, ClientOptions, Credentials, Endpoints, RefreshTokenStore, Secret};
+use mde_sim::control_client::SimControl;
 use mde_sim::identities as ids;
 use serde_json::Value;
 
@@ -35,30 +39,24 @@ impl Sim {
         Endpoints::custom(&self.base, &self.base).unwrap()
     }
 
-    pub async fn list(&self, path: &str) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v.as_array().cloned().unwrap_or_default()
+    /// The typed client of the simulator's control API.
+    pub fn ctl(&self) -> SimControl {
+        SimControl::with_client(self.http.clone(), self.base.clone())
+    }
+
+    /// Every action the simulator created (its ledger).
+    pub async fn ledger(&self) -> Vec<Value> {
+        self.ctl().actions().await.expect("control actions")
     }
 
     /// Token requests the simulator has seen.
     pub async fn token_requests(&self) -> usize {
-        self.list("/_sim/requests")
+        self.ctl()
+            .requests()
             .await
+            .expect("control requests")
             .iter()
-            .filter(|r| {
-                r["method"] == "POST"
-                    && r["path"]
-                        .as_str()
-                        .is_some_and(|p| p.ends_with("/oauth2/v2.0/token"))
-            })
+            .filter(|r| r.method == "POST" && r.path.ends_with("/oauth2/v2.0/token"))
             .count()
     }
 

@@ -1,6 +1,8 @@
 //! `GET/POST /_sim/config`: the settings a running simulator lets tests change (an
 //! end-to-end test drives the app's embedded simulator and cannot pass a `SimConfig`).
-//! Every field is optional; what is absent stays as it is.
+//! Every field is optional; what is absent stays as it is. The patch types are the body
+//! on both sides: the server reads them, [`crate::control_client::SimControl::configure`]
+//! writes them.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,37 +11,53 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::control::{bad, parse};
 use super::{Shared, lock};
 use crate::config::DuplicatePolicy;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default, Debug, Clone, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QuirksPatch {
-    empty_machine_list_404: Option<bool>,
-    list_last_update_time_utc: Option<bool>,
-    numeric_rbac_group_id: Option<bool>,
-    strict_read_permissions: Option<bool>,
-    extra_machine_fields: Option<bool>,
-    out_of_order_duplicates: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_machine_list_404: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_last_update_time_utc: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numeric_rbac_group_id: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strict_read_permissions: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_machine_fields: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_of_order_duplicates: Option<bool>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default, Debug, Clone, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsPatch {
-    duplicate_policy: Option<String>,
-    failure_rate: Option<f64>,
-    pickup_delay_secs: Option<u32>,
-    execution_delay_secs: Option<u32>,
-    pending_timeout_secs: Option<u32>,
-    rate_per_minute: Option<u32>,
-    rate_per_hour: Option<u32>,
-    token_lifetime_secs: Option<u32>,
-    stray_isolate_delay_secs: Option<u32>,
-    quirks: Option<QuirksPatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_delay_secs: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_delay_secs: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_timeout_secs: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_per_minute: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_per_hour: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_lifetime_secs: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stray_isolate_delay_secs: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quirks: Option<QuirksPatch>,
 }
 
 pub async fn update(State(s): State<Arc<Shared>>, body: Bytes) -> Response {

@@ -4,6 +4,7 @@
 
 use std::process::{Command, Output, Stdio};
 
+use mde_sim::control_client::{LoggedRequest, SimControl, SimState};
 use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
 use serde_json::Value;
 
@@ -107,28 +108,32 @@ impl Env {
         }
     }
 
-    pub async fn control(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{}", self.sim.base_url(), path))
-            .send()
-            .await
-            .expect("control api")
-            .json()
-            .await
-            .expect("control json")
+    /// The typed client of the simulator's control API.
+    pub fn ctl(&self) -> SimControl {
+        SimControl::with_client(self.http.clone(), self.sim.base_url())
+    }
+
+    /// The simulator's truth right now.
+    pub async fn state(&self) -> SimState {
+        self.ctl().state().await.expect("control state")
+    }
+
+    /// Every action the simulator ever created.
+    pub async fn ledger(&self) -> Vec<Value> {
+        self.ctl().actions().await.expect("control actions")
+    }
+
+    /// The simulator's request log.
+    pub async fn requests(&self) -> Vec<LoggedRequest> {
+        self.ctl().requests().await.expect("control requests")
     }
 
     /// The POSTs the simulator received on the Defender API.
-    pub async fn api_posts(&self) -> Vec<Value> {
-        self.control("/_sim/requests")
+    pub async fn api_posts(&self) -> Vec<LoggedRequest> {
+        self.requests()
             .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| {
-                r["method"] == "POST" && r["path"].as_str().unwrap_or("").starts_with("/api/")
-            })
-            .cloned()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.starts_with("/api/"))
             .collect()
     }
 }

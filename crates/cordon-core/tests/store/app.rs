@@ -15,10 +15,10 @@ use cordon_core::store::{NewItem, NewJob};
 use mde_sim::identities;
 use serde_json::Value;
 
-use crate::common;
+use crate::support::{self, LoggedRequest};
 
-fn app_at(env: &common::Env, path: &Path) -> App {
-    let mut cfg = common::config(
+fn app_at(env: &support::Env, path: &Path) -> App {
+    let mut cfg = support::config(
         &env.sim.base_url(),
         identities::ANALYST_CLIENT_ID,
         identities::ANALYST_SECRET,
@@ -56,7 +56,7 @@ fn unisolates(ledger: &[Value], machine: &str, comment: &str) -> usize {
 
 #[tokio::test]
 async fn caches_survive_a_restart() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.sqlite3");
     let (machines, counters, alerts) = {
@@ -68,7 +68,7 @@ async fn caches_survive_a_restart() {
     assert!(machines.len() >= 300, "{}", machines.len());
     assert!(alerts > 0, "alerts were synced and stored");
     let truth = env.state().await;
-    assert_eq!(truth["alertCount"].as_u64().unwrap() as usize, alerts);
+    assert_eq!(truth.alert_count, alerts);
 
     // A new core on the same store shows the last known fleet before any sync.
     let requests_before = env.requests().await.len();
@@ -97,9 +97,9 @@ async fn caches_survive_a_restart() {
     let log = env.requests().await;
     let listed = log[requests_before..]
         .iter()
-        .find(|r| r["path"] == "/api/machineactions")
+        .find(|r| r.path == "/api/machineactions")
         .expect("actions listed");
-    let query = listed["query"].as_str().unwrap_or_default();
+    let query = listed.query.as_deref().unwrap_or_default();
     assert!(query.contains("creationDateTimeUtc"), "{query}");
 }
 
@@ -109,7 +109,7 @@ async fn caches_survive_a_restart() {
 /// preview's token starts the job.
 #[tokio::test]
 async fn start_job_refuses_a_preview_that_a_sync_made_stale() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let app = app_at(&env, &dir.path().join("j.sqlite3"));
     app.refresh().await.expect("sync");
@@ -176,7 +176,7 @@ async fn start_job_refuses_a_preview_that_a_sync_made_stale() {
 
 #[tokio::test]
 async fn a_bulk_release_is_seen_through_once_per_machine() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let app = app_at(&env, &dir.path().join("j.sqlite3"));
     app.refresh().await.expect("sync");
@@ -276,7 +276,7 @@ async fn a_bulk_release_is_seen_through_once_per_machine() {
 
 #[tokio::test]
 async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.sqlite3");
     let comment = "False positive: crash test";
@@ -308,7 +308,7 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
         }
         let client = mde_api::Client::new(
             mde_api::Endpoints::custom(&env.sim.base_url(), &env.sim.base_url()).unwrap(),
-            common::config(
+            support::config(
                 &env.sim.base_url(),
                 identities::ANALYST_CLIENT_ID,
                 identities::ANALYST_SECRET,
@@ -325,7 +325,7 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
         (job.id, sent, unsent)
     };
 
-    let posts_before = common::posts(&env.requests().await, "/unisolate");
+    let posts_before = support::posts(&env.requests().await, "/unisolate");
     let app = app_at(&env, &path);
     assert_eq!(
         app.store().unfinished_job_ids().unwrap(),
@@ -352,7 +352,7 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
 
     let log = env.requests().await;
     assert_eq!(
-        common::posts(&log, "/unisolate") - posts_before,
+        support::posts(&log, "/unisolate") - posts_before,
         1,
         "only the unsent one"
     );
@@ -362,12 +362,7 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
     // The lookups came before the resend.
     let lookups = log
         .iter()
-        .filter(|r| {
-            r["method"] == "GET"
-                && r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.ends_with("/machineactions"))
-        })
+        .filter(|r| r.method == "GET" && r.path.ends_with("/machineactions"))
         .count();
     assert!(lookups >= 2, "{lookups} lookups");
     assert_eq!(app.store().integrity_check().unwrap(), "ok");
@@ -375,13 +370,13 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
 
 #[tokio::test]
 async fn an_idle_refresh_costs_two_calls_and_alerts_come_with_new_isolations() {
-    let env = common::demo().await;
+    let env = support::demo().await;
     let app = env.app.clone();
     app.refresh().await.expect("sync");
-    let api_calls = |log: &[Value]| {
+    let api_calls = |log: &[LoggedRequest]| {
         log.iter()
-            .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/api/")))
-            .map(|r| r["path"].as_str().unwrap_or_default().to_owned())
+            .filter(|r| r.path.starts_with("/api/"))
+            .map(|r| r.path.clone())
             .collect::<Vec<_>>()
     };
     let before = api_calls(&env.requests().await).len();

@@ -11,20 +11,20 @@ use cordon_core::dto::IpcError;
 use cordon_core::dto_jobs::{ItemState, JobState};
 use mde_sim::identities;
 
-use super::truth::{assert_exactly_once, release_posts};
-use super::{CoreKnobs, SimKnobs};
+use crate::support::fleet::{CoreKnobs, SimKnobs};
+use crate::support::truth::{assert_exactly_once, release_posts};
 
 /// A read-only app's release: one 403 per machine, the missing permission named.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r4_a_missing_permission_is_named_and_not_retried() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 4,
         ..SimKnobs::default()
     })
     .await;
     let mut cfg = f.config(&CoreKnobs::default());
     cfg.credentials =
-        super::credentials_of(identities::READER_CLIENT_ID, identities::READER_SECRET);
+        crate::support::credentials_of(identities::READER_CLIENT_ID, identities::READER_SECRET);
     let reader = App::new(cfg).expect("core");
     reader.refresh().await.expect("a reader can sync");
     let comment = "R-4 reader";
@@ -65,7 +65,7 @@ async fn r4_a_missing_permission_is_named_and_not_retried() {
 /// the rest of the job is unaffected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r4_a_machine_gone_from_defender_fails_alone() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 3,
         ..SimKnobs::default()
     })

@@ -1,16 +1,20 @@
 //! Shared helpers of the integration tests: start a simulator on a real socket, get
-//! tokens, call the API and the control API with reqwest.
-#![allow(dead_code, clippy::unwrap_used)]
+//! tokens, call the API with reqwest and the control API with the typed
+//! [`mde_sim::control_client::SimControl`] (the one every crate's tests use).
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
 pub mod shapes;
 
 use chrono::{TimeZone, Utc};
+pub use mde_sim::control_client::{
+    Fault, FaultKind, MachineState, QuirksPatch, Settings, SettingsPatch, SimControl, SimState,
+};
 use mde_sim::identities::{
     ANALYST_CLIENT_ID, ANALYST_SECRET, API_SCOPE, READER_CLIENT_ID, READER_SECRET, TENANT_ID,
 };
 use mde_sim::{Scenario, SimConfig, SimHandle, Simulator};
 use reqwest::{Client, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub struct Sim {
     pub handle: SimHandle,
@@ -108,51 +112,35 @@ impl Sim {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn control(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("control POST");
-        assert!(
-            r.status().is_success(),
-            "control {path} failed: {}",
-            r.status()
-        );
-        r.json().await.unwrap_or(Value::Null)
-    }
-
-    pub async fn control_get(&self, path: &str) -> Value {
-        self.http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("control GET")
-            .json()
-            .await
-            .expect("json")
+    /// The typed client of this simulator's control API.
+    pub fn ctl(&self) -> SimControl {
+        SimControl::with_client(self.http.clone(), self.base.clone())
     }
 
     pub async fn advance(&self, seconds: f64) {
-        self.control("/_sim/clock/advance", json!({ "seconds": seconds }))
-            .await;
+        self.ctl().advance(seconds).await.expect("clock advance");
     }
 
-    pub async fn state(&self) -> Value {
-        self.control_get("/_sim/state").await
+    pub async fn state(&self) -> SimState {
+        self.ctl().state().await.expect("control state")
+    }
+
+    /// Every action the simulator created (its ledger).
+    pub async fn ledger(&self) -> Vec<Value> {
+        self.ctl().actions().await.expect("control actions")
+    }
+
+    /// Changes the simulator's settings.
+    pub async fn configure(&self, patch: SettingsPatch) -> Settings {
+        self.ctl().configure(&patch).await.expect("control config")
     }
 
     /// Some machine from the state, chosen by a predicate on its state entry.
-    pub async fn machine_where(&self, pred: impl Fn(&Value) -> bool) -> Value {
+    pub async fn machine_where(&self, pred: impl Fn(&MachineState) -> bool) -> MachineState {
         let st = self.state().await;
-        st["machines"]
-            .as_array()
-            .unwrap()
-            .iter()
+        st.machines
+            .into_iter()
             .find(|m| pred(m))
-            .cloned()
             .expect("a matching machine")
     }
 }

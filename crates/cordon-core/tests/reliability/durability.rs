@@ -10,15 +10,17 @@ use cordon_core::dto::IpcError;
 use cordon_core::dto_jobs::{ItemState, JobState};
 use cordon_core::{App, CoreError};
 
-use super::truth::{assert_audit_matches, assert_exactly_once, release_posts, wait_releases};
-use super::{CoreKnobs, LIMIT, SimKnobs, start_previewed};
+use crate::support::fleet::{CoreKnobs, LIMIT, SimKnobs, start_previewed};
+use crate::support::truth::{
+    assert_audit_matches, assert_exactly_once, release_posts, wait_releases,
+};
 
 /// D-8: while another connection holds the store's write lock, starting a job fails
 /// with a storage error and nothing is sent; after the lock is gone the same request
 /// releases every machine exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d8_a_locked_store_refuses_to_start_and_sends_nothing() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 6,
         ..SimKnobs::default()
     })
@@ -52,7 +54,7 @@ async fn d8_a_locked_store_refuses_to_start_and_sends_nothing() {
 // More workers: a store call blocks its thread up to the busy timeout (5 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn d8_a_store_failing_mid_job_halts_it_and_resume_finishes() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 24,
         ..SimKnobs::default()
     })
@@ -129,7 +131,7 @@ async fn d8_a_store_failing_mid_job_halts_it_and_resume_finishes() {
 /// 0 duplicated. (The process-level `kill -9` harness is the CLI's.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_bulk_then_resume_loses_and_duplicates_nothing() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 60,
         ..SimKnobs::default()
     })

@@ -6,28 +6,28 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::support::{Fault, FaultKind};
 use cordon_core::dto_jobs::{ItemState, JobState};
-use serde_json::json;
 
-use super::truth::{
+use crate::support::fleet::{CoreKnobs, LIMIT, SimKnobs, fault, start_previewed, unisolate_of};
+use crate::support::truth::{
     assert_audit_matches, assert_exactly_once, release_posts, secs, wait_releases, wait_settled,
 };
-use super::{CoreKnobs, LIMIT, SimKnobs, fault, start_previewed, unisolate_of};
 
 /// answers cut after the action was created (30 of 50) and 503s (10) are looked
 /// up before anything is resent: 0 duplicate releases, every item names the action the
 /// simulator created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r6_unknown_outcomes_are_looked_up_before_any_resend() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 50,
         ..SimKnobs::default()
     })
     .await;
     let app = f.app(&CoreKnobs::default()).await;
     f.faults(vec![
-        fault("/unisolate", 30, json!("accept_then_drop")),
-        fault("/unisolate", 10, json!({"status": 503})),
+        fault("/unisolate", 30, FaultKind::accept_then_drop()),
+        fault("/unisolate", 10, FaultKind::status(503)),
     ])
     .await;
     let comment = "R-6 unknown";
@@ -85,7 +85,7 @@ async fn r6_unknown_outcomes_are_looked_up_before_any_resend() {
 /// items are `cancelled`, sent ones name their action.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r9_cancel_stops_sending_and_records_in_flight_items() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 60,
         ..SimKnobs::default()
     })
@@ -161,7 +161,7 @@ async fn r9_cancel_stops_sending_and_records_in_flight_items() {
 /// timeout; the items go through "unknown" and are reconciled; the job ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r10_hung_answers_time_out_and_are_reconciled() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 12,
         ..SimKnobs::default()
     })
@@ -175,7 +175,7 @@ async fn r10_hung_answers_time_out_and_are_reconciled() {
     let hung = &f.ids[..4];
     f.faults(
         hung.iter()
-            .map(|id| fault(&unisolate_of(id), 1, json!({"delay_ms": 4000})))
+            .map(|id| fault(&unisolate_of(id), 1, FaultKind::delay_ms(4000)))
             .collect(),
     )
     .await;
@@ -211,7 +211,7 @@ async fn r10_hung_answers_time_out_and_are_reconciled() {
 /// are retried, and the items still end with exactly one release each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r10_hung_lookups_are_retried_and_nothing_is_sent_twice() {
-    let f = super::fleet(&SimKnobs {
+    let f = crate::support::fleet::fleet(&SimKnobs {
         machines: 6,
         ..SimKnobs::default()
     })
@@ -225,12 +225,13 @@ async fn r10_hung_lookups_are_retried_and_nothing_is_sent_twice() {
     let hung = &f.ids[..2];
     let mut faults: Vec<_> = hung
         .iter()
-        .map(|id| fault(&unisolate_of(id), 1, json!({"delay_ms": 4000})))
+        .map(|id| fault(&unisolate_of(id), 1, FaultKind::delay_ms(4000)))
         .collect();
-    faults.push(json!({
-        "path_contains": "/api/machineactions", "method": "GET", "count": 2,
-        "kind": {"delay_ms": 4000}
-    }));
+    faults.push(
+        Fault::new("/api/machineactions", FaultKind::delay_ms(4000))
+            .method("GET")
+            .count(2),
+    );
     f.faults(faults).await;
     let comment = "R-10 hung lookup";
     let started = Instant::now();
