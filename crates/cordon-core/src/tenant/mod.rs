@@ -30,6 +30,7 @@ use crate::error::{CoreError, Result};
 use crate::profiles::{self, ProfileStore};
 
 pub mod env;
+pub mod legacy;
 pub mod paths;
 mod profile_ops;
 mod secret_store;
@@ -114,8 +115,12 @@ pub fn resolve_with<P: Borrow<ProfileStore>>(
         return profile_with(store.borrow(), name, data_dir, get).map(Resolved::live);
     }
     if let Some(cfg) = env::config_from(get)? {
+        // Earlier versions: the app kept this tenant under `environment`, the CLI
+        // under `env-<tenant id>`.
+        let tenant = cfg.credentials.tenant_id().trim().to_owned();
+        let legacy = ["environment".to_owned(), format!("env-{tenant}")];
         return Ok(Resolved::live(Live {
-            config: finish(cfg, data_dir, get)?,
+            config: finish(cfg, data_dir, get, &legacy)?,
             tenant: Tenant::Environment,
         }));
     }
@@ -147,16 +152,27 @@ fn profile_with(
 ) -> Result<Live> {
     let p = profiles.get(name)?;
     let cfg = profiles::app_config(&p, profiles.secrets())?;
+    // Earlier versions kept a profile's journal under its name.
+    let legacy = [p.name.clone()];
     Ok(Live {
-        config: finish(cfg, data_dir, get)?,
+        config: finish(cfg, data_dir, get, &legacy)?,
         tenant: Tenant::Profile { name: p.name },
     })
 }
 
-/// Tuning, then the tenant's store.
-fn finish(mut cfg: AppConfig, data_dir: &Path, get: Lookup<'_>) -> Result<AppConfig> {
+/// Tuning, then the tenant's store (adopting its journal of an earlier version).
+fn finish(
+    mut cfg: AppConfig,
+    data_dir: &Path,
+    get: Lookup<'_>,
+    legacy_keys: &[String],
+) -> Result<AppConfig> {
     env::apply_tuning_from(&mut cfg, get)?;
-    Ok(with_store(cfg, data_dir))
+    let cfg = with_store(cfg, data_dir);
+    if let Some(store) = &cfg.store_path {
+        legacy::adopt(data_dir, store, legacy_keys);
+    }
+    Ok(cfg)
 }
 
 /// Gives a live tenant's configuration its store: `<data dir>/stores/<key>.sqlite3`,

@@ -347,3 +347,29 @@ fn only_machine_isolate_may_isolate() {
     assert!(!may_isolate(Some(&[])));
     assert!(may_isolate(None));
 }
+
+/// An upgrade loses no journal: the environment tenant's store of an earlier version
+/// (`stores/env-<tenant>.sqlite3`, the CLI's) becomes its hashed store when resolved.
+#[test]
+fn resolving_adopts_the_tenants_journal_of_an_earlier_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let old = dir
+        .path()
+        .join("stores")
+        .join(format!("env-{TENANT}.sqlite3"));
+    std::fs::create_dir_all(old.parent().expect("parent")).expect("dir");
+    std::fs::write(&old, "earlier journal").expect("write");
+    let resolved_store = store_of(resolved(
+        Request::default(),
+        dir.path(),
+        &store,
+        &environment(TENANT),
+    ));
+    assert_ne!(resolved_store, old);
+    assert_eq!(
+        std::fs::read_to_string(&resolved_store).expect("adopted"),
+        "earlier journal"
+    );
+    assert!(!old.exists());
+}
