@@ -20,7 +20,7 @@ use crate::auth::{TokenCache, token_permissions};
 use crate::credentials::{Credentials, Secret};
 use crate::endpoints::Endpoints;
 use crate::ids::{MachineId, is_guid, is_safe_segment};
-use crate::kinds::{IsolationType, ScanType};
+use crate::kinds::IsolationType;
 use crate::model::{Alert, Machine, MachineAction, Page};
 use crate::pacing::Pacer;
 use crate::query::{Query, encode_pairs};
@@ -253,52 +253,6 @@ impl Client {
             machine_id,
             "unisolate",
             json!({ "Comment": comment }),
-        )
-        .await
-    }
-
-    pub async fn run_antivirus_scan(
-        &self,
-        machine_id: &MachineId,
-        scan: ScanType,
-        comment: &str,
-    ) -> Result<MachineAction, Error> {
-        let body = json!({ "Comment": comment, "ScanType": scan.as_str() });
-        self.act(
-            "machines.runAntiVirusScan",
-            machine_id,
-            "runAntiVirusScan",
-            body,
-        )
-        .await
-    }
-
-    pub async fn restrict_code_execution(
-        &self,
-        machine_id: &MachineId,
-        comment: &str,
-    ) -> Result<MachineAction, Error> {
-        let body = json!({ "Comment": comment });
-        self.act(
-            "machines.restrictCodeExecution",
-            machine_id,
-            "restrictCodeExecution",
-            body,
-        )
-        .await
-    }
-
-    pub async fn unrestrict_code_execution(
-        &self,
-        machine_id: &MachineId,
-        comment: &str,
-    ) -> Result<MachineAction, Error> {
-        let body = json!({ "Comment": comment });
-        self.act(
-            "machines.unrestrictCodeExecution",
-            machine_id,
-            "unrestrictCodeExecution",
-            body,
         )
         .await
     }

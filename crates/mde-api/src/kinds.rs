@@ -199,22 +199,6 @@ impl IsolationType {
     }
 }
 
-/// `ScanType` of `runAntiVirusScan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum ScanType {
-    Quick,
-    Full,
-}
-
-impl ScanType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScanType::Quick => "Quick",
-            ScanType::Full => "Full",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -72,7 +72,7 @@ pub use error::{Error, MAX_RAW_BODY};
 pub use ids::MachineId;
 pub use kinds::{
     ActionStatus, ActionType, AlertSeverity, AlertStatus, DeviceValue, ExposureLevel, HealthStatus,
-    IsolationType, OnboardingStatus, RiskScore, ScanType,
+    IsolationType, OnboardingStatus, RiskScore,
 };
 pub use model::{Alert, IpAddress, Machine, MachineAction};
 pub use pacing::SendSlot;
