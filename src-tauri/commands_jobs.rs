@@ -2,7 +2,7 @@
 //! or two lines each over the core's journal API. Errors are the tagged [`IpcError`].
 
 use cordon_core::dto::IpcError;
-use cordon_core::dto_jobs::{
+use cordon_core::dto::jobs::{
     AuditEntry, AuditFilter, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
     HistoryFilter, IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
 };

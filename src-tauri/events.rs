@@ -3,7 +3,7 @@
 //! (`deviceCodePrompt`).
 
 use cordon_core::dto::SyncStatus;
-use cordon_core::dto_jobs::JobProgress;
+use cordon_core::dto::jobs::JobProgress;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use cordon_core::dto_jobs::{JobKind, JobProgress, JobState};
+use cordon_core::dto::jobs::{JobKind, JobProgress, JobState};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -95,7 +95,7 @@ impl Notifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cordon_core::dto_jobs::JobSummary;
+    use cordon_core::dto::jobs::JobSummary;
 
     fn progress(state: JobState, failed: u32) -> JobProgress {
         JobProgress {

@@ -1,5 +1,5 @@
 //! P-3 (quality.md): state derivation over 1 M isolation actions (100,000 machines ×
-//! 10 actions) must take ≤ 0.5 s. Times `cordon_core::derive::derive` for every machine
+//! 10 actions) must take ≤ 0.5 s. Times `cordon_core::fleet::derive::derive` for every machine
 //! of a synthetic fleet (see `cordon_bench::fleet`), plus the same run with the per-state
 //! counters the Machines view shows.
 //!
@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use cordon_bench::fleet;
-use cordon_core::derive::{StateKind, Thresholds, derive};
+use cordon_core::fleet::derive::{StateKind, Thresholds, derive};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {

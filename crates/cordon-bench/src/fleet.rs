@@ -4,7 +4,7 @@
 //! a few releases still pending). Deterministic (a fixed xorshift seed), no I/O.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use cordon_core::derive::{IsolationAction, Kind, Liveness, Status};
+use cordon_core::fleet::derive::{IsolationAction, Kind, Liveness, Status};
 
 /// The derivation's inputs for one machine.
 pub struct FleetMachine {

@@ -9,7 +9,7 @@ use cordon_bench::fleet;
 use cordon_bench::sim::BenchResult;
 use cordon_bench::table::{Row, render};
 use cordon_bench::{p1, p2, p3};
-use cordon_core::derive::{Thresholds, derive};
+use cordon_core::fleet::derive::{Thresholds, derive};
 
 struct Args {
     only: Vec<String>,

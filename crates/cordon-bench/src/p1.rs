@@ -18,7 +18,7 @@
 use std::time::{Duration, Instant};
 
 use cordon_core::App;
-use cordon_core::dto_jobs::{BulkRequest, ItemState, JobKind};
+use cordon_core::dto::jobs::{BulkRequest, ItemState, JobKind};
 use mde_sim::{Scenario, SimConfig};
 
 use crate::sim::{BenchResult, Sim, isolate_online, lost_and_duplicated};

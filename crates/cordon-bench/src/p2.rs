@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use cordon_core::App;
-use cordon_core::dto_jobs::{BulkRequest, JobKind};
+use cordon_core::dto::jobs::{BulkRequest, JobKind};
 use mde_sim::control_client::{Fault, FaultKind};
 use mde_sim::{Scenario, SimConfig};
 

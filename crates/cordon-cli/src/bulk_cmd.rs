@@ -11,7 +11,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use cordon_core::dto::IsolationKind;
-use cordon_core::dto_jobs::{BulkPreview, BulkRequest, Confirmation, JobDetail, JobKind};
+use cordon_core::dto::jobs::{BulkPreview, BulkRequest, Confirmation, JobDetail, JobKind};
 use cordon_core::{App, CoreError, Result};
 
 use crate::cli::{Command, Kind};

@@ -1,7 +1,7 @@
 //! Text and JSON output of the journal commands (jobs, previews, reconciliation,
 //! batches, history, audit). Results go to stdout, summaries and previews to stderr.
 
-use cordon_core::dto_jobs::{
+use cordon_core::dto::jobs::{
     AuditEntry, BulkPreview, History, IsolationGroup, ItemState, JobDetail, JobKind, JobState,
     JobSummary, NextStep, ReconRow, StuckCause,
 };

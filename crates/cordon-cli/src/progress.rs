@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use cordon_core::App;
-use cordon_core::dto_jobs::{ItemState, JobProgress};
+use cordon_core::dto::jobs::{ItemState, JobProgress};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// Awaits `work`, printing the job events that arrive meanwhile (and those queued
@@ -102,7 +102,7 @@ fn clock(t: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cordon_core::dto_jobs::{JobItem, JobKind, JobState, JobSummary};
+    use cordon_core::dto::jobs::{JobItem, JobKind, JobState, JobSummary};
 
     fn ev(finished: u32, throttled: Option<&str>, state: Option<ItemState>) -> JobProgress {
         JobProgress {

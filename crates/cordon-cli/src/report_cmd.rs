@@ -3,7 +3,7 @@
 //! `cordon history` (every isolation action, CSV like the app's export) and
 //! `cordon audit` (the local append-only log, JSON or CSV like the app's export).
 
-use cordon_core::dto_jobs::{AuditFilter, ExportFormat, HistoryFilter, JobKind};
+use cordon_core::dto::jobs::{AuditFilter, ExportFormat, HistoryFilter, JobKind};
 use cordon_core::{App, Result};
 
 use crate::cli::{Command, JobKindArg};

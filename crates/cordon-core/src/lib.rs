@@ -38,7 +38,3 @@ pub mod time;
 
 pub use app::{App, AppConfig};
 pub use error::{CoreError, Result};
-
-// Paths other crates name (one definition each; these are aliases, not copies).
-pub use dto::jobs as dto_jobs;
-pub use fleet::derive;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use cordon_core::CoreError;
 use cordon_core::dto::ReleaseRequest;
-use cordon_core::dto_jobs::{
+use cordon_core::dto::jobs::{
     AuditFilter, HistoryFilter, JobKind, JobState, NextStep, ReconRow, StuckCause,
 };
 use mde_sim::identities::AUTOMATION_APP_NAME;
@@ -49,7 +49,7 @@ fn row_of<'a>(rows: &'a [ReconRow], machine: &str) -> Option<&'a ReconRow> {
 }
 
 /// Waits (bounded) until the job's items all reached a terminal state.
-async fn finished(env: &support::Env, job: &str) -> cordon_core::dto_jobs::JobDetail {
+async fn finished(env: &support::Env, job: &str) -> cordon_core::dto::jobs::JobDetail {
     for _ in 0..200 {
         let d = env.app.job(job).expect("job");
         if d.job.state != JobState::Running {

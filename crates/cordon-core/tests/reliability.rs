@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use cordon_core::dto::IpcError;
-use cordon_core::dto_jobs::{AuditFilter, ItemState, JobState};
+use cordon_core::dto::jobs::{AuditFilter, ItemState, JobState};
 use support::fleet::{self, CoreKnobs, SimKnobs, collect, fault, unisolate_of};
 use support::truth::{assert_exactly_once, by_machine, release_posts, secs};
 use support::{FaultKind, SettingsPatch};
@@ -329,7 +329,7 @@ async fn r4_refusals_are_not_retried() {
     }
     // Everyone else: released exactly once.
     let others: Vec<String> = f.ids[5..].to_vec();
-    let rest = cordon_core::dto_jobs::JobDetail {
+    let rest = cordon_core::dto::jobs::JobDetail {
         job: detail.job.clone(),
         items: detail
             .items

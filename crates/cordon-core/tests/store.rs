@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::Utc;
 use cordon_core::CoreError;
 use cordon_core::dto::IpcError;
-use cordon_core::dto_jobs::{AuditFilter, ItemState, JobKind, JobState};
+use cordon_core::dto::jobs::{AuditFilter, ItemState, JobKind, JobState};
 use cordon_core::store::{MIN_SQLITE, NewItem, NewJob, Store, version_at_least};
 
 #[test]

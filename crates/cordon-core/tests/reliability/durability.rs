@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use cordon_core::dto::IpcError;
-use cordon_core::dto_jobs::{ItemState, JobState};
+use cordon_core::dto::jobs::{ItemState, JobState};
 use cordon_core::{App, CoreError};
 
 use crate::support::fleet::{CoreKnobs, LIMIT, SimKnobs, start_previewed};

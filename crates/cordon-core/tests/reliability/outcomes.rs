@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::support::{Fault, FaultKind};
-use cordon_core::dto_jobs::{ItemState, JobState};
+use cordon_core::dto::jobs::{ItemState, JobState};
 
 use crate::support::fleet::{CoreKnobs, LIMIT, SimKnobs, fault, start_previewed, unisolate_of};
 use crate::support::truth::{

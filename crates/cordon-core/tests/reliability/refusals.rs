@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use cordon_core::App;
 use cordon_core::dto::IpcError;
-use cordon_core::dto_jobs::{ItemState, JobState};
+use cordon_core::dto::jobs::{ItemState, JobState};
 use mde_sim::identities;
 
 use crate::support::fleet::{CoreKnobs, SimKnobs};
@@ -107,7 +107,7 @@ async fn r4_a_machine_gone_from_defender_fails_alone() {
         }
         other => panic!("expected a 404, got {other:?}"),
     }
-    let rest = cordon_core::dto_jobs::JobDetail {
+    let rest = cordon_core::dto::jobs::JobDetail {
         job: detail.job.clone(),
         items: detail
             .items

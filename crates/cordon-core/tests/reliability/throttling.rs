@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::support::FaultKind;
-use cordon_core::dto_jobs::{ItemState, JobState};
+use cordon_core::dto::jobs::{ItemState, JobState};
 
 use crate::support::fleet::{CoreKnobs, Fleet, LIMIT, SimKnobs, fault, start_previewed};
 use crate::support::truth::{

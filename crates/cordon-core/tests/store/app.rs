@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::Utc;
 use cordon_core::App;
 use cordon_core::dto::IsolationState;
-use cordon_core::dto_jobs::{
+use cordon_core::dto::jobs::{
     AuditFilter, BulkRequest, Confirmation, ExportFormat, ItemState, JobKind, JobState,
 };
 use cordon_core::store::{NewItem, NewJob};
@@ -208,7 +208,7 @@ async fn a_bulk_release_is_seen_through_once_per_machine() {
     );
     assert_eq!(
         own_only.excluded[0].cause,
-        cordon_core::dto_jobs::ExclusionCause::IsolatedByOther
+        cordon_core::dto::jobs::ExclusionCause::IsolatedByOther
     );
     assert!(own_only.excluded[0].isolated_by.is_some());
 

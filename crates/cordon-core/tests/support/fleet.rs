@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::truth::{self, Req};
 use super::{Fault, FaultKind, SettingsPatch, SimControl};
-use cordon_core::dto_jobs::{BulkRequest, JobKind, JobProgress};
+use cordon_core::dto::jobs::{BulkRequest, JobKind, JobProgress};
 use cordon_core::{App, AppConfig};
 use mde_api::{ClientOptions, Credentials, Endpoints, IsolationType, MachineId};
 use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
@@ -294,7 +294,7 @@ fn direct_client(sim: &SimHandle) -> mde_api::Client {
 pub async fn start_previewed(
     app: &cordon_core::App,
     req: BulkRequest,
-) -> cordon_core::Result<cordon_core::dto_jobs::JobSummary> {
+) -> cordon_core::Result<cordon_core::dto::jobs::JobSummary> {
     let preview = app.preview_bulk(&req).await?;
-    app.start_job(req, &cordon_core::dto_jobs::Confirmation::of(&preview))
+    app.start_job(req, &cordon_core::dto::jobs::Confirmation::of(&preview))
 }
