@@ -10,11 +10,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use cordon_core::dto::IsolationKind;
 use cordon_core::dto::jobs::{BulkPreview, BulkRequest, Confirmation, JobDetail, JobKind};
 use cordon_core::{App, CoreError, Result};
 
-use crate::cli::{Command, Kind};
+use crate::cli::Command;
 use crate::{output_jobs, progress};
 
 pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
@@ -29,10 +28,7 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
             kind: JobKind::Isolate,
             machine_ids: resolve_all(app, machines).await?,
             comment: comment.trim().to_owned(),
-            isolation_type: Some(match kind {
-                Kind::Full => IsolationKind::Full,
-                Kind::Selective => IsolationKind::Selective,
-            }),
+            isolation_type: Some(*kind),
             source: Some("cli".into()),
             include_foreign: true,
         },

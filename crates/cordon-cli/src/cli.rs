@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use cordon_core::profiles::Cloud;
+use clap::{Args, Parser, Subcommand};
+use cordon_core::dto::IsolationKind;
+use cordon_core::dto::jobs::JobKind;
+use cordon_core::profiles::{AuthMode, Cloud};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -98,8 +100,8 @@ pub enum Command {
         /// Why (kept in Defender's action log). Required.
         #[arg(long)]
         comment: String,
-        #[arg(long = "type", value_enum, default_value = "full")]
-        kind: Kind,
+        #[arg(long = "type", value_parser = words(ISOLATION_WORDS), default_value = "full")]
+        kind: IsolationKind,
         /// Confirm a job of more than 25 machines without the typed confirmation.
         #[arg(long)]
         yes: bool,
@@ -154,8 +156,8 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         until: Option<String>,
         /// isolate or release.
-        #[arg(long = "kind", value_enum)]
-        kind: Option<JobKindArg>,
+        #[arg(long = "kind", value_parser = words(JOB_KIND_WORDS))]
+        kind: Option<JobKind>,
         /// Defender's status, e.g. Succeeded, Pending, TimeOut.
         #[arg(long)]
         status: Option<String>,
@@ -208,12 +210,6 @@ pub enum JobsCmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum JobKindArg {
-    Isolate,
-    Release,
-}
-
 #[derive(Subcommand)]
 pub enum ProfilesCmd {
     /// Add a profile, or replace the one with that name.
@@ -239,8 +235,8 @@ pub struct AddArgs {
     #[arg(long, value_parser = cloud_parser())]
     pub cloud: Option<Cloud>,
     /// How to sign in (default: browser, delegated: actions are attributed to you).
-    #[arg(long = "auth", value_enum, default_value = "browser")]
-    pub auth: AuthArg,
+    #[arg(long = "auth", value_parser = words(AUTH_WORDS), default_value = "browser")]
+    pub auth: AuthMode,
     /// Token service URL (custom cloud).
     #[arg(long, value_name = "URL")]
     pub authority: Option<String>,
@@ -256,18 +252,32 @@ pub struct AddArgs {
     pub secret_stdin: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Kind {
-    Full,
-    Selective,
-}
+/// The command line's words for the core's own types (no mirrored enums: clap parses
+/// straight into them).
+const JOB_KIND_WORDS: &[(&str, JobKind)] =
+    &[("isolate", JobKind::Isolate), ("release", JobKind::Release)];
+const ISOLATION_WORDS: &[(&str, IsolationKind)] = &[
+    ("full", IsolationKind::Full),
+    ("selective", IsolationKind::Selective),
+];
+const AUTH_WORDS: &[(&str, AuthMode)] = &[
+    ("client-secret", AuthMode::ClientSecret),
+    ("certificate", AuthMode::Certificate),
+    ("browser", AuthMode::Browser),
+    ("device-code", AuthMode::DeviceCode),
+];
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum AuthArg {
-    ClientSecret,
-    Certificate,
-    Browser,
-    DeviceCode,
+/// A parser that accepts `table`'s words (listed in `--help`) into their values.
+fn words<T: Copy + Send + Sync + 'static>(
+    table: &'static [(&'static str, T)],
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(table.iter().map(|(w, _)| *w)).map(move |word: String| {
+        table
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, v)| *v)
+            .unwrap_or(table[0].1)
+    })
 }
 
 /// `--cloud`: the words of [`Cloud::name`] (listed in `--help`), parsed into the one

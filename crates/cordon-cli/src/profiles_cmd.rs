@@ -10,7 +10,7 @@ use cordon_core::secrets::{Secret, SecretKind};
 use cordon_core::tenant;
 use cordon_core::{CoreError, Result};
 
-use crate::cli::{AddArgs, AuthArg, ProfilesCmd};
+use crate::cli::{AddArgs, ProfilesCmd};
 use crate::output;
 
 pub fn run(cmd: &ProfilesCmd, json: bool, data_dir: Option<PathBuf>) -> Result<()> {
@@ -65,12 +65,7 @@ fn to_profile(a: &AddArgs) -> Profile {
         tenant_id: a.tenant_id.clone(),
         client_id: a.client_id.clone(),
         cloud,
-        auth_mode: match a.auth {
-            AuthArg::ClientSecret => AuthMode::ClientSecret,
-            AuthArg::Certificate => AuthMode::Certificate,
-            AuthArg::Browser => AuthMode::Browser,
-            AuthArg::DeviceCode => AuthMode::DeviceCode,
-        },
+        auth_mode: a.auth,
         authority: a.authority.clone(),
         api_base: a.api_base.clone(),
         certificate_path: a.certificate.as_ref().map(|p| {

@@ -3,10 +3,10 @@
 //! `cordon history` (every isolation action, CSV like the app's export) and
 //! `cordon audit` (the local append-only log, JSON or CSV like the app's export).
 
-use cordon_core::dto::jobs::{AuditFilter, ExportFormat, HistoryFilter, JobKind};
+use cordon_core::dto::jobs::{AuditFilter, ExportFormat, HistoryFilter};
 use cordon_core::{App, Result};
 
-use crate::cli::{Command, JobKindArg};
+use crate::cli::Command;
 use crate::output_jobs;
 
 pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
@@ -30,10 +30,7 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
         } => {
             app.refresh().await?;
             let filter = HistoryFilter {
-                kind: kind.map(|k| match k {
-                    JobKindArg::Isolate => JobKind::Isolate,
-                    JobKindArg::Release => JobKind::Release,
-                }),
+                kind: *kind,
                 status: status.clone(),
                 requestor: requestor.clone(),
                 machine: machine.clone(),
