@@ -30,10 +30,10 @@ use crate::dto::{
 use crate::error::Result;
 use crate::fleet::Fleet;
 use crate::jobs::Jobs;
-use crate::jobs::journal_entry::JournalEntry;
 use crate::jobs::runner::Runner;
 use crate::reconcile::Reconciler;
 use crate::store::Store;
+use crate::store::journal_entry::JournalEntry;
 
 struct Inner {
     cfg: AppConfig,

@@ -36,7 +36,7 @@ pub enum CoreError {
     #[error("no {kind} stored for profile {profile}")]
     MissingSecret {
         profile: String,
-        kind: crate::secrets::SecretKind,
+        kind: crate::secrets::kind::SecretKind,
     },
     /// The OS credential store cannot be used: Cordon stores no secret elsewhere.
     #[error("secure storage unavailable: {0}")]
@@ -165,8 +165,8 @@ impl From<CoreError> for IpcError {
 }
 
 /// What to do when a profile lacks the credential its auth mode needs.
-fn missing_secret_sentence(profile: &str, kind: crate::secrets::SecretKind) -> String {
-    use crate::secrets::SecretKind as K;
+fn missing_secret_sentence(profile: &str, kind: crate::secrets::kind::SecretKind) -> String {
+    use crate::secrets::kind::SecretKind as K;
     match kind {
         K::ClientSecret => format!(
             "No client secret stored for profile “{profile}”: run `cordon profiles add {profile} … --secret-stdin` (or enter it in Settings)."

@@ -12,7 +12,6 @@ pub mod audit;
 mod book;
 mod direct;
 mod item;
-pub mod journal_entry;
 mod lookup;
 pub mod preview;
 pub(crate) mod runner;
@@ -32,8 +31,8 @@ use crate::dto::jobs::{
 };
 use crate::error::{CoreError, Result};
 use crate::fleet::Fleet;
-use crate::jobs::journal_entry::JournalEntry;
 use crate::jobs::runner::Runner;
+use crate::store::journal_entry::JournalEntry;
 use crate::store::{NewItem, NewJob, Store};
 
 /// Who the journal and audit log name as requester: the signed-in user or the app

@@ -6,7 +6,7 @@ use mde_api::{HealthStatus, Machine};
 
 use super::parse_time;
 use crate::dto::jobs::{JobKind, NextStep, ReconRow, ReconcileSettings, StuckCause};
-use crate::jobs::journal_entry::JournalEntry;
+use crate::store::journal_entry::JournalEntry;
 
 /// Machine ids whose timed-out release auto-reconcile resubmits now: the device was
 /// seen after the timeout, tries remain and nothing is under way. Empty when

@@ -31,7 +31,7 @@ use mde_api::{Machine, MachineAction};
 use crate::dto::jobs::{ItemState, JobKind, NextStep, ReconRow, ReconcileSettings, StuckCause};
 use crate::fleet::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
 use crate::fleet::view;
-use crate::jobs::journal_entry::JournalEntry;
+use crate::store::journal_entry::JournalEntry;
 
 mod auto;
 pub mod grouping;

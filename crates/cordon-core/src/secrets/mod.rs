@@ -12,55 +12,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub use mde_api::Secret;
-use serde::{Deserialize, Serialize};
-use specta::Type;
 
 use crate::error::{CoreError, Result};
 
 mod keyring_store;
+pub mod kind;
+
+pub use kind::SecretKind;
 
 pub use keyring_store::KeyringStore;
-
-/// Which secret of a profile.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Type,
-)]
-#[serde(rename_all = "camelCase")]
-pub enum SecretKind {
-    /// The app registration's client secret (auth mode `clientSecret`).
-    ClientSecret,
-    /// The delegated sign-in's refresh token (auth modes `browser`, `deviceCode`).
-    RefreshToken,
-    /// The password of a PFX certificate (auth mode `certificate`).
-    CertificatePassword,
-}
-
-impl SecretKind {
-    pub const ALL: [SecretKind; 3] = [
-        SecretKind::ClientSecret,
-        SecretKind::RefreshToken,
-        SecretKind::CertificatePassword,
-    ];
-
-    /// The stable name used in the credential store's user field.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SecretKind::ClientSecret => "client-secret",
-            SecretKind::RefreshToken => "refresh-token",
-            SecretKind::CertificatePassword => "certificate-password",
-        }
-    }
-}
-
-impl std::fmt::Display for SecretKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            SecretKind::ClientSecret => "client secret",
-            SecretKind::RefreshToken => "refresh token (sign-in)",
-            SecretKind::CertificatePassword => "certificate password",
-        })
-    }
-}
 
 /// One secret of one profile.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -20,6 +20,7 @@
 mod audit;
 mod cache;
 mod jobs;
+pub mod journal_entry;
 mod queries;
 mod rows;
 mod schema;

@@ -10,7 +10,7 @@ use super::rows::{
 };
 use crate::dto::jobs::ItemState;
 use crate::error::Result;
-use crate::jobs::journal_entry::JournalEntry;
+use crate::store::journal_entry::JournalEntry;
 
 impl Store {
     pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
