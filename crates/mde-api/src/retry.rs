@@ -11,8 +11,14 @@ use chrono::{DateTime, Utc};
 use rand::Rng as _;
 use reqwest::header::HeaderMap;
 
-/// The delay the server asks for, if any. Never negative; an HTTP date in the
-/// past means "now"; garbage means "not said".
+/// The longest delay a server's answer can ask for: a day. A larger value (or
+/// `1e300`) is read as this, so no answer can overflow a `Duration` or an `Instant`
+/// (a panic that would kill the task reading it); the runner defers its item durably
+/// to that time instead of failing it.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The delay the server asks for, if any, at most [`MAX_RETRY_AFTER`]. Never
+/// negative; an HTTP date in the past means "now"; garbage means "not said".
 pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
         if let Some(ms) = headers
@@ -21,7 +27,7 @@ pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Dura
             .and_then(|s| s.trim().parse::<f64>().ok())
             .filter(|ms| ms.is_finite() && *ms >= 0.0)
         {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+            return Some(capped_secs(ms / 1000.0));
         }
     }
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
@@ -31,13 +37,23 @@ pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Dura
 /// One `Retry-After` value: delta-seconds or an HTTP date.
 pub fn retry_after_value(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     if let Ok(secs) = value.parse::<f64>() {
-        // Cap absurd values so Duration conversion cannot overflow.
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1.0e9)));
+        return (secs.is_finite() && secs >= 0.0).then(|| capped_secs(secs));
     }
     let date = DateTime::parse_from_rfc2822(value)
         .ok()?
         .with_timezone(&Utc);
-    Some((date - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        date.signed_duration_since(now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
+}
+
+/// Seconds (finite, not negative) as a `Duration`, at most [`MAX_RETRY_AFTER`]: the
+/// cap comes before the conversion, which would panic on a huge value.
+fn capped_secs(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs.min(MAX_RETRY_AFTER.as_secs_f64()))
 }
 
 /// The nominal delay before retry number `attempt` (1-based), capped.
@@ -69,6 +85,38 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    /// no value a server can send panics or asks for more than a day.
+    #[test]
+    fn absurd_retry_after_values_are_capped_not_panics() {
+        let now = Utc.with_ymd_and_hms(2015, 10, 21, 7, 28, 0).unwrap();
+        let p = |pairs: &[(&'static str, &str)]| parse_retry_after(&headers(pairs), now);
+        for (name, value) in [
+            ("retry-after-ms", "1e300"),
+            ("x-ms-retry-after-ms", "1e300"),
+            ("retry-after", "1e300"),
+            ("retry-after", "18446744073709551616"),
+            ("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ] {
+            assert_eq!(
+                p(&[(name, value)]),
+                Some(MAX_RETRY_AFTER),
+                "{name}: {value}"
+            );
+        }
+        for (name, value) in [
+            ("retry-after-ms", "-1"),
+            ("retry-after-ms", "NaN"),
+            ("retry-after-ms", "inf"),
+            ("retry-after", "-5"),
+            ("retry-after", "soon"),
+        ] {
+            assert_eq!(p(&[(name, value)]), None, "{name}: {value}");
+        }
+        // What the transport and the runner do with it cannot overflow either.
+        let _ = tokio::time::Instant::now() + MAX_RETRY_AFTER;
+        assert!(chrono::Duration::from_std(MAX_RETRY_AFTER).is_ok());
     }
 
     #[test]

@@ -31,6 +31,10 @@ use crate::client::Inner;
 use crate::error::{Error, is_transient_status, truncate_body};
 use crate::retry::{backoff, parse_retry_after};
 
+/// The longest a 429 holds every send to its API. A longer `Retry-After` (up to
+/// [`crate::retry::MAX_RETRY_AFTER`]) still defers the throttled item itself that long.
+pub(crate) const MAX_PACER_HOLD: Duration = Duration::from_secs(5 * 60);
+
 /// Whether the server acting twice would matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -232,8 +236,12 @@ impl Inner {
                 throttled += 1;
                 let wait = retry_after
                     .unwrap_or_else(|| backoff(throttled, opts.base_backoff, opts.max_backoff));
-                // Every send to this API waits too, not only this one.
-                self.pacer.hold(req.api, tokio::time::Instant::now() + wait);
+                // Every send to this API waits too, not only this one, for at
+                // most a few minutes: a later send asks again and is told again.
+                self.pacer.hold(
+                    req.api,
+                    tokio::time::Instant::now() + wait.min(MAX_PACER_HOLD),
+                );
                 // An action is never resent from here: the caller decides (module docs).
                 (req.kind == Kind::Read
                     && throttled <= opts.max_throttle_retries
