@@ -28,12 +28,8 @@ pub fn init_logging(log_dir: Option<std::path::PathBuf>) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CORDON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let file = log_dir.and_then(|dir| {
-        std::fs::create_dir_all(&dir).ok()?;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("cordon.log"))
-            .ok()
+        cordon_core::owner_only::create_dir_all(&dir).ok()?;
+        cordon_core::owner_only::append(&dir.join("cordon.log")).ok()
     });
     let file_layer = file.map(|f| {
         tracing_subscriber::fmt::layer()

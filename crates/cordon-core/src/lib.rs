@@ -28,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod fleet;
 pub mod jobs;
+pub mod owner_only;
 pub mod profiles;
 pub mod reconcile;
 pub mod secrets;

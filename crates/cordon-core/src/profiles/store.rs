@@ -63,7 +63,7 @@ impl ProfileStore {
             secrets,
             write: Mutex::new(()),
         };
-        std::fs::create_dir_all(&store.dir).map_err(|e| store.file_error(&e))?;
+        crate::owner_only::create_dir_all(&store.dir).map_err(|e| store.file_error(&e))?;
         store.load()?;
         Ok(store)
     }
@@ -293,7 +293,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = crate::owner_only::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

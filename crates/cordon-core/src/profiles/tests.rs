@@ -312,3 +312,18 @@ fn the_dto_is_camel_case() {
     assert_eq!(json["cloud"], "gccHigh");
     assert_eq!(json["authMode"], "deviceCode");
 }
+
+/// `profiles.json` names tenants and app registrations: the user's alone.
+#[cfg(unix)]
+#[test]
+fn the_profiles_file_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let (store, _) = open(&data);
+    store.upsert(profile("prod")).expect("saved");
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&store.path()), 0o600);
+    assert_eq!(mode(&data), 0o700);
+}

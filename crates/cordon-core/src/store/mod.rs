@@ -71,12 +71,16 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         refuse_network_path(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::owner_only::create_dir_all(dir).map_err(|e| {
                 CoreError::Storage(format!("cannot create the folder {}: {e}", dir.display()))
             })?;
         }
         let conn = Connection::open(path)
             .map_err(|e| CoreError::Storage(format!("cannot open {}: {e}", path.display())))?;
+        // SQLite gives its -wal and -shm files the database file's mode.
+        crate::owner_only::restrict(path).map_err(|e| {
+            CoreError::Storage(format!("cannot make {} private: {e}", path.display()))
+        })?;
         Self::init(conn, Some(path.to_owned()))
     }
 
@@ -308,6 +312,26 @@ pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The store and its folder are the user's alone, whatever the umask.
+    #[cfg(unix)]
+    #[test]
+    fn the_store_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("stores").join("t.sqlite3");
+        let store = Store::open(&path).expect("open");
+        store.set_meta("k", "v").expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&tmp.path().join("stores")), 0o700);
+        let wal = tmp.path().join("stores").join("t.sqlite3-wal");
+        assert_eq!(
+            mode(&wal),
+            0o600,
+            "SQLite's side files follow the database's mode"
+        );
+    }
 
     #[test]
     fn versions_compare_numerically() {

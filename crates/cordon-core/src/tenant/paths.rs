@@ -36,11 +36,16 @@ pub fn data_dir_from(
 fn resolve(override_dir: Option<PathBuf>, from_env: Option<PathBuf>) -> PathBuf {
     override_dir
         .or(from_env.filter(|p| !p.as_os_str().is_empty()))
-        .unwrap_or_else(|| {
-            dirs::data_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join(APP_IDENTIFIER)
-        })
+        .unwrap_or_else(|| platform_dir(dirs::data_dir(), dirs::home_dir()))
+}
+
+/// The platform data folder joined with the app identifier; without one, the home
+/// folder's; without a home, the working folder's. Never the shared temp folder,
+/// where others could read or plant a journal.
+fn platform_dir(data: Option<PathBuf>, home: Option<PathBuf>) -> PathBuf {
+    data.or_else(|| home.map(|h| h.join(".local").join("share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(APP_IDENTIFIER)
 }
 
 /// Hex characters of the store key: 128 bits of SHA-256, far from any collision
@@ -103,6 +108,24 @@ pub fn reset_demo_store(data_dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_folder_never_falls_back_to_the_temp_folder() {
+        let temp = std::env::temp_dir();
+        for (data, home) in [
+            (None, Some(PathBuf::from("/home/a"))),
+            (None, None),
+            (Some(PathBuf::from("/data")), None),
+        ] {
+            let dir = platform_dir(data, home);
+            assert!(!dir.starts_with(&temp), "{}", dir.display());
+            assert!(dir.ends_with(APP_IDENTIFIER));
+        }
+        assert_eq!(
+            platform_dir(None, Some(PathBuf::from("/home/a"))),
+            Path::new("/home/a/.local/share").join(APP_IDENTIFIER)
+        );
+    }
 
     #[test]
     fn override_then_env_then_platform() {
