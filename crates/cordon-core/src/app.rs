@@ -61,6 +61,11 @@ impl App {
             Some(path) => Store::open(path)?,
             None => Store::open_in_memory()?,
         });
+        store.bind_tenant(
+            cfg.endpoints.authority.as_str(),
+            cfg.credentials.tenant_id(),
+            &cfg.tenant_label,
+        )?;
         let fleet = Fleet::open(client, Arc::clone(&store), &cfg)?;
         let runner = Runner::new(cfg.concurrency, cfg.client_options.timeout);
         let client_id = cfg.credentials.client_id().to_owned();

@@ -144,6 +144,31 @@ impl Store {
         )
     }
 
+    /// Binds the store to its tenant: the first open records the tenant id, its
+    /// authority and the human name (`meta`); a later open by another tenant is
+    /// refused, so two tenants' caches, watermarks and jobs never mix in one file
+    /// (whatever its name). The human name follows the latest open.
+    pub fn bind_tenant(&self, authority: &str, tenant_id: &str, label: &str) -> Result<()> {
+        let tenant = tenant_id.trim().to_ascii_lowercase();
+        let authority = authority.trim();
+        match (self.meta(TENANT_ID)?, self.meta(TENANT_AUTHORITY)?) {
+            (Some(t), Some(a)) if t != tenant || a != authority => {
+                let file = self
+                    .path()
+                    .map_or_else(|| "this store".to_owned(), |p| p.display().to_string());
+                return Err(CoreError::Storage(format!(
+                    "{file} holds the journal of tenant {t} ({a}), not of {tenant} ({authority}): Cordon does not mix two tenants' journals. Nothing was read or sent."
+                )));
+            }
+            (Some(_), Some(_)) => {}
+            _ => {
+                self.set_meta(TENANT_ID, &tenant)?;
+                self.set_meta(TENANT_AUTHORITY, authority)?;
+            }
+        }
+        self.set_meta(TENANT_LABEL, label)
+    }
+
     /// A setting stored as JSON; `None` when never set.
     pub fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         let json: Option<String> = self
@@ -169,3 +194,8 @@ impl Store {
         )
     }
 }
+
+/// The `meta` keys that bind a store to its tenant ([`Store::bind_tenant`]).
+const TENANT_ID: &str = "tenant.id";
+const TENANT_AUTHORITY: &str = "tenant.authority";
+const TENANT_LABEL: &str = "tenant.label";

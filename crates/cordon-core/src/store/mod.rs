@@ -313,6 +313,40 @@ pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
 mod tests {
     use super::*;
 
+    /// A store knows its tenant: another tenant's core is refused it, whatever the
+    /// file is called, and the same tenant written differently is the same tenant.
+    #[test]
+    fn a_store_for_another_tenant_is_refused() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("stores").join("t.sqlite3");
+        let auth = "https://login.microsoftonline.com/";
+        let t1 = "11111111-1111-1111-1111-111111111111";
+        let store = Store::open(&path).expect("open");
+        store
+            .bind_tenant(auth, t1, "Prod EU")
+            .expect("first open binds");
+        drop(store);
+        let again = Store::open(&path).expect("open");
+        again
+            .bind_tenant(auth, &format!(" {} ", t1.to_uppercase()), "Prod (renamed)")
+            .expect("same tenant");
+        assert_eq!(
+            again.meta("tenant.label").expect("meta").as_deref(),
+            Some("Prod (renamed)")
+        );
+        let other = again.bind_tenant(auth, "22222222-2222-2222-2222-222222222222", "Other");
+        assert!(
+            matches!(&other, Err(CoreError::Storage(m)) if m.contains("not of 22222222")),
+            "{other:?}"
+        );
+        let elsewhere = again.bind_tenant("https://login.microsoftonline.us/", t1, "Gov");
+        assert!(
+            matches!(elsewhere, Err(CoreError::Storage(_))),
+            "another cloud"
+        );
+        assert_eq!(again.meta("tenant.id").expect("meta").as_deref(), Some(t1));
+    }
+
     /// The store and its folder are the user's alone, whatever the umask.
     #[cfg(unix)]
     #[test]
