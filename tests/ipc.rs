@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cordon_core::profiles::ProfileStore;
-use cordon_core::secrets::{MemoryStore, SecretKey, SecretKind, SecretStore};
+use cordon_core::secrets::{MemoryStore, SecretKind, SecretStore};
 use cordon_core::{App, AppConfig};
 use cordon_desktop::settings::{SecretStorage, Tenant};
 use cordon_desktop::state::AppState;
@@ -306,7 +306,13 @@ async fn profiles_connection_tests_and_switching() {
     let base = sim.base_url();
     let core = sim_core(&base).await;
     let secrets = Arc::new(MemoryStore::new());
-    let h = harness(state(core, temp_dir("profiles"), Arc::clone(&secrets)));
+    let dir = temp_dir("profiles");
+    let h = harness(state(core, dir.clone(), Arc::clone(&secrets)));
+    // The credential-store entry of a saved profile's secret (bound to its identity).
+    let key_of = |name: &str, kind| {
+        let profiles = ProfileStore::open(&dir, secrets.clone()).expect("profiles");
+        cordon_core::profiles::secret_key(&profiles.get(name).expect("profile"), kind)
+    };
 
     // Save: the answer says a secret is stored, and never shows it.
     let saved = h
@@ -321,7 +327,7 @@ async fn profiles_connection_tests_and_switching() {
     assert_eq!(saved["hasSecret"], true);
     assert_eq!(saved["profile"]["name"], "Reader");
     let stored = secrets
-        .get(&SecretKey::new("Reader", SecretKind::ClientSecret))
+        .get(&key_of("Reader", SecretKind::ClientSecret))
         .expect("get")
         .expect("the secret is in the secret store");
     assert_eq!(stored.expose(), identities::READER_SECRET);
@@ -430,16 +436,16 @@ async fn profiles_connection_tests_and_switching() {
     );
 
     // Remove: gone from the list, its secret deleted.
+    let wrong_key = key_of("Wrong", SecretKind::ClientSecret);
+    assert!(
+        secrets.get(&wrong_key).expect("get").is_some(),
+        "stored before"
+    );
     h.invoke("remove_profile", json!({"name": "Wrong"}))
         .expect("removed");
     let list = h.invoke("list_profiles", json!({})).expect("list");
     assert_eq!(list["profiles"].as_array().expect("p").len(), 2);
-    assert!(
-        secrets
-            .get(&SecretKey::new("Wrong", SecretKind::ClientSecret))
-            .expect("get")
-            .is_none()
-    );
+    assert!(secrets.get(&wrong_key).expect("get").is_none());
     let err = h
         .invoke("remove_profile", json!({"name": "Wrong"}))
         .expect_err("unknown");
@@ -540,8 +546,9 @@ async fn device_code_and_browser_sign_in() {
     let opened = Arc::new(Mutex::new(Vec::<String>::new()));
     let record = Arc::clone(&opened);
     // The "system browser": follows the authorize redirect to the loopback listener.
-    let st = state(core, temp_dir("signin"), Arc::clone(&secrets)).with_opener(Arc::new(
-        move |url: &str| {
+    let dir = temp_dir("signin");
+    let st =
+        state(core, dir.clone(), Arc::clone(&secrets)).with_opener(Arc::new(move |url: &str| {
             record.lock().expect("opened").push(url.to_owned());
             let url = url.to_owned();
             tokio::spawn(async move {
@@ -557,8 +564,7 @@ async fn device_code_and_browser_sign_in() {
                 client.get(&location).send().await.expect("loopback");
             });
             Ok(())
-        },
-    ));
+        }));
     let mut h = harness(st);
 
     h.invoke(
@@ -586,7 +592,13 @@ async fn device_code_and_browser_sign_in() {
     assert_eq!(signed["signedInAs"], identities::DEMO_USER);
     assert_eq!(signed["hasSecret"], true);
     let refresh = secrets
-        .get(&SecretKey::new("Device", SecretKind::RefreshToken))
+        .get(&cordon_core::profiles::secret_key(
+            &ProfileStore::open(&dir, secrets.clone())
+                .expect("profiles")
+                .get("Device")
+                .expect("profile"),
+            SecretKind::RefreshToken,
+        ))
         .expect("get")
         .expect("refresh token stored")
         .expose()

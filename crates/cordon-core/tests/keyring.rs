@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use cordon_core::CoreError;
-use cordon_core::profiles::{AuthMode, Cloud, Profile, ProfileStore};
+use cordon_core::profiles::{self, AuthMode, Cloud, Profile, ProfileStore};
 use cordon_core::secrets::{KeyringStore, Secret, SecretKey, SecretKind, SecretStore};
 
 const NEEDS: &str =
@@ -92,11 +92,16 @@ fn keyring_remove_profile_deletes_its_secrets() {
     store
         .set_secret("prod", SecretKind::RefreshToken, &Secret::new(big))
         .unwrap();
+    let prod = store.get("prod").unwrap();
+    for kind in [SecretKind::ClientSecret, SecretKind::RefreshToken] {
+        let key = profiles::secret_key(&prod, kind);
+        assert!(keyring.get(&key).unwrap().is_some(), "{kind:?} stored");
+    }
     store.remove("prod").unwrap();
     for kind in SecretKind::ALL {
         assert!(
             keyring
-                .get(&SecretKey::new("prod", kind))
+                .get(&profiles::secret_key(&prod, kind))
                 .unwrap()
                 .is_none(),
             "{kind:?}"

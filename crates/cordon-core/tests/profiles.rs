@@ -114,7 +114,7 @@ async fn browser_sign_in_stores_the_token_and_rotations_are_written_back() {
     .unwrap();
     assert!(view.has_secret);
     assert_eq!(view.signed_in_as.as_deref(), Some(identities::DEMO_USER));
-    let key = SecretKey::new("me", SecretKind::RefreshToken);
+    let key = profiles::secret_key(&store.get("me").unwrap(), SecretKind::RefreshToken);
     let first = secrets.get(&key).unwrap().unwrap();
 
     let app = App::new(profiles::app_config(&p, store.secrets()).unwrap()).unwrap();

@@ -30,6 +30,37 @@ pub fn endpoints(profile: &Profile) -> Result<Endpoints> {
     }
 }
 
+/// The identity a profile's secrets are bound to: 16 hex characters of SHA-256 over
+/// its tenant id, client id, authority and API base (as the client will use them).
+/// Any change of these (an edit, or a rewritten `profiles.json`) names other
+/// credential-store entries, so a stored secret never follows an edited endpoint: the
+/// person enters it again for the new identity.
+pub fn identity(profile: &Profile) -> String {
+    use sha2::{Digest, Sha256};
+    let (authority, api) = match endpoints(profile) {
+        Ok(e) => (e.authority.to_string(), e.api_base.to_string()),
+        Err(_) => (
+            profile.authority.clone().unwrap_or_default(),
+            profile.api_base.clone().unwrap_or_default(),
+        ),
+    };
+    let digest = Sha256::new()
+        .chain_update(profile.tenant_id.trim().to_ascii_lowercase())
+        .chain_update(b"\n")
+        .chain_update(profile.client_id.trim().to_ascii_lowercase())
+        .chain_update(b"\n")
+        .chain_update(authority)
+        .chain_update(b"\n")
+        .chain_update(api)
+        .finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The credential-store entry of a profile's secret of `kind`, bound to its identity.
+pub fn secret_key(profile: &Profile, kind: SecretKind) -> SecretKey {
+    SecretKey::bound(&profile.name, kind, identity(profile))
+}
+
 /// The core's configuration for `profile`, with its credentials from `secrets`.
 /// `secrets` is shared because delegated modes write each rotated refresh token back
 /// (K-10).
@@ -49,7 +80,7 @@ fn need(
     kind: SecretKind,
 ) -> Result<mde_api::Secret> {
     secrets
-        .get(&SecretKey::new(&profile.name, kind))?
+        .get(&secret_key(profile, kind))?
         .ok_or_else(|| CoreError::MissingSecret {
             profile: profile.name.clone(),
             kind,
@@ -75,7 +106,7 @@ fn credentials(profile: &Profile, secrets: &Arc<dyn SecretStore>) -> Result<Cred
             client_id,
             refresh_token: need(secrets, profile, SecretKind::RefreshToken)?,
             store: Arc::new(WriteBack {
-                key: SecretKey::new(&profile.name, SecretKind::RefreshToken),
+                key: secret_key(profile, SecretKind::RefreshToken),
                 secrets: Arc::clone(secrets),
             }),
         }),
@@ -102,7 +133,7 @@ fn certificate(
         return mde_api::CertificateCredential::from_pem(&text, None)
             .map_err(|e| fail(e.to_string()));
     }
-    let key = SecretKey::new(&profile.name, SecretKind::CertificatePassword);
+    let key = secret_key(profile, SecretKind::CertificatePassword);
     match secrets.get(&key)? {
         Some(password) => mde_api::CertificateCredential::from_pfx(&bytes, password.expose())
             .map_err(|e| fail(e.to_string())),

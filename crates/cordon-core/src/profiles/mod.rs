@@ -14,7 +14,7 @@ use crate::error::{CoreError, Result};
 mod config;
 mod store;
 
-pub use config::{app_config, endpoints};
+pub use config::{app_config, endpoints, identity, secret_key};
 /// The cloud of a profile is the client's own type (one `Cloud` in Cordon).
 pub use mde_api::Cloud;
 pub use store::ProfileStore;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AuthMode, Profile, ProfileView};
 use crate::error::{CoreError, Result};
-use crate::secrets::{SecretKey, SecretKind, SecretStore};
+use crate::secrets::{SecretKind, SecretStore};
 
 /// The file's name in the data folder.
 pub const FILE_NAME: &str = "profiles.json";
@@ -106,7 +106,9 @@ impl ProfileStore {
         profile.validate()?;
         let _w = self.lock();
         let mut file = self.load()?;
-        let stale_sign_in = match find(&file, &profile.name) {
+        // A changed identity (tenant, client id, cloud, endpoints) forgets every stored
+        // secret of the profile: none may follow it to another endpoint.
+        let forget = match find(&file, &profile.name) {
             Some(i) if file.profiles[i].profile.name != profile.name => {
                 return Err(CoreError::Invalid {
                     field: "name".into(),
@@ -118,8 +120,8 @@ impl ProfileStore {
             }
             Some(i) => {
                 let old = &mut file.profiles[i];
-                let stale = !same_identity(&old.profile, &profile)
-                    && old.stored_secrets.contains(&SecretKind::RefreshToken);
+                let stale = (!same_identity(&old.profile, &profile))
+                    .then(|| (old.profile.clone(), std::mem::take(&mut old.stored_secrets)));
                 old.profile = profile.clone();
                 stale
             }
@@ -129,16 +131,14 @@ impl ProfileStore {
                     stored_secrets: BTreeSet::new(),
                     signed_in_as: None,
                 });
-                false
+                None
             }
         };
-        if stale_sign_in {
-            self.secrets
-                .delete(&SecretKey::new(&profile.name, SecretKind::RefreshToken))?;
+        if let Some((old, kinds)) = forget {
+            for kind in kinds {
+                self.secrets.delete(&super::secret_key(&old, kind))?;
+            }
             if let Some(i) = find(&file, &profile.name) {
-                file.profiles[i]
-                    .stored_secrets
-                    .remove(&SecretKind::RefreshToken);
                 file.profiles[i].signed_in_as = None;
             }
         }
@@ -163,7 +163,7 @@ impl ProfileStore {
         let stored = file.profiles[i].clone();
         for kind in &stored.stored_secrets {
             self.secrets
-                .delete(&SecretKey::new(&stored.profile.name, *kind))?;
+                .delete(&super::secret_key(&stored.profile, *kind))?;
         }
         file.profiles.remove(i);
         if file
@@ -211,8 +211,8 @@ impl ProfileStore {
         let _w = self.lock();
         let mut file = self.load()?;
         let i = find(&file, name).ok_or_else(|| CoreError::UnknownProfile(name.trim().into()))?;
-        let canonical = file.profiles[i].profile.name.clone();
-        self.secrets.set(&SecretKey::new(&canonical, kind), value)?;
+        let key = super::secret_key(&file.profiles[i].profile, kind);
+        self.secrets.set(&key, value)?;
         if file.profiles[i].stored_secrets.insert(kind) {
             self.save(&file)?;
         }
@@ -224,8 +224,8 @@ impl ProfileStore {
         let _w = self.lock();
         let mut file = self.load()?;
         let i = find(&file, name).ok_or_else(|| CoreError::UnknownProfile(name.trim().into()))?;
-        let canonical = file.profiles[i].profile.name.clone();
-        self.secrets.delete(&SecretKey::new(&canonical, kind))?;
+        self.secrets
+            .delete(&super::secret_key(&file.profiles[i].profile, kind))?;
         let s = &mut file.profiles[i];
         s.stored_secrets.remove(&kind);
         if kind == SecretKind::RefreshToken {

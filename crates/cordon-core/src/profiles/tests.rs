@@ -6,7 +6,7 @@ use std::sync::Arc;
 use mde_api::Secret;
 
 use super::*;
-use crate::secrets::{MemoryStore, SecretKey, SecretKind, SecretStore};
+use crate::secrets::{MemoryStore, SecretKind, SecretStore};
 
 const T: &str = "11111111-1111-1111-1111-111111111111";
 const C: &str = "22222222-2222-2222-2222-222222222222";
@@ -206,7 +206,7 @@ fn secrets_go_to_the_store_and_only_their_presence_to_the_file() {
         file.contains("clientSecret"),
         "its presence is recorded: {file}"
     );
-    let key = SecretKey::new("p", SecretKind::ClientSecret);
+    let key = secret_key(&store.get("p").expect("p"), SecretKind::ClientSecret);
     assert_eq!(
         secrets
             .get(&key)
@@ -277,6 +277,12 @@ fn changing_the_tenant_forgets_the_sign_in() {
         store.view("p").expect("view").has_secret,
         "an unchanged tenant keeps it"
     );
+    let before = store.get("p").expect("p");
+    let old_key = secret_key(&before, SecretKind::RefreshToken);
+    assert!(
+        secrets.get(&old_key).expect("get").is_some(),
+        "stored before"
+    );
     let other = Profile {
         auth_mode: AuthMode::Browser,
         tenant_id: "99999999-1111-1111-1111-111111111111".into(),
@@ -285,10 +291,8 @@ fn changing_the_tenant_forgets_the_sign_in() {
     let v = store.upsert(other).expect("other tenant");
     assert!(!v.has_secret && v.signed_in_as.is_none());
     assert!(
-        secrets
-            .get(&SecretKey::new("p", SecretKind::RefreshToken))
-            .expect("get")
-            .is_none()
+        secrets.get(&old_key).expect("get").is_none(),
+        "the old identity's entry is deleted"
     );
 }
 
@@ -326,4 +330,75 @@ fn the_profiles_file_is_owner_only() {
         |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode(&store.path()), 0o600);
     assert_eq!(mode(&data), 0o700);
+}
+
+/// A stored client secret never follows an edited endpoint: after the API base (or
+/// the authority, tenant or client id) changes, the profile has no secret and the
+/// person enters it again; the old entry is deleted.
+#[test]
+fn a_client_secret_does_not_follow_an_edited_endpoint() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, secrets) = open(dir.path());
+    store.upsert(profile("p")).expect("saved");
+    store
+        .set_secret("p", SecretKind::ClientSecret, &Secret::new("s3cret"))
+        .expect("secret");
+    let before = store.get("p").expect("p");
+    assert!(app_config(&before, store.secrets()).is_ok());
+    let edited = Profile {
+        cloud: Cloud::Custom,
+        authority: Some("https://login.attacker.example/".into()),
+        api_base: Some("https://api.attacker.example/".into()),
+        ..profile("p")
+    };
+    let v = store.upsert(edited).expect("edited");
+    assert!(!v.has_secret, "the secret is forgotten");
+    let after = store.get("p").expect("p");
+    assert!(matches!(
+        app_config(&after, store.secrets()),
+        Err(CoreError::MissingSecret {
+            kind: SecretKind::ClientSecret,
+            ..
+        })
+    ));
+    assert!(
+        secrets
+            .get(&secret_key(&before, SecretKind::ClientSecret))
+            .expect("get")
+            .is_none()
+    );
+}
+
+/// The same holds when `profiles.json` is rewritten behind Cordon's back: the secret
+/// is bound to the identity it was entered for, in the credential store's entry name.
+#[test]
+fn a_rewritten_profiles_file_cannot_send_the_secret_elsewhere() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, _) = open(dir.path());
+    store.upsert(profile("p")).expect("saved");
+    store
+        .set_secret("p", SecretKind::ClientSecret, &Secret::new("s3cret"))
+        .expect("secret");
+    let text = std::fs::read_to_string(store.path()).expect("file");
+    let tampered = text
+        .replace("\"global\"", "\"custom\"")
+        .replace(
+            "\"authority\": null",
+            "\"authority\": \"https://login.attacker.example/\"",
+        )
+        .replace(
+            "\"apiBase\": null",
+            "\"apiBase\": \"https://api.attacker.example/\"",
+        );
+    assert_ne!(tampered, text, "the file was rewritten: {text}");
+    std::fs::write(store.path(), tampered).expect("tamper");
+    let p = store.get("p").expect("p");
+    assert_eq!(p.api_base.as_deref(), Some("https://api.attacker.example/"));
+    assert!(matches!(
+        app_config(&p, store.secrets()),
+        Err(CoreError::MissingSecret {
+            kind: SecretKind::ClientSecret,
+            ..
+        })
+    ));
 }

@@ -27,6 +27,10 @@ pub use keyring_store::KeyringStore;
 pub struct SecretKey {
     pub profile: String,
     pub kind: SecretKind,
+    /// The identity the secret was entered for (a fingerprint of tenant, client id,
+    /// authority and API base): part of the entry's name, so a profile whose identity
+    /// changed (edited, or its file rewritten) finds no secret and asks for it again.
+    pub bound_to: Option<String>,
 }
 
 impl SecretKey {
@@ -34,12 +38,29 @@ impl SecretKey {
         Self {
             profile: profile.into(),
             kind,
+            bound_to: None,
         }
     }
 
-    /// The credential store's user field: `<profile>/<kind>`.
+    /// A key bound to an identity fingerprint (see [`SecretKey::bound_to`]).
+    pub fn bound(
+        profile: impl Into<String>,
+        kind: SecretKind,
+        identity: impl Into<String>,
+    ) -> Self {
+        Self {
+            bound_to: Some(identity.into()),
+            ..Self::new(profile, kind)
+        }
+    }
+
+    /// The credential store's user field: `<profile>/<kind>`, then `/<identity>` for
+    /// a bound key.
     pub fn user(&self) -> String {
-        format!("{}/{}", self.profile, self.kind.as_str())
+        match &self.bound_to {
+            Some(id) => format!("{}/{}/{id}", self.profile, self.kind.as_str()),
+            None => format!("{}/{}", self.profile, self.kind.as_str()),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::profiles::{AuthMode, Cloud, Profile};
-use crate::secrets::{MemoryStore, Secret, SecretKey, SecretKind};
+use crate::secrets::{MemoryStore, Secret, SecretKind};
 
 const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 const OTHER_TENANT: &str = "33333333-3333-3333-3333-333333333333";
@@ -201,7 +201,10 @@ fn an_unusable_active_profile_is_said_so() {
     add(&store, "prod", TENANT, SIM);
     store
         .secrets()
-        .delete(&SecretKey::new("prod", SecretKind::ClientSecret))
+        .delete(&crate::profiles::secret_key(
+            &store.get("prod").expect("prod"),
+            SecretKind::ClientSecret,
+        ))
         .expect("delete");
     let r = resolved(Request::default(), dir.path(), &store, &vars(&[]));
     let Resolved::Unusable { profile, error } = r else {
@@ -310,7 +313,10 @@ fn saving_keeps_the_secret_its_auth_mode_uses() {
     let get = |name: &str, kind| {
         store
             .secrets()
-            .get(&SecretKey::new(name, kind))
+            .get(&crate::profiles::secret_key(
+                &store.get(name).expect("profile"),
+                kind,
+            ))
             .expect("read")
             .map(|s| s.expose().to_owned())
     };
