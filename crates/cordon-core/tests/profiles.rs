@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use cordon_core::dto::{ActionFilter, IpcError, ReleaseRequest};
 use cordon_core::profiles::{self, AuthMode, Cloud, Profile, ProfileStore};
-use cordon_core::secrets::{MemoryStore, Secret, SecretKey, SecretKind, SecretStore};
+use cordon_core::secrets::{MemoryStore, Secret, SecretKind, SecretStore};
 use cordon_core::{App, CoreError, signin};
 use mde_sim::identities;
 
