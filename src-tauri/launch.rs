@@ -18,29 +18,42 @@ use crate::state::AppState;
 /// action completes in seconds and the 3-day expiry is reachable in a demo.
 const DEMO_SPEED: f64 = 60.0;
 
-/// Logs to stderr and, when a log folder is known, to `cordon.log` in the user's
-/// app log folder (Tauri's path API: `%LOCALAPPDATA%\\com.cordon.desktop\\logs` on
-/// Windows, where a GUI app has no console). Filtered by `CORDON_LOG` (default
-/// `info`). Secrets are never logged: they only exist as redacting `Secret`s.
+/// Daily log files kept (`cordon.YYYY-MM-DD.log`); older ones are deleted.
+pub const LOG_FILES_KEPT: usize = 14;
+
+/// Logs to stderr and, when a log folder is known, to `cordon.<date>.log` in the
+/// user's app log folder (Tauri's path API: `%LOCALAPPDATA%\\com.cordon.desktop\\logs`
+/// on Windows, where a GUI app has no console), rotated daily by `tracing-appender`
+/// and kept [`LOG_FILES_KEPT`] days, in an owner-only folder. Filtered by `CORDON_LOG`
+/// (default `info`). Secrets are never logged: they only exist as redacting `Secret`s.
 pub fn init_logging(log_dir: Option<std::path::PathBuf>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CORDON_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let file = log_dir.and_then(|dir| {
-        cordon_core::owner_only::create_dir_all(&dir).ok()?;
-        cordon_core::owner_only::append(&dir.join("cordon.log")).ok()
-    });
-    let file_layer = file.map(|f| {
+    let file_layer = log_dir.and_then(|dir| log_files(&dir)).map(|files| {
         tracing_subscriber::fmt::layer()
             .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(f))
+            .with_writer(files)
     });
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
         .with(file_layer)
         .try_init();
+}
+
+/// The daily-rotated log files in `dir` (created owner-only), or `None` when the
+/// folder cannot be made.
+pub fn log_files(dir: &std::path::Path) -> Option<tracing_appender::rolling::RollingFileAppender> {
+    cordon_core::owner_only::create_dir_all(dir).ok()?;
+    tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("cordon")
+        .filename_suffix("log")
+        .max_log_files(LOG_FILES_KEPT)
+        .build(dir)
+        .ok()
 }
 
 /// What the command line asks for (`--demo`, `--secret-store=memory|os`).
@@ -104,4 +117,50 @@ pub fn demo_core(base: &str, data_dir: &Path) -> Result<App, CoreError> {
         secret: Secret::new(identities::ANALYST_SECRET),
     };
     App::start(tenant::demo_config(base, credentials, data_dir)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_log_is_a_daily_file_in_an_owner_only_folder() {
+        use std::io::Write as _;
+        let dir = std::env::temp_dir().join(format!("cordon-log-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut files = super::log_files(&dir).expect("log folder");
+        files.write_all(b"a line\n").expect("write");
+        files.flush().expect("flush");
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("read")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        let name = &names[0];
+        assert!(
+            name.starts_with("cordon.") && name.ends_with(".log"),
+            "{name}"
+        );
+        let date = &name["cordon.".len()..name.len() - ".log".len()];
+        assert!(
+            chrono_like_date(date),
+            "a daily file is named by its date: {name}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&dir).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// `YYYY-MM-DD`.
+    fn chrono_like_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    }
 }
