@@ -46,12 +46,15 @@ test("a read-only profile is added, tested and shows read permissions only", asy
   await (await $('[data-testid="profile-client"]')).setValue(READER);
   await (await $('[data-testid="profile-authority"]')).setValue(simBase);
   await (await $('[data-testid="profile-api-base"]')).setValue(simBase);
+  // Browser sign-in is the default; an app secret is an explicit choice.
+  await browser.execute(() => document.querySelector('[data-testid="auth-mode-clientSecret"]').click());
+  await (await $('[data-testid="profile-secret"]')).waitForExist({ timeout: 5000 });
   await (await $('[data-testid="profile-secret"]')).setValue(READER_SECRET);
   await (await $('[data-testid="profile-save"]')).click();
 
   await (await row()).waitForExist({ timeout: 10000 });
   assert.equal(await (await (await row()).$('[data-testid="profile-credential"]')).getText(), "A secret is stored");
-  assert.equal(await (await $('[data-testid="profile-secret"]')).getValue(), "", "the form forgets the secret");
+  assert.ok(!(await (await $('[data-testid="profile-secret"]')).isExisting()), "the form forgets the secret (back to browser sign-in)");
   assert.equal(await (await $('[data-testid="profile-name"]')).getValue(), "", "the form is cleared");
   const html = await browser.getPageSource();
   assert.ok(!html.includes(READER_SECRET), "the secret is nowhere in the page");

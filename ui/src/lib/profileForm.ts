@@ -32,12 +32,18 @@ export const CLOUDS: { value: Cloud; label: string }[] = [
   { value: "custom", label: "Custom endpoints (proxy, simulator)" },
 ];
 
+/** Delegated sign-in first (the default: actions are credited to a person), then a
+ * certificate for app-only; an app secret last, as an explicit choice (K-13). */
 export const AUTH_MODES: { value: AuthMode; label: string; hint: string }[] = [
-  { value: "clientSecret", label: "App secret", hint: "App-only: the app registration's client secret, kept in the secret store." },
-  { value: "certificate", label: "Certificate", hint: "App-only: a PEM (certificate + private key) or PFX file." },
   { value: "browser", label: "Browser sign-in", hint: "Delegated: you sign in in your system browser; actions are attributed to you." },
   { value: "deviceCode", label: "Device code", hint: "Delegated: type a code on another device's browser." },
+  { value: "certificate", label: "Certificate", hint: "App-only: a PEM (certificate + private key) or PFX file." },
+  { value: "clientSecret", label: "App secret", hint: "App-only: the app registration's client secret, kept in the secret store." },
 ];
+
+/** Why a certificate beats an app secret, shown when the secret is chosen. */
+export const APP_SECRET_ADVICE =
+  "An app secret is a shared password for the whole app registration: whoever copies it can isolate machines from anywhere, as the app. Prefer browser sign-in (actions are credited to you) or a certificate (its private key stays in a file on this machine).";
 
 export function cloudLabel(cloud: Cloud): string {
   return CLOUDS.find((c) => c.value === cloud)?.label.replace(/ \(.*\)$/, "") ?? cloud;
@@ -57,7 +63,7 @@ export function emptyForm(): ProfileFormState {
     tenantId: "",
     clientId: "",
     cloud: "global",
-    authMode: "clientSecret",
+    authMode: "browser",
     authority: "",
     apiBase: "",
     certificatePath: "",

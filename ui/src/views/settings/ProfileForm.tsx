@@ -6,6 +6,7 @@ import {
   Radio,
   RadioGroup,
   Select,
+  Text,
   makeStyles,
   tokens,
 } from "@fluentui/react-components";
@@ -13,6 +14,7 @@ import type { ProfileView } from "../../ipc";
 import { IpcFailure, toIpcError } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import {
+  APP_SECRET_ADVICE,
   AUTH_MODES,
   CLOUDS,
   emptyForm,
@@ -149,6 +151,11 @@ export function ProfileForm({ editing, canStoreSecrets, saving, onSave, onCancel
             onChange={(_, d) => set("certificatePath", d.value)}
           />
         </Field>
+      )}
+      {form.authMode === "clientSecret" && (
+        <Text className={styles.wide} data-testid="secret-advice">
+          {APP_SECRET_ADVICE}
+        </Text>
       )}
       {form.authMode === "clientSecret" && (
         <Field

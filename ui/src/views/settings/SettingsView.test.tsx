@@ -91,6 +91,11 @@ describe("Settings view", () => {
     await fill(user, "profile-client", "33333333-3333-3333-3333-333333333333");
     await fill(user, "profile-authority", "http://127.0.0.1:41234");
     await fill(user, "profile-api-base", "http://127.0.0.1:41234");
+    // Delegated sign-in is the default; an app secret is an explicit choice, with advice.
+    expect((screen.getByTestId("auth-mode-browser") as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByTestId("profile-secret")).toBeNull();
+    await user.click(screen.getByTestId("auth-mode-clientSecret"));
+    expect(screen.getByTestId("secret-advice").textContent).toContain("Prefer browser sign-in");
     const secret = screen.getByTestId("profile-secret") as HTMLInputElement;
     expect(secret.type).toBe("password");
     await fill(user, "profile-secret", "s3cret-value");
@@ -118,7 +123,9 @@ describe("Settings view", () => {
     await waitFor(() => expect(rowOf("Contoso SOC")).toBeTruthy());
     expect(within(rowOf("Contoso SOC")).getByTestId("profile-credential").textContent).toBe("A secret is stored");
     expect((screen.getByTestId("profile-name") as HTMLInputElement).value).toBe("");
-    expect(screen.queryByTestId("profile-secret") as HTMLInputElement).toHaveProperty("value", "");
+    // The cleared form is back to the default sign-in, with no secret field.
+    expect(screen.queryByTestId("profile-secret")).toBeNull();
+    expect((screen.getByTestId("auth-mode-browser") as HTMLInputElement).checked).toBe(true);
     expect(document.body.innerHTML).not.toContain("s3cret-value");
   });
 
@@ -290,6 +297,7 @@ describe("Settings view", () => {
     expect(note.getAttribute("data-kind")).toBe("unavailable");
     expect(note.textContent).toContain("Secure storage unavailable: Cordon will not store secrets in plain text");
     expect(note.textContent).toContain("no Secret Service on the session bus");
+    await user.click(screen.getByTestId("auth-mode-clientSecret"));
     expect(screen.getByText("Secure storage is unavailable: the secret cannot be stored.")).toBeTruthy();
   });
 });
