@@ -7,8 +7,19 @@
 //! already linked for TLS); PEM and PKCS#12 (PFX) files are read here so the
 //! app can import what Entra admins usually have. `Debug` shows only the
 //! thumbprint; the key is never printed.
+//!
+//! Certificate files are read only through [`CertificateCredential::read_file`]:
+//! the path comes from a profile (a setting anyone with the profile file can
+//! change), and a plain `fs::read` would follow it anywhere. `/dev/zero` or a
+//! FIFO never ends (the app hangs and eats memory), and on Windows a UNC path
+//! (`\\host\share\x.pfx`) makes the OS sign in to that host with the user's
+//! NTLM credentials before any check could run. So network paths are refused
+//! by their spelling on every platform, only a regular file is opened, and at
+//! most [`MAX_FILE_BYTES`] are read even if the file grows meanwhile.
 
 use std::fmt;
+use std::io::Read as _;
+use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -18,6 +29,9 @@ use ring::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::json;
 
 use crate::{Error, Secret};
+
+/// Largest certificate file read (PEM or PFX); real ones are a few KiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Lifetime of one client assertion (Entra accepts up to a day; MSAL uses 10 minutes).
 const ASSERTION_LIFETIME_SECS: i64 = 600;
@@ -124,6 +138,63 @@ impl CertificateCredential {
             .map_err(|e| bad(format!("PFX key (RSA expected): {e}")))?;
         let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
         Self::new(key, &certs)
+    }
+
+    /// Whether `path` is spelled as a network (UNC) path: `\\host\share\…`,
+    /// `\\?\UNC\…`, `\\.\…` or `//host/share/…`. Checked on every platform,
+    /// by spelling only, so nothing is ever sent to the host.
+    pub fn is_network_path(path: impl AsRef<Path>) -> bool {
+        let spelled = path.as_ref().to_string_lossy();
+        spelled.starts_with(r"\\") || spelled.starts_with("//")
+    }
+
+    /// The bytes of a PEM or PFX file at `path`, refusing anything but a small
+    /// local regular file: a network path (`\\host\share\…`, `//host/share/…`),
+    /// a directory, a device or FIFO, or a file over [`MAX_FILE_BYTES`].
+    pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<u8>, Error> {
+        let path = path.as_ref();
+        let shown = path.display();
+        if Self::is_network_path(path) {
+            return Err(bad(format!(
+                "{shown} is a network path; copy the certificate to a local disk and use that path"
+            )));
+        }
+        let not_regular = || {
+            bad(format!(
+                "{shown} is not a regular file (a directory, device or pipe); choose the .pem or .pfx file itself"
+            ))
+        };
+        // Checked before opening: opening a FIFO blocks until a writer comes.
+        let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read {shown}: {e}")))?;
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        let too_big = || {
+            bad(format!(
+                "{shown} is larger than {} KiB; a certificate file is a few KiB",
+                MAX_FILE_BYTES / 1024
+            ))
+        };
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_big());
+        }
+        let file =
+            std::fs::File::open(path).map_err(|e| bad(format!("cannot read {shown}: {e}")))?;
+        // The same check on what was opened, in case the path changed meanwhile.
+        let opened = file
+            .metadata()
+            .map_err(|e| bad(format!("cannot read {shown}: {e}")))?;
+        if !opened.is_file() {
+            return Err(not_regular());
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("cannot read {shown}: {e}")))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_big());
+        }
+        Ok(bytes)
     }
 
     /// Picks the certificate whose public key is `key`'s.

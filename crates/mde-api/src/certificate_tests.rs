@@ -196,3 +196,77 @@ fn pfx_round_trip() {
     assert!(matches!(wrong, Error::InvalidArgument { .. }), "{wrong:?}");
     assert!(CertificateCredential::from_pfx(b"garbage", "").is_err());
 }
+
+/// A scratch directory of this test process, removed by the caller.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mde-api-cert-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn refusal(path: &str) -> String {
+    match CertificateCredential::read_file(path) {
+        Err(Error::InvalidArgument { detail }) => detail,
+        other => panic!("{path}: expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn read_file_takes_a_local_pem() {
+    let (a, _) = keys();
+    let dir = scratch("pem");
+    let path = dir.join("app.pem");
+    std::fs::write(&path, format!("{}{}", a.pkcs8_pem, a.cert_pem)).unwrap();
+    let bytes = CertificateCredential::read_file(&path).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let cred = CertificateCredential::from_pem(&text, None).unwrap();
+    assert!(cred.thumbprint_sha256().is_some());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn read_file_refuses_a_device_quickly() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(CertificateCredential::read_file("/dev/zero").map(|b| b.len()));
+    });
+    let answer = rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("reading /dev/zero must not hang");
+    let Err(Error::InvalidArgument { detail }) = answer else {
+        panic!("/dev/zero accepted: {answer:?}");
+    };
+    assert!(detail.contains("not a regular file"), "{detail}");
+    // A FIFO would block the open itself until a writer comes.
+    let dir = scratch("fifo");
+    let fifo = dir.join("app.pfx");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let detail = refusal(fifo.to_str().unwrap());
+        assert!(detail.contains("not a regular file"), "{detail}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn read_file_refuses_a_directory_a_network_path_and_a_big_file() {
+    let dir = scratch("refusals");
+    let detail = refusal(dir.to_str().unwrap());
+    assert!(detail.contains("not a regular file"), "{detail}");
+    for unc in [
+        r"\\attacker\share\app.pfx",
+        "//attacker/share/app.pfx",
+        r"\\?\UNC\h\s\x.pfx",
+    ] {
+        let detail = refusal(unc);
+        assert!(detail.contains("network path"), "{unc}: {detail}");
+    }
+    let big = dir.join("big.pem");
+    std::fs::write(&big, vec![b'A'; (MAX_FILE_BYTES + 1) as usize]).unwrap();
+    let detail = refusal(big.to_str().unwrap());
+    assert!(detail.contains("larger than"), "{detail}");
+    let missing = refusal(dir.join("absent.pfx").to_str().unwrap());
+    assert!(missing.contains("cannot read"), "{missing}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

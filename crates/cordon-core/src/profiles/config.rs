@@ -113,6 +113,18 @@ fn credentials(profile: &Profile, secrets: &Arc<dyn SecretStore>) -> Result<Cred
     }
 }
 
+/// The sentence of a certificate error from mde-api, without its generic prefix
+/// (the path is already in [`CoreError::Certificate`]'s message).
+fn detail_of(e: mde_api::Error) -> String {
+    match e {
+        mde_api::Error::InvalidArgument { detail } => detail
+            .strip_prefix("certificate credential: ")
+            .unwrap_or(&detail)
+            .to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// Reads the profile's certificate: PEM (private key + certificate) or PFX/P12 with
 /// its password from the secret store (a PFX without a stored password is tried with
 /// an empty one).
@@ -125,18 +137,19 @@ fn certificate(
         path: path.clone(),
         detail,
     };
-    let bytes = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
+    // Only a small local regular file (no device, FIFO or network path).
+    let bytes = mde_api::CertificateCredential::read_file(&path).map_err(|e| fail(detail_of(e)))?;
     let is_pem =
         bytes.starts_with(b"-----") || String::from_utf8_lossy(&bytes).contains("-----BEGIN");
     if is_pem {
         let text = String::from_utf8(bytes).map_err(|_| fail("the PEM file is not text".into()))?;
         return mde_api::CertificateCredential::from_pem(&text, None)
-            .map_err(|e| fail(e.to_string()));
+            .map_err(|e| fail(detail_of(e)));
     }
     let key = secret_key(profile, SecretKind::CertificatePassword);
     match secrets.get(&key)? {
         Some(password) => mde_api::CertificateCredential::from_pfx(&bytes, password.expose())
-            .map_err(|e| fail(e.to_string())),
+            .map_err(|e| fail(detail_of(e))),
         None => mde_api::CertificateCredential::from_pfx(&bytes, "").map_err(|_| {
             CoreError::MissingSecret {
                 profile: profile.name.clone(),

@@ -169,6 +169,17 @@ impl Profile {
                     .into(),
             ));
         }
+        if let Some(path) = &self.certificate_path
+            && mde_api::CertificateCredential::is_network_path(path)
+        {
+            // Reading it would hand the user's NTLM credentials to that host (Windows).
+            return Err(invalid(
+                "certificatePath",
+                format!(
+                    "“{path}” is a network path; copy the certificate to a local disk and give that path."
+                ),
+            ));
+        }
         Ok(())
     }
 }

@@ -402,3 +402,67 @@ fn a_rewritten_profiles_file_cannot_send_the_secret_elsewhere() {
         })
     ));
 }
+
+/// The certificate error `app_config` gives for a certificate profile reading `path`.
+fn certificate_refusal(path: &str) -> String {
+    let mut p = profile("cert");
+    p.auth_mode = AuthMode::Certificate;
+    p.certificate_path = Some(path.into());
+    match app_config(&p, Arc::new(MemoryStore::new())) {
+        Err(CoreError::Certificate { detail, .. }) => detail,
+        Err(other) => panic!("{path}: expected a certificate error, got {other:?}"),
+        Ok(_) => panic!("{path}: accepted"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_as_certificate_is_refused_quickly() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(certificate_refusal("/dev/zero"));
+    });
+    let detail = rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("reading /dev/zero as a certificate must not hang");
+    assert!(detail.contains("not a regular file"), "{detail}");
+}
+
+#[test]
+fn certificate_paths_must_be_small_local_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let detail = certificate_refusal(dir.path().to_str().expect("utf-8"));
+    assert!(detail.contains("not a regular file"), "{detail}");
+    for unc in [r"\\attacker\share\app.pfx", "//attacker/share/app.pfx"] {
+        let detail = certificate_refusal(unc);
+        assert!(detail.contains("network path"), "{unc}: {detail}");
+    }
+    let big = dir.path().join("big.pem");
+    std::fs::write(&big, vec![b'A'; 2 * 1024 * 1024]).expect("write");
+    let detail = certificate_refusal(big.to_str().expect("utf-8"));
+    assert!(detail.contains("larger than"), "{detail}");
+    // A small local file passes the gate and reaches the PEM parser.
+    let pem = dir.path().join("app.pem");
+    std::fs::write(
+        &pem,
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let detail = certificate_refusal(pem.to_str().expect("utf-8"));
+    assert!(detail.contains("no PRIVATE KEY"), "{detail}");
+}
+
+#[test]
+fn a_network_certificate_path_is_refused_when_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, _) = open(dir.path());
+    for unc in [r"\\attacker\share\app.pfx", "//attacker/share/app.pfx"] {
+        let cert = Profile {
+            auth_mode: AuthMode::Certificate,
+            certificate_path: Some(unc.into()),
+            ..profile("p")
+        };
+        assert_eq!(field_of(store.upsert(cert)), "certificatePath", "{unc}");
+    }
+    assert!(store.list().expect("list").is_empty());
+}

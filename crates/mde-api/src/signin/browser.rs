@@ -7,13 +7,26 @@
 //! - The listener binds `127.0.0.1` only, on a port the OS picks, and lives for
 //!   one callback: it closes as soon as the first callback arrives (or on
 //!   timeout), so a second callback finds nothing listening.
-//! - Every flow has a fresh `state` and PKCE verifier (S256). A callback whose
-//!   `state` is missing or wrong ends the flow with an error **before** any
-//!   token request; the code is never redeemed.
+//! - Every flow has a fresh `state` and PKCE verifier (S256). `state` is
+//!   checked **first**, before `error` or `code` are looked at: anything on
+//!   this machine (another process, a web page that guessed the port) can send
+//!   a request to the listener, so a callback with a missing or wrong `state`
+//!   is not ours. It gets a short neutral page (never the request's text), no
+//!   token request is made, and the listener keeps waiting for the real
+//!   callback instead of letting a forged `error=` end the user's sign-in.
+//! - Only a callback with the right `state` ends the flow: with the code
+//!   redeemed, or with Entra's `error` (then the caller's error names it, the
+//!   browser page still does not).
 //! - Other requests to the listener (a favicon, a speculative preconnect) get a
 //!   404 and do not end the flow.
+//! - The listener is bounded: a request line plus headers over
+//!   `MAX_HEAD` (8 KiB) is answered `431` and closed at once, and at most
+//!   `MAX_CONNECTIONS` (8) connections are read at a time. When a new one
+//!   arrives over that, the oldest still-silent one is closed, so a flood of
+//!   idle connections cannot hold the real browser's callback out (a browser
+//!   sends its request as soon as it connects).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -25,7 +38,7 @@ use oauth2::{
 };
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use url::Url;
 
 use super::{Recording, SignedIn, check_ids, http, oauth_error, signed_in};
@@ -33,10 +46,16 @@ use crate::credentials::delegated_scope;
 use crate::fetch::oauth_url;
 use crate::{Endpoints, Error};
 
-/// Largest request head read from the browser.
-const MAX_HEAD: usize = 16 * 1024;
+/// Largest request line plus headers read from one connection; the callback
+/// needs well under 2 KiB.
+const MAX_HEAD: usize = 8 * 1024;
+/// Connections read at the same time; a browser uses one or two.
+const MAX_CONNECTIONS: usize = 8;
 /// How long one browser connection may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The answer to a request head over [`MAX_HEAD`].
+const TOO_LARGE: &[u8] =
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// A browser sign-in in progress: open [`authorize_url`](Self::authorize_url),
 /// then [`finish`](Self::finish).
@@ -131,7 +150,7 @@ impl BrowserSignIn {
             redirect_uri,
             ..
         } = self;
-        let waited = tokio::time::timeout(timeout, wait_for_callback(&listener)).await;
+        let waited = tokio::time::timeout(timeout, wait_for_callback(&listener, &state)).await;
         drop(listener); // one callback per flow: nothing listens any more
         let (params, mut browser) = match waited {
             Ok(callback) => callback?,
@@ -141,29 +160,22 @@ impl BrowserSignIn {
                 });
             }
         };
+        // The state matched, so this is the redirect from the sign-in page.
         if let Some(error) = params.get("error") {
-            respond(&mut browser, false).await;
+            respond(&mut browser, Page::Failed).await;
             let detail = params
                 .get("error_description")
-                .map(|d| d.chars().take(300).collect::<String>())
+                .map(|d| printable(d, 300))
                 .unwrap_or_default();
             return Err(Error::SignIn {
-                reason: format!("the sign-in was not completed: {error}: {detail}"),
-            });
-        }
-        let state_ok = params
-            .get("state")
-            .is_some_and(|s| constant_time_eq(s.as_bytes(), state.secret().as_bytes()));
-        if !state_ok {
-            respond(&mut browser, false).await;
-            tracing::warn!("browser callback with a missing or wrong state; no token requested");
-            return Err(Error::SignIn {
-                reason: "the browser callback had a missing or wrong state; no token was requested"
-                    .into(),
+                reason: format!(
+                    "the sign-in was not completed: {}: {detail}",
+                    printable(error, 100)
+                ),
             });
         }
         let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
-            respond(&mut browser, false).await;
+            respond(&mut browser, Page::Failed).await;
             return Err(Error::SignIn {
                 reason: "the browser callback had no authorization code".into(),
             });
@@ -181,24 +193,40 @@ impl BrowserSignIn {
             .await
             .map_err(|e| oauth_error(e, recording.status()))
             .and_then(|token| signed_in(&token));
-        respond(&mut browser, result.is_ok()).await;
+        let page = if result.is_ok() {
+            Page::SignedIn
+        } else {
+            Page::Failed
+        };
+        respond(&mut browser, page).await;
         result
     }
 }
 
-/// Accepts connections until one is a callback (a GET of `/`); returns its
-/// query parameters and the connection to answer on.
+/// Accepts connections until one is the callback of this flow (a GET of `/`
+/// whose `state` matches); returns its query parameters and the connection to
+/// answer on. Callbacks with a missing or wrong `state` are answered with a
+/// neutral page and ignored.
 async fn wait_for_callback(
     listener: &TcpListener,
+    state: &CsrfToken,
 ) -> Result<(HashMap<String, String>, TcpStream), Error> {
     let mut reading: JoinSet<Option<(String, TcpStream)>> = JoinSet::new();
+    // Connections still being read, oldest first.
+    let mut open: VecDeque<AbortHandle> = VecDeque::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, _) = accepted.map_err(|e| Error::SignIn {
                     reason: format!("loopback listener: {e}"),
                 })?;
-                reading.spawn(read_target(stream));
+                open.retain(|h| !h.is_finished());
+                if open.len() >= MAX_CONNECTIONS
+                    && let Some(oldest) = open.pop_front()
+                {
+                    oldest.abort(); // drops (closes) its connection
+                }
+                open.push_back(reading.spawn(read_target(stream)));
             }
             Some(done) = reading.join_next(), if !reading.is_empty() => {
                 let Ok(Some((target, mut stream))) = done else { continue };
@@ -209,9 +237,19 @@ async fn wait_for_callback(
                         .await;
                     continue;
                 }
-                let params = url::form_urlencoded::parse(query.as_bytes())
+                let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
                     .into_owned()
                     .collect();
+                let state_ok = params
+                    .get("state")
+                    .is_some_and(|s| constant_time_eq(s.as_bytes(), state.secret().as_bytes()));
+                if !state_ok {
+                    tracing::warn!(
+                        "browser callback with a missing or wrong state ignored; no token requested"
+                    );
+                    respond(&mut stream, Page::NotOurs).await;
+                    continue;
+                }
                 return Ok((params, stream));
             }
         }
@@ -219,21 +257,31 @@ async fn wait_for_callback(
 }
 
 /// The request target of a `GET` (e.g. `/?code=…&state=…`), or `None` for
-/// anything else, too big or too slow.
+/// anything else or too slow. A head over [`MAX_HEAD`] is answered `431`.
 async fn read_target(mut stream: TcpStream) -> Option<(String, TcpStream)> {
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 2048];
     let read = async {
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
-            let n = stream.read(&mut buf).await.ok()?;
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            if head.len() > MAX_HEAD {
+                return Some(false);
+            }
+            // Never more than one byte past the cap.
+            let room = (MAX_HEAD + 1 - head.len()).min(buf.len());
+            let n = stream.read(&mut buf[..room]).await.ok()?;
             if n == 0 {
                 return None;
             }
             head.extend_from_slice(&buf[..n]);
         }
-        Some(())
+        Some(head.len() <= MAX_HEAD)
     };
-    tokio::time::timeout(READ_TIMEOUT, read).await.ok()??;
+    let complete = tokio::time::timeout(READ_TIMEOUT, read).await.ok()??;
+    if !complete {
+        let _ = stream.write_all(TOO_LARGE).await;
+        let _ = stream.shutdown().await;
+        return None;
+    }
     let line = head.split(|b| *b == b'\r').next()?;
     let line = std::str::from_utf8(line).ok()?;
     let mut parts = line.split(' ');
@@ -241,31 +289,52 @@ async fn read_target(mut stream: TcpStream) -> Option<(String, TcpStream)> {
     (method == "GET").then(|| (target.to_owned(), stream))
 }
 
-/// The small page the browser shows at the end; it never echoes server text.
-async fn respond(stream: &mut TcpStream, ok: bool) {
-    let (title, text) = if ok {
-        (
+/// Which page the browser is shown.
+#[derive(Clone, Copy)]
+enum Page {
+    SignedIn,
+    Failed,
+    /// A request to the listener that is not this flow's callback.
+    NotOurs,
+}
+
+/// The small page the browser shows; it never echoes the request or server text.
+async fn respond(stream: &mut TcpStream, page: Page) {
+    let (status, title, text) = match page {
+        Page::SignedIn => (
+            "200 OK",
             "Signed in",
             "You are signed in to Cordon. You can close this tab.",
-        )
-    } else {
-        (
+        ),
+        Page::Failed => (
+            "200 OK",
             "Sign-in failed",
             "The sign-in did not complete. Return to Cordon and try again. You can close this tab.",
-        )
+        ),
+        Page::NotOurs => (
+            "400 Bad Request",
+            "Cordon",
+            "This is not a sign-in Cordon is waiting for. You can close this tab.",
+        ),
     };
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>"
     );
     let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n\
          Referrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// At most `max` characters of `text`, control characters dropped (Entra's
+/// error text goes into a log line and an error message).
+fn printable(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
