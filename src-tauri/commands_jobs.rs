@@ -43,21 +43,21 @@ pub async fn cancel_job(state: State<'_, AppState>, id: String) -> Res<JobSummar
 #[tauri::command]
 #[specta::specta]
 pub async fn jobs(state: State<'_, AppState>) -> Res<Vec<JobSummary>> {
-    Ok(state.core().jobs()?)
+    Ok(state.read(|c| c.jobs()).await?)
 }
 
 /// One job and its per-machine items.
 #[tauri::command]
 #[specta::specta]
 pub async fn job(state: State<'_, AppState>, id: String) -> Res<JobDetail> {
-    Ok(state.core().job(&id)?)
+    Ok(state.read(move |c| c.job(&id)).await?)
 }
 
 /// The Reconciliation view: stuck actions with their cause and next step.
 #[tauri::command]
 #[specta::specta]
 pub async fn reconciliation(state: State<'_, AppState>) -> Res<Vec<ReconRow>> {
-    Ok(state.core().reconciliation()?)
+    Ok(state.read(|c| c.reconciliation()).await?)
 }
 
 /// Resubmits the machines' stuck actions (cancelling a pending one first where needed).
@@ -82,21 +82,21 @@ pub async fn groups(state: State<'_, AppState>) -> Res<Vec<IsolationGroup>> {
 #[tauri::command]
 #[specta::specta]
 pub async fn history(state: State<'_, AppState>, filter: HistoryFilter) -> Res<History> {
-    Ok(state.core().history(filter)?)
+    Ok(state.read(move |c| c.history(filter)).await?)
 }
 
 /// The History view's rows as CSV.
 #[tauri::command]
 #[specta::specta]
 pub async fn history_csv(state: State<'_, AppState>, filter: HistoryFilter) -> Res<String> {
-    Ok(state.core().history_csv(filter)?)
+    Ok(state.read(move |c| c.history_csv(filter)).await?)
 }
 
 /// The audit log, filtered.
 #[tauri::command]
 #[specta::specta]
 pub async fn audit(state: State<'_, AppState>, filter: AuditFilter) -> Res<Vec<AuditEntry>> {
-    Ok(state.core().audit(&filter)?)
+    Ok(state.read(move |c| c.audit(&filter)).await?)
 }
 
 /// The audit log as CSV or JSON.
@@ -107,7 +107,7 @@ pub async fn audit_export(
     filter: AuditFilter,
     format: ExportFormat,
 ) -> Res<String> {
-    Ok(state.core().audit_export(&filter, format)?)
+    Ok(state.read(move |c| c.audit_export(&filter, format)).await?)
 }
 
 /// Auto-reconcile and its bounds.

@@ -12,7 +12,7 @@ use cordon_core::dto::AppInfo;
 use cordon_core::profiles::{ProfileStore, ProfileView};
 use cordon_core::signin::{self, SignInPrompt};
 use cordon_core::tenant;
-use cordon_core::{App, Result};
+use cordon_core::{App, CoreError, Result};
 use tokio::sync::{broadcast, watch};
 
 use crate::settings::{
@@ -73,6 +73,19 @@ impl AppState {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Runs a read of the core's store (history, audit log, jobs, reconciliation) on
+    /// the blocking pool, so a large query or a busy SQLite lock never stalls the
+    /// async workers that answer every other IPC call and run the sync.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&App) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let core = self.core();
+        tauri::async_runtime::spawn_blocking(move || f(&core))
+            .await
+            .map_err(|e| CoreError::Storage(format!("the read was interrupted: {e}")))?
     }
 
     /// The tenant in use.
