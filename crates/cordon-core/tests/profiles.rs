@@ -119,11 +119,16 @@ async fn browser_sign_in_stores_the_token_and_rotations_are_written_back() {
 
     let app = App::new(profiles::app_config(&p, store.secrets()).unwrap()).unwrap();
     app.refresh().await.unwrap();
-    let now = secrets.get(&key).unwrap().unwrap();
-    assert_ne!(
-        now, first,
-        "the rotated refresh token replaced the old one (K-10)"
-    );
+    // The rotated token is written by the profile's writer thread (never under the
+    // client's token lock): it lands within moments.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while secrets.get(&key).unwrap().unwrap() == first {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rotated refresh token replaced the old one (K-10)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     let out = signin::sign_out(&store, "me").unwrap();
     assert!(!out.has_secret && out.signed_in_as.is_none());

@@ -105,10 +105,10 @@ fn credentials(profile: &Profile, secrets: &Arc<dyn SecretStore>) -> Result<Cred
             tenant_id,
             client_id,
             refresh_token: need(secrets, profile, SecretKind::RefreshToken)?,
-            store: Arc::new(WriteBack {
-                key: secret_key(profile, SecretKind::RefreshToken),
-                secrets: Arc::clone(secrets),
-            }),
+            store: Arc::new(WriteBack::new(
+                secret_key(profile, SecretKind::RefreshToken),
+                Arc::clone(secrets),
+            )),
         }),
     }
 }
@@ -160,11 +160,38 @@ fn certificate(
 }
 
 /// Writes each rotated refresh token back to the secret store (K-10), so the stored
-/// one is always the newest. A failed write cannot be returned from here: it is logged,
-/// and the next start asks to sign in again if the old token was revoked.
+/// one is always the newest. The client calls this while it holds its token lock, and
+/// an OS credential store can take seconds (a D-Bus round trip, a locked keyring): so
+/// the write happens on a writer thread of its own, in order, and `save` returns at
+/// once. A failed write is logged, and the next start asks to sign in again if the
+/// old token was revoked.
 struct WriteBack {
     key: SecretKey,
-    secrets: Arc<dyn SecretStore>,
+    writer: std::sync::Mutex<std::sync::mpsc::Sender<mde_api::Secret>>,
+}
+
+impl WriteBack {
+    fn new(key: SecretKey, secrets: Arc<dyn SecretStore>) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<mde_api::Secret>();
+        let thread_key = key.clone();
+        let spawned = std::thread::Builder::new()
+            .name("refresh-token-writer".into())
+            .spawn(move || {
+                // In order; ends when the WriteBack (the sender) is dropped.
+                for token in rx {
+                    if let Err(e) = secrets.set(&thread_key, &token) {
+                        tracing::warn!(profile = %thread_key.profile, error = %e, "could not store the rotated refresh token");
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no refresh-token writer: rotated tokens are not stored");
+        }
+        Self {
+            key,
+            writer: std::sync::Mutex::new(tx),
+        }
+    }
 }
 
 impl std::fmt::Debug for WriteBack {
@@ -177,8 +204,91 @@ impl std::fmt::Debug for WriteBack {
 
 impl mde_api::RefreshTokenStore for WriteBack {
     fn save(&self, refresh_token: &mde_api::Secret) {
-        if let Err(e) = self.secrets.set(&self.key, refresh_token) {
-            tracing::warn!(profile = %self.key.profile, error = %e, "could not store the rotated refresh token");
+        let sent = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(refresh_token.clone());
+        if sent.is_err() {
+            tracing::warn!(profile = %self.key.profile, "could not store the rotated refresh token: no writer");
+        }
+    }
+}
+
+#[cfg(test)]
+mod write_back_tests {
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::{Duration, Instant};
+
+    use mde_api::RefreshTokenStore as _;
+
+    use super::*;
+    use crate::secrets::MemoryStore;
+
+    /// A credential store whose writes wait until the test opens the gate (a locked
+    /// keyring waiting for its prompt).
+    struct Gated {
+        inner: MemoryStore,
+        open: Mutex<bool>,
+        opened: Condvar,
+    }
+
+    impl SecretStore for Gated {
+        fn get(&self, key: &SecretKey) -> crate::error::Result<Option<mde_api::Secret>> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &SecretKey, value: &mde_api::Secret) -> crate::error::Result<()> {
+            let mut open = self.open.lock().expect("gate");
+            while !*open {
+                open = self.opened.wait(open).expect("gate");
+            }
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &SecretKey) -> crate::error::Result<()> {
+            self.inner.delete(key)
+        }
+        fn describe(&self) -> &'static str {
+            "gated"
+        }
+    }
+
+    #[test]
+    fn a_slow_credential_store_never_holds_up_the_token_refresh_and_keeps_the_order() {
+        let store = Arc::new(Gated {
+            inner: MemoryStore::new(),
+            open: Mutex::new(false),
+            opened: Condvar::new(),
+        });
+        let key = SecretKey::new("p", SecretKind::RefreshToken);
+        let wb = WriteBack::new(key.clone(), store.clone());
+        let t0 = Instant::now();
+        wb.save(&mde_api::Secret::new("rt-1"));
+        wb.save(&mde_api::Secret::new("rt-2"));
+        assert!(
+            t0.elapsed() < Duration::from_millis(500),
+            "save returns while the store is still blocked"
+        );
+        assert!(
+            store.inner.get(&key).expect("get").is_none(),
+            "not written yet"
+        );
+        *store.open.lock().expect("gate") = true;
+        store.opened.notify_all();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let now = store
+                .inner
+                .get(&key)
+                .expect("get")
+                .map(|s| s.expose().to_owned());
+            if now.as_deref() == Some("rt-2") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the newest token is stored last: {now:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
