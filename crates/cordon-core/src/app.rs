@@ -62,7 +62,11 @@ impl App {
             None => Store::open_in_memory()?,
         });
         let fleet = Fleet::open(client, Arc::clone(&store), &cfg)?;
-        let runner = Runner::new(cfg.concurrency, cfg.client_options.timeout);
+        let runner = Runner::new(
+            cfg.concurrency,
+            cfg.client_options.timeout,
+            cfg.lookup_settle,
+        );
         let client_id = cfg.credentials.client_id().to_owned();
         let jobs = Jobs::new(fleet.clone(), Arc::clone(&store), runner, client_id);
         let reconciler = Reconciler::new(fleet.clone(), jobs.clone(), Arc::clone(&store));
