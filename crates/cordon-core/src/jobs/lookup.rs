@@ -63,10 +63,14 @@ impl ItemTask {
                 ..Lookups::default()
             };
         }
-        // The intent is on the tenant clock, as the fleet's `now`.
+        // The intent is on the tenant clock, as the fleet's `now`. A process that resumes
+        // a crash's items may not have learned the tenant's clock yet (its `now` is then
+        // the local one, maybe far behind): the intent is in the past either way, so the
+        // wait is capped at one settle from now.
         let after_intent = to_std(
             intent + chrono::Duration::from_std(self.settle).unwrap_or_default() - self.fleet.now(),
-        );
+        )
+        .min(self.settle);
         let after_miss = s
             .last
             .map_or(Duration::ZERO, |t| self.settle.saturating_sub(t.elapsed()));
