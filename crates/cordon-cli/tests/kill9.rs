@@ -63,6 +63,9 @@ impl Harness {
             .env("CORDON_RATE_PER_HOUR", "1000000")
             .env("CORDON_RATE_WINDOW_SECS", "1")
             .env("CORDON_CONCURRENCY", "16")
+            // Items a kill left `sending` are looked up 1 s after their intent, three
+            // times 1 s apart (not 30 s: the simulator lists new actions at once).
+            .env("CORDON_LOOKUP_SETTLE_SECS", "1")
             .stdin(Stdio::null());
         cmd
     }

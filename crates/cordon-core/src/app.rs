@@ -67,7 +67,11 @@ impl App {
             &cfg.tenant_label,
         )?;
         let fleet = Fleet::open(client, Arc::clone(&store), &cfg)?;
-        let runner = Runner::new(cfg.concurrency, cfg.client_options.timeout);
+        let runner = Runner::new(
+            cfg.concurrency,
+            cfg.client_options.timeout,
+            cfg.lookup_settle,
+        );
         let client_id = cfg.credentials.client_id().to_owned();
         let jobs = Jobs::new(fleet.clone(), Arc::clone(&store), runner, client_id);
         let reconciler = Reconciler::new(fleet.clone(), jobs.clone(), Arc::clone(&store));

@@ -29,6 +29,12 @@ pub struct AppConfig {
     pub store_path: Option<PathBuf>,
     /// Requests a bulk job has in flight at once (the client paces the rate).
     pub concurrency: usize,
+    /// How long after a POST's intent its action is first looked up, and the spacing of
+    /// the lookups after it, when the POST got no clear answer (or a crash left it
+    /// `sending`). Defender does not promise that a new action is listed at once, so a
+    /// lookup made too early, or a single one, would take "not listed yet" for "not
+    /// there" and send a duplicate ([`crate::jobs::lookup`]).
+    pub lookup_settle: Duration,
 }
 
 impl AppConfig {
@@ -55,6 +61,7 @@ impl AppConfig {
             thresholds: Thresholds::default(),
             store_path: None,
             concurrency: 16,
+            lookup_settle: Duration::from_secs(30),
         }
     }
 }

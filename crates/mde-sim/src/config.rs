@@ -141,6 +141,11 @@ pub struct SimConfig {
     pub duplicate_policy: DuplicatePolicy,
     /// How long a stray duplicate Isolate stays Pending (`Quirks::out_of_order_duplicates`).
     pub stray_isolate_delay_secs: u32,
+    /// Sim time before a new action shows in `GET /api/machineactions` lists (0 = at
+    /// once). Defender does not promise that a new action is listed at once; a client
+    /// that looks an unknown outcome up must not take "not listed yet" for "not there".
+    /// Gets by id and the POST's own answer are not delayed.
+    pub list_visibility_delay_secs: u32,
     pub quirks: Quirks,
     /// Largest page served (and the `$top` limit): 10,000 (§5.1).
     pub page_size: usize,
@@ -174,6 +179,7 @@ impl Default for SimConfig {
             failure_rate: 0.0,
             duplicate_policy: DuplicatePolicy::Mixed,
             stray_isolate_delay_secs: 3600,
+            list_visibility_delay_secs: 0,
             quirks: Quirks::default(),
             page_size: 10_000,
             start_time: None,

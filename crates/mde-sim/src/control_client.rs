@@ -156,6 +156,8 @@ pub struct Settings {
     pub execution_delay_secs: u32,
     pub pending_timeout_secs: u32,
     pub stray_isolate_delay_secs: u32,
+    /// Sim seconds before a new action shows in action lists.
+    pub list_visibility_delay_secs: u32,
     pub token_lifetime_secs: u32,
     pub rate_per_minute: u32,
     pub rate_per_hour: u32,
@@ -293,6 +295,16 @@ impl SimControl {
         self.configure(&SettingsPatch {
             rate_per_minute: per_minute,
             rate_per_hour: per_hour,
+            ..SettingsPatch::default()
+        })
+        .await
+    }
+
+    /// New actions show in `GET /api/machineactions` lists only `seconds` (simulated)
+    /// after their creation; 0 lists them at once. The POST still answers.
+    pub async fn set_list_visibility_delay(&self, seconds: u32) -> ControlResult<Settings> {
+        self.configure(&SettingsPatch {
+            list_visibility_delay_secs: Some(seconds),
             ..SettingsPatch::default()
         })
         .await

@@ -10,7 +10,8 @@
 //!   after the request left, a 5xx or an unreadable 2xx → `unknown`; nothing sent
 //!   (connection refused) → `planned` again, a bounded number of times.
 //! - `sending` (left by a crash) and `unknown` are looked up before anything is
-//!   resent ([`crate::jobs::lookup`]).
+//!   resent, no sooner than the settle delay after the intent, and resent only after
+//!   several spaced lookups found nothing ([`crate::jobs::lookup`]).
 //!
 //! The transport never resends a POST that acts: a 429 comes back here, where the
 //! item waits out the Retry-After and reads the job's state again (a cancel stops it)
@@ -29,6 +30,7 @@ use crate::dto::jobs::{ItemState, JobKind, JobState};
 use crate::error::{CoreError, api_to_ipc};
 use crate::fleet::Fleet;
 use crate::jobs::book::Book;
+use crate::jobs::lookup::Lookups;
 use crate::store::{ItemRow, JobRow, Store, Transition, off_runtime};
 
 /// Tries (lookups finding nothing, or sends that never left) before an item fails.
@@ -39,8 +41,6 @@ pub(crate) const LOOKUP_SLACK: chrono::Duration = chrono::Duration::minutes(30);
 /// A Defender answer whose action was created this long before our intent is an
 /// action that was already under way.
 const EXISTING_SLACK: chrono::Duration = chrono::Duration::seconds(5);
-/// Failed lookups in a row before this run leaves the item `unknown` for a resume.
-const MAX_LOOKUP_ERRORS: u32 = 6;
 /// A cached in-flight action is trusted for adoption when the cache is this fresh.
 const CACHE_FRESH: chrono::Duration = chrono::Duration::minutes(2);
 
@@ -52,11 +52,11 @@ pub(crate) fn action_type(kind: JobKind) -> ActionType {
 }
 
 /// Capped exponential backoff: 1, 2, 4, … 30 s.
-fn backoff(n: u32) -> Duration {
+pub(crate) fn backoff(n: u32) -> Duration {
     Duration::from_secs(1u64 << n.min(5)).min(Duration::from_secs(30))
 }
 
-fn to_std(d: chrono::Duration) -> Duration {
+pub(crate) fn to_std(d: chrono::Duration) -> Duration {
     d.to_std().unwrap_or_default()
 }
 
@@ -103,6 +103,9 @@ pub(crate) struct ItemTask {
     pub store: Arc<Store>,
     pub job: Arc<JobRow>,
     pub gate: Arc<Semaphore>,
+    /// How long after the intent an unknown outcome is first looked up, and the
+    /// spacing of the lookups that follow ([`crate::jobs::lookup`]).
+    pub settle: Duration,
 }
 
 impl ItemTask {
@@ -118,7 +121,7 @@ impl ItemTask {
     pub(crate) async fn drive(&self, machine_id: &str) {
         let job = &self.job;
         let gate = &*self.gate;
-        let mut lookup_errors = 0u32;
+        let mut lookups = Lookups::default();
         loop {
             let read = {
                 let (j, m) = (job.id.clone(), machine_id.to_owned());
@@ -170,23 +173,8 @@ impl ItemTask {
                     }
                 }
                 ItemState::Sending | ItemState::Unknown => {
-                    let permit = gate.acquire().await;
-                    match self.look_up(&item).await {
-                        Ok(true) => lookup_errors = 0,
-                        Ok(false) => return,
-                        Err(wait) => {
-                            lookup_errors += 1;
-                            if lookup_errors > MAX_LOOKUP_ERRORS {
-                                tracing::warn!(
-                                    job = job.id,
-                                    machine_id,
-                                    "left unknown until a resume"
-                                );
-                                return;
-                            }
-                            drop(permit);
-                            tokio::time::sleep(wait.max(backoff(lookup_errors))).await;
-                        }
+                    if !self.reconcile(&item, &mut lookups).await {
+                        return;
                     }
                 }
                 _ => return,
@@ -294,6 +282,7 @@ impl ItemTask {
             store: Arc::clone(&self.store),
             job: Arc::clone(&self.job),
             gate: Arc::clone(&self.gate),
+            settle: self.settle,
         }
     }
 

@@ -23,15 +23,19 @@ use crate::store::{Store, off_runtime};
 #[derive(Clone)]
 pub(crate) struct Runner {
     concurrency: usize,
+    /// `AppConfig::lookup_settle`, handed to every item.
+    settle: Duration,
     book: Book,
 }
 
 impl Runner {
     /// A runner with `concurrency` requests in flight per job; a cancel waits up to
-    /// `timeout` (the client's) for POSTs under way.
-    pub fn new(concurrency: usize, timeout: Duration) -> Self {
+    /// `timeout` (the client's) for POSTs under way; an unknown outcome is looked up
+    /// `settle` after its intent at the soonest, and again spaced by `settle`.
+    pub fn new(concurrency: usize, timeout: Duration, settle: Duration) -> Self {
         Self {
             concurrency: concurrency.max(1),
+            settle,
             book: Book::new(timeout),
         }
     }
@@ -102,6 +106,7 @@ impl Runner {
                 store: Arc::clone(store),
                 job: Arc::clone(&job),
                 gate: Arc::clone(&gate),
+                settle: self.settle,
             };
             set.spawn(async move { task.drive(&item.machine_id).await });
         }

@@ -8,7 +8,10 @@
 //! `CORDON_RATE_PER_HOUR` (Defender's 100 and 1,500 by default; `0` turns pacing off),
 //! `CORDON_RATE_WINDOW_SECS` (the length of "a minute", 60; an hour is 60 of them, so
 //! benchmarks can compress time against a simulator enforcing the same compressed
-//! limit) and `CORDON_CONCURRENCY` (requests a bulk job has in flight, 16).
+//! limit), `CORDON_CONCURRENCY` (requests a bulk job has in flight, 16) and
+//! `CORDON_LOOKUP_SETTLE_SECS` (how long after a POST without a clear answer its action
+//! is first looked up, and the spacing of the lookups before a resend; 30 — Defender
+//! may list a new action late, see `AppConfig::lookup_settle`).
 
 use mde_api::{Credentials, Endpoints, Secret};
 
@@ -89,6 +92,10 @@ pub fn apply_tuning_from(cfg: &mut AppConfig, get: &dyn Fn(&str) -> Option<Strin
     if let Some(n) = number("CORDON_CONCURRENCY")? {
         cfg.concurrency = usize::try_from(n).unwrap_or(usize::MAX).clamp(1, 256);
     }
+    if let Some(secs) = number("CORDON_LOOKUP_SETTLE_SECS")? {
+        // A day at most: a longer settle is a typo, and would park every unknown item.
+        cfg.lookup_settle = Duration::from_secs(secs.min(86_400));
+    }
     Ok(())
 }
 
@@ -117,6 +124,11 @@ mod tests {
             "secret must be redacted"
         );
         assert_eq!(all.concurrency, 16);
+        assert_eq!(
+            all.lookup_settle,
+            Duration::from_secs(30),
+            "settle by default"
+        );
         assert_eq!(all.client_options.requests_per_minute, Some(100));
     }
 
@@ -131,6 +143,7 @@ mod tests {
             "CORDON_RATE_PER_HOUR" => Some("0".into()),
             "CORDON_RATE_WINDOW_SECS" => Some("6".into()),
             "CORDON_CONCURRENCY" => Some("8".into()),
+            "CORDON_LOOKUP_SETTLE_SECS" => Some("2".into()),
             _ => None,
         })
         .expect("valid")
@@ -141,6 +154,7 @@ mod tests {
         assert_eq!(o.rate_minute_window, Duration::from_secs(6));
         assert_eq!(o.rate_hour_window, Duration::from_secs(360));
         assert_eq!(cfg.concurrency, 8);
+        assert_eq!(cfg.lookup_settle, Duration::from_secs(2));
         let bad = apply_tuning_from(&mut cfg, &|k: &str| {
             (k == "CORDON_CONCURRENCY").then(|| "many".to_owned())
         });

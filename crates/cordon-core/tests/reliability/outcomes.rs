@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::support::{Fault, FaultKind};
+use crate::support::{Fault, FaultKind, SettingsPatch};
 use cordon_core::dto::jobs::{ItemState, JobState};
 
 use crate::support::fleet::{CoreKnobs, LIMIT, SimKnobs, fault, start_previewed, unisolate_of};
@@ -79,6 +79,84 @@ async fn r6_unknown_outcomes_are_looked_up_before_any_resend() {
     assert_eq!(looked_up, 40);
     assert_audit_matches(&app, &detail);
     eprintln!("R-6: 30 cut answers + 10 × 503 on 50 releases: 40 lookups, 0 duplicates");
+}
+
+/// R-6 with late listings: new actions show in Defender's lists only 3 s after their
+/// creation, and actions finish at once (so a resend would create a second release, not
+/// be answered with the pending one). Answers cut after the action was created (12 of
+/// 20) and 503s (4) are looked up no sooner than the settle (2 s) after the intent, and a
+/// resend needs three spaced misses: 0 duplicate releases, every item names its action,
+/// the cut ones are never resent, and no lookup precedes the settle. (With one immediate
+/// lookup and a resend on its miss, the 12 cut answers were each released twice.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r6_late_listed_actions_are_waited_for_not_resent() {
+    let f = crate::support::fleet::fleet(&SimKnobs {
+        machines: 20,
+        ..SimKnobs::default()
+    })
+    .await;
+    let settle = Duration::from_secs(2);
+    let app = f
+        .app(&CoreKnobs {
+            lookup_settle: settle,
+            ..CoreKnobs::default()
+        })
+        .await;
+    f.configure(SettingsPatch {
+        pickup_delay_secs: Some(0),
+        execution_delay_secs: Some(0),
+        ..SettingsPatch::default()
+    })
+    .await;
+    let set = f.ctl().set_list_visibility_delay(3).await.expect("config");
+    assert_eq!(set.list_visibility_delay_secs, 3);
+    f.faults(vec![
+        fault("/unisolate", 12, FaultKind::accept_then_drop()),
+        fault("/unisolate", 4, FaultKind::status(503)),
+    ])
+    .await;
+    let comment = "R-6 late listing";
+    let detail = app
+        .run_job_now(f.release(&f.ids, comment))
+        .await
+        .expect("job");
+    assert_eq!(detail.job.state, JobState::Done, "{:?}", detail.job);
+    let releases = f.releases(comment).await;
+    let twice: Vec<_> = releases
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(id, v)| (id, v.len()))
+        .collect();
+    assert!(twice.is_empty(), "released more than once: {twice:?}");
+    assert_exactly_once(&detail, &f.ids, &releases, &HashMap::new());
+    let log = f.requests().await;
+    let posts = release_posts(&log);
+    let cut: Vec<_> = posts.iter().filter(|(_, s)| s[0].dropped).collect();
+    assert_eq!(cut.len(), 12, "the cuts fired");
+    for (id, seq) in &cut {
+        assert_eq!(seq.len(), 1, "{id}: the cut release was resent: {seq:?}");
+        let lookups: Vec<_> = log.iter().filter(|r| r.is_lookup_of(id)).collect();
+        assert!(!lookups.is_empty(), "{id}: never looked up");
+        // The POST's log time is the sim's; the intent was a little earlier still.
+        let first = secs(seq[0].time, lookups[0].time);
+        assert!(
+            first >= settle.as_secs_f64() - 0.3,
+            "{id}: looked up {first:.2} s after the POST, before the settle"
+        );
+    }
+    let unavailable: Vec<_> = posts.iter().filter(|(_, s)| s[0].status == 503).collect();
+    assert_eq!(unavailable.len(), 4, "the 503s fired");
+    for (id, seq) in &unavailable {
+        // Nothing was created: resent after three misses, each looked up.
+        assert_eq!(seq.len(), 2, "{id}: {seq:?}");
+        let misses = log
+            .iter()
+            .filter(|r| r.is_lookup_of(id) && r.time < seq[1].time)
+            .count();
+        assert!(misses >= 3, "{id}: resent after {misses} lookups");
+    }
+    assert_audit_matches(&app, &detail);
+    eprintln!("R-6 late listing: 12 cut + 4 × 503 of 20, listed 3 s late: 0 duplicates");
 }
 
 /// a slow bulk cancelled mid-way sends nothing after `cancel_job` returns; unsent

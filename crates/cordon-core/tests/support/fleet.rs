@@ -134,6 +134,8 @@ pub struct CoreKnobs {
     pub window: Duration,
     pub timeout: Duration,
     pub max_backoff: Duration,
+    /// `AppConfig::lookup_settle`: short, so unknown outcomes settle fast.
+    pub lookup_settle: Duration,
 }
 
 impl Default for CoreKnobs {
@@ -144,6 +146,7 @@ impl Default for CoreKnobs {
             window: Duration::from_secs(60),
             timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(60),
+            lookup_settle: Duration::from_millis(200),
         }
     }
 }
@@ -158,6 +161,7 @@ impl Fleet {
         let mut cfg = AppConfig::new(endpoints(&self.sim), credentials(), "reliability");
         cfg.store_path = Some(self.store_path());
         cfg.concurrency = k.concurrency;
+        cfg.lookup_settle = k.lookup_settle;
         cfg.client_options = ClientOptions {
             timeout: k.timeout,
             max_get_retries: 2,

@@ -119,8 +119,11 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     let q = parse_query(&ctx.query, &ACTION_DEF, ctx.shared.config.page_size, &[])
         .map_err(ApiError::odata)?;
     let t = ctx.shared.tenant_at(ctx.now);
+    // Listed only once visible: a new action may show late (`list_visibility_delay_secs`).
+    let delay = chrono::Duration::seconds(i64::from(t.lifecycle.list_visibility_delay_secs));
+    let listed = |&i: &u32| delay.is_zero() || t.actions[i as usize].created + delay <= ctx.now;
     let page = q.page(
-        0..t.actions.len() as u32,
+        (0..t.actions.len() as u32).filter(listed),
         ctx.shared.config.page_size,
         |i| {
             let a = &t.actions[i as usize];

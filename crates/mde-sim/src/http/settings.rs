@@ -56,6 +56,9 @@ pub struct SettingsPatch {
     pub token_lifetime_secs: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stray_isolate_delay_secs: Option<u32>,
+    /// Sim seconds before a new action is listed by `GET /api/machineactions`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_visibility_delay_secs: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quirks: Option<QuirksPatch>,
 }
@@ -106,6 +109,9 @@ pub async fn update(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
         if let Some(v) = p.stray_isolate_delay_secs {
             l.stray_isolate_delay_secs = v;
         }
+        if let Some(v) = p.list_visibility_delay_secs {
+            l.list_visibility_delay_secs = v;
+        }
         if let Some(v) = p.quirks.as_ref().and_then(|q| q.out_of_order_duplicates) {
             l.out_of_order_duplicates = v;
         }
@@ -149,6 +155,7 @@ fn current(s: &Shared) -> Json<Value> {
         "executionDelaySecs": l.exec_secs,
         "pendingTimeoutSecs": l.pending_timeout_secs,
         "strayIsolateDelaySecs": l.stray_isolate_delay_secs,
+        "listVisibilityDelaySecs": l.list_visibility_delay_secs,
         "tokenLifetimeSecs": s.token_lifetime.load(Ordering::Relaxed),
         "ratePerMinute": limits.0,
         "ratePerHour": limits.1,

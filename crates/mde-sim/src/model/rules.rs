@@ -16,6 +16,8 @@ pub struct Lifecycle {
     /// `Quirks::out_of_order_duplicates` and its delay.
     pub out_of_order_duplicates: bool,
     pub stray_isolate_delay_secs: u32,
+    /// `SimConfig::list_visibility_delay_secs`.
+    pub list_visibility_delay_secs: u32,
 }
 
 impl From<&SimConfig> for Lifecycle {
@@ -28,6 +30,7 @@ impl From<&SimConfig> for Lifecycle {
             duplicate_policy: c.duplicate_policy,
             out_of_order_duplicates: c.quirks.out_of_order_duplicates,
             stray_isolate_delay_secs: c.stray_isolate_delay_secs,
+            list_visibility_delay_secs: c.list_visibility_delay_secs,
         }
     }
 }
