@@ -33,6 +33,9 @@ use rusqlite::Connection;
 
 pub use audit::NewAudit;
 pub use rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
+pub use schema::SCHEMA_VERSION;
+#[doc(hidden)]
+pub use schema::{migrate_to, migrate_with};
 
 use crate::error::{CoreError, Result};
 
