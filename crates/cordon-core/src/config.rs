@@ -29,6 +29,8 @@ pub struct AppConfig {
     pub store_path: Option<PathBuf>,
     /// Requests a bulk job has in flight at once (the client paces the rate).
     pub concurrency: usize,
+    /// Daily store backups kept (D-5; see [`crate::store::Store::daily_backup`]).
+    pub backups_kept: usize,
 }
 
 impl AppConfig {
@@ -55,6 +57,7 @@ impl AppConfig {
             thresholds: Thresholds::default(),
             store_path: None,
             concurrency: 16,
+            backups_kept: crate::store::BACKUPS_KEPT,
         }
     }
 }
