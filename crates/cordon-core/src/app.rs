@@ -87,10 +87,16 @@ impl App {
     }
 
     /// Builds the core and starts its background work on the current tokio runtime:
-    /// the sync loop, and the resumption of every unfinished job (each first looks up
-    /// what a crash left `sending` or `unknown`).
+    /// the store's quick check then its daily backup (on the blocking pool, after the
+    /// cache is loaded; sending waits for the check), the sync loop, and the
+    /// resumption of every unfinished job (each first looks up what a crash left
+    /// `sending` or `unknown`).
     pub fn start(cfg: AppConfig) -> Result<Self> {
         let app = Self::new(cfg)?;
+        let (store, keep) = (Arc::clone(&app.inner.store), app.inner.cfg.backups_kept);
+        tokio::spawn(crate::store::off_runtime(move || {
+            check_then_back_up(&store, keep)
+        }));
         tokio::spawn(sync_loop(Arc::downgrade(&app.inner)));
         let jobs = app.inner.jobs.clone();
         tokio::spawn(async move {
@@ -300,6 +306,18 @@ impl App {
     /// Changes auto-reconcile and its bounds (kept in the store).
     pub fn set_reconcile_settings(&self, s: ReconcileSettings) -> Result<ReconcileSettings> {
         self.inner.reconciler.set_settings(s)
+    }
+}
+
+/// The store's quick check, then (only if it passed: a damaged store must not push
+/// the good backups out) today's backup when it is missing.
+fn check_then_back_up(store: &Store, keep: usize) {
+    if store.check_health() != crate::store::Health::Sound {
+        return;
+    }
+    let today = chrono::Local::now().date_naive();
+    if let Err(e) = store.daily_backup(today, keep) {
+        tracing::warn!(error = %e, "the daily store backup failed");
     }
 }
 

@@ -35,6 +35,8 @@ pub struct AppConfig {
     /// lookup made too early, or a single one, would take "not listed yet" for "not
     /// there" and send a duplicate ([`crate::jobs::lookup`]).
     pub lookup_settle: Duration,
+    /// Daily store backups kept (D-5; see [`crate::store::Store::daily_backup`]).
+    pub backups_kept: usize,
 }
 
 impl AppConfig {
@@ -62,6 +64,7 @@ impl AppConfig {
             store_path: None,
             concurrency: 16,
             lookup_settle: Duration::from_secs(30),
+            backups_kept: crate::store::BACKUPS_KEPT,
         }
     }
 }

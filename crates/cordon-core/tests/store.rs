@@ -7,6 +7,10 @@
 
 #[path = "store/app.rs"]
 mod store_app;
+#[path = "store/durability.rs"]
+mod store_durability;
+#[path = "store/migrate_kill.rs"]
+mod store_migrate_kill;
 mod support;
 
 use std::path::Path;

@@ -110,8 +110,10 @@ fn item_audit(job: &JobRow, item: &ItemRow, from: Option<ItemState>, t: &Transit
 
 impl Store {
     /// Commits a job and all its items as `planned`, with their audit rows, in one
-    /// transaction (before any call is made).
+    /// transaction (before any call is made). Refused while the store's quick check
+    /// has not passed (waiting for it first; see [`Store::ensure_sound`]).
     pub fn create_job(&self, job: &NewJob, items: &[NewItem], now: DateTime<Utc>) -> Result<()> {
+        self.ensure_sound()?;
         self.write(|tx| {
             let at = ts(now);
             tx.execute(
@@ -187,6 +189,7 @@ impl Store {
         tenant_now: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        self.ensure_sound()?;
         self.write(|tx| {
             let job = job_in(tx, job_id)?;
             let Some(item) = item_in(tx, job_id, machine_id)? else {

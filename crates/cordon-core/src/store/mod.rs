@@ -16,9 +16,13 @@
 //!   locking is not reliable there.
 //! - **Versioned migrations** ([`schema`]), each in one transaction with its
 //!   `user_version`, so a crash leaves the old or the new schema, never a mix.
+//! - **Checked before sending** ([`health`]: `quick_check`) and **backed up daily**
+//!   ([`backup`]: `VACUUM INTO`).
 
 mod audit;
+mod backup;
 mod cache;
+mod health;
 mod jobs;
 pub mod journal_entry;
 mod queries;
@@ -32,7 +36,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use audit::NewAudit;
+pub use backup::BACKUPS_KEPT;
+pub use health::Health;
 pub use rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
+pub use schema::SCHEMA_VERSION;
+#[doc(hidden)]
+pub use schema::{migrate_to, migrate_with};
 
 use crate::error::{CoreError, Result};
 
@@ -57,6 +66,7 @@ pub struct Pragmas {
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    gate: health::Gate,
 }
 
 impl std::fmt::Debug for Store {
@@ -104,6 +114,7 @@ impl Store {
         let store = Store {
             conn: Mutex::new(conn),
             path,
+            gate: health::Gate::new(),
         };
         store.check_pragmas()?;
         {
@@ -168,15 +179,6 @@ impl Store {
                 wrong.join(", ")
             )))
         }
-    }
-
-    /// `PRAGMA integrity_check`: `ok` when the file is sound.
-    pub fn integrity_check(&self) -> Result<String> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let lines = rows.collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(lines.join("\n"))
     }
 
     /// The schema version (`PRAGMA user_version`).

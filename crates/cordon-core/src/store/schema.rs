@@ -88,11 +88,29 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// The schema version this build writes (the number of migrations).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
 /// Applies the missing migrations, each in its own transaction. The version is read
 /// again inside each transaction, so two processes opening a new store at once do not
 /// both apply the same migration.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    let latest = MIGRATIONS.len() as u32;
+    migrate_with(conn, MIGRATIONS)
+}
+
+/// Applies only the first `version` migrations: a store as an older Cordon left it,
+/// for the crash-during-migration tests (D-7).
+#[doc(hidden)]
+pub fn migrate_to(conn: &mut Connection, version: u32) -> Result<()> {
+    let n = (version as usize).min(MIGRATIONS.len());
+    migrate_with(conn, MIGRATIONS.get(..n).unwrap_or(MIGRATIONS))
+}
+
+/// Applies the missing migrations of `migrations` (the store's own list, or a test's
+/// list with a longer migration appended, so a kill can land inside one).
+#[doc(hidden)]
+pub fn migrate_with(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
+    let latest = migrations.len() as u32;
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -101,7 +119,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
                 "the store was written by a newer Cordon (schema {current}, this one knows {latest}); update Cordon"
             )));
         }
-        let Some(sql) = MIGRATIONS.get(current as usize) else {
+        let Some(sql) = migrations.get(current as usize) else {
             return Ok(());
         };
         tx.execute_batch(sql)?;

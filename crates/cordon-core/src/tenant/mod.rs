@@ -226,7 +226,11 @@ pub fn start_desktop(args: &LaunchArgs, get: Lookup<'_>) -> Result<DesktopStart>
                 tracing::info!(tenant = ?live.tenant, "starting on a live tenant");
                 Some((core, live.tenant))
             }
-            Err(error) if matches!(live.tenant, Tenant::Profile { .. }) => {
+            // A store that cannot be opened is reported, never hidden behind the demo.
+            Err(error)
+                if matches!(live.tenant, Tenant::Profile { .. })
+                    && !matches!(error, CoreError::Storage(_)) =>
+            {
                 tracing::warn!(tenant = ?live.tenant, %error, "the active profile cannot be started: starting the demo tenant");
                 None
             }
