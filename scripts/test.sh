@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything, then runs every check and test of Cordon:
-# formatting, lints, the UI's type check and unit tests, the Rust tests (against the
-# simulator over real sockets), the generated-bindings drift check, the Windows
-# cross-build, and the WebDriver end-to-end test of the real app under Xvfb.
+# formatting, the supply-chain check (cargo deny), lints, the UI's type check and unit
+# tests, the Rust tests (against the simulator over real sockets), the generated-bindings
+# drift check, the Windows cross-build, and the WebDriver end-to-end test of the real
+# app under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never NO_COLOR=1
@@ -18,6 +19,9 @@ bash scripts/setup.sh
 
 phase "rustfmt"
 cargo fmt --all -- --check
+
+phase "cargo deny (advisories from the committed snapshot, licenses, bans, sources)"
+bash scripts/deny.sh
 
 phase "ui: type check + production build"
 npm run build --silent
