@@ -31,9 +31,9 @@ command -v cargo >/dev/null || { echo "setup: Rust (rustup) is required: see REA
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 rustup target list --installed | grep -q x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0 --quiet
-# cargo-deny, for the supply-chain check (scripts/deny.sh): a source build of ~210
-# crates, 623 s measured on a busy 2-core machine (load 7 to 12), once per machine.
-command -v cargo-deny >/dev/null || cargo install cargo-deny --locked --version 0.20.2 --quiet
+# cargo-deny, for the supply-chain check (scripts/deny.sh). Built unoptimised
+# (--debug): 70 s instead of ~10 min on 2 cores, and its whole check still takes ~8 s.
+command -v cargo-deny >/dev/null || cargo install cargo-deny --locked --version 0.20.2 --debug --quiet
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
