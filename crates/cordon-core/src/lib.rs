@@ -27,6 +27,9 @@ pub mod dto;
 pub mod error;
 pub mod export;
 pub mod fleet;
+/// Entry points for `fuzz/` and the corpus replay tests; not a stable API.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jobs;
 pub mod owner_only;
 pub mod profiles;

@@ -44,6 +44,11 @@ impl AccessToken {
     }
 }
 
+/// The longest lifetime a token answer is believed: a day (Entra's own tokens live
+/// 60-90 minutes; a configurable lifetime is at most a day). A longer one is read as
+/// this, and the token is simply refreshed sooner than the server said.
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Entra's token answer. `expires_in` is a number on v2.0 and a string on v1.
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
@@ -62,8 +67,10 @@ impl TokenResponse {
             Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
             _ => None,
         };
-        // Entra's default lifetime, if the field is missing or odd.
-        Duration::from_secs(secs.unwrap_or(3599))
+        // Entra's default lifetime, if the field is missing or odd; at most a day, so
+        // no answer (`"expires_in": 18446744073709551615`) can overflow the expiry
+        // `Instant` (a panic in the task fetching the token; found by fuzzing).
+        Duration::from_secs(secs.unwrap_or(3599)).min(MAX_TOKEN_LIFETIME)
     }
 }
 

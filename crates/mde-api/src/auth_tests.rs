@@ -31,6 +31,19 @@ fn lifetime_accepts_number_or_string() {
     assert_eq!(s.lifetime(), Duration::from_secs(120));
 }
 
+#[test]
+fn lifetime_is_capped_so_the_expiry_cannot_overflow() {
+    for body in [
+        r#"{"access_token":"x","expires_in":18446744073709551615}"#,
+        r#"{"access_token":"x","expires_in":"18446744073709551615"}"#,
+    ] {
+        let t: TokenResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(t.lifetime(), MAX_TOKEN_LIFETIME);
+        let token = AccessToken::new("x".into(), t.lifetime(), Instant::now());
+        assert!(token.refresh_at < token.expires_at);
+    }
+}
+
 fn jwt(claims: &serde_json::Value) -> String {
     let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     format!(

@@ -54,6 +54,9 @@ mod credentials;
 mod endpoints;
 mod error;
 mod fetch;
+/// Entry points for `fuzz/` and the corpus replay tests; not a stable API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod ids;
 mod kinds;
 mod lenient;

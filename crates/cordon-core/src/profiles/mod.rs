@@ -18,6 +18,7 @@ pub use config::{app_config, endpoints, identity, secret_key};
 /// The cloud of a profile is the client's own type (one `Cloud` in Cordon).
 pub use mde_api::Cloud;
 pub use store::ProfileStore;
+pub(crate) use store::fuzz_load;
 
 /// One tenant as Cordon reaches it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]

@@ -305,6 +305,41 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     result
 }
 
+/// Reads `bytes` as [`ProfileStore::load`] does, then walks what the store does with
+/// a loaded file: every view, the sorted list, a lookup of each name, the derived
+/// endpoints and identity, and a save (serialised, then read back). For the fuzzer
+/// and its corpus replay (`crate::fuzzing`); `None` when the file is refused.
+pub(crate) fn fuzz_load(bytes: &[u8]) -> Option<usize> {
+    let file: File = serde_json::from_slice(bytes).ok()?;
+    let mut views: Vec<ProfileView> = file.profiles.iter().map(|s| view(s, &file)).collect();
+    views.sort_by_key(|v| v.profile.name.to_lowercase());
+    for s in &file.profiles {
+        // Lookups trim the name asked for, so only a trimmed stored name (all that
+        // `upsert` writes) is sure to be found by itself.
+        let found = find(&file, &s.profile.name);
+        assert!(
+            found.is_some() || s.profile.name.trim() != s.profile.name,
+            "{:?} not found by its own name",
+            s.profile.name
+        );
+        let _ = s.profile.validate();
+        let normalized = s.profile.clone().normalized();
+        let _ = (super::endpoints(&normalized), super::identity(&normalized));
+        let _ = same_identity(&s.profile, &normalized);
+    }
+    if let Some(active) = &file.active {
+        let _ = find(&file, active);
+    }
+    let saved = serde_json::to_vec_pretty(&file).ok()?;
+    let again: File = serde_json::from_slice(&saved).ok()?;
+    assert_eq!(
+        again.profiles.len(),
+        file.profiles.len(),
+        "a save lost profiles"
+    );
+    Some(views.len())
+}
+
 fn find(file: &File, name: &str) -> Option<usize> {
     let name = name.trim();
     file.profiles

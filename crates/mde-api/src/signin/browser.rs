@@ -230,19 +230,13 @@ async fn wait_for_callback(
             }
             Some(done) = reading.join_next(), if !reading.is_empty() => {
                 let Ok(Some((target, mut stream))) = done else { continue };
-                let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
-                if path != "/" {
+                let Some(params) = callback_params(&target) else {
                     let _ = stream
                         .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                         .await;
                     continue;
-                }
-                let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
-                    .into_owned()
-                    .collect();
-                let state_ok = params
-                    .get("state")
-                    .is_some_and(|s| constant_time_eq(s.as_bytes(), state.secret().as_bytes()));
+                };
+                let state_ok = state_matches(&params, state.secret());
                 if !state_ok {
                     tracing::warn!(
                         "browser callback with a missing or wrong state ignored; no token requested"
@@ -282,11 +276,35 @@ async fn read_target(mut stream: TcpStream) -> Option<(String, TcpStream)> {
         let _ = stream.shutdown().await;
         return None;
     }
+    let target = request_target(&head)?.to_owned();
+    Some((target, stream))
+}
+
+/// The target of a request head's first line when it is a `GET`, else `None`.
+pub(crate) fn request_target(head: &[u8]) -> Option<&str> {
     let line = head.split(|b| *b == b'\r').next()?;
     let line = std::str::from_utf8(line).ok()?;
     let mut parts = line.split(' ');
     let (method, target) = (parts.next()?, parts.next()?);
-    (method == "GET").then(|| (target.to_owned(), stream))
+    (method == "GET").then_some(target)
+}
+
+/// The query parameters of a request to `/` (percent- and `+`-decoded; a repeated
+/// name keeps its last value), or `None` for any other path (answered 404).
+pub(crate) fn callback_params(target: &str) -> Option<HashMap<String, String>> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    (path == "/").then(|| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    })
+}
+
+/// Whether the callback carries this flow's `state` (compared in constant time).
+pub(crate) fn state_matches(params: &HashMap<String, String>, state: &str) -> bool {
+    params
+        .get("state")
+        .is_some_and(|s| constant_time_eq(s.as_bytes(), state.as_bytes()))
 }
 
 /// Which page the browser is shown.
@@ -333,7 +351,7 @@ async fn respond(stream: &mut TcpStream, page: Page) {
 
 /// At most `max` characters of `text`, control characters dropped (Entra's
 /// error text goes into a log line and an error message).
-fn printable(text: &str, max: usize) -> String {
+pub(crate) fn printable(text: &str, max: usize) -> String {
     text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 

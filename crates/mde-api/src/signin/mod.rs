@@ -24,6 +24,7 @@ use oauth2::basic::{BasicErrorResponse, BasicTokenResponse};
 use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse, RequestTokenError, TokenResponse as _};
 
 pub use browser::{BrowserSignIn, start_browser};
+pub(crate) use browser::{callback_params, printable, request_target, state_matches};
 pub use device::{DeviceCode, start_device_code};
 
 use crate::fetch::http_client;
@@ -153,7 +154,7 @@ fn plain_error<RE: std::error::Error + 'static, TE: oauth2::ErrorResponse + 'sta
 }
 
 /// The [`SignedIn`] of a token answer.
-fn signed_in(token: &BasicTokenResponse) -> Result<SignedIn, Error> {
+pub(crate) fn signed_in(token: &BasicTokenResponse) -> Result<SignedIn, Error> {
     let refresh = token.refresh_token().ok_or_else(|| Error::SignIn {
         reason: "no refresh token came back (is offline_access allowed for the app?)".into(),
     })?;

@@ -1,0 +1,5 @@
+//! Fuzz target `retry_after`: the body is `mde_api::fuzzing::retry_after`, shared with the
+//! corpus replay test so CI runs every corpus input on stable.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mde_api::fuzzing::retry_after(data));
