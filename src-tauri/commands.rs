@@ -80,7 +80,7 @@ pub async fn list_profiles(state: State<'_, AppState>) -> Res<SettingsView> {
 #[tauri::command]
 #[specta::specta]
 pub async fn save_profile(state: State<'_, AppState>, input: ProfileInput) -> Res<ProfileView> {
-    Ok(state.save_profile(input)?)
+    Ok(state.save_profile(input).await?)
 }
 
 /// Removes a profile and its stored secrets.
@@ -108,7 +108,7 @@ pub async fn sign_in(state: State<'_, AppState>, name: String) -> Res<ProfileVie
 #[tauri::command]
 #[specta::specta]
 pub async fn sign_out(state: State<'_, AppState>, name: String) -> Res<ProfileView> {
-    Ok(cordon_core::signin::sign_out(&state.profiles, &name)?)
+    Ok(state.sign_out(name).await?)
 }
 
 /// Works on another tenant: a profile, or the demo tenant (`None`).

@@ -116,15 +116,44 @@ impl AppState {
     }
 
     /// Adds or replaces a profile; its secret (if given) goes to the secret store only.
-    pub fn save_profile(&self, input: ProfileInput) -> Result<ProfileView> {
-        tenant::save_profile(&self.profiles, input)
+    pub async fn save_profile(&self, input: ProfileInput) -> Result<ProfileView> {
+        self.with_profiles(move |p| tenant::save_profile(p, input))
+            .await
+    }
+
+    /// Forgets a delegated profile's sign-in.
+    pub async fn sign_out(&self, name: String) -> Result<ProfileView> {
+        self.with_profiles(move |p| signin::sign_out(p, &name))
+            .await
+    }
+
+    /// Runs work on the profiles (and so on the OS credential store: a D-Bus round
+    /// trip, a locked keyring waiting for its prompt) on the blocking pool, so a slow
+    /// credential store never stalls the async workers that answer every other IPC
+    /// call and run the sync.
+    async fn with_profiles<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&ProfileStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let profiles = Arc::clone(&self.profiles);
+        tauri::async_runtime::spawn_blocking(move || f(&profiles))
+            .await
+            .map_err(|e| {
+                CoreError::SecretStore(format!("the credential store call was interrupted: {e}"))
+            })?
     }
 
     /// Removes a profile and its secrets; the window falls back to the demo tenant if
     /// it was using that profile.
     pub async fn remove_profile(&self, name: &str) -> Result<()> {
-        let canonical = self.profiles.get(name)?.name;
-        self.profiles.remove(&canonical)?;
+        let name = name.to_owned();
+        let canonical = self
+            .with_profiles(move |p| {
+                let canonical = p.get(&name)?.name;
+                p.remove(&canonical)?;
+                Ok(canonical)
+            })
+            .await?;
         if self.tenant() == (Tenant::Profile { name: canonical }) {
             self.switch(None).await?;
         }
@@ -172,7 +201,10 @@ impl AppState {
         let (core, tenant) = match name {
             None => (self.demo_core().await?, Tenant::Demo),
             Some(name) => {
-                let live = tenant::profile(&self.profiles, &name, &self.data_dir)?;
+                let dir = self.data_dir.clone();
+                let live = self
+                    .with_profiles(move |p| tenant::profile(p, &name, &dir))
+                    .await?;
                 (App::start(live.config)?, live.tenant)
             }
         };

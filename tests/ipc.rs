@@ -645,3 +645,100 @@ async fn device_code_and_browser_sign_in() {
 
     h.assert_no_secret(&[&refresh, identities::READER_SECRET]);
 }
+
+/// A credential store that does not answer until the test lets it: a locked keyring
+/// waiting for its unlock prompt, or a hung D-Bus service.
+#[derive(Default)]
+struct StuckKeyring {
+    open: Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl StuckKeyring {
+    fn wait(&self) {
+        let mut open = self.open.lock().expect("gate");
+        while !*open {
+            open = self.opened.wait(open).expect("gate");
+        }
+    }
+
+    fn release(&self) {
+        *self.open.lock().expect("gate") = true;
+        self.opened.notify_all();
+    }
+}
+
+impl SecretStore for StuckKeyring {
+    fn get(&self, _: &cordon_core::secrets::SecretKey) -> cordon_core::Result<Option<Secret>> {
+        self.wait();
+        Ok(None)
+    }
+    fn set(&self, _: &cordon_core::secrets::SecretKey, _: &Secret) -> cordon_core::Result<()> {
+        self.wait();
+        Ok(())
+    }
+    fn delete(&self, _: &cordon_core::secrets::SecretKey) -> cordon_core::Result<()> {
+        self.wait();
+        Ok(())
+    }
+    fn describe(&self) -> &'static str {
+        "stuck"
+    }
+}
+
+/// Finding 5: a credential store that hangs holds up only the calls that need it;
+/// the app keeps answering every other call (here: more stuck saves than the async
+/// runtime has workers, then the Machines view and the app's facts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_credential_store_does_not_stop_the_app_answering() {
+    let sim = start_sim().await;
+    let base = sim.base_url();
+    let core = sim_core(&base).await;
+    let stuck = Arc::new(StuckKeyring::default());
+    let dir = temp_dir("stuck-keyring");
+    let profiles = ProfileStore::open(&dir, stuck.clone()).expect("profiles");
+    let h = harness(AppState::new(
+        core,
+        Tenant::Environment,
+        profiles,
+        SecretStorage::memory(),
+        dir,
+        None,
+    ));
+    let waiting: Vec<_> = (0..8)
+        .map(|i| {
+            let webview = h.webview.clone();
+            let body = json!({"input": {
+                "profile": custom_profile(&format!("P{i}"), &base, identities::READER_CLIENT_ID, "clientSecret"),
+                "secret": "a-secret-the-keyring-never-takes",
+            }});
+            std::thread::spawn(move || get_ipc_response(&webview, request("save_profile", body)).is_ok())
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let webview = h.webview.clone();
+    std::thread::spawn(move || {
+        let info = get_ipc_response(&webview, request("app_info", json!({})))
+            .map(|b| b.deserialize::<Value>().expect("json"));
+        let snap = get_ipc_response(&webview, request("snapshot", json!({})))
+            .map(|b| b.deserialize::<Value>().expect("json"));
+        let _ = tx.send((info, snap));
+    });
+    let (info, snap) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the app answers while the credential store hangs");
+    assert!(info.expect("app_info")["version"].is_string());
+    assert!(snap.expect("snapshot")["machines"].is_array());
+    assert!(
+        waiting.iter().all(|t| !t.is_finished()),
+        "the saves still wait for the credential store"
+    );
+    stuck.release();
+    for t in waiting {
+        assert!(
+            t.join().expect("save thread"),
+            "the save completes once the store answers"
+        );
+    }
+}

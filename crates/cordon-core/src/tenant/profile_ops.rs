@@ -46,7 +46,16 @@ pub async fn test_connection(profiles: &ProfileStore, name: &str) -> Result<Conn
         account: view.signed_in_as.clone(),
         error: Some(e.into()),
     };
-    let core = match profiles::app_config(&view.profile, profiles.secrets()).and_then(App::new) {
+    // The credential store (and the certificate file) are read on the blocking pool:
+    // a slow keyring never stalls the async workers.
+    let (profile, secrets) = (view.profile.clone(), profiles.secrets());
+    let config = tokio::task::spawn_blocking(move || profiles::app_config(&profile, secrets))
+        .await
+        .map_err(|e| {
+            CoreError::SecretStore(format!("the credential store call was interrupted: {e}"))
+        })
+        .and_then(|r| r);
+    let core = match config.and_then(App::new) {
         Ok(core) => core,
         Err(e) => return Ok(fail(e)),
     };
