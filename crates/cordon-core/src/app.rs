@@ -93,6 +93,7 @@ impl App {
     /// `sending` or `unknown`).
     pub fn start(cfg: AppConfig) -> Result<Self> {
         let app = Self::new(cfg)?;
+        app.audit_custom_endpoints();
         let (store, keep) = (Arc::clone(&app.inner.store), app.inner.cfg.backups_kept);
         tokio::spawn(crate::store::off_runtime(move || {
             check_then_back_up(&store, keep)
@@ -320,6 +321,48 @@ fn check_then_back_up(store: &Store, keep: usize) {
         tracing::warn!(error = %e, "the daily store backup failed");
     }
 }
+
+impl App {
+    /// Custom endpoints (neither one of Microsoft's clouds nor the demo) are an
+    /// explicit choice, and audited: the first start on each (authority, API base)
+    /// pair writes `tenant.custom_endpoints` to the audit log, so a reviewer sees every
+    /// host the tenant's tokens were sent to.
+    fn audit_custom_endpoints(&self) {
+        let cfg = &self.inner.cfg;
+        let e = &cfg.endpoints;
+        let known = mde_api::Cloud::ALL.into_iter().any(|c| {
+            mde_api::Endpoints::for_cloud(c)
+                .is_some_and(|k| k.authority == e.authority && k.api_base == e.api_base)
+        });
+        if known || cfg.demo {
+            return;
+        }
+        let pair = format!("{} {}", e.authority, e.api_base);
+        let store = &self.inner.store;
+        if store
+            .meta(CUSTOM_ENDPOINTS_AUDITED)
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some(pair.as_str())
+        {
+            return;
+        }
+        let detail = format!(
+            "{} uses custom endpoints: tokens from {} and the API at {} (not one of Microsoft's clouds).",
+            cfg.tenant_label, e.authority, e.api_base
+        );
+        let audited = self
+            .audit_append("tenant.custom_endpoints", None, None, None, None, &detail)
+            .and_then(|()| store.set_meta(CUSTOM_ENDPOINTS_AUDITED, &pair));
+        if let Err(err) = audited {
+            tracing::warn!(error = %err, "custom endpoints not audited");
+        }
+    }
+}
+
+/// The `meta` key of the last custom endpoint pair written to the audit log.
+const CUSTOM_ENDPOINTS_AUDITED: &str = "tenant.custom_endpoints_audited";
 
 /// Syncs, then runs auto-reconcile, then waits for the next round or a wake-up; ends
 /// when the last `App` is gone.

@@ -410,3 +410,33 @@ async fn an_idle_refresh_costs_two_calls_and_alerts_come_with_new_isolations() {
         &calls[before..]
     );
 }
+
+/// Finding 1: custom endpoints are an audited choice: the first start on a custom
+/// pair writes it to the audit log, once.
+#[tokio::test]
+async fn custom_endpoints_are_audited_once() {
+    let env = support::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite3");
+    let count = |app: &App| {
+        app.audit(&AuditFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event == "tenant.custom_endpoints")
+            .map(|e| e.detail)
+            .collect::<Vec<_>>()
+    };
+    let mut cfg = support::config(
+        &env.sim.base_url(),
+        identities::ANALYST_CLIENT_ID,
+        identities::ANALYST_SECRET,
+    );
+    cfg.store_path = Some(path.clone());
+    let first = App::start(cfg.clone()).expect("start");
+    let audited = count(&first);
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert!(audited[0].contains(&env.sim.base_url()), "{}", audited[0]);
+    drop(first);
+    let again = App::start(cfg).expect("start again");
+    assert_eq!(count(&again).len(), 1, "not again for the same pair");
+}
