@@ -94,6 +94,7 @@ impl App {
     pub fn start(cfg: AppConfig) -> Result<Self> {
         let app = Self::new(cfg)?;
         app.audit_custom_endpoints();
+        app.audit_app_secret();
         let (store, keep) = (Arc::clone(&app.inner.store), app.inner.cfg.backups_kept);
         tokio::spawn(crate::store::off_runtime(move || {
             check_then_back_up(&store, keep)
@@ -360,6 +361,36 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Signing in with an app secret is an explicit choice, and audited once per
+    /// store: Cordon would rather have delegated sign-in (actions credited to a
+    /// person) or a certificate (a private key that stays in a file on this machine).
+    fn audit_app_secret(&self) {
+        let cfg = &self.inner.cfg;
+        if cfg.demo || !matches!(cfg.credentials, mde_api::Credentials::ClientSecret { .. }) {
+            return;
+        }
+        let store = &self.inner.store;
+        if store.meta(APP_SECRET_AUDITED).ok().flatten().is_some() {
+            return;
+        }
+        let detail = format!(
+            "{} signs in with an app secret (client {}): a shared password for the whole app registration. A certificate or delegated sign-in is safer.",
+            cfg.tenant_label,
+            cfg.credentials.client_id()
+        );
+        let audited = self
+            .audit_append("tenant.app_secret", None, None, None, None, &detail)
+            .and_then(|()| store.set_meta(APP_SECRET_AUDITED, cfg.credentials.client_id()));
+        if let Err(err) = audited {
+            tracing::warn!(error = %err, "app-secret sign-in not audited");
+        }
+    }
+}
+
+/// The `meta` key set once the app-secret sign-in was audited.
+const APP_SECRET_AUDITED: &str = "tenant.app_secret_audited";
 
 /// The `meta` key of the last custom endpoint pair written to the audit log.
 const CUSTOM_ENDPOINTS_AUDITED: &str = "tenant.custom_endpoints_audited";

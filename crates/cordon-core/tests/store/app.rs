@@ -439,4 +439,12 @@ async fn custom_endpoints_are_audited_once() {
     drop(first);
     let again = App::start(cfg).expect("start again");
     assert_eq!(count(&again).len(), 1, "not again for the same pair");
+    // Finding 12: the app secret the test signs in with is an audited choice too.
+    let secret = again
+        .audit(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "tenant.app_secret")
+        .count();
+    assert_eq!(secret, 1);
 }
