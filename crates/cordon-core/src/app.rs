@@ -93,8 +93,8 @@ impl App {
     /// `sending` or `unknown`).
     pub fn start(cfg: AppConfig) -> Result<Self> {
         let app = Self::new(cfg)?;
-        app.audit_custom_endpoints();
-        app.audit_app_secret();
+        let inner = &app.inner;
+        crate::tenant::choices::audit(&inner.cfg, &inner.store, &inner.jobs);
         let (store, keep) = (Arc::clone(&app.inner.store), app.inner.cfg.backups_kept);
         tokio::spawn(crate::store::off_runtime(move || {
             check_then_back_up(&store, keep)
@@ -322,78 +322,6 @@ fn check_then_back_up(store: &Store, keep: usize) {
         tracing::warn!(error = %e, "the daily store backup failed");
     }
 }
-
-impl App {
-    /// Custom endpoints (neither one of Microsoft's clouds nor the demo) are an
-    /// explicit choice, and audited: the first start on each (authority, API base)
-    /// pair writes `tenant.custom_endpoints` to the audit log, so a reviewer sees every
-    /// host the tenant's tokens were sent to.
-    fn audit_custom_endpoints(&self) {
-        let cfg = &self.inner.cfg;
-        let e = &cfg.endpoints;
-        let known = mde_api::Cloud::ALL.into_iter().any(|c| {
-            mde_api::Endpoints::for_cloud(c)
-                .is_some_and(|k| k.authority == e.authority && k.api_base == e.api_base)
-        });
-        if known || cfg.demo {
-            return;
-        }
-        let pair = format!("{} {}", e.authority, e.api_base);
-        let store = &self.inner.store;
-        if store
-            .meta(CUSTOM_ENDPOINTS_AUDITED)
-            .ok()
-            .flatten()
-            .as_deref()
-            == Some(pair.as_str())
-        {
-            return;
-        }
-        let detail = format!(
-            "{} uses custom endpoints: tokens from {} and the API at {} (not one of Microsoft's clouds).",
-            cfg.tenant_label, e.authority, e.api_base
-        );
-        let audited = self
-            .audit_append("tenant.custom_endpoints", None, None, None, None, &detail)
-            .and_then(|()| store.set_meta(CUSTOM_ENDPOINTS_AUDITED, &pair));
-        if let Err(err) = audited {
-            tracing::warn!(error = %err, "custom endpoints not audited");
-        }
-    }
-}
-
-impl App {
-    /// Signing in with an app secret is an explicit choice, and audited once per
-    /// store: Cordon would rather have delegated sign-in (actions credited to a
-    /// person) or a certificate (a private key that stays in a file on this machine).
-    fn audit_app_secret(&self) {
-        let cfg = &self.inner.cfg;
-        if cfg.demo || !matches!(cfg.credentials, mde_api::Credentials::ClientSecret { .. }) {
-            return;
-        }
-        let store = &self.inner.store;
-        if store.meta(APP_SECRET_AUDITED).ok().flatten().is_some() {
-            return;
-        }
-        let detail = format!(
-            "{} signs in with an app secret (client {}): a shared password for the whole app registration. A certificate or delegated sign-in is safer.",
-            cfg.tenant_label,
-            cfg.credentials.client_id()
-        );
-        let audited = self
-            .audit_append("tenant.app_secret", None, None, None, None, &detail)
-            .and_then(|()| store.set_meta(APP_SECRET_AUDITED, cfg.credentials.client_id()));
-        if let Err(err) = audited {
-            tracing::warn!(error = %err, "app-secret sign-in not audited");
-        }
-    }
-}
-
-/// The `meta` key set once the app-secret sign-in was audited.
-const APP_SECRET_AUDITED: &str = "tenant.app_secret_audited";
-
-/// The `meta` key of the last custom endpoint pair written to the audit log.
-const CUSTOM_ENDPOINTS_AUDITED: &str = "tenant.custom_endpoints_audited";
 
 /// Syncs, then runs auto-reconcile, then waits for the next round or a wake-up; ends
 /// when the last `App` is gone.

@@ -29,6 +29,7 @@ use crate::app::{App, AppConfig};
 use crate::error::{CoreError, Result};
 use crate::profiles::{self, ProfileStore};
 
+pub(crate) mod choices;
 pub mod env;
 pub mod legacy;
 pub mod paths;
