@@ -123,3 +123,45 @@ fn write(path: &Path, text: &str) -> Result<SavedFile, IpcError> {
         bytes: u32::try_from(text.len()).unwrap_or(u32::MAX),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(saver: &Saver, text: &str) -> Option<SavedFile> {
+        let s = Suggestion::new("history", ExportFormat::Csv);
+        tauri::async_runtime::block_on(saver.save(s, text.to_owned())).expect("save")
+    }
+
+    #[test]
+    fn writes_where_asked_and_nothing_when_cancelled() {
+        if std::env::var_os(SAVE_DIR_ENV).is_some() {
+            return; // the seam would bypass `ask`
+        }
+        let dir = std::env::temp_dir().join(format!("cordon-export-{}", std::process::id()));
+        cordon_core::owner_only::create_dir_all(&dir).expect("dir");
+        let target = dir.join("out.csv");
+        let asked = target.clone();
+        let file = saved(
+            &Saver::with(move |_| Some(asked.clone())),
+            "\u{feff}\"a\"\r\n",
+        )
+        .expect("a file");
+        assert_eq!(file.path, target.display().to_string());
+        assert_eq!(file.bytes, 8);
+        assert_eq!(
+            std::fs::read_to_string(&target).expect("read"),
+            "\u{feff}\"a\"\r\n"
+        );
+        assert_eq!(saved(&Saver::with(|_| None), "x"), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn suggests_a_dated_name() {
+        let s = Suggestion::new("audit", ExportFormat::Json);
+        assert!(s.file_name.starts_with("cordon-audit-") && s.file_name.ends_with(".json"));
+        assert_eq!(s.file_name.len(), "cordon-audit-2026-11-28.json".len());
+        assert_eq!((s.kind, s.ext), ("JSON", "json"));
+    }
+}
