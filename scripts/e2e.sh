@@ -11,8 +11,13 @@ mkdir -p "$CORDON_E2E_SCREENSHOTS"
 XDG_DATA_HOME=$(mktemp -d) XDG_CACHE_HOME=$(mktemp -d) XDG_CONFIG_HOME=$(mktemp -d)
 export XDG_DATA_HOME XDG_CACHE_HOME XDG_CONFIG_HOME
 log=$(mktemp)
+# Exports of the demo app go here, with no save dialog (the test seam CORDON_SAVE_DIR,
+# see src-tauri/export.rs); tests/e2e/export.e2e.mjs reads them back.
+CORDON_E2E_SAVE_DIR=$(mktemp -d)
+export CORDON_E2E_SAVE_DIR
 # Driver 1 (port 4444): the app in demo mode.
-tauri-driver --port 4444 --native-port 4544 >"$log" 2>&1 &
+CORDON_SAVE_DIR="$CORDON_E2E_SAVE_DIR" \
+  tauri-driver --port 4444 --native-port 4544 >"$log" 2>&1 &
 drv1=$!
 # Driver 2 (port 4446): the app configured for a tenant that cannot be reached
 # (nothing listens on the discard port 9); the app inherits this environment.
@@ -22,7 +27,7 @@ CORDON_CLIENT_SECRET=not-a-real-secret \
 CORDON_AUTHORITY=http://127.0.0.1:9 CORDON_API_BASE=http://127.0.0.1:9 \
   tauri-driver --port 4446 --native-port 4546 >>"$log" 2>&1 &
 drv2=$!
-trap 'kill $drv1 $drv2 2>/dev/null; wait $drv1 $drv2 2>/dev/null || true' EXIT
+trap 'kill $drv1 $drv2 2>/dev/null; wait $drv1 $drv2 2>/dev/null || true; rm -rf "$CORDON_E2E_SAVE_DIR"' EXIT
 for port in 4444 4446; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done

@@ -8,6 +8,7 @@ use cordon_core::dto::jobs::{
 };
 use tauri::State;
 
+use crate::export::{SavedFile, Saver, Suggestion};
 use crate::state::AppState;
 
 type Res<T> = Result<T, IpcError>;
@@ -92,6 +93,21 @@ pub async fn history_csv(state: State<'_, AppState>, filter: HistoryFilter) -> R
     Ok(state.read(move |c| c.history_csv(filter)).await?)
 }
 
+/// Saves the History view's rows as CSV where the person chooses (the native save
+/// dialog); `None` if they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_history_csv(
+    state: State<'_, AppState>,
+    saver: State<'_, Saver>,
+    filter: HistoryFilter,
+) -> Res<Option<SavedFile>> {
+    let text = state.read(move |c| c.history_csv(filter)).await?;
+    saver
+        .save(Suggestion::new("history", ExportFormat::Csv), text)
+        .await
+}
+
 /// The audit log, filtered.
 #[tauri::command]
 #[specta::specta]
@@ -108,6 +124,20 @@ pub async fn audit_export(
     format: ExportFormat,
 ) -> Res<String> {
     Ok(state.read(move |c| c.audit_export(&filter, format)).await?)
+}
+
+/// Saves the audit log as CSV or JSON where the person chooses (the native save
+/// dialog); `None` if they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_audit_export(
+    state: State<'_, AppState>,
+    saver: State<'_, Saver>,
+    filter: AuditFilter,
+    format: ExportFormat,
+) -> Res<Option<SavedFile>> {
+    let text = state.read(move |c| c.audit_export(&filter, format)).await?;
+    saver.save(Suggestion::new("audit", format), text).await
 }
 
 /// Auto-reconcile and its bounds.

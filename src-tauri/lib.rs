@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod commands_jobs;
 pub mod events;
+pub mod export;
 pub mod launch;
 pub mod navigation;
 pub mod notify;
@@ -45,8 +46,10 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::groups,
             commands_jobs::history,
             commands_jobs::history_csv,
+            commands_jobs::save_history_csv,
             commands_jobs::audit,
             commands_jobs::audit_export,
+            commands_jobs::save_audit_export,
             commands_jobs::reconcile_settings,
             commands_jobs::set_reconcile_settings,
         ])
@@ -74,6 +77,9 @@ pub fn setup<R: Runtime>(
         // Used from Rust only (job finished / needs attention); the web view has no
         // notification permission.
         .plugin(tauri_plugin_notification::init())
+        // The exports' save dialog, opened from Rust only (`export`); the web view has
+        // no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(specta_builder::<R>().invoke_handler())
         .setup(move |app| {
             if app.try_state::<state::AppState>().is_none() {
@@ -85,8 +91,12 @@ pub fn setup<R: Runtime>(
         })
 }
 
-/// Registers the typed events and starts forwarding them to the web view.
+/// Manages the exports' [`export::Saver`] (unless a test gave one), registers the typed
+/// events and starts forwarding them to the web view.
 pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
+    if handle.try_state::<export::Saver>().is_none() {
+        handle.manage(export::Saver::dialog(handle.clone()));
+    }
     specta_builder::<R>().mount_events(handle);
     tauri::async_runtime::spawn(events::forward(handle.clone()));
 }

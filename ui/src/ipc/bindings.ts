@@ -273,6 +273,18 @@ async historyCsv(filter: HistoryFilter) : Promise<Result<string, IpcError>> {
 }
 },
 /**
+ * Saves the History view's rows as CSV where the person chooses (the native save
+ * dialog); `None` if they cancelled.
+ */
+async saveHistoryCsv(filter: HistoryFilter) : Promise<Result<SavedFile | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_history_csv", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The audit log, filtered.
  */
 async audit(filter: AuditFilter) : Promise<Result<AuditEntry[], IpcError>> {
@@ -289,6 +301,18 @@ async audit(filter: AuditFilter) : Promise<Result<AuditEntry[], IpcError>> {
 async auditExport(filter: AuditFilter, format: ExportFormat) : Promise<Result<string, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("audit_export", { filter, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the audit log as CSV or JSON where the person chooses (the native save
+ * dialog); `None` if they cancelled.
+ */
+async saveAuditExport(filter: AuditFilter, format: ExportFormat) : Promise<Result<SavedFile | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_audit_export", { filter, format }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -900,6 +924,18 @@ stuckAfterMinutes: number }
  * A request to release machines from isolation.
  */
 export type ReleaseRequest = { machineIds: string[]; comment: string }
+/**
+ * A file an export wrote.
+ */
+export type SavedFile = { 
+/**
+ * Where it was written.
+ */
+path: string; 
+/**
+ * Its size (saturates at `u32::MAX`).
+ */
+bytes: number }
 /**
  * The secret store as the Settings view states it.
  */

@@ -30,6 +30,7 @@ import type {
   ProfileView,
   ReleaseRequest,
   Result,
+  SavedFile,
   SettingsView,
   Snapshot,
   SyncStatus,
@@ -37,6 +38,7 @@ import type {
 
 export type {
   ActionOutcome,
+  SavedFile,
   AppInfo,
   AuthMode,
   Cloud,
@@ -192,10 +194,13 @@ export const resubmit = (machineIds: string[], comment: string | null): Promise<
   settle(() => commands.resubmit(machineIds, comment));
 export const groups = (): Promise<IsolationGroup[]> => settle(() => commands.groups());
 export const history = (filter: HistoryFilter): Promise<History> => settle(() => commands.history(filter));
-export const historyCsv = (filter: HistoryFilter): Promise<string> => settle(() => commands.historyCsv(filter));
+/** Saves the History rows as CSV where the person chooses (a native dialog, in Rust); `null` if they cancelled. */
+export const saveHistoryCsv = (filter: HistoryFilter): Promise<SavedFile | null> =>
+  settle(() => commands.saveHistoryCsv(filter));
 export const audit = (filter: AuditFilter): Promise<AuditEntry[]> => settle(() => commands.audit(filter));
-export const auditExport = (filter: AuditFilter, format: ExportFormat): Promise<string> =>
-  settle(() => commands.auditExport(filter, format));
+/** Saves the audit log as CSV or JSON where the person chooses (a native dialog, in Rust); `null` if they cancelled. */
+export const saveAuditExport = (filter: AuditFilter, format: ExportFormat): Promise<SavedFile | null> =>
+  settle(() => commands.saveAuditExport(filter, format));
 export const reconcileSettings = (): Promise<ReconcileSettings> => settle(() => commands.reconcileSettings());
 export const setReconcileSettings = (settings: ReconcileSettings): Promise<ReconcileSettings> =>
   settle(() => commands.setReconcileSettings(settings));

@@ -30,8 +30,10 @@ export type CommandName =
   | "groups"
   | "history"
   | "history_csv"
+  | "save_history_csv"
   | "audit"
   | "audit_export"
+  | "save_audit_export"
   | "reconcile_settings"
   | "set_reconcile_settings";
 

@@ -6,7 +6,6 @@ import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
 import { VirtualGrid, useGridCellClass } from "../../components/VirtualGrid";
 import { dayOrNull, dayValid } from "../../lib/dates";
-import { downloadText, exportName } from "../../lib/download";
 import { exactTime } from "../../lib/time";
 import { useAudit } from "../../queries";
 
@@ -40,13 +39,13 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
   const rows = audit.data ?? [];
   const cell = useGridCellClass();
   const [exportError, setExportError] = useState<ipc.IpcError | null>(null);
+  const [saved, setSaved] = useState<ipc.SavedFile | null>(null);
   const exportAs = (format: ExportFormat) => {
     setExportError(null);
+    setSaved(null);
     ipc
-      .auditExport(filter, format)
-      .then((body) =>
-        downloadText(exportName("audit", format), body, format === "csv" ? "text/csv" : "application/json"),
-      )
+      .saveAuditExport(filter, format)
+      .then(setSaved)
       .catch((e: unknown) => setExportError(ipc.toIpcError(e)));
   };
   return (
@@ -72,6 +71,11 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
         </Text>
         {audit.isFetching && <Spinner size="extra-tiny" />}
       </div>
+      {saved && (
+        <Text className={s.muted} data-testid="export-saved">
+          Saved to {saved.path}
+        </Text>
+      )}
       {exportError && <IpcErrorMessage error={exportError} data-testid="export-error" />}
       {audit.error && <IpcErrorMessage error={ipc.toIpcError(audit.error)} data-testid="audit-error" />}
       <VirtualGrid

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
@@ -36,15 +36,8 @@ describe("History view", () => {
       app_info: () => INFO,
       snapshot: () => makeSnapshot([]),
       history: () => HISTORY,
-      history_csv: () => "action_id,machine\n1,ws-1\n",
+      save_history_csv: () => ({ path: "/home/a/cordon-history-2026-11-28.csv", bytes: 25 }),
     });
-    const created: Blob[] = [];
-    const createUrl = vi.fn((b: Blob) => {
-      created.push(b);
-      return "blob:cordon/1";
-    });
-    Object.assign(URL, { createObjectURL: createUrl, revokeObjectURL: vi.fn() });
-    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
     const user = userEvent.setup();
     render(<App queryClient={createQueryClient()} />);
     await user.click(await screen.findByTestId("nav-history"));
@@ -68,11 +61,33 @@ describe("History view", () => {
       expect(last.filter.machine).toBe("ws-9");
     });
     await user.click(screen.getByTestId("history-export"));
-    await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
-    const last = backend.callsTo("history_csv").at(-1)!.args as { filter: HistoryFilter };
+    expect((await screen.findByTestId("export-saved")).textContent).toBe("Saved to /home/a/cordon-history-2026-11-28.csv");
+    const last = backend.callsTo("save_history_csv").at(-1)!.args as { filter: HistoryFilter };
     expect(last.filter.machine).toBe("ws-9");
-    expect(await created[0]!.text()).toBe("action_id,machine\n1,ws-1\n");
-    expect(created[0]!.type).toBe("text/csv;charset=utf-8");
+    expect(backend.callsTo("history_csv")).toHaveLength(0);
+  });
+
+  it("shows nothing when the save dialog is cancelled, and the error when saving fails", async () => {
+    let answer: () => unknown = () => null;
+    mockBackend({
+      app_info: () => INFO,
+      snapshot: () => makeSnapshot([]),
+      history: () => HISTORY,
+      save_history_csv: () => answer(),
+    });
+    const user = userEvent.setup();
+    render(<App queryClient={createQueryClient()} />);
+    await user.click(await screen.findByTestId("nav-history"));
+    await user.click(await screen.findByTestId("history-export"));
+    await waitFor(() => expect(screen.getByTestId("history-export").hasAttribute("disabled")).toBe(false));
+    expect(screen.queryByTestId("export-saved")).toBeNull();
+    expect(screen.queryByTestId("export-error")).toBeNull();
+    answer = () => {
+      throw { kind: "internal", message: "Could not save /x.csv: permission denied" };
+    };
+    await user.click(screen.getByTestId("history-export"));
+    expect((await screen.findByTestId("export-error")).textContent).toContain("Could not save /x.csv");
+    expect(screen.queryByTestId("export-saved")).toBeNull();
   });
 });
 
@@ -82,17 +97,8 @@ describe("Audit log view", () => {
       app_info: () => INFO,
       snapshot: () => makeSnapshot([]),
       audit: () => [makeAudit(1, { event: "job.created" }), makeAudit(2), makeAudit(3, { event: "auto_reconcile.resubmit", actor: "cordon" })],
-      audit_export: ({ format }: { format: string }) => (format === "json" ? '[{"seq":1}]' : "seq\n1\n"),
+      save_audit_export: ({ format }: { format: string }) => ({ path: `/tmp/cordon-audit-2026-11-28.${format}`, bytes: 11 }),
     });
-    const created: Blob[] = [];
-    Object.assign(URL, {
-      createObjectURL: (b: Blob) => {
-        created.push(b);
-        return "blob:cordon/2";
-      },
-      revokeObjectURL: () => {},
-    });
-    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
     const user = userEvent.setup();
     render(<App queryClient={createQueryClient()} />);
     await user.click(await screen.findByTestId("nav-audit"));
@@ -105,11 +111,10 @@ describe("Audit log view", () => {
     await user.type(screen.getByTestId("audit-filter"), "reconcile");
     await waitFor(() => expect(backend.callsTo("audit").at(-1)!.args).toEqual({ filter: { text: "reconcile", since: null, until: null, jobId: null } }));
     await user.click(screen.getByTestId("audit-export-json"));
-    await waitFor(() => expect(created).toHaveLength(1));
-    expect(backend.callsTo("audit_export").at(-1)!.args).toEqual({
+    expect((await screen.findByTestId("export-saved")).textContent).toBe("Saved to /tmp/cordon-audit-2026-11-28.json");
+    expect(backend.callsTo("save_audit_export").at(-1)!.args).toEqual({
       filter: { text: "reconcile", since: null, until: null, jobId: null },
       format: "json",
     });
-    expect(await created[0]!.text()).toBe('[{"seq":1}]');
   });
 });

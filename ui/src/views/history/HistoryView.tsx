@@ -5,7 +5,6 @@ import type { HistoryFilter, JobKind } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
 import { dayOrNull, dayValid } from "../../lib/dates";
-import { downloadText, exportName } from "../../lib/download";
 import { useHistory } from "../../queries";
 import { DayChart } from "./DayChart";
 import { HistoryTable } from "./HistoryTable";
@@ -52,13 +51,15 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
   const history = useHistory(filter);
   const [exportError, setExportError] = useState<ipc.IpcError | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [saved, setSaved] = useState<ipc.SavedFile | null>(null);
   const set = (p: Partial<HistoryForm>) => setForm((f) => ({ ...f, ...p }));
   const exportCsv = () => {
     setExporting(true);
     setExportError(null);
+    setSaved(null);
     ipc
-      .historyCsv(filter)
-      .then((csv) => downloadText(exportName("history", "csv"), csv, "text/csv"))
+      .saveHistoryCsv(filter)
+      .then(setSaved)
       .catch((e: unknown) => setExportError(ipc.toIpcError(e)))
       .finally(() => setExporting(false));
   };
@@ -114,6 +115,11 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
           {exporting ? "Exporting…" : "Export CSV"}
         </Button>
       </div>
+      {saved && (
+        <Text className={styles.muted} data-testid="export-saved">
+          Saved to {saved.path}
+        </Text>
+      )}
       {exportError && <IpcErrorMessage error={exportError} data-testid="export-error" />}
       {history.error && <IpcErrorMessage error={ipc.toIpcError(history.error)} data-testid="history-error" />}
       {history.isPending ? (
