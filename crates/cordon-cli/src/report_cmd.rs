@@ -36,11 +36,13 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
                 machine: machine.clone(),
                 since: since.clone(),
                 until: until.clone(),
+                ..HistoryFilter::default()
             };
+            // The CLI prints every match, not the view's page.
             if *csv {
                 print!("{}", app.history_csv(filter)?);
             } else {
-                output_jobs::history(json, &app.history(filter)?);
+                output_jobs::history(json, &app.history_all(filter)?);
             }
         }
         Command::Audit {
@@ -55,13 +57,14 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
                 since: since.clone(),
                 until: until.clone(),
                 job_id: job.clone(),
+                ..AuditFilter::default()
             };
             if *csv {
                 print!("{}", app.audit_export(&filter, ExportFormat::Csv)?);
             } else if json {
                 println!("{}", app.audit_export(&filter, ExportFormat::Json)?);
             } else {
-                output_jobs::audit(&app.audit(&filter)?);
+                output_jobs::audit(&app.audit_all(&filter)?);
             }
         }
         _ => {}

@@ -20,8 +20,9 @@ use tokio::sync::broadcast;
 
 pub use crate::config::AppConfig;
 use crate::dto::jobs::{
-    AuditEntry, AuditFilter, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
-    HistoryFilter, IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow, ReconcileSettings,
+    AuditEntry, AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat,
+    History, HistoryFilter, IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow,
+    ReconcileSettings,
 };
 use crate::dto::{
     ActionFilter, ActionOutcome, ActionRow, AppInfo, IsolateRequest, MachineDetail, MachineRef,
@@ -241,9 +242,14 @@ impl App {
     pub fn journal_entries(&self) -> Result<Vec<JournalEntry>> {
         self.inner.jobs.journal_entries()
     }
-    /// Audit entries matching `filter`, oldest first.
-    pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+    /// One page of the audit entries matching `filter` (counted from the newest,
+    /// oldest first within the page; [`AuditPage`]).
+    pub fn audit(&self, filter: &AuditFilter) -> Result<AuditPage> {
         self.inner.jobs.audit(filter)
+    }
+    /// Every audit entry matching `filter` (its `offset`/`limit` ignored), oldest first.
+    pub fn audit_all(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        self.inner.jobs.audit_all(filter)
     }
     /// The matching audit entries as CSV or JSON.
     pub fn audit_export(&self, filter: &AuditFilter, format: ExportFormat) -> Result<String> {
@@ -281,9 +287,14 @@ impl App {
     pub fn isolated_by_comment(&self, text: &str) -> Vec<MachineRef> {
         self.inner.reconciler.isolated_by_comment(text)
     }
-    /// The History view: every isolate/release action matching `filter`.
+    /// The History view: one page of the isolate/release actions matching `filter`
+    /// (newest first) and the per-day counts over all of them.
     pub fn history(&self, filter: HistoryFilter) -> Result<History> {
         self.inner.reconciler.history(filter)
+    }
+    /// Every isolate/release action matching `filter` (its `offset`/`limit` ignored).
+    pub fn history_all(&self, filter: HistoryFilter) -> Result<History> {
+        self.inner.reconciler.history_all(filter)
     }
     /// The History view's CSV export.
     pub fn history_csv(&self, filter: HistoryFilter) -> Result<String> {

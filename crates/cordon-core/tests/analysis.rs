@@ -208,7 +208,7 @@ async fn auto_reconcile_resubmits_once_when_the_machine_returns() {
     // The decision is in the audit log.
     let audit = env
         .app
-        .audit(&AuditFilter {
+        .audit_all(&AuditFilter {
             text: Some("auto_reconcile.resubmit".into()),
             ..AuditFilter::default()
         })

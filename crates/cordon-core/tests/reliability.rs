@@ -342,7 +342,7 @@ async fn r4_refusals_are_not_retried() {
     assert_eq!(detail.job.failed, 4);
     // The audit says why, per machine.
     let audit = app
-        .audit(&AuditFilter {
+        .audit_all(&AuditFilter {
             job_id: Some(detail.job.id.clone()),
             ..AuditFilter::default()
         })
@@ -401,7 +401,7 @@ async fn already_pending_is_adopted(policy: &str) {
         "{policy}: no POST after the answer"
     );
     let audit = app
-        .audit(&AuditFilter {
+        .audit_all(&AuditFilter {
             job_id: Some(detail.job.id.clone()),
             ..AuditFilter::default()
         })

@@ -83,8 +83,9 @@ fn the_audit_log_is_append_only() {
     }];
     store.create_job(&job, &items, Utc::now()).unwrap();
     let entries = store
-        .audit_entries(&AuditFilter::default(), None, None)
-        .unwrap();
+        .audit_page(&AuditFilter::default(), None, None)
+        .unwrap()
+        .entries;
     assert_eq!(
         entries.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
         ["job.created", "item.planned"]
@@ -111,8 +112,9 @@ fn the_audit_log_is_append_only() {
         .unwrap();
     assert_eq!(
         store
-            .audit_entries(&AuditFilter::default(), None, None)
+            .audit_page(&AuditFilter::default(), None, None)
             .unwrap()
+            .entries
             .len(),
         3
     );
@@ -229,4 +231,114 @@ fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
         .map(|r| r.2.as_str())
         .collect();
     assert_eq!(first, ["planned", "sending", "cancelled"]);
+}
+
+/// Finding 11: the audit log is read a page at a time (newest first), never whole.
+#[test]
+fn the_audit_log_is_read_a_page_at_a_time() {
+    use cordon_core::dto::jobs::{DEFAULT_PAGE, MAX_PAGE};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cordon.sqlite3");
+    let store = Store::open(&path).unwrap();
+    // 12,000 rows in one transaction on another connection (fast; appending is allowed).
+    let mut other = rusqlite::Connection::open(&path).unwrap();
+    let tx = other.transaction().unwrap();
+    for i in 0..12_000u32 {
+        let detail = if i % 10 == 0 { "Needle found" } else { "ok" };
+        tx.execute(
+            "INSERT INTO audit (at, actor, event, detail) VALUES ('2026-01-01T00:00:00.000Z', 'ana@contoso.com', 'note', ?1)",
+            [format!("{detail} {i}")],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let page = |f: AuditFilter| store.audit_page(&f, None, None).unwrap();
+
+    // No limit: the default page, the newest entries, oldest first within the page.
+    let first = page(AuditFilter::default());
+    assert_eq!(first.total, 12_000);
+    assert_eq!((first.offset, first.limit), (0, DEFAULT_PAGE));
+    assert_eq!(first.entries.len(), DEFAULT_PAGE as usize);
+    assert!(
+        first.offset + (first.entries.len() as u32) < first.total,
+        "more exist"
+    );
+    assert_eq!(
+        first.entries.first().unwrap().seq,
+        12_000 - DEFAULT_PAGE + 1
+    );
+    assert_eq!(first.entries.last().unwrap().seq, 12_000);
+
+    // offset/limit are honoured.
+    let p = page(AuditFilter {
+        offset: Some(10),
+        limit: Some(5),
+        ..AuditFilter::default()
+    });
+    assert_eq!(
+        p.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [11_986, 11_987, 11_988, 11_989, 11_990]
+    );
+    // The last page is short; past the end is empty.
+    let tail = page(AuditFilter {
+        offset: Some(11_998),
+        limit: Some(5),
+        ..AuditFilter::default()
+    });
+    assert_eq!(
+        tail.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert!(
+        page(AuditFilter {
+            offset: Some(20_000),
+            ..AuditFilter::default()
+        })
+        .entries
+        .is_empty()
+    );
+
+    // A limit above the maximum is capped.
+    let big = page(AuditFilter {
+        limit: Some(1_000_000),
+        ..AuditFilter::default()
+    });
+    assert_eq!(big.limit, MAX_PAGE);
+    assert_eq!(big.entries.len(), MAX_PAGE as usize);
+
+    // The text filter does not defeat the limit: only matches, a page of them.
+    let hits = page(AuditFilter {
+        text: Some("NEEDLE".into()),
+        limit: Some(7),
+        offset: Some(3),
+        ..AuditFilter::default()
+    });
+    assert_eq!(hits.total, 1_200);
+    assert_eq!(hits.entries.len(), 7);
+    assert!(hits.entries.iter().all(|e| e.detail.starts_with("Needle")));
+    // Matches are every tenth row (seq 1, 11, …, 11_991): skip the newest three.
+    assert_eq!(hits.entries.last().unwrap().seq, 11_991 - 30);
+    assert_eq!(hits.entries.first().unwrap().seq, 11_991 - 90);
+
+    // The export path reads every match, oldest first.
+    let mut n = 0u32;
+    let mut last = 0u32;
+    store
+        .audit_each(
+            &AuditFilter {
+                text: Some("needle".into()),
+                limit: Some(1),
+                ..AuditFilter::default()
+            },
+            None,
+            None,
+            |e| {
+                assert!(e.seq > last);
+                last = e.seq;
+                n += 1;
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(n, 1_200);
 }

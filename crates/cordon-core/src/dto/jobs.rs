@@ -303,6 +303,28 @@ pub struct HistoryFilter {
     /// RFC 3339 or `YYYY-MM-DD`, inclusive.
     pub since: Option<String>,
     pub until: Option<String>,
+    /// Rows per page: [`DEFAULT_PAGE`] when absent, at most [`MAX_PAGE`].
+    #[serde(default)]
+    #[specta(optional)]
+    pub limit: Option<u32>,
+    /// Rows to skip from the newest (the first page is the newest rows).
+    #[serde(default)]
+    #[specta(optional)]
+    pub offset: Option<u32>,
+}
+
+/// Rows per page when a filter gives no `limit`.
+pub const DEFAULT_PAGE: u32 = 1_000;
+/// The largest page a filter may ask for; a larger `limit` is capped to it.
+pub const MAX_PAGE: u32 = 10_000;
+
+/// The page a filter asks for: `(offset, limit)`, the limit defaulted and capped
+/// (and at least 1).
+pub fn page_of(offset: Option<u32>, limit: Option<u32>) -> (u32, u32) {
+    (
+        offset.unwrap_or(0),
+        limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+    )
 }
 
 /// One isolation action in the History view.
@@ -330,12 +352,20 @@ pub struct DayCount {
     pub releases: u32,
 }
 
-/// The History view: matching rows (newest first) and the per-day chart.
+/// The History view: one page of the matching rows (newest first) and the per-day
+/// chart over every matching row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct History {
+    /// Rows `offset .. offset + limit` of the matches, newest first.
     pub rows: Vec<HistoryRow>,
+    /// Over every match, not only this page.
     pub per_day: Vec<DayCount>,
+    /// How many rows match in all; more exist when `offset + rows.len() < total`.
+    pub total: u32,
+    pub offset: u32,
+    /// The page size applied (defaulted and capped).
+    pub limit: u32,
 }
 
 /// One audit-log entry: what Cordon did or was asked to do.
@@ -367,6 +397,29 @@ pub struct AuditFilter {
     pub since: Option<String>,
     pub until: Option<String>,
     pub job_id: Option<String>,
+    /// Entries per page: [`DEFAULT_PAGE`] when absent, at most [`MAX_PAGE`].
+    #[serde(default)]
+    #[specta(optional)]
+    pub limit: Option<u32>,
+    /// Entries to skip from the newest: the first page is the newest entries.
+    #[serde(default)]
+    #[specta(optional)]
+    pub offset: Option<u32>,
+}
+
+/// One page of the audit log. The page is counted from the newest end (offset 0 is
+/// the newest `limit` entries, offset `limit` the ones before them), so the view
+/// opens on what happened last and "Load more" reaches further back; the entries of
+/// a page are oldest first, as the log reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// How many entries match in all; more exist when `offset + entries.len() < total`.
+    pub total: u32,
+    pub offset: u32,
+    /// The page size applied (defaulted and capped).
+    pub limit: u32,
 }
 
 /// Export formats.

@@ -3,30 +3,35 @@
 //! signed with the identity the journal names. The rows of item transitions are
 //! written by the store, in the same transaction as the change they describe.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
-use crate::dto::jobs::{AuditEntry, AuditFilter, ExportFormat};
+use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, ExportFormat};
 use crate::error::{CoreError, Result};
 use crate::jobs::Jobs;
 use crate::store::NewAudit;
 
 impl Jobs {
-    /// Audit entries matching `filter`, oldest first.
-    pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let parse = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(crate::fleet::actions::parse_since)
-                .transpose()
-        };
-        self.store
-            .audit_entries(filter, parse(&filter.since)?, parse(&filter.until)?)
+    /// One page of the audit entries matching `filter` ([`AuditPage`]: counted from
+    /// the newest, oldest first within the page).
+    pub fn audit(&self, filter: &AuditFilter) -> Result<AuditPage> {
+        let (since, until) = bounds(filter)?;
+        self.store.audit_page(filter, since, until)
     }
 
-    /// The matching audit entries as CSV or JSON.
+    /// Every audit entry matching `filter` (its `offset`/`limit` ignored), oldest first.
+    pub fn audit_all(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let (since, until) = bounds(filter)?;
+        let mut out = Vec::new();
+        self.store.audit_each(filter, since, until, |e| {
+            out.push(e);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Every matching audit entry (not a page) as CSV or JSON.
     pub fn audit_export(&self, filter: &AuditFilter, format: ExportFormat) -> Result<String> {
-        let entries = self.audit(filter)?;
+        let entries = self.audit_all(filter)?;
         match format {
             ExportFormat::Json => serde_json::to_string_pretty(&entries)
                 .map_err(|e| CoreError::Storage(format!("encoding the audit log: {e}"))),
@@ -56,6 +61,18 @@ impl Jobs {
         };
         self.store.audit_append(Utc::now(), &row)
     }
+}
+
+/// The filter's `since`/`until`, parsed.
+fn bounds(filter: &AuditFilter) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let parse = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(crate::fleet::actions::parse_since)
+            .transpose()
+    };
+    Ok((parse(&filter.since)?, parse(&filter.until)?))
 }
 
 /// CSV of audit entries ([`crate::export::csv`]).

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use mde_api::{ActionType, Machine, MachineAction};
 
-use crate::dto::jobs::{DayCount, History, HistoryFilter, HistoryRow, JobKind};
+use crate::dto::jobs::{DayCount, History, HistoryFilter, HistoryRow, JobKind, page_of};
 use crate::error::{CoreError, Result};
 use crate::fleet::actions::{ACTION_STATUSES, canonical};
 use crate::time::rfc3339;
@@ -26,8 +26,32 @@ pub fn history(
     history_from(machines, actions.iter(), filter)
 }
 
-/// [`history`] over any iteration of the actions (the App's cache is a map).
+/// [`history`] over any iteration of the actions (the App's cache is a map): the page
+/// the filter's `offset`/`limit` ask for ([`page_of`]: defaulted and capped), counted
+/// from the newest; `per_day` and `total` are over every match.
 pub fn history_from<'a>(
+    machines: &[Machine],
+    actions: impl IntoIterator<Item = &'a MachineAction>,
+    filter: &HistoryFilter,
+) -> Result<History> {
+    let (offset, limit) = page_of(filter.offset, filter.limit);
+    let mut h = history_all_from(machines, actions, filter)?;
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(h.rows.len());
+    let end = start
+        .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+        .min(h.rows.len());
+    h.rows.truncate(end);
+    h.rows.drain(..start);
+    h.offset = offset;
+    h.limit = limit;
+    Ok(h)
+}
+
+/// Every matching row (the filter's `offset`/`limit` ignored): the CSV export and the
+/// CLI. `offset` is 0 and `limit` the number of rows.
+pub fn history_all_from<'a>(
     machines: &[Machine],
     actions: impl IntoIterator<Item = &'a MachineAction>,
     filter: &HistoryFilter,
@@ -83,7 +107,14 @@ pub fn history_from<'a>(
             .then_with(|| y.action_id.cmp(&x.action_id))
     });
     let per_day = per_day(&rows);
-    Ok(History { rows, per_day })
+    let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    Ok(History {
+        rows,
+        per_day,
+        total,
+        offset: 0,
+        limit: total,
+    })
 }
 
 /// The longest span whose empty days are filled in (ten years).

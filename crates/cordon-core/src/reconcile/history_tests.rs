@@ -198,6 +198,8 @@ fn filters_table() {
                 machine: s("ws-fin"),
                 since: s("2026-11-01"),
                 until: s("2026-11-30"),
+                limit: Some(5),
+                offset: Some(0),
             },
             vec!["a2"],
         ),
@@ -380,4 +382,94 @@ fn extreme_dates_neither_panic_nor_fill_millions_of_days() {
     let h = history(&m, &a, &HistoryFilter::default()).unwrap();
     assert!(h.per_day.len() < 100, "{} days", h.per_day.len());
     assert_eq!(h.per_day.last().map(|d| d.day.as_str()), Some("9999-12-31"));
+}
+
+/// Finding 11: the view gets a page of the rows (newest first); `total` and the per-day
+/// counts stay over every match, so the chart is right whatever the page.
+#[test]
+fn history_is_paged_and_the_chart_counts_every_match() {
+    use crate::dto::jobs::{DEFAULT_PAGE, MAX_PAGE};
+    let machines = vec![machine(M1, "ws-fin-0001.contoso.local")];
+    let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    // 12,000 actions, one a minute; every third is a release by bob.
+    let actions: Vec<MachineAction> = (0..12_000i64)
+        .map(|i| {
+            let (kind, who) = if i % 3 == 0 {
+                ("Unisolate", "bob@contoso.example")
+            } else {
+                ("Isolate", "alice@contoso.example")
+            };
+            let at = rfc3339(start + Duration::minutes(i));
+            action(&format!("a{i:05}"), kind, "Succeeded", M1, &at, who, "c")
+        })
+        .collect();
+    let run = |f: HistoryFilter| history(&machines, &actions, &f).unwrap();
+
+    let first = run(HistoryFilter::default());
+    assert_eq!(first.total, 12_000);
+    assert_eq!((first.offset, first.limit), (0, DEFAULT_PAGE));
+    assert_eq!(first.rows.len(), DEFAULT_PAGE as usize);
+    assert_eq!(first.rows[0].action_id, "a11999", "newest first");
+    let charted: u32 = first
+        .per_day
+        .iter()
+        .map(|d| d.isolations + d.releases)
+        .sum();
+    assert_eq!(
+        charted, 12_000,
+        "the chart counts every match, not the page"
+    );
+
+    let p = run(HistoryFilter {
+        offset: Some(10),
+        limit: Some(3),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(
+        p.rows
+            .iter()
+            .map(|r| r.action_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a11989", "a11988", "a11987"]
+    );
+    assert_eq!(p.per_day, first.per_day);
+    let tail = run(HistoryFilter {
+        offset: Some(11_999),
+        limit: Some(3),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(tail.rows.len(), 1);
+    assert!(
+        run(HistoryFilter {
+            offset: Some(50_000),
+            ..HistoryFilter::default()
+        })
+        .rows
+        .is_empty()
+    );
+
+    let big = run(HistoryFilter {
+        limit: Some(u32::MAX),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(big.limit, MAX_PAGE);
+    assert_eq!(big.rows.len(), MAX_PAGE as usize);
+
+    // A filter with a limit: only matches, a page of them, counted over all matches.
+    let bob = run(HistoryFilter {
+        requestor: Some("BOB".into()),
+        limit: Some(5),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(bob.total, 4_000);
+    assert_eq!(bob.rows.len(), 5);
+    assert!(bob.rows.iter().all(|r| r.requestor.starts_with("bob")));
+    let released: u32 = bob.per_day.iter().map(|d| d.releases).sum();
+    assert_eq!(released, 4_000);
+
+    // The export path: every match.
+    let all = history_all_from(&machines, &actions, &HistoryFilter::default()).unwrap();
+    assert_eq!(all.rows.len(), 12_000);
 }

@@ -121,15 +121,21 @@ impl Reconciler {
         out
     }
 
-    /// The History view: every isolate/release action matching `filter`.
+    /// The History view: one page of the isolate/release actions matching `filter`.
     pub fn history(&self, filter: HistoryFilter) -> Result<History> {
         let c = self.fleet.cache();
         history::history_from(&c.machines, c.actions.values(), &filter)
     }
 
-    /// The History view's CSV export.
+    /// Every isolate/release action matching `filter` (its `offset`/`limit` ignored).
+    pub fn history_all(&self, filter: HistoryFilter) -> Result<History> {
+        let c = self.fleet.cache();
+        history::history_all_from(&c.machines, c.actions.values(), &filter)
+    }
+
+    /// The History view's CSV export: every matching row, not a page.
     pub fn history_csv(&self, filter: HistoryFilter) -> Result<String> {
-        history::csv(&self.history(filter)?)
+        history::csv(&self.history_all(filter)?)
     }
 
     /// Runs after every successful sync round: resubmits the timed-out releases whose

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::{Store, ts};
-use crate::dto::jobs::{AuditEntry, AuditFilter};
+use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, page_of};
 use crate::error::Result;
 
 /// One audit row to append.
@@ -54,60 +54,133 @@ impl Store {
         self.write(|tx| append(tx, at, row))
     }
 
-    /// Entries matching `filter`, oldest first. `since`/`until` are already parsed.
-    pub fn audit_entries(
+    /// One page of the entries matching `filter` (its `offset`/`limit`, defaulted and
+    /// capped by [`page_of`]), counted from the newest end; the page's entries are
+    /// oldest first. `since`/`until` are already parsed.
+    ///
+    /// Without a text filter the page is read with SQL `LIMIT`/`OFFSET` and the total
+    /// with `COUNT(*)`. The text filter matches case-insensitively (Unicode, as it
+    /// always has), so it is applied in Rust over a cursor, newest first: only the
+    /// page is kept in memory, never the whole log.
+    pub fn audit_page(
         &self,
         filter: &AuditFilter,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
-    ) -> Result<Vec<AuditEntry>> {
+    ) -> Result<AuditPage> {
+        let (offset, limit) = page_of(filter.offset, filter.limit);
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT seq, at, actor, event, job_id, machine_id, comment, action_id, detail
-             FROM audit
-             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)
-               AND (?3 IS NULL OR job_id = ?3)
-             ORDER BY seq",
-        )?;
-        let rows = stmt.query_map(params![since.map(ts), until.map(ts), filter.job_id], |r| {
-            Ok(AuditEntry {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                event: r.get(3)?,
-                job_id: r.get(4)?,
-                machine_id: r.get(5)?,
-                comment: r.get(6)?,
-                action_id: r.get(7)?,
-                detail: r.get(8)?,
-            })
-        })?;
-        let text = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase);
-        let mut out = Vec::new();
-        for row in rows {
-            let e = row?;
-            let hit = text.as_deref().is_none_or(|t| {
-                [
-                    Some(&e.actor),
-                    Some(&e.event),
-                    e.machine_id.as_ref(),
-                    e.comment.as_ref(),
-                    Some(&e.detail),
-                    e.action_id.as_ref(),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|f| f.to_lowercase().contains(t))
-            });
-            if hit {
-                out.push(e);
+        let bounds = params![since.map(ts), until.map(ts), filter.job_id];
+        let mut entries = Vec::new();
+        let total = match needle(filter) {
+            None => {
+                let total: u32 = conn
+                    .prepare_cached(&format!("SELECT COUNT(*) FROM audit WHERE {WHERE}"))?
+                    .query_row(bounds, |r| r.get(0))?;
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM audit WHERE {WHERE} ORDER BY seq DESC LIMIT ?4 OFFSET ?5"
+                ))?;
+                let rows = stmt.query_map(
+                    params![since.map(ts), until.map(ts), filter.job_id, limit, offset],
+                    entry,
+                )?;
+                for row in rows {
+                    entries.push(row?);
+                }
+                total
+            }
+            Some(t) => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM audit WHERE {WHERE} ORDER BY seq DESC"
+                ))?;
+                let mut rows = stmt.query(bounds)?;
+                let mut total: u32 = 0;
+                while let Some(r) = rows.next()? {
+                    let e = entry(r)?;
+                    if !hit(&e, &t) {
+                        continue;
+                    }
+                    if total >= offset && total - offset < limit {
+                        entries.push(e);
+                    }
+                    total = total.saturating_add(1);
+                }
+                total
+            }
+        };
+        entries.reverse();
+        Ok(AuditPage {
+            entries,
+            total,
+            offset,
+            limit,
+        })
+    }
+
+    /// Every entry matching `filter` (its `offset`/`limit` ignored), oldest first,
+    /// handed to `visit` one by one as the cursor reads them (the exports).
+    pub fn audit_each(
+        &self,
+        filter: &AuditFilter,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        mut visit: impl FnMut(AuditEntry) -> Result<()>,
+    ) -> Result<()> {
+        let text = needle(filter);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM audit WHERE {WHERE} ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query(params![since.map(ts), until.map(ts), filter.job_id])?;
+        while let Some(r) = rows.next()? {
+            let e = entry(r)?;
+            if text.as_deref().is_none_or(|t| hit(&e, t)) {
+                visit(e)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
+}
+
+const COLUMNS: &str = "seq, at, actor, event, job_id, machine_id, comment, action_id, detail";
+const WHERE: &str = "(?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)
+                     AND (?3 IS NULL OR job_id = ?3)";
+
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        event: r.get(3)?,
+        job_id: r.get(4)?,
+        machine_id: r.get(5)?,
+        comment: r.get(6)?,
+        action_id: r.get(7)?,
+        detail: r.get(8)?,
+    })
+}
+
+/// The text filter, trimmed and lowercased; `None` when empty.
+fn needle(filter: &AuditFilter) -> Option<String> {
+    filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Whether `t` (lowercase) is in the actor, event, machine, comment, detail or action.
+fn hit(e: &AuditEntry, t: &str) -> bool {
+    [
+        Some(&e.actor),
+        Some(&e.event),
+        e.machine_id.as_ref(),
+        e.comment.as_ref(),
+        Some(&e.detail),
+        e.action_id.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|f| f.to_lowercase().contains(t))
 }

@@ -243,7 +243,7 @@ async fn a_bulk_release_is_seen_through_once_per_machine() {
 
     // One audit row per transition: planned → sending → done for every machine.
     let audit = app
-        .audit(&AuditFilter {
+        .audit_all(&AuditFilter {
             job_id: Some(detail.job.id.clone()),
             ..AuditFilter::default()
         })

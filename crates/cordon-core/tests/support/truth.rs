@@ -193,7 +193,7 @@ pub fn secs(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
 /// one, and every step is one the runner may take.
 pub fn assert_audit_matches(app: &App, detail: &JobDetail) {
     let audit = app
-        .audit(&cordon_core::dto::jobs::AuditFilter {
+        .audit_all(&cordon_core::dto::jobs::AuditFilter {
             job_id: Some(detail.job.id.clone()),
             ..Default::default()
         })
