@@ -3,7 +3,7 @@
 
 use cordon_core::dto::IpcError;
 use cordon_core::dto::jobs::{
-    AuditEntry, AuditFilter, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
+    AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
     HistoryFilter, IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
 };
 use tauri::State;
@@ -108,10 +108,10 @@ pub async fn save_history_csv(
         .await
 }
 
-/// The audit log, filtered.
+/// One page of the audit log, filtered (counted from the newest; [`AuditPage`]).
 #[tauri::command]
 #[specta::specta]
-pub async fn audit(state: State<'_, AppState>, filter: AuditFilter) -> Res<Vec<AuditEntry>> {
+pub async fn audit(state: State<'_, AppState>, filter: AuditFilter) -> Res<AuditPage> {
     Ok(state.read(move |c| c.audit(&filter)).await?)
 }
 

@@ -117,8 +117,27 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
 
     // The audit log has the job; exports are CSV and JSON.
     let filter = json!({"text": null, "since": null, "until": null, "jobId": id});
-    let audit = h.invoke("audit", json!({"filter": filter})).expect("audit");
-    assert!(audit.as_array().expect("entries").len() >= 4, "{audit}");
+    let page = h.invoke("audit", json!({"filter": filter})).expect("audit");
+    let audit = page["entries"].clone();
+    assert!(audit.as_array().expect("entries").len() >= 4, "{page}");
+    assert_eq!(page["total"], audit.as_array().expect("entries").len());
+    assert_eq!(
+        (page["offset"].clone(), page["limit"].clone()),
+        (json!(0), json!(1000))
+    );
+    // A page of two (limit/offset may be left out or given).
+    let two = h
+        .invoke(
+            "audit",
+            json!({"filter": {"jobId": id, "limit": 2, "offset": 1}}),
+        )
+        .expect("audit page");
+    assert_eq!(
+        two["entries"].as_array().expect("entries").len(),
+        2,
+        "{two}"
+    );
+    assert_eq!(two["total"], page["total"]);
     let csv = h
         .invoke("audit_export", json!({"filter": filter, "format": "csv"}))
         .expect("csv");
@@ -133,7 +152,18 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
     let all = json!({"filter": {"kind": null, "status": null, "requestor": null,
         "machine": null, "since": null, "until": null}});
     let history = h.invoke("history", all.clone()).expect("history");
-    assert!(history["rows"].as_array().expect("rows").len() > 100);
+    let shown = history["rows"].as_array().expect("rows").len();
+    assert!(shown > 100);
+    assert!(history["total"].as_u64().expect("total") >= shown as u64);
+    let small = h
+        .invoke("history", json!({"filter": {"limit": 10}}))
+        .expect("history page");
+    assert_eq!(small["rows"].as_array().expect("rows").len(), 10);
+    assert_eq!(small["total"], history["total"]);
+    assert_eq!(
+        small["perDay"], history["perDay"],
+        "the chart counts every match"
+    );
     assert!(history["perDay"].as_array().expect("days").len() >= 7);
     let hcsv = h.invoke("history_csv", all).expect("history csv");
     assert!(hcsv.as_str().expect("text").lines().count() > 100);

@@ -285,9 +285,9 @@ async saveHistoryCsv(filter: HistoryFilter) : Promise<Result<SavedFile | null, I
 }
 },
 /**
- * The audit log, filtered.
+ * One page of the audit log, filtered (counted from the newest; [`AuditPage`]).
  */
-async audit(filter: AuditFilter) : Promise<Result<AuditEntry[], IpcError>> {
+async audit(filter: AuditFilter) : Promise<Result<AuditPage, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("audit", { filter }) };
 } catch (e) {
@@ -421,7 +421,30 @@ export type AuditFilter = {
 /**
  * Substring in actor, event, machine, comment or detail (case-insensitive).
  */
-text: string | null; since: string | null; until: string | null; jobId: string | null }
+text: string | null; since: string | null; until: string | null; jobId: string | null; 
+/**
+ * Entries per page: [`DEFAULT_PAGE`] when absent, at most [`MAX_PAGE`].
+ */
+limit?: number | null; 
+/**
+ * Entries to skip from the newest: the first page is the newest entries.
+ */
+offset?: number | null }
+/**
+ * One page of the audit log. The page is counted from the newest end (offset 0 is
+ * the newest `limit` entries, offset `limit` the ones before them), so the view
+ * opens on what happened last and "Load more" reaches further back; the entries of
+ * a page are oldest first, as the log reads.
+ */
+export type AuditPage = { entries: AuditEntry[]; 
+/**
+ * How many entries match in all; more exist when `offset + entries.len() < total`.
+ */
+total: number; offset: number; 
+/**
+ * The page size applied (defaulted and capped).
+ */
+limit: number }
 /**
  * How Cordon signs in to a tenant.
  */
@@ -556,9 +579,26 @@ export type ExclusionCause =
  */
 export type ExportFormat = "csv" | "json"
 /**
- * The History view: matching rows (newest first) and the per-day chart.
+ * The History view: one page of the matching rows (newest first) and the per-day
+ * chart over every matching row.
  */
-export type History = { rows: HistoryRow[]; perDay: DayCount[] }
+export type History = { 
+/**
+ * Rows `offset .. offset + limit` of the matches, newest first.
+ */
+rows: HistoryRow[]; 
+/**
+ * Over every match, not only this page.
+ */
+perDay: DayCount[]; 
+/**
+ * How many rows match in all; more exist when `offset + rows.len() < total`.
+ */
+total: number; offset: number; 
+/**
+ * The page size applied (defaulted and capped).
+ */
+limit: number }
 /**
  * Which isolation actions the History view lists (all given fields must match).
  */
@@ -578,7 +618,15 @@ machine: string | null;
 /**
  * RFC 3339 or `YYYY-MM-DD`, inclusive.
  */
-since: string | null; until: string | null }
+since: string | null; until: string | null; 
+/**
+ * Rows per page: [`DEFAULT_PAGE`] when absent, at most [`MAX_PAGE`].
+ */
+limit?: number | null; 
+/**
+ * Rows to skip from the newest (the first page is the newest rows).
+ */
+offset?: number | null }
 /**
  * One isolation action in the History view.
  */
