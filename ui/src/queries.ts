@@ -1,11 +1,11 @@
 // The data cache: TanStack Query over the IPC functions, kept fresh by `sync-changed`.
 import { useEffect } from "react";
-import { MutationCache, QueryCache, QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import * as ipc from "./ipc";
 import type {
   AppInfo,
-  AuditEntry,
   AuditFilter,
+  AuditPage,
   History,
   HistoryFilter,
   IsolationGroup,
@@ -149,20 +149,57 @@ export function useReconcileSettings() {
   return useQuery<ReconcileSettings, Error>({ queryKey: queryKeys.reconSettings, queryFn: ipc.reconcileSettings });
 }
 
+/** Where the page after `shown` rows of `total` starts, or `undefined` when none is left. */
+export function nextOffset(page: { offset: number; total: number }, shown: number): number | undefined {
+  const next = page.offset + shown;
+  return shown > 0 && next < page.total ? next : undefined;
+}
+
+/**
+ * The History view's rows a page at a time (the back end's default page, newest first):
+ * `fetchNextPage` loads the next, older page. The chart and the total come with every
+ * page and count every match.
+ */
 export function useHistory(filter: HistoryFilter) {
-  return useQuery<History, Error>({
+  return useInfiniteQuery({
     queryKey: queryKeys.history(filter),
-    queryFn: () => ipc.history(filter),
+    queryFn: ({ pageParam }) => ipc.history({ ...filter, offset: pageParam }),
+    initialPageParam: 0,
+    getNextPageParam: (last: History) => nextOffset(last, last.rows.length),
     placeholderData: (prev) => prev,
   });
 }
 
+/**
+ * The audit log a page at a time. Pages count from the newest entry (the first page is
+ * the latest entries, oldest first within it); `fetchNextPage` loads older entries.
+ */
 export function useAudit(filter: AuditFilter) {
-  return useQuery<AuditEntry[], Error>({
+  return useInfiniteQuery({
     queryKey: queryKeys.audit(filter),
-    queryFn: () => ipc.audit(filter),
+    queryFn: ({ pageParam }) => ipc.audit({ ...filter, offset: pageParam }),
+    initialPageParam: 0,
+    getNextPageParam: (last: AuditPage) => nextOffset(last, last.entries.length),
     placeholderData: (prev) => prev,
   });
+}
+
+/** `items` without repeats of a key (a refetch may shift a page by a new entry). */
+export function dedupe<T, K>(items: T[], key: (t: T) => K): T[] {
+  const seen = new Set<K>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** "1,000 of 12,345 entries": how much of the matches is shown. */
+export function shownOf(shown: number, total: number, one: string, many: string): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const noun = total === 1 ? one : many;
+  return shown >= total ? `${n(total)} ${noun}` : `${n(shown)} of ${n(total)} ${noun}`;
 }
 
 /**

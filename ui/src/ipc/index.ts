@@ -4,8 +4,8 @@
 // sentence, HTTP status, Defender code, correlation id) for the "details" toggle.
 import { commands, events } from "./bindings";
 import type {
-  AuditEntry,
   AuditFilter,
+  AuditPage,
   BulkPreview,
   BulkRequest,
   Confirmation,
@@ -67,6 +67,7 @@ export type {
   TimelineEntry,
   AuditEntry,
   AuditFilter,
+  AuditPage,
   BulkPreview,
   BulkRequest,
   DayCount,
@@ -197,7 +198,7 @@ export const history = (filter: HistoryFilter): Promise<History> => settle(() =>
 /** Saves the History rows as CSV where the person chooses (a native dialog, in Rust); `null` if they cancelled. */
 export const saveHistoryCsv = (filter: HistoryFilter): Promise<SavedFile | null> =>
   settle(() => commands.saveHistoryCsv(filter));
-export const audit = (filter: AuditFilter): Promise<AuditEntry[]> => settle(() => commands.audit(filter));
+export const audit = (filter: AuditFilter): Promise<AuditPage> => settle(() => commands.audit(filter));
 /** Saves the audit log as CSV or JSON where the person chooses (a native dialog, in Rust); `null` if they cancelled. */
 export const saveAuditExport = (filter: AuditFilter, format: ExportFormat): Promise<SavedFile | null> =>
   settle(() => commands.saveAuditExport(filter, format));

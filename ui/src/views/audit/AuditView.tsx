@@ -7,7 +7,7 @@ import { ViewFrame } from "../../components/ViewFrame";
 import { VirtualGrid, useGridCellClass } from "../../components/VirtualGrid";
 import { dayOrNull, dayValid } from "../../lib/dates";
 import { exactTime } from "../../lib/time";
-import { useAudit } from "../../queries";
+import { dedupe, shownOf, useAudit } from "../../queries";
 
 const TEMPLATE = "60px 150px minmax(140px, 1fr) 170px minmax(140px, 1fr) minmax(200px, 1.6fr) minmax(220px, 2fr)";
 
@@ -36,7 +36,10 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
   const [until, setUntil] = useState("");
   const filter = toAuditFilter(useDeferredValue(text), since, until);
   const audit = useAudit(filter);
-  const rows = audit.data ?? [];
+  // Pages count from the newest; each page is oldest first: the oldest page goes on top.
+  const pages = audit.data?.pages ?? [];
+  const rows = dedupe([...pages].reverse().flatMap((p) => p.entries), (e) => e.seq);
+  const total = pages[0]?.total ?? 0;
   const cell = useGridCellClass();
   const [exportError, setExportError] = useState<ipc.IpcError | null>(null);
   const [saved, setSaved] = useState<ipc.SavedFile | null>(null);
@@ -67,8 +70,13 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
           Export JSON
         </Button>
         <Text className={s.muted} data-testid="audit-count">
-          {rows.length} {rows.length === 1 ? "entry" : "entries"}
+          {shownOf(rows.length, total, "entry", "entries")}
         </Text>
+        {audit.hasNextPage && (
+          <Button onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage} data-testid="audit-more">
+            {audit.isFetchingNextPage ? "Loading…" : "Load older entries"}
+          </Button>
+        )}
         {audit.isFetching && <Spinner size="extra-tiny" />}
       </div>
       {saved && (

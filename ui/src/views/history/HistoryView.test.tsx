@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend } from "../../ipc/testing";
-import type { AppInfo, History, HistoryFilter } from "../../ipc";
+import type { AppInfo, AuditFilter, History, HistoryFilter } from "../../ipc";
 import { makeAudit, makeDay, makeHistoryRow, makeSnapshot } from "../../test/fixtures";
 import { toFilter } from "./HistoryView";
 
@@ -17,6 +17,9 @@ const HISTORY: History = {
     makeHistoryRow({ kind: "isolate", status: "TimeOut" }),
   ],
   perDay: [makeDay("2026-11-25", 2, 1), makeDay("2026-11-28", 80, 8)],
+  total: 3,
+  offset: 0,
+  limit: 1000,
 };
 
 describe("History view", () => {
@@ -96,7 +99,12 @@ describe("Audit log view", () => {
     const backend = mockBackend({
       app_info: () => INFO,
       snapshot: () => makeSnapshot([]),
-      audit: () => [makeAudit(1, { event: "job.created" }), makeAudit(2), makeAudit(3, { event: "auto_reconcile.resubmit", actor: "cordon" })],
+      audit: () => ({
+        entries: [makeAudit(1, { event: "job.created" }), makeAudit(2), makeAudit(3, { event: "auto_reconcile.resubmit", actor: "cordon" })],
+        total: 3,
+        offset: 0,
+        limit: 1000,
+      }),
       save_audit_export: ({ format }: { format: string }) => ({ path: `/tmp/cordon-audit-2026-11-28.${format}`, bytes: 11 }),
     });
     const user = userEvent.setup();
@@ -109,12 +117,65 @@ describe("Audit log view", () => {
       "auto_reconcile.resubmit",
     ]);
     await user.type(screen.getByTestId("audit-filter"), "reconcile");
-    await waitFor(() => expect(backend.callsTo("audit").at(-1)!.args).toEqual({ filter: { text: "reconcile", since: null, until: null, jobId: null } }));
+    await waitFor(() => expect(backend.callsTo("audit").at(-1)!.args).toEqual({ filter: { text: "reconcile", since: null, until: null, jobId: null, offset: 0 } }));
     await user.click(screen.getByTestId("audit-export-json"));
     expect((await screen.findByTestId("export-saved")).textContent).toBe("Saved to /tmp/cordon-audit-2026-11-28.json");
     expect(backend.callsTo("save_audit_export").at(-1)!.args).toEqual({
       filter: { text: "reconcile", since: null, until: null, jobId: null },
       format: "json",
     });
+  });
+
+  it("shows a page of many entries with the count and loads older ones on demand", async () => {
+    // 2,345 entries; the back end answers pages of 1,000 counted from the newest.
+    const TOTAL = 2345;
+    const backend = mockBackend({
+      app_info: () => INFO,
+      snapshot: () => makeSnapshot([]),
+      audit: ({ filter }: { filter: AuditFilter }) => {
+        const offset = filter.offset ?? 0;
+        const limit = Math.min(filter.limit ?? 1000, 10000);
+        const last = TOTAL - offset; // the newest seq of the page
+        const first = Math.max(1, last - limit + 1);
+        const entries = last < 1 ? [] : Array.from({ length: last - first + 1 }, (_, i) => makeAudit(first + i));
+        return { entries, total: TOTAL, offset, limit };
+      },
+    });
+    const user = userEvent.setup();
+    render(<App queryClient={createQueryClient()} />);
+    await user.click(await screen.findByTestId("nav-audit"));
+    await waitFor(() => expect(screen.getByTestId("audit-count").textContent).toBe("1,000 of 2,345 entries"));
+    expect(backend.callsTo("audit")).toHaveLength(1);
+    await user.click(screen.getByTestId("audit-more"));
+    await waitFor(() => expect(screen.getByTestId("audit-count").textContent).toBe("2,000 of 2,345 entries"));
+    expect((backend.callsTo("audit").at(-1)!.args as { filter: AuditFilter }).filter.offset).toBe(1000);
+    await user.click(screen.getByTestId("audit-more"));
+    await waitFor(() => expect(screen.getByTestId("audit-count").textContent).toBe("2,345 entries"));
+    expect(screen.queryByTestId("audit-more")).toBeNull();
+  });
+});
+
+describe("History paging", () => {
+  it("shows the count of all matches and loads more pages; the chart is the back end's", async () => {
+    const TOTAL = 1500;
+    const all = Array.from({ length: TOTAL }, (_, i) => makeHistoryRow({ actionId: `a${i}` }));
+    const backend = mockBackend({
+      app_info: () => INFO,
+      snapshot: () => makeSnapshot([]),
+      history: ({ filter }: { filter: HistoryFilter }) => {
+        const offset = filter.offset ?? 0;
+        const limit = filter.limit ?? 1000;
+        return { rows: all.slice(offset, offset + limit), perDay: [makeDay("2026-11-25", 1500, 0)], total: TOTAL, offset, limit };
+      },
+    });
+    const user = userEvent.setup();
+    render(<App queryClient={createQueryClient()} />);
+    await user.click(await screen.findByTestId("nav-history"));
+    await waitFor(() => expect(screen.getByTestId("history-count").textContent).toBe("1,000 of 1,500 actions"));
+    expect(screen.getByTestId("chart-day").getAttribute("data-isolations")).toBe("1500");
+    await user.click(screen.getByTestId("history-more"));
+    await waitFor(() => expect(screen.getByTestId("history-count").textContent).toBe("1,500 actions"));
+    expect(screen.queryByTestId("history-more")).toBeNull();
+    expect(backend.callsTo("history").map((c) => (c.args as { filter: HistoryFilter }).filter.offset)).toEqual([0, 1000]);
   });
 });

@@ -5,7 +5,7 @@ import type { HistoryFilter, JobKind } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
 import { dayOrNull, dayValid } from "../../lib/dates";
-import { useHistory } from "../../queries";
+import { dedupe, shownOf, useHistory } from "../../queries";
 import { DayChart } from "./DayChart";
 import { HistoryTable } from "./HistoryTable";
 
@@ -63,7 +63,12 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
       .catch((e: unknown) => setExportError(ipc.toIpcError(e)))
       .finally(() => setExporting(false));
   };
-  const rows = history.data?.rows ?? [];
+  const pages = history.data?.pages ?? [];
+  const rows = dedupe(
+    pages.flatMap((p) => p.rows),
+    (r) => r.actionId,
+  );
+  const total = pages[0]?.total ?? 0;
   return (
     <ViewFrame nav={nav} testId="history-view">
       <div className={styles.filters}>
@@ -126,10 +131,17 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
         <Spinner size="tiny" label="Loading the history…" />
       ) : (
         <>
-          <DayChart days={history.data?.perDay ?? []} />
-          <Text className={styles.muted} data-testid="history-count">
-            {rows.length} {rows.length === 1 ? "action" : "actions"}
-          </Text>
+          <DayChart days={pages[0]?.perDay ?? []} />
+          <div className={styles.filters}>
+            <Text className={styles.muted} data-testid="history-count">
+              {shownOf(rows.length, total, "action", "actions")}
+            </Text>
+            {history.hasNextPage && (
+              <Button onClick={() => void history.fetchNextPage()} disabled={history.isFetchingNextPage} data-testid="history-more">
+                {history.isFetchingNextPage ? "Loading…" : "Load more"}
+              </Button>
+            )}
+          </div>
           <HistoryTable rows={rows} />
         </>
       )}
