@@ -63,8 +63,11 @@ impl Jobs {
     }
 }
 
+/// A filter's `since` and `until`, parsed.
+type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The filter's `since`/`until`, parsed.
-fn bounds(filter: &AuditFilter) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+fn bounds(filter: &AuditFilter) -> Result<Bounds> {
     let parse = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
