@@ -419,7 +419,7 @@ async fn custom_endpoints_are_audited_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.sqlite3");
     let count = |app: &App| {
-        app.audit(&AuditFilter::default())
+        app.audit_all(&AuditFilter::default())
             .unwrap()
             .into_iter()
             .filter(|e| e.event == "tenant.custom_endpoints")
@@ -441,7 +441,7 @@ async fn custom_endpoints_are_audited_once() {
     assert_eq!(count(&again).len(), 1, "not again for the same pair");
     // Finding 12: the app secret the test signs in with is an audited choice too.
     let secret = again
-        .audit(&AuditFilter::default())
+        .audit_all(&AuditFilter::default())
         .unwrap()
         .into_iter()
         .filter(|e| e.event == "tenant.app_secret")
