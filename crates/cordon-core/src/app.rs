@@ -5,6 +5,7 @@
 //! - [`Jobs`]: the journal's jobs, the runner (which takes the fleet and the store
 //!   explicitly), the bulk preview and its token, the audit log.
 //! - [`Reconciler`]: stuck work, batches, history, auto-reconcile.
+//! - [`Automation`]: the isolation rule, its guard rails and the approval queue.
 //! - [`Store`]: the SQLite journal, audit log, caches and settings.
 //!
 //! `App`'s public verbs are one-line delegations, all in this file, so a reader finds
@@ -18,7 +19,12 @@ use chrono::{DateTime, Utc};
 use mde_api::Client;
 use tokio::sync::broadcast;
 
+use crate::automation::{Automation, AutomationEvent};
 pub use crate::config::AppConfig;
+use crate::dto::automation::{
+    AlertFilter, AlertRow, Proposal, ProposalRequest, ProposalVerdict, RuleChange, RuleDecision,
+    RuleSettings, RuleStatus, VerdictOutcome,
+};
 use crate::dto::jobs::{
     AuditEntry, AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat,
     History, HistoryFilter, IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow,
@@ -36,12 +42,13 @@ use crate::reconcile::Reconciler;
 use crate::store::Store;
 use crate::store::journal_entry::JournalEntry;
 
-struct Inner {
+pub(crate) struct Inner {
     cfg: AppConfig,
     store: Arc<Store>,
     fleet: Fleet,
     jobs: Jobs,
     reconciler: Reconciler,
+    pub(crate) automation: Automation,
 }
 
 /// Cordon's core. Cheap to clone.
@@ -76,6 +83,7 @@ impl App {
         let client_id = cfg.credentials.client_id().to_owned();
         let jobs = Jobs::new(fleet.clone(), Arc::clone(&store), runner, client_id);
         let reconciler = Reconciler::new(fleet.clone(), jobs.clone(), Arc::clone(&store));
+        let automation = Automation::new(fleet.clone(), jobs.clone(), Arc::clone(&store));
         Ok(Self {
             inner: Arc::new(Inner {
                 cfg,
@@ -83,6 +91,7 @@ impl App {
                 fleet,
                 jobs,
                 reconciler,
+                automation,
             }),
         })
     }
@@ -101,6 +110,7 @@ impl App {
             check_then_back_up(&store, keep)
         }));
         tokio::spawn(sync_loop(Arc::downgrade(&app.inner)));
+        tokio::spawn(Automation::run_loop(Arc::downgrade(&app.inner)));
         let jobs = app.inner.jobs.clone();
         tokio::spawn(async move {
             // Learn who "we" are first (S-7 previews, the journal's requester).
@@ -319,6 +329,82 @@ impl App {
     /// Changes auto-reconcile and its bounds (kept in the store).
     pub fn set_reconcile_settings(&self, s: ReconcileSettings) -> Result<ReconcileSettings> {
         self.inner.reconciler.set_settings(s)
+    }
+
+    // Automation.
+
+    /// The isolation rule, its state and its dry-run record.
+    pub async fn rule(&self) -> Result<RuleStatus> {
+        self.inner.automation.status().await
+    }
+    /// Changes the rule (a promotion needs `confirmed`; matching edits return to dry run).
+    pub async fn set_rule(&self, change: RuleChange) -> Result<RuleStatus> {
+        self.inner.automation.set_rule(change).await
+    }
+    /// One evaluation now; its isolations start in the background.
+    pub async fn run_rule(&self) -> Result<Vec<RuleDecision>> {
+        self.inner.automation.run_round().await
+    }
+    /// One evaluation now; its isolations run to their end (`cordon rule run --once`).
+    pub async fn run_rule_and_wait(&self) -> Result<Vec<RuleDecision>> {
+        self.inner.automation.run_round_and_wait().await
+    }
+    /// What the rule, as `settings` say, would decide over the last `hours` hours.
+    pub async fn preview_rule(
+        &self,
+        settings: RuleSettings,
+        hours: u32,
+    ) -> Result<Vec<RuleDecision>> {
+        self.inner.automation.preview(settings, hours).await
+    }
+    /// The rule's decisions of the last `hours` hours, newest first.
+    pub fn rule_decisions(&self, hours: u32) -> Result<Vec<RuleDecision>> {
+        self.inner.automation.decisions(hours)
+    }
+    /// Pauses or resumes automation (S-6).
+    pub async fn pause_automation(&self, paused: bool) -> Result<RuleStatus> {
+        self.inner.automation.set_paused(paused).await
+    }
+    /// Closes the breaker (a person, with a reason).
+    pub async fn close_breaker(&self, comment: &str) -> Result<RuleStatus> {
+        self.inner.automation.close_breaker(comment).await
+    }
+    /// Suppresses a detection (`title` or `detector`) for `days` days.
+    pub async fn suppress(
+        &self,
+        kind: &str,
+        value: &str,
+        days: u32,
+        reason: &str,
+    ) -> Result<RuleStatus> {
+        self.inner
+            .automation
+            .suppress(kind, value, days, reason)
+            .await
+    }
+    /// Recent alerts (live) with the rule's decision for each.
+    pub async fn alerts(&self, filter: AlertFilter) -> Result<Vec<AlertRow>> {
+        self.inner.automation.alerts(filter).await
+    }
+    /// The approval queue (waiting proposals, or all).
+    pub async fn proposals(&self, all: bool) -> Result<Vec<Proposal>> {
+        self.inner.automation.proposals(all).await
+    }
+    /// Proposes an isolation or release for a second person to decide.
+    pub async fn propose(&self, req: ProposalRequest) -> Result<Proposal> {
+        self.inner.automation.propose(req).await
+    }
+    /// Approves or rejects proposals (four eyes; never an application).
+    pub async fn decide_proposals(&self, verdict: ProposalVerdict) -> Result<Vec<VerdictOutcome>> {
+        self.inner.automation.decide(verdict).await
+    }
+    /// Automation's events (breaker opened, approvals waiting, rounds).
+    pub fn subscribe_automation(&self) -> broadcast::Receiver<AutomationEvent> {
+        self.inner.automation.subscribe()
+    }
+    /// Who this process acts as (object id, name, application or person).
+    pub async fn principal(&self) -> Result<mde_api::Principal> {
+        self.inner.automation.principal().await
     }
 }
 

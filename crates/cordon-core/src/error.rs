@@ -64,6 +64,13 @@ pub enum CoreError {
     /// send (a sync changed the selection since the person confirmed it, S-7).
     #[error("the preview is out of date: {0}")]
     StalePreview(String),
+    /// A safety rule refused it: four eyes, an application approving, a protected
+    /// machine without an override, only a person closes the breaker.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// A change that acts on machines needs an explicit confirmation (S-4).
+    #[error("confirmation needed: {0}")]
+    NeedsConfirmation(String),
 }
 
 impl From<rusqlite::Error> for CoreError {
@@ -107,6 +114,11 @@ impl From<CoreError> for IpcError {
             },
             CoreError::Invalid { field, message } => IpcError::Validation { field, message },
             CoreError::StalePreview(message) => IpcError::StalePreview { message },
+            CoreError::Refused(message) => IpcError::Refused { message },
+            CoreError::NeedsConfirmation(message) => IpcError::Validation {
+                field: "confirmed".into(),
+                message,
+            },
             CoreError::UnknownProfile(name) => IpcError::NotFound {
                 message: format!(
                     "No profile “{name}”. `cordon profiles list` (or Settings) shows the profiles."

@@ -10,6 +10,8 @@
 //!   bulk preview and its token, the audit log.
 //! - [`reconcile`]: stuck work, batches, history, auto-reconcile (pure functions plus
 //!   the [`reconcile::Reconciler`] that applies them).
+//! - [`automation`]: the scheduled isolation rule with its guard rails (a pure
+//!   decision) and the approval queue (four eyes), run through the journal.
 //! - [`store`]: one SQLite file per tenant: caches, journal, append-only audit log,
 //!   settings.
 //! - [`tenant`]: which tenant a process works on (profile, `CORDON_*`, active profile,
@@ -22,6 +24,7 @@
 //! Nothing here depends on Tauri (a compile error guards that boundary).
 
 pub mod app;
+pub mod automation;
 pub mod config;
 pub mod dto;
 pub mod error;

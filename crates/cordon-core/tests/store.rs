@@ -19,7 +19,7 @@ use chrono::Utc;
 use cordon_core::CoreError;
 use cordon_core::dto::IpcError;
 use cordon_core::dto::jobs::{AuditFilter, ItemState, JobKind, JobState};
-use cordon_core::store::{MIN_SQLITE, NewItem, NewJob, Store, version_at_least};
+use cordon_core::store::{MIN_SQLITE, NewItem, NewJob, SCHEMA_VERSION, Store, version_at_least};
 
 #[test]
 fn pragmas_are_asserted_at_open() {
@@ -40,7 +40,7 @@ fn pragmas_are_asserted_at_open() {
         p.sqlite_version
     );
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
 
     // A network path is refused before anything is opened.
     let unc = Store::open(Path::new(r"\\fileserver\share\cordon.sqlite3")).unwrap_err();
@@ -127,11 +127,11 @@ fn migrations_apply_once_and_a_newer_schema_is_refused() {
     {
         let store = Store::open(&path).unwrap();
         store.set_meta("k", "v").unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     }
     for _ in 0..3 {
         let store = Store::open(&path).expect("reopens");
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
         assert_eq!(store.integrity_check().unwrap(), "ok");
     }

@@ -5,6 +5,7 @@
 //! timestamps travel as RFC 3339 strings, ids as strings, and no token or secret ever
 //! appears in a DTO.
 
+pub mod automation;
 pub mod jobs;
 
 use serde::{Deserialize, Serialize};
@@ -261,6 +262,10 @@ pub enum IpcError {
     /// the person looks at the new preview and confirms again (S-7).
     #[error("{message}")]
     StalePreview { message: String },
+    /// A safety rule refused it (four eyes, an application approving, an expired
+    /// proposal, a protected machine without an override): nothing was done.
+    #[error("{message}")]
+    Refused { message: String },
     /// A fault inside Cordon.
     #[error("{message}")]
     Internal { message: String },

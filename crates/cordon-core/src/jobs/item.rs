@@ -146,6 +146,15 @@ impl ItemTask {
                     if state != Some(JobState::Running) {
                         return;
                     }
+                    // S-6: a paused automation holds rule-started items here (and
+                    // the claim checks again); a resume starts the runner again.
+                    let j = Arc::clone(&self.job);
+                    if !matches!(
+                        self.with_store(move |store| store.held(&j)).await,
+                        Some(Ok(false))
+                    ) {
+                        return;
+                    }
                     if let Some(a) =
                         self.fleet
                             .fresh_in_flight(machine_id, action_type(job.kind), CACHE_FRESH)

@@ -160,6 +160,17 @@ impl Jobs {
         ids.iter().map(|id| self.summary(id)).collect()
     }
 
+    /// Starts the runner of a committed job in the background (the rule's and
+    /// approvals' jobs, committed with their decision).
+    pub(crate) fn launch(&self, id: &str) {
+        let _ = self.runner.ensure(&self.fleet, &self.store, id);
+    }
+
+    /// Runs a committed job to its end.
+    pub(crate) async fn launch_and_wait(&self, id: &str) {
+        self.runner.wait(&self.fleet, &self.store, id).await;
+    }
+
     /// Starts a runner for every unfinished job, in the background (`App::start`).
     pub(crate) fn spawn_unfinished(&self) -> Result<()> {
         for id in self.store.unfinished_job_ids()? {

@@ -94,6 +94,88 @@ fn finish_if_done(tx: &Transaction<'_>, job_id: &str, now: DateTime<Utc>) -> Res
     Ok(())
 }
 
+/// Inserts a job and all its items as `planned`, with their audit rows, inside `tx`
+/// (a job and the decision that caused it commit together).
+pub(crate) fn insert_job(
+    tx: &Transaction<'_>,
+    job: &NewJob,
+    items: &[NewItem],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let at = ts(now);
+    tx.execute(
+        &format!(
+            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?7, NULL)"
+        ),
+        params![
+            job.id,
+            kind_str(job.kind),
+            job.comment,
+            job.isolation_type.map(|k| match k {
+                IsolationKind::Full => "full",
+                IsolationKind::Selective => "selective",
+            }),
+            job.requested_by,
+            job.source,
+            at
+        ],
+    )?;
+    let row = job_in(tx, &job.id)?;
+    append(
+        tx,
+        now,
+        &NewAudit {
+            actor: job.requested_by.clone(),
+            event: "job.created".into(),
+            job_id: Some(job.id.clone()),
+            comment: Some(job.comment.clone()),
+            to_state: Some("running".into()),
+            detail: format!(
+                "{} of {} machine(s){}",
+                kind_str(job.kind),
+                items.len(),
+                job.source
+                    .as_deref()
+                    .map(|s| format!(" from {s}"))
+                    .unwrap_or_default()
+            ),
+            ..NewAudit::default()
+        },
+    )?;
+    let mut insert = tx.prepare_cached(
+            "INSERT INTO job_items (job_id, seq, machine_id, machine_name, state, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'planned', ?5, ?5)",
+        )?;
+    for (seq, it) in items.iter().enumerate() {
+        insert.execute(params![
+            job.id,
+            seq as u32,
+            it.machine_id,
+            it.machine_name,
+            at
+        ])?;
+        let item = ItemRow {
+            job_id: job.id.clone(),
+            seq: seq as u32,
+            machine_id: it.machine_id.clone(),
+            machine_name: it.machine_name.clone(),
+            state: ItemState::Planned,
+            action_id: None,
+            action_status: None,
+            attempts: 0,
+            misses: 0,
+            error: None,
+            intent_at: None,
+            not_before: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let t = Transition::new(ItemState::Planned, "intent committed");
+        append(tx, now, &item_audit(&row, &item, None, &t))?;
+    }
+    Ok(())
+}
+
 fn item_audit(job: &JobRow, item: &ItemRow, from: Option<ItemState>, t: &Transition) -> NewAudit {
     NewAudit {
         actor: job.requested_by.clone(),
@@ -114,69 +196,7 @@ impl Store {
     /// has not passed (waiting for it first; see [`Store::ensure_sound`]).
     pub fn create_job(&self, job: &NewJob, items: &[NewItem], now: DateTime<Utc>) -> Result<()> {
         self.ensure_sound()?;
-        self.write(|tx| {
-            let at = ts(now);
-            tx.execute(
-                &format!("INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?7, NULL)"),
-                params![
-                    job.id,
-                    kind_str(job.kind),
-                    job.comment,
-                    job.isolation_type.map(|k| match k {
-                        IsolationKind::Full => "full",
-                        IsolationKind::Selective => "selective",
-                    }),
-                    job.requested_by,
-                    job.source,
-                    at
-                ],
-            )?;
-            let row = job_in(tx, &job.id)?;
-            append(
-                tx,
-                now,
-                &NewAudit {
-                    actor: job.requested_by.clone(),
-                    event: "job.created".into(),
-                    job_id: Some(job.id.clone()),
-                    comment: Some(job.comment.clone()),
-                    to_state: Some("running".into()),
-                    detail: format!(
-                        "{} of {} machine(s){}",
-                        kind_str(job.kind),
-                        items.len(),
-                        job.source.as_deref().map(|s| format!(" from {s}")).unwrap_or_default()
-                    ),
-                    ..NewAudit::default()
-                },
-            )?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO job_items (job_id, seq, machine_id, machine_name, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'planned', ?5, ?5)",
-            )?;
-            for (seq, it) in items.iter().enumerate() {
-                insert.execute(params![job.id, seq as u32, it.machine_id, it.machine_name, at])?;
-                let item = ItemRow {
-                    job_id: job.id.clone(),
-                    seq: seq as u32,
-                    machine_id: it.machine_id.clone(),
-                    machine_name: it.machine_name.clone(),
-                    state: ItemState::Planned,
-                    action_id: None,
-                    action_status: None,
-                    attempts: 0,
-                    misses: 0,
-                    error: None,
-                    intent_at: None,
-                    not_before: None,
-                    created_at: now,
-                    updated_at: now,
-                };
-                let t = Transition::new(ItemState::Planned, "intent committed");
-                append(tx, now, &item_audit(&row, &item, None, &t))?;
-            }
-            Ok(())
-        })
+        self.write(|tx| insert_job(tx, job, items, now))
     }
 
     /// Commits `planned → sending` (the intent to POST now) if the job is still
@@ -196,6 +216,11 @@ impl Store {
                 return Ok(false);
             };
             if job.state != JobState::Running || item.state != ItemState::Planned {
+                return Ok(false);
+            }
+            // S-6: a paused automation holds the unsent items of rule-started jobs,
+            // whichever process runs them (read in the claim's own transaction).
+            if super::automation::held_by_pause(tx, &job)? {
                 return Ok(false);
             }
             tx.execute(

@@ -20,11 +20,13 @@
 //!   ([`backup`]: `VACUUM INTO`).
 
 mod audit;
+mod automation;
 mod backup;
 mod cache;
 mod health;
 mod jobs;
 pub mod journal_entry;
+mod proposals;
 mod queries;
 mod rows;
 mod schema;
@@ -36,8 +38,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use audit::NewAudit;
+pub use automation::{DecisionRow, RULE_SOURCE, Round};
 pub use backup::BACKUPS_KEPT;
 pub use health::Health;
+pub use proposals::{Decider, Verdict};
 pub use rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
 pub use schema::SCHEMA_VERSION;
 #[doc(hidden)]

@@ -86,6 +86,71 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 2: automation: the rule's seen alerts, runs and decisions, the approval queue,
+    // suppressed detections.
+    r#"
+    CREATE TABLE rule_seen (
+        alert_id TEXT PRIMARY KEY,
+        created  TEXT,
+        seen_at  TEXT NOT NULL
+    );
+    CREATE INDEX rule_seen_at ON rule_seen(seen_at);
+    CREATE TABLE rule_runs (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        mode      TEXT NOT NULL,
+        alerts    INTEGER NOT NULL,
+        decisions INTEGER NOT NULL
+    );
+    CREATE INDEX rule_runs_at ON rule_runs(at);
+    CREATE TABLE rule_decisions (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at           TEXT NOT NULL,
+        alert_id     TEXT NOT NULL,
+        machine_id   TEXT NOT NULL,
+        machine_name TEXT,
+        decision     TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        mode         TEXT NOT NULL,
+        job_id       TEXT,
+        proposal_id  TEXT,
+        alert_title  TEXT
+    );
+    CREATE INDEX rule_decisions_at ON rule_decisions(at);
+    CREATE INDEX rule_decisions_alert ON rule_decisions(alert_id);
+    CREATE INDEX rule_decisions_machine ON rule_decisions(machine_id, decision);
+    CREATE TABLE proposals (
+        id               TEXT PRIMARY KEY,
+        machine_id       TEXT NOT NULL,
+        machine_name     TEXT,
+        action           TEXT NOT NULL CHECK (action IN ('isolate', 'release')),
+        isolation_type   TEXT,
+        comment          TEXT NOT NULL,
+        reason           TEXT NOT NULL,
+        alert_id         TEXT,
+        proposed_by      TEXT NOT NULL,
+        proposed_by_oid  TEXT NOT NULL,
+        proposed_at      TEXT NOT NULL,
+        expires_at       TEXT NOT NULL,
+        state            TEXT NOT NULL,
+        decided_by       TEXT,
+        decided_by_oid   TEXT,
+        decided_at       TEXT,
+        decision_comment TEXT,
+        job_id           TEXT,
+        override_reason  TEXT
+    );
+    CREATE INDEX proposals_state ON proposals(state);
+    CREATE TABLE suppressions (
+        kind       TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        until      TEXT NOT NULL,
+        by         TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (kind, value)
+    );
+    "#,
 ];
 
 /// The schema version this build writes (the number of migrations).
