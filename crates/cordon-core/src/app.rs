@@ -402,6 +402,10 @@ impl App {
     pub fn subscribe_automation(&self) -> broadcast::Receiver<AutomationEvent> {
         self.inner.automation.subscribe()
     }
+    /// The demo's week of dry-run rounds (only where the rule never ran).
+    pub async fn seed_rule_dry_run(&self, days: u32) -> Result<u32> {
+        self.inner.automation.seed_dry_run(days).await
+    }
     /// Who this process acts as (object id, name, application or person).
     pub async fn principal(&self) -> Result<mde_api::Principal> {
         self.inner.automation.principal().await

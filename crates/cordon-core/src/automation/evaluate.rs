@@ -477,3 +477,74 @@ impl Automation {
         .unwrap_or_else(|| Err(CoreError::Storage("the store task ended".into())))
     }
 }
+
+impl Automation {
+    /// The demo's week of dry run: the rule (as saved, in dry run) evaluated hourly
+    /// over the tenant's alerts of the last `days` days, each round committed at its
+    /// hour, so the Alerts & rules view and a promotion have a record to show. Only
+    /// on a store where the rule never ran; nothing is sent.
+    pub async fn seed_dry_run(&self, days: u32) -> Result<u32> {
+        if self.store.rule_last_run()?.is_some() {
+            return Ok(0);
+        }
+        let me = self.principal().await?;
+        let server_now = self.fleet.now();
+        let since = server_now - Duration::days(i64::from(days));
+        let query = Query::new().filter(Filter::ge("alertCreationTime", since));
+        let alerts = self.fleet.client().list_alerts(&query).await?;
+        let auto = self.clone();
+        off_runtime(move || auto.replay(&me, &alerts, server_now, days))
+            .await
+            .unwrap_or_else(|| Err(CoreError::Storage("the store task ended".into())))
+    }
+
+    fn replay(&self, me: &Principal, alerts: &[Alert], server_now: DateTime<Utc>, days: u32) -> Result<u32> {
+        let s = RuleSettings {
+            mode: RuleMode::DryRun,
+            ..self.store.rule_settings()?
+        };
+        let rows = self.fleet.snapshot().machines;
+        let machines = machine_facts(&rows, &HashSet::new());
+        let local_now = Utc::now();
+        let mut rounds = 0;
+        for h in (0..days * 24).rev() {
+            let end = server_now - Duration::hours(i64::from(h));
+            let start = end - Duration::hours(1);
+            let batch: Vec<&Alert> = alerts
+                .iter()
+                .filter(|a| a.alert_creation_time.is_some_and(|c| c > start && c <= end))
+                .collect();
+            let facts: Vec<AlertFacts> = batch.iter().map(|a| facts_of(a)).collect();
+            let at = local_now - Duration::hours(i64::from(h));
+            let mem = Memory::default();
+            let outcome = decide::decide(&s, &facts, &machines, &mem, at);
+            let round = Round {
+                at,
+                mode: RuleMode::DryRun,
+                actor: me.name.clone(),
+                actor_oid: me.object_id.clone(),
+                seen: batch.iter().map(|a| (a.id.clone(), a.alert_creation_time)).collect(),
+                decisions: outcome
+                    .decisions
+                    .into_iter()
+                    .map(|d| DecisionRow {
+                        machine_name: machines.get(&d.machine_id).map(|m| m.name.clone()),
+                        alert_title: batch.iter().find(|a| a.id == d.alert_id).and_then(|a| a.title.clone()),
+                        alert_id: d.alert_id,
+                        machine_id: d.machine_id,
+                        kind: d.kind,
+                        reason: d.reason,
+                        job: None,
+                        proposal: None,
+                    })
+                    .collect(),
+                watermark: batch.iter().filter_map(|a| a.alert_creation_time).max(),
+                breaker: None,
+                forget_before: local_now - Duration::days(i64::from(days) + 2),
+            };
+            self.store.commit_round(&round)?;
+            rounds += 1;
+        }
+        Ok(rounds)
+    }
+}
