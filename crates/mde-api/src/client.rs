@@ -299,19 +299,6 @@ impl Client {
             .unwrap_or_else(|| inner.credentials.client_id().to_owned()))
     }
 
-    /// Who the token speaks for (temporary).
-    pub async fn principal(&self) -> Result<crate::Principal, Error> {
-        let inner = &self.inner;
-        let token = inner.tokens.get(|| inner.fetch_token()).await?;
-        let name = token_identity(token.value.expose())
-            .unwrap_or_else(|| inner.credentials.client_id().to_owned());
-        Ok(crate::Principal {
-            object_id: name.clone(),
-            name,
-            application: false,
-        })
-    }
-
     // ---- alerts ---------------------------------------------------------
 
     pub async fn list_alerts(&self, query: &Query) -> Result<Vec<Alert>, Error> {

@@ -63,7 +63,6 @@ mod lenient;
 mod model;
 mod pacing;
 mod pager;
-mod principal;
 pub mod query;
 pub mod retry;
 pub mod signin;
@@ -80,7 +79,6 @@ pub use kinds::{
 };
 pub use model::{Alert, IpAddress, Machine, MachineAction};
 pub use pacing::SendSlot;
-pub use principal::Principal;
 pub use query::{CmpOp, Filter, Literal, Query};
 
 /// The crate's result type.
