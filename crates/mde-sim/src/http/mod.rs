@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod certs;
 pub mod control;
+pub mod control_alerts;
 pub mod discovery;
 pub mod errors;
 pub mod faults;
