@@ -20,11 +20,13 @@ use serde_json::{Value, json};
 
 mod alerts;
 mod answers;
+mod people;
 
 pub use answers::{
     AppKeyPem, ClockAnswer, LoggedRequest, MachineState, MachineTruth, QuirksView, ResetAnswer,
     Settings, SimState,
 };
+pub use people::PersonSignIn;
 
 pub use crate::http::control_alerts::NewAlert;
 pub use crate::http::faults::{Fault, FaultKind};

@@ -127,7 +127,10 @@ async fn a_wrong_alert_raises_none() {
         .await
         .unwrap_err();
     assert_eq!(bad_severity.status(), Some(400));
-    assert!(bad_severity.to_string().contains("Severe"), "{bad_severity}");
+    assert!(
+        bad_severity.to_string().contains("Severe"),
+        "{bad_severity}"
+    );
     // Bodies that are not alerts at all.
     for body in [
         json!({"severity": "Low"}),
@@ -214,7 +217,11 @@ async fn a_late_alert_is_hidden_until_its_delay_has_passed() {
     ctl.advance(1.0).await.unwrap();
     let (s, a) = sim.get(&token, &format!("/api/alerts/{late}")).await;
     assert_eq!(s, StatusCode::OK, "{a}");
-    assert_eq!(a["alertCreationTime"], created.as_str(), "its original time");
+    assert_eq!(
+        a["alertCreationTime"],
+        created.as_str(),
+        "its original time"
+    );
     assert_eq!(a["title"], "Late one");
     let (_, f) = sim.get(&token, &filter).await;
     assert!(ids_of(&f).contains(&late), "in $filter now");

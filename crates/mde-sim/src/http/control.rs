@@ -37,6 +37,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/state", get(state))
         .route("/_sim/alerts", post(super::control_alerts::post_alerts))
         .route("/_sim/alerts/storm", post(storm))
+        .route("/_sim/people/{upn}/signin", post(super::people::sign_in))
         .route("/_sim/packages/{file}", get(package))
         .route(
             "/_sim/apps/{client_id}/certificates",
