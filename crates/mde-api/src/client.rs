@@ -23,6 +23,7 @@ use crate::ids::{MachineId, is_guid, is_safe_segment};
 use crate::kinds::IsolationType;
 use crate::model::{Alert, Machine, MachineAction, Page};
 use crate::pacing::Pacer;
+use crate::principal::token_identity;
 use crate::query::{Query, encode_pairs};
 use crate::transport::{Kind, Request};
 
@@ -291,7 +292,8 @@ impl Client {
 
     /// Who Defender will record as the requestor of this client's actions: the
     /// signed-in user (`upn`) or the app's display name, from the access token
-    /// (fetched if needed; no API call). Falls back to the client id.
+    /// (fetched if needed; no API call). Falls back to the client id. See also
+    /// [`Client::principal`].
     pub async fn identity(&self) -> Result<String, Error> {
         let inner = &self.inner;
         let token = inner.tokens.get(|| inner.fetch_token()).await?;
@@ -384,21 +386,6 @@ impl Client {
     }
 }
 
-/// `upn`, `unique_name`, `app_displayname`, `appid` or `azp` from a JWT's payload
-/// (read, not verified: it only names the caller).
-fn token_identity(jwt: &str) -> Option<String> {
-    use base64::Engine as _;
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    ["upn", "unique_name", "app_displayname", "appid", "azp"]
-        .into_iter()
-        .find_map(|k| claims.get(k)?.as_str().filter(|s| !s.is_empty()))
-        .map(str::to_owned)
-}
-
 fn check_guid(action_id: &str) -> Result<(), Error> {
     if is_guid(action_id) {
         Ok(())
@@ -406,26 +393,5 @@ fn check_guid(action_id: &str) -> Result<(), Error> {
         Err(Error::InvalidId {
             input: action_id.to_owned(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use base64::Engine as _;
-
-    use super::token_identity;
-
-    fn jwt(claims: serde_json::Value) -> String {
-        let b = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        format!("{}.{}.sig", b(b"{}"), b(claims.to_string().as_bytes()))
-    }
-
-    #[test]
-    fn the_identity_is_the_user_or_the_app() {
-        let user = jwt(serde_json::json!({"upn": "ana@contoso.com", "appid": "x"}));
-        assert_eq!(token_identity(&user).as_deref(), Some("ana@contoso.com"));
-        let app = jwt(serde_json::json!({"app_displayname": "Cordon", "appid": "x"}));
-        assert_eq!(token_identity(&app).as_deref(), Some("Cordon"));
-        assert_eq!(token_identity("garbage"), None);
     }
 }

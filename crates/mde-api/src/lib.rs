@@ -63,6 +63,7 @@ mod lenient;
 mod model;
 mod pacing;
 mod pager;
+mod principal;
 pub mod query;
 pub mod retry;
 pub mod signin;
@@ -79,6 +80,7 @@ pub use kinds::{
 };
 pub use model::{Alert, IpAddress, Machine, MachineAction};
 pub use pacing::SendSlot;
+pub use principal::Principal;
 pub use query::{CmpOp, Filter, Literal, Query};
 
 /// The crate's result type.

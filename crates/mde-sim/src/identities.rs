@@ -31,9 +31,15 @@ pub const INVESTIGATOR_CLIENT_ID: &str = "66666666-6666-6666-6666-666666666666";
 pub const INVESTIGATOR_SECRET: &str = "demo-investigator-secret";
 pub const INVESTIGATOR_APP_NAME: &str = "Contoso Forensics";
 
-/// The delegated demo user (signs in without a password prompt).
+/// The delegated demo user (signs in without a password prompt): the person a sign-in
+/// without a `login_hint` speaks for.
 pub const DEMO_USER: &str = "analyst@contoso.example";
 pub const DEMO_USER_NAME: &str = "Demo Analyst";
+
+/// A second delegated person (same permissions), so that tests can tell two people
+/// apart: who isolated, who released, whose sign-in a refresh token belongs to.
+pub const DEMO_LEAD: &str = "lead@contoso.example";
+pub const DEMO_LEAD_NAME: &str = "Demo Lead";
 
 /// The WindowsDefenderATP resource (token audience) and the scope asking for it.
 pub const API_RESOURCE: &str = "https://api.securitycenter.microsoft.com";
@@ -65,6 +71,44 @@ pub const DEMO_USER_SCOPES: &[&str] = &[
     "Machine.RestrictExecution",
     "Alert.Read",
 ];
+
+/// A person of the demo tenant who can sign in to the public client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Person {
+    /// The user principal name (`upn`, `unique_name`, `preferred_username`).
+    pub upn: &'static str,
+    /// The display name (`name`).
+    pub name: &'static str,
+    /// The delegated permissions the public client holds for them (`scp`).
+    pub scopes: &'static [&'static str],
+}
+
+/// The people of the demo tenant; the first is the default ([`DEMO_USER`]).
+pub const PEOPLE: &[Person] = &[
+    Person {
+        upn: DEMO_USER,
+        name: DEMO_USER_NAME,
+        scopes: DEMO_USER_SCOPES,
+    },
+    Person {
+        upn: DEMO_LEAD,
+        name: DEMO_LEAD_NAME,
+        scopes: DEMO_USER_SCOPES,
+    },
+];
+
+/// The person a sign-in without a `login_hint` speaks for ([`DEMO_USER`]).
+pub fn default_person() -> &'static Person {
+    const DEFAULT: &Person = &PEOPLE[0];
+    DEFAULT
+}
+
+/// Finds a person by user principal name (case-insensitive, as Entra compares them).
+pub fn person(upn: &str) -> Option<&'static Person> {
+    PEOPLE
+        .iter()
+        .find(|p| p.upn.eq_ignore_ascii_case(upn.trim()))
+}
 
 /// A registered confidential app.
 #[derive(Debug, Clone, Copy)]

@@ -1,5 +1,6 @@
 //! Alerts: list and get (with `$expand=evidence`, D13/D30) and a machine's alerts,
-//! including the bare-number `/$count` form (D21 example 7).
+//! including the bare-number `/$count` form (D21 example 7). An alert not yet published
+//! (Defender's ingestion delay, [`Alert::visible_at`]) is in none of them.
 
 use std::borrow::Cow;
 
@@ -73,11 +74,11 @@ impl Record for AlertRow<'_> {
             "classification" => opt(a.classification),
             "determination" => opt(a.determination),
             "investigationState" => s(a.investigation_state),
-            "detectionSource" => s(d.detection_source),
-            "detectorId" => s(d.detector_id),
-            "category" => s(d.category),
+            "detectionSource" => Val::Str(Cow::Borrowed(&d.detection_source)),
+            "detectorId" => Val::Str(Cow::Borrowed(&d.detector_id)),
+            "category" => Val::Str(Cow::Borrowed(&d.category)),
             "threatFamilyName" => opt(d.threat_family),
-            "title" => s(d.title),
+            "title" => Val::Str(Cow::Borrowed(&d.title)),
             "alertCreationTime" => Val::Date(a.created),
             "firstEventTime" | "lastEventTime" => Val::Date(a.first_event),
             "lastUpdateTime" => Val::Date(a.last_update),
@@ -135,7 +136,10 @@ pub fn list(ctx: &Ctx<'_>) -> ApiResult {
     )?;
     let q = query(ctx)?;
     let t = ctx.shared.tenant_at(ctx.now);
-    let all = (0..t.alerts.len() as u32).collect();
+    let now = ctx.now;
+    let all = (0..t.alerts.len() as u32)
+        .filter(|&i| t.alerts[i as usize].visible_at(now))
+        .collect();
     Ok(respond(ctx, &t, &q, all, "/api/alerts"))
 }
 
@@ -152,6 +156,7 @@ pub fn get(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let t = ctx.shared.tenant_at(ctx.now);
     let i = t
         .find_alert(id)
+        .filter(|&i| t.alerts[i as usize].visible_at(ctx.now))
         .ok_or_else(|| ApiError::not_found(format!("Alert {id} was not found")))?;
     let ev = q.expand.iter().any(|e| e == "evidence");
     Ok(entity(
@@ -177,7 +182,10 @@ pub fn of_machine(ctx: &Ctx<'_>, key: &str, count_only: bool) -> ApiResult {
         .find_machine(key)
         .ok_or_else(|| ApiError::machine_not_found(key))?;
     let mine: Vec<u32> = (0..t.alerts.len() as u32)
-        .filter(|&i| t.alerts[i as usize].machine == m)
+        .filter(|&i| {
+            let a = &t.alerts[i as usize];
+            a.machine == m && a.visible_at(ctx.now)
+        })
         .collect();
     if count_only {
         let page = q.page(mine.into_iter(), usize::MAX, |i| AlertRow {

@@ -35,7 +35,9 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/requests", get(requests).delete(clear_requests))
         .route("/_sim/actions", get(actions))
         .route("/_sim/state", get(state))
+        .route("/_sim/alerts", post(super::control_alerts::post_alerts))
         .route("/_sim/alerts/storm", post(storm))
+        .route("/_sim/people/{upn}/signin", post(super::people::sign_in))
         .route("/_sim/packages/{file}", get(package))
         .route(
             "/_sim/apps/{client_id}/certificates",

@@ -4,12 +4,15 @@
 pub mod auth;
 pub mod certs;
 pub mod control;
+pub mod control_alerts;
+pub mod device;
 pub mod discovery;
 pub mod errors;
 pub mod faults;
 pub mod jwt;
 pub mod middleware;
 pub mod oauth;
+pub mod people;
 pub mod ratelimit;
 pub mod server;
 pub mod settings;

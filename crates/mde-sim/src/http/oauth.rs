@@ -1,36 +1,33 @@
 //! Delegated sign-in for the public client (§1.2): authorization code with PKCE (the
-//! authorize endpoint completes at once for the demo user and redirects to the loopback
-//! `redirect_uri`), refresh tokens, the device-code flow with `authorization_pending`,
-//! with discovery and client assertions in `discovery.rs`.
+//! authorize endpoint completes at once for the demo user, or the person `login_hint`
+//! names, and redirects to the loopback `redirect_uri`) and refresh tokens; the
+//! device-code flow is in `device.rs`, discovery in `discovery.rs`, the people in
+//! `people.rs`.
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
+pub use super::device::{DEVICE_AUTO_APPROVE_SECS, DeviceCode};
 use super::errors::EntraError;
-use super::token::{TokenRequest, audience_of_scope, issue, stable_guid, unknown_app};
+use super::token::{TokenRequest, audience_of_scope, issue, stable_guid};
 use super::{Shared, jwt, lock};
 use crate::crypto::{b64url, sha256};
-use crate::identities::{
-    self, API_SCOPE, DEMO_USER, DEMO_USER_NAME, DEMO_USER_SCOPES, PUBLIC_CLIENT_ID, TENANT_ID,
-};
+use crate::identities::{self, API_SCOPE, PUBLIC_CLIENT_ID, Person, TENANT_ID};
 use crate::urlenc;
 
-/// Sim seconds after which a pending device code is approved by the demo user.
-pub const DEVICE_AUTO_APPROVE_SECS: i64 = 10;
-
+/// What a person consented to: the client, the scope asked for, and who they are.
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub client_id: String,
     pub scope: String,
-    pub user: String,
+    pub person: &'static Person,
 }
 
 #[derive(Debug, Clone)]
@@ -41,18 +38,13 @@ pub struct AuthCode {
     pub expires: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
-pub struct DeviceCode {
-    pub grant: Grant,
-    pub user_code: String,
-    pub issued: DateTime<Utc>,
-    pub approved: bool,
-}
-
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize))
-        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(super::device::devicecode),
+        )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(super::discovery::discovery),
@@ -62,17 +54,18 @@ pub fn routes() -> Router<Arc<Shared>> {
             get(super::discovery::discovery),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(super::discovery::keys))
-        .route("/devicelogin", get(device_login))
+        .route("/devicelogin", get(super::device::device_login))
 }
 
-fn random_token(n: usize) -> String {
+/// A random URL-safe token of `n` bytes (codes, refresh tokens).
+pub(crate) fn random_token(n: usize) -> String {
     use rand::RngCore;
     let mut b = vec![0u8; n];
     rand::thread_rng().fill_bytes(&mut b);
     b64url(&b)
 }
 
-fn tenant_ok(t: &str) -> bool {
+pub(crate) fn tenant_ok(t: &str) -> bool {
     identities::is_tenant(t)
         || t.eq_ignore_ascii_case("organizations")
         || t.eq_ignore_ascii_case("common")
@@ -122,6 +115,10 @@ async fn authorize(
             ),
         );
     }
+    let person = match super::people::signing_in(p.get("login_hint").map(String::as_str), now) {
+        Ok(person) => person,
+        Err(e) => return e.into_response(),
+    };
     let state = p.get("state").cloned();
     let sep = if redirect.contains('?') { '&' } else { '?' };
     let code = random_token(32);
@@ -145,7 +142,7 @@ async fn authorize(
         let grant = Grant {
             client_id,
             scope: p.get("scope").cloned().unwrap_or_else(|| API_SCOPE.into()),
-            user: DEMO_USER.into(),
+            person,
         };
         lock(&s.flows).codes.insert(
             code.clone(),
@@ -226,43 +223,30 @@ pub fn redeem_refresh(s: &Shared, req: &TokenRequest) -> Result<Value, EntraErro
     }
 }
 
-pub fn redeem_device(s: &Shared, req: &TokenRequest) -> Result<Value, EntraError> {
-    let code = req
-        .get("device_code")
-        .or_else(|| req.get("code"))
-        .map_or_else(|| req.require("device_code"), Ok)?;
-    let mut flows = lock(&s.flows);
-    let Some(entry) = flows.devices.get(code).cloned() else {
-        return Err(invalid_grant(req, 70019, "Verification code expired."));
-    };
-    if req.now > entry.issued + Duration::seconds(900) {
-        flows.devices.remove(code);
-        return Err(req.err(StatusCode::BAD_REQUEST, "expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired."));
-    }
-    let approved =
-        entry.approved || req.now >= entry.issued + Duration::seconds(DEVICE_AUTO_APPROVE_SECS);
-    if !approved {
-        return Err(req.err(
-            StatusCode::BAD_REQUEST,
-            "authorization_pending",
-            70016,
-            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
-        ));
-    }
-    flows.devices.remove(code);
-    drop(flows);
-    delegated_tokens(s, req, entry.grant)
+/// Remembers a refresh token for `grant` (a finished sign-in) and returns it.
+pub(crate) fn new_refresh_token(s: &Shared, grant: Grant) -> String {
+    let refresh = random_token(48);
+    lock(&s.flows).refresh.insert(refresh.clone(), grant);
+    refresh
 }
 
-fn delegated_tokens(s: &Shared, req: &TokenRequest, grant: Grant) -> Result<Value, EntraError> {
+/// The access token (and refresh token, and `id_token` when `openid` was asked for) of a
+/// delegated grant: the person's own `upn`, `unique_name`, `name` and `oid`.
+pub(crate) fn delegated_tokens(
+    s: &Shared,
+    req: &TokenRequest,
+    grant: Grant,
+) -> Result<Value, EntraError> {
     let aud = audience_of_scope(req, &grant.scope, false)?;
     let app_name = if grant.client_id.eq_ignore_ascii_case(PUBLIC_CLIENT_ID) {
         identities::PUBLIC_APP_NAME
     } else {
         identities::app(&grant.client_id).map_or("Unknown App", |a| a.display_name)
     };
+    let who = grant.person;
+    let oid = stable_guid(who.upn);
     let scp = if super::token::is_defender(&aud) {
-        DEMO_USER_SCOPES.join(" ")
+        who.scopes.join(" ")
     } else {
         "User.Read".into()
     };
@@ -272,18 +256,15 @@ fn delegated_tokens(s: &Shared, req: &TokenRequest, grant: Grant) -> Result<Valu
         "appid": grant.client_id,
         "app_displayname": app_name,
         "scp": scp,
-        "upn": grant.user,
-        "unique_name": grant.user,
-        "name": DEMO_USER_NAME,
-        "oid": stable_guid(&grant.user),
-        "sub": stable_guid(&grant.user),
+        "upn": who.upn,
+        "unique_name": who.upn,
+        "name": who.name,
+        "oid": oid,
+        "sub": oid,
         "amr": ["pwd", "mfa"],
         "ver": "1.0",
     });
-    let refresh = random_token(48);
-    lock(&s.flows)
-        .refresh
-        .insert(refresh.clone(), grant.clone());
+    let refresh = new_refresh_token(s, grant.clone());
     let mut resp = issue(s, req, claims, Some(refresh));
     if grant.scope.split(' ').any(|x| x == "openid") {
         let now = req.now.timestamp();
@@ -291,106 +272,12 @@ fn delegated_tokens(s: &Shared, req: &TokenRequest, grant: Grant) -> Result<Valu
             "aud": grant.client_id,
             "iss": format!("{}/{TENANT_ID}/v2.0", s.base_url),
             "iat": now, "nbf": now, "exp": now + 3600,
-            "name": DEMO_USER_NAME, "preferred_username": grant.user,
-            "oid": stable_guid(&grant.user), "sub": stable_guid(&grant.user), "tid": TENANT_ID, "ver": "2.0",
+            "name": who.name, "preferred_username": who.upn,
+            "oid": oid, "sub": oid, "tid": TENANT_ID, "ver": "2.0",
         });
         if let Some(o) = resp.as_object_mut() {
             o.insert("id_token".into(), json!(jwt::sign(&s.signing_key, &id)));
         }
     }
     Ok(resp)
-}
-
-async fn devicecode(
-    State(s): State<Arc<Shared>>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let _ = headers;
-    let now = s.now();
-    let form: std::collections::HashMap<String, String> =
-        urlenc::parse(&String::from_utf8_lossy(&body))
-            .into_iter()
-            .collect();
-    let req = TokenRequest {
-        tenant: tenant.clone(),
-        form,
-        basic: None,
-        now,
-        v1: false,
-    };
-    if !tenant_ok(&tenant) {
-        return req
-            .err(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                90002,
-                format!("Tenant '{tenant}' not found."),
-            )
-            .into_response();
-    }
-    let client_id = match req.client_id() {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
-    if !client_id.eq_ignore_ascii_case(PUBLIC_CLIENT_ID) {
-        return unknown_app(&req, &client_id).into_response();
-    }
-    let scope = req.get("scope").unwrap_or(API_SCOPE).to_string();
-    let device_code = random_token(48);
-    let user_code: String = random_token(6)
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(8)
-        .collect::<String>()
-        .to_uppercase();
-    let grant = Grant {
-        client_id,
-        scope,
-        user: DEMO_USER.into(),
-    };
-    lock(&s.flows).devices.insert(
-        device_code.clone(),
-        DeviceCode {
-            grant,
-            user_code: user_code.clone(),
-            issued: now,
-            approved: false,
-        },
-    );
-    let uri = format!("{}/devicelogin", s.base_url);
-    Json(json!({
-        "user_code": user_code,
-        "device_code": device_code,
-        "verification_uri": uri,
-        "expires_in": 900,
-        "interval": 5,
-        "message": format!("To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate."),
-    }))
-    .into_response()
-}
-
-/// The page a user would visit: `?code=USERCODE` approves that device code at once.
-async fn device_login(State(s): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Response {
-    let code = urlenc::parse(q.as_deref().unwrap_or(""))
-        .into_iter()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v);
-    let mut flows = lock(&s.flows);
-    let hit = flows.devices.values_mut().find(|d| {
-        code.as_deref()
-            .is_some_and(|c| c.eq_ignore_ascii_case(&d.user_code))
-    });
-    match hit {
-        Some(d) => {
-            d.approved = true;
-            (
-                StatusCode::OK,
-                "Signed in as analyst@contoso.example. You may close this window.",
-            )
-                .into_response()
-        }
-        None => (StatusCode::BAD_REQUEST, "Unknown or expired code.").into_response(),
-    }
 }

@@ -36,7 +36,7 @@ const KNOWN_RESOURCES: &[&str] = &[
 pub struct Flows {
     pub codes: HashMap<String, super::oauth::AuthCode>,
     pub refresh: HashMap<String, super::oauth::Grant>,
-    pub devices: HashMap<String, super::oauth::DeviceCode>,
+    pub devices: HashMap<String, super::device::DeviceCode>,
 }
 
 /// A parsed token request.
@@ -149,7 +149,7 @@ fn grant(s: &Shared, req: &TokenRequest) -> Result<Value, EntraError> {
         "authorization_code" => super::oauth::redeem_code(s, req),
         "refresh_token" => super::oauth::redeem_refresh(s, req),
         "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
-            super::oauth::redeem_device(s, req)
+            super::device::redeem_device(s, req)
         }
         other => Err(req.err(
             StatusCode::BAD_REQUEST,
@@ -260,6 +260,8 @@ fn client_credentials(s: &Shared, req: &TokenRequest) -> Result<Value, EntraErro
         "oid": stable_guid(app.client_id),
         "sub": stable_guid(app.client_id),
         "roles": roles,
+        // Entra's optional claim telling app-only tokens from user tokens.
+        "idtyp": "app",
         "ver": "1.0",
     });
     Ok(issue(s, req, claims, None))

@@ -1,6 +1,8 @@
 //! Alerts (§4.3). Many alerts share one detection (a storm is one detector firing on many
-//! machines), so the detection is kept once and shared.
+//! machines), so the detection is kept once and shared. An alert can be published late
+//! (`visible_from`): Defender's ingestion delay, during which the API does not show it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,14 +11,15 @@ use serde_json::{Value, json};
 use crate::clock::odata;
 use crate::identities::TENANT_ID;
 
-/// What fired: the same for every alert of a storm.
+/// What fired: the same for every alert of a storm. The names a test may choose (`POST
+/// /_sim/alerts`) are owned or borrowed; the scenarios' detections are constants.
 #[derive(Debug, Clone)]
 pub struct Detection {
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     pub description: &'static str,
-    pub category: &'static str,
-    pub detection_source: &'static str,
-    pub detector_id: &'static str,
+    pub category: Cow<'static, str>,
+    pub detection_source: Cow<'static, str>,
+    pub detector_id: Cow<'static, str>,
     pub threat_family: Option<&'static str>,
     pub threat_name: Option<&'static str>,
     pub mitre: &'static [&'static str],
@@ -45,9 +48,17 @@ pub struct Alert {
     pub last_update: DateTime<Utc>,
     pub resolved: Option<DateTime<Utc>>,
     pub user: Option<(String, String)>,
+    /// When the API starts showing the alert (`None`: as soon as it exists). Until then
+    /// lists, counts and gets behave as if it did not exist.
+    pub visible_from: Option<DateTime<Utc>>,
 }
 
 impl Alert {
+    /// Whether the API shows the alert at `now`.
+    pub fn visible_at(&self, now: DateTime<Utc>) -> bool {
+        self.visible_from.is_none_or(|v| v <= now)
+    }
+
     pub fn to_json(&self, machine_id: &str, dns: &str, rbac: &str, evidence: bool) -> Value {
         let d = &self.detection;
         let mut v = json!({

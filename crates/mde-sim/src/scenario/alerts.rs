@@ -1,6 +1,7 @@
 //! Detections and alerts of the scenarios. Alert ids look like the real ones
 //! (`da<.NET ticks>_<number>`), and many alerts can share one detection.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -10,11 +11,11 @@ use crate::model::{Alert, Detection, Tenant};
 
 /// The false positive of last night: a line-of-business updater flagged as a trojan.
 pub const WACATAC_FP: Detection = Detection {
-    title: "'Wacatac' malware was detected",
+    title: Cow::Borrowed("'Wacatac' malware was detected"),
     description: "Malware and unwanted software are undesirable applications that perform annoying, disruptive, or harmful actions on affected machines.",
-    category: "Malware",
-    detection_source: "WindowsDefenderAv",
-    detector_id: "0f4ff6a6-1c36-4e8b-9b9d-7a1c6f0d2b61",
+    category: Cow::Borrowed("Malware"),
+    detection_source: Cow::Borrowed("WindowsDefenderAv"),
+    detector_id: Cow::Borrowed("0f4ff6a6-1c36-4e8b-9b9d-7a1c6f0d2b61"),
     threat_family: Some("Wacatac"),
     threat_name: Some("Trojan:Win32/Wacatac.B!ml"),
     mitre: &[],
@@ -27,11 +28,11 @@ pub const WACATAC_FP: Detection = Detection {
 
 /// The real compromise: a Cobalt Strike beacon.
 pub const COBALT: Detection = Detection {
-    title: "Cobalt Strike command and control beacon detected",
+    title: Cow::Borrowed("Cobalt Strike command and control beacon detected"),
     description: "A process on this device communicated with a known Cobalt Strike command and control server.",
-    category: "CommandAndControl",
-    detection_source: "WindowsDefenderAtp",
-    detector_id: "9b7e2d1a-4c5f-4a8e-b3d2-6f1e0c9a8b7d",
+    category: Cow::Borrowed("CommandAndControl"),
+    detection_source: Cow::Borrowed("WindowsDefenderAtp"),
+    detector_id: Cow::Borrowed("9b7e2d1a-4c5f-4a8e-b3d2-6f1e0c9a8b7d"),
     threat_family: Some("CobaltStrike"),
     threat_name: Some("Backdoor:Win64/CobaltStrike.NP!dha"),
     mitre: &["T1071.001", "T1055", "T1105"],
@@ -44,11 +45,11 @@ pub const COBALT: Detection = Detection {
 
 /// An earlier, smaller false positive (last week).
 pub const POWERSHELL: Detection = Detection {
-    title: "Suspicious PowerShell command line",
+    title: Cow::Borrowed("Suspicious PowerShell command line"),
     description: "A suspicious PowerShell activity was observed on the machine.",
-    category: "Execution",
-    detection_source: "WindowsDefenderAtp",
-    detector_id: "3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99",
+    category: Cow::Borrowed("Execution"),
+    detection_source: Cow::Borrowed("WindowsDefenderAtp"),
+    detector_id: Cow::Borrowed("3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99"),
     threat_family: None,
     threat_name: None,
     mitre: &["T1059.001"],
@@ -113,11 +114,11 @@ const fn bg(
     threat: Option<&'static str>,
 ) -> Detection {
     Detection {
-        title,
+        title: Cow::Borrowed(title),
         description: "Review the alert story and the affected entities.",
-        category,
-        detection_source: source,
-        detector_id: "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
+        category: Cow::Borrowed(category),
+        detection_source: Cow::Borrowed(source),
+        detector_id: Cow::Borrowed("5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"),
         threat_family: None,
         threat_name: threat,
         mitre: &[],
@@ -148,9 +149,9 @@ pub fn raise(
     let id = alert_id(t, at);
     let incident_id = t.rng.gen_range(1000..99_999);
     let resolved = (status == "Resolved").then(|| at + Duration::hours(t.rng.gen_range(1..48)));
-    let (classification, determination) = match (status, detection.title) {
+    let (classification, determination) = match (status, &detection.title) {
         ("Resolved", _) => (Some("FalsePositive"), Some("Clean")),
-        (_, title) if title == COBALT.title => (Some("TruePositive"), Some("Malware")),
+        (_, title) if *title == COBALT.title => (Some("TruePositive"), Some("Malware")),
         _ => (None, None),
     };
     let first_event = at - Duration::seconds(t.rng.gen_range(5..600));
@@ -174,6 +175,7 @@ pub fn raise(
         last_update: resolved.unwrap_or(at),
         resolved,
         user: Some(("user".into(), "CONTOSO".into())),
+        visible_from: None,
     });
     id
 }
