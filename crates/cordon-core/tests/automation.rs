@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use cordon_core::dto::automation::{
-    DecisionKind, Proposal, ProposalRequest, ProposalState, ProposalVerdict, RuleChange,
-    RuleMode,
+    DecisionKind, Proposal, ProposalRequest, ProposalState, ProposalVerdict, RuleChange, RuleMode,
 };
 use cordon_core::dto::jobs::{AuditFilter, JobKind, JobState};
 use cordon_core::store::{Decider, NewItem, NewJob, Store, Verdict};
@@ -71,7 +70,11 @@ impl Tenant {
 
     fn config(&self, credentials: Credentials) -> AppConfig {
         let base = self.sim.base_url();
-        let mut cfg = AppConfig::new(Endpoints::custom(&base, &base).unwrap(), credentials, "rule");
+        let mut cfg = AppConfig::new(
+            Endpoints::custom(&base, &base).unwrap(),
+            credentials,
+            "rule",
+        );
         cfg.store_path = Some(self.dir.path().join("rule.sqlite3"));
         cfg.lookup_settle = Duration::from_millis(200);
         cfg.client_options = ClientOptions {
@@ -152,7 +155,10 @@ async fn automatic(app: &App, k: u32) {
 async fn wait_done(app: &App, job_id: &str) {
     let end = std::time::Instant::now() + Duration::from_secs(40);
     while app.job(job_id).unwrap().job.state == JobState::Running {
-        assert!(std::time::Instant::now() < end, "job {job_id} did not finish");
+        assert!(
+            std::time::Instant::now() < end,
+            "job {job_id} did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -166,23 +172,41 @@ async fn a_late_alert_is_taken_exactly_once_across_rounds_and_restarts() {
     let late = t.raise(&t.ids[1..2], Some(600)).await;
 
     let first = app.run_rule().await.unwrap();
-    assert_eq!(first.iter().map(|d| d.alert_id.clone()).collect::<Vec<_>>(), on_time);
+    assert_eq!(
+        first.iter().map(|d| d.alert_id.clone()).collect::<Vec<_>>(),
+        on_time
+    );
     assert_eq!(kinds(&first), vec![DecisionKind::WouldIsolate]);
 
     t.ctl().advance(700.0).await.unwrap();
     let second = app.run_rule().await.unwrap();
-    assert_eq!(second.iter().map(|d| d.alert_id.clone()).collect::<Vec<_>>(), late);
-    assert!(app.run_rule().await.unwrap().is_empty(), "nothing is taken twice");
+    assert_eq!(
+        second
+            .iter()
+            .map(|d| d.alert_id.clone())
+            .collect::<Vec<_>>(),
+        late
+    );
+    assert!(
+        app.run_rule().await.unwrap().is_empty(),
+        "nothing is taken twice"
+    );
     drop(app);
 
     let again = t.app().await;
-    assert!(again.run_rule().await.unwrap().is_empty(), "nor after a restart");
+    assert!(
+        again.run_rule().await.unwrap().is_empty(),
+        "nor after a restart"
+    );
     let all = again.rule_decisions(24).unwrap();
     assert_eq!(all.iter().filter(|d| d.alert_id == late[0]).count(), 1);
     assert_eq!(t.isolate_posts().await, 0, "dry run sends nothing (S-4)");
     let status = again.rule().await.unwrap();
     assert_eq!(status.dry_run.would_isolate, 2);
-    assert!(status.dry_run.warning.is_some(), "two evaluations are too few a record");
+    assert!(
+        status.dry_run.warning.is_some(),
+        "two evaluations are too few a record"
+    );
 }
 
 #[tokio::test]
@@ -196,23 +220,37 @@ async fn a_storm_on_30_machines_isolates_k_queues_the_rest_and_a_second_person_a
         })
         .await;
     match refused {
-        Err(CoreError::NeedsConfirmation(why)) => assert!(why.contains("would have isolated 0"), "{why}"),
+        Err(CoreError::NeedsConfirmation(why)) => {
+            assert!(why.contains("would have isolated 0"), "{why}")
+        }
         other => panic!("a promotion needs a confirmation: {other:?}"),
     }
     automatic(&app, 5).await;
     t.raise(&t.ids, None).await;
 
     let decided = app.run_rule_and_wait().await.unwrap();
-    let isolated = decided.iter().filter(|d| d.decision == DecisionKind::Isolated).count();
-    let queued = decided.iter().filter(|d| d.decision == DecisionKind::Queued).count();
+    let isolated = decided
+        .iter()
+        .filter(|d| d.decision == DecisionKind::Isolated)
+        .count();
+    let queued = decided
+        .iter()
+        .filter(|d| d.decision == DecisionKind::Queued)
+        .count();
     assert_eq!((isolated, queued), (5, 25));
     assert_eq!(t.isolate_posts().await, 5);
     let status = app.rule().await.unwrap();
     assert!(status.breaker.open, "{status:?}");
     assert_eq!(status.waiting_approvals, 25);
-    for d in decided.iter().filter(|d| d.decision == DecisionKind::Isolated) {
+    for d in decided
+        .iter()
+        .filter(|d| d.decision == DecisionKind::Isolated)
+    {
         let job = app.job(d.job_id.as_deref().unwrap()).unwrap();
-        assert_eq!(job.job.comment, format!("Isolate machine because alert - {}", d.alert_id));
+        assert_eq!(
+            job.job.comment,
+            format!("Isolate machine because alert - {}", d.alert_id)
+        );
     }
 
     // The application may propose but never approve.
@@ -223,24 +261,38 @@ async fn a_storm_on_30_machines_isolates_k_queues_the_rest_and_a_second_person_a
         approve: true,
         comment: "confirmed malicious".into(),
     };
-    assert!(matches!(app.decide_proposals(verdict.clone()).await, Err(CoreError::Refused(_))));
+    assert!(matches!(
+        app.decide_proposals(verdict.clone()).await,
+        Err(CoreError::Refused(_))
+    ));
 
     // A person approves two: they are isolated, and count toward the ceiling.
     let lead = t.person(identities::DEMO_LEAD).await;
     let outcomes = lead.decide_proposals(verdict).await.unwrap();
-    assert!(outcomes.iter().all(|o| o.state == ProposalState::Approved && o.refused.is_none()), "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.state == ProposalState::Approved && o.refused.is_none()),
+        "{outcomes:?}"
+    );
     for o in &outcomes {
         wait_done(&lead, o.job_id.as_deref().unwrap()).await;
     }
     assert_eq!(t.isolate_posts().await, 7);
-    let again = lead.decide_proposals(ProposalVerdict {
-        ids: two,
-        approve: true,
-        comment: "twice".into(),
-    })
-    .await
-    .unwrap();
-    assert!(again.iter().all(|o| o.refused.as_deref() == Some("already approved")), "{again:?}");
+    let again = lead
+        .decide_proposals(ProposalVerdict {
+            ids: two,
+            approve: true,
+            comment: "twice".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|o| o.refused.as_deref() == Some("already approved")),
+        "{again:?}"
+    );
 
     let audit = app.audit_all(&AuditFilter::default()).unwrap();
     let count = |e: &str| audit.iter().filter(|a| a.event == e).count();
@@ -248,12 +300,26 @@ async fn a_storm_on_30_machines_isolates_k_queues_the_rest_and_a_second_person_a
     assert_eq!(count("rule.queued"), 25);
     assert_eq!(count("breaker.opened"), 1);
     assert_eq!(count("approval.approved"), 2);
-    assert!(audit.iter().any(|a| a.event == "approval.approved" && a.actor == identities::DEMO_LEAD));
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.event == "approval.approved" && a.actor == identities::DEMO_LEAD)
+    );
     assert_eq!(count("rule.promoted"), 1);
 
     // Only a person closes the breaker.
-    assert!(matches!(app.close_breaker("storm handled").await, Err(CoreError::Refused(_))));
-    assert!(!lead.close_breaker("storm handled").await.unwrap().breaker.open);
+    assert!(matches!(
+        app.close_breaker("storm handled").await,
+        Err(CoreError::Refused(_))
+    ));
+    assert!(
+        !lead
+            .close_breaker("storm handled")
+            .await
+            .unwrap()
+            .breaker
+            .open
+    );
 }
 
 #[tokio::test]
@@ -280,7 +346,13 @@ async fn four_eyes_hold_for_peoples_requests() {
         })
         .await
         .unwrap();
-    assert!(mine[0].refused.as_deref().is_some_and(|w| w.contains("four eyes")), "{mine:?}");
+    assert!(
+        mine[0]
+            .refused
+            .as_deref()
+            .is_some_and(|w| w.contains("four eyes")),
+        "{mine:?}"
+    );
     assert_eq!(t.isolate_posts().await, 0);
     let theirs = lead
         .decide_proposals(ProposalVerdict {
@@ -309,7 +381,10 @@ async fn a_paused_rule_sends_nothing_and_stays_paused_after_a_restart() {
     assert_eq!(t.isolate_posts().await, 0);
     drop(app);
     let again = t.app().await;
-    assert!(again.rule().await.unwrap().paused, "the pause survives a restart");
+    assert!(
+        again.rule().await.unwrap().paused,
+        "the pause survives a restart"
+    );
 
     // A rule-started job's unsent items are held at the claim, in any process.
     let store = Store::open(&t.dir.path().join("rule.sqlite3")).unwrap();
@@ -325,10 +400,20 @@ async fn a_paused_rule_sends_nothing_and_stays_paused_after_a_restart() {
         machine_id: t.ids[0].clone(),
         machine_name: None,
     };
-    store.create_job(&job, std::slice::from_ref(&item), Utc::now()).unwrap();
-    assert!(!store.claim("held", &t.ids[0], Utc::now(), Utc::now()).unwrap());
+    store
+        .create_job(&job, std::slice::from_ref(&item), Utc::now())
+        .unwrap();
+    assert!(
+        !store
+            .claim("held", &t.ids[0], Utc::now(), Utc::now())
+            .unwrap()
+    );
     again.pause_automation(false).await.unwrap();
-    assert!(store.claim("held", &t.ids[0], Utc::now(), Utc::now()).unwrap());
+    assert!(
+        store
+            .claim("held", &t.ids[0], Utc::now(), Utc::now())
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -347,20 +432,35 @@ async fn an_isolation_in_force_and_a_suppressed_detection_are_skipped() {
     .await
     .unwrap();
     app.refresh().await.unwrap();
-    app.suppress("detector", "cordon-test-detector", 3, "false positive storm")
-        .await
-        .unwrap();
+    app.suppress(
+        "detector",
+        "cordon-test-detector",
+        3,
+        "false positive storm",
+    )
+    .await
+    .unwrap();
     t.raise(&t.ids[..2], None).await;
     let decided = app.run_rule_and_wait().await.unwrap();
     assert_eq!(kinds(&decided), vec![DecisionKind::Skipped; 2]);
-    assert!(decided.iter().all(|d| d.reason.contains("suppressed")), "{decided:?}");
+    assert!(
+        decided.iter().all(|d| d.reason.contains("suppressed")),
+        "{decided:?}"
+    );
     // S-10 without the suppression: a new detector.
     let mut a = NewAlert::new(t.ids[0].clone(), "High");
     a.detector_id = Some("another".into());
     t.ctl().post_alerts(&[a]).await.unwrap();
     let decided = app.run_rule_and_wait().await.unwrap();
-    assert_eq!(decided[0].reason, "an isolation is already under way or in force");
-    assert_eq!(t.isolate_posts().await, 1, "only the isolation by hand was sent");
+    assert_eq!(
+        decided[0].reason,
+        "an isolation is already under way or in force"
+    );
+    assert_eq!(
+        t.isolate_posts().await,
+        1,
+        "only the isolation by hand was sent"
+    );
 }
 
 #[test]
@@ -404,8 +504,13 @@ fn an_expired_proposal_is_never_executed() {
         machine_id: "a".repeat(40),
         machine_name: None,
     };
-    let v = store.decide_proposal("p1", true, &by, "ok", Some((job, item)), now).unwrap();
+    let v = store
+        .decide_proposal("p1", true, &by, "ok", Some((job, item)), now)
+        .unwrap();
     assert!(matches!(v, Verdict::Refused(w) if w.starts_with("expired")));
-    assert_eq!(store.proposal("p1").unwrap().unwrap().0.state, ProposalState::Expired);
+    assert_eq!(
+        store.proposal("p1").unwrap().unwrap().0.state,
+        ProposalState::Expired
+    );
     assert!(store.job("j").unwrap().is_none(), "no job was committed");
 }

@@ -161,6 +161,9 @@ impl Automation {
                 message: format!("No proposal “{id}”: `cordon approvals list` shows the queue."),
             });
         };
+        if p.state != ProposalState::Waiting {
+            return Ok(refused(p.state, format!("already {}", p.state.as_str())));
+        }
         let job = if approve {
             if let Some(why) = self.recheck(&p)? {
                 return Ok(refused(p.state, why));

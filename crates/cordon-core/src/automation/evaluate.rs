@@ -498,7 +498,13 @@ impl Automation {
             .unwrap_or_else(|| Err(CoreError::Storage("the store task ended".into())))
     }
 
-    fn replay(&self, me: &Principal, alerts: &[Alert], server_now: DateTime<Utc>, days: u32) -> Result<u32> {
+    fn replay(
+        &self,
+        me: &Principal,
+        alerts: &[Alert],
+        server_now: DateTime<Utc>,
+        days: u32,
+    ) -> Result<u32> {
         let s = RuleSettings {
             mode: RuleMode::DryRun,
             ..self.store.rule_settings()?
@@ -523,13 +529,19 @@ impl Automation {
                 mode: RuleMode::DryRun,
                 actor: me.name.clone(),
                 actor_oid: me.object_id.clone(),
-                seen: batch.iter().map(|a| (a.id.clone(), a.alert_creation_time)).collect(),
+                seen: batch
+                    .iter()
+                    .map(|a| (a.id.clone(), a.alert_creation_time))
+                    .collect(),
                 decisions: outcome
                     .decisions
                     .into_iter()
                     .map(|d| DecisionRow {
                         machine_name: machines.get(&d.machine_id).map(|m| m.name.clone()),
-                        alert_title: batch.iter().find(|a| a.id == d.alert_id).and_then(|a| a.title.clone()),
+                        alert_title: batch
+                            .iter()
+                            .find(|a| a.id == d.alert_id)
+                            .and_then(|a| a.title.clone()),
                         alert_id: d.alert_id,
                         machine_id: d.machine_id,
                         kind: d.kind,
