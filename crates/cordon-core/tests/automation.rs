@@ -144,6 +144,9 @@ async fn automatic(app: &App, k: u32) {
         .set_rule(RuleChange {
             mode: Some(RuleMode::Automatic),
             max_per_window: Some(k),
+            // Each test here looks at one rail: the exclusions have their own tests.
+            exclude_servers: Some(false),
+            exclude_high_value: Some(false),
             confirmed: true,
             ..RuleChange::default()
         })

@@ -43,6 +43,8 @@ pub struct MachineFacts {
     pub tags: Vec<String>,
     pub group: Option<String>,
     pub high_value: bool,
+    /// A server-class machine (Windows Server).
+    pub server: bool,
     /// An isolation is under way or in force (S-10).
     pub isolation_active: bool,
 }
@@ -152,6 +154,9 @@ pub fn exclusion(s: &RuleSettings, m: &MachineFacts) -> Option<String> {
     }
     if s.exclude_high_value && m.high_value {
         return Some("high-value device (deviceValue High)".into());
+    }
+    if s.exclude_servers && m.server {
+        return Some("server-class machine: servers need approval".into());
     }
     None
 }

@@ -92,17 +92,18 @@ fn each_rail_has_its_decision_and_reason() {
         exclude_groups: vec!["Servers".into()],
         ..automatic()
     };
-    let mut m = fleet(10);
+    let mut m = fleet(11);
     edit(&mut m, 2, |x| x.isolation_active = true);
     edit(&mut m, 3, |x| x.tags = vec!["VIP".into()]);
     edit(&mut m, 4, |x| x.name = "DC-01.contoso.example".into());
     edit(&mut m, 5, |x| x.group = Some("servers".into()));
     edit(&mut m, 6, |x| x.high_value = true);
+    edit(&mut m, 9, |x| x.server = true);
     let mut mem = Memory::default();
     mem.waiting.insert(mid(7));
     mem.rule_isolations
         .push((mid(8), t0() - Duration::hours(3)));
-    let alerts: Vec<_> = (1..=9).map(|i| alert(i, i, Severity::High)).collect();
+    let alerts: Vec<_> = (1..=10).map(|i| alert(i, i, Severity::High)).collect();
     let o = decide(&s, &alerts, &m, &mem, t0());
     let got: Vec<(DecisionKind, &str)> = o
         .decisions
@@ -123,7 +124,11 @@ fn each_rail_has_its_decision_and_reason() {
     assert_eq!(got[6], (Skipped, "already waiting for approval"));
     assert_eq!(got[7].0, Skipped);
     assert!(got[7].1.starts_with("flap damping"), "{got:?}");
-    assert_eq!(got[8].0, Isolated);
+    assert_eq!(
+        got[8],
+        (Queued, "server-class machine: servers need approval")
+    );
+    assert_eq!(got[9].0, Isolated);
 }
 
 #[test]

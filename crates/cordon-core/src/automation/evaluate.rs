@@ -72,6 +72,7 @@ fn machine_facts(
                         .device_value
                         .as_deref()
                         .is_some_and(|v| v.eq_ignore_ascii_case("High")),
+                    server: r.os.to_ascii_lowercase().starts_with("windowsserver"),
                     isolation_active: active,
                 },
             )

@@ -79,6 +79,9 @@ pub(crate) fn apply(s: &mut RuleSettings, c: &RuleChange) -> Result<bool> {
     if let Some(v) = c.exclude_high_value {
         s.exclude_high_value = v;
     }
+    if let Some(v) = c.exclude_servers {
+        s.exclude_servers = v;
+    }
     if let Some(v) = c.exclusions_skip {
         s.exclusions_skip = v;
     }

@@ -107,6 +107,8 @@ pub struct RuleSettings {
     pub exclude_groups: Vec<String>,
     /// Machines with `deviceValue = High` are excluded (S-5).
     pub exclude_high_value: bool,
+    /// Server-class machines (Windows Server) are excluded (S-5: servers need approval).
+    pub exclude_servers: bool,
     pub exclusions_skip: bool,
     /// The breaker's K: isolations per rolling window (S-2).
     pub max_per_window: u32,
@@ -154,6 +156,7 @@ impl Default for RuleSettings {
             exclude_names: Vec::new(),
             exclude_groups: Vec::new(),
             exclude_high_value: true,
+            exclude_servers: true,
             exclusions_skip: false,
             max_per_window: 5,
             window_minutes: 60,
@@ -185,6 +188,7 @@ pub struct RuleChange {
     pub exclude_names: Option<Vec<String>>,
     pub exclude_groups: Option<Vec<String>>,
     pub exclude_high_value: Option<bool>,
+    pub exclude_servers: Option<bool>,
     pub exclusions_skip: Option<bool>,
     pub max_per_window: Option<u32>,
     pub window_minutes: Option<u32>,
