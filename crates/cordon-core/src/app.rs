@@ -406,6 +406,11 @@ impl App {
     pub async fn seed_rule_dry_run(&self, days: u32) -> Result<u32> {
         self.inner.automation.seed_dry_run(days).await
     }
+    /// What the agent reports now (health, metrics, notices).
+    pub async fn agent_snapshot(&self) -> Result<crate::agent::AgentSnapshot> {
+        let label = &self.inner.cfg.tenant_label;
+        self.inner.automation.agent_snapshot(label).await
+    }
     /// Who this process acts as (object id, name, application or person).
     pub async fn principal(&self) -> Result<mde_api::Principal> {
         self.inner.automation.principal().await

@@ -12,6 +12,8 @@
 //!   the [`reconcile::Reconciler`] that applies them).
 //! - [`automation`]: the scheduled isolation rule with its guard rails (a pure
 //!   decision) and the approval queue (four eyes), run through the journal.
+//! - [`agent`]: what the always-on `cordon agent` reports (health, metrics, webhook
+//!   notices), computed here so every front end reads the same facts.
 //! - [`store`]: one SQLite file per tenant: caches, journal, append-only audit log,
 //!   settings.
 //! - [`tenant`]: which tenant a process works on (profile, `CORDON_*`, active profile,
@@ -23,6 +25,7 @@
 //!
 //! Nothing here depends on Tauri (a compile error guards that boundary).
 
+pub mod agent;
 pub mod app;
 pub mod automation;
 pub mod config;

@@ -89,6 +89,8 @@ pub(crate) struct Inner {
     pub(crate) count_refused: std::sync::atomic::AtomicBool,
     /// Server clock minus local clock, from the last `Date` header.
     pub(crate) skew: StdMutex<Option<chrono::TimeDelta>>,
+    /// 429 answers received (any API), for the agent's metrics.
+    pub(crate) throttled_total: std::sync::atomic::AtomicU64,
 }
 
 /// A Defender for Endpoint API client.
@@ -153,6 +155,7 @@ impl Client {
                 options,
                 tokens: TokenCache::default(),
                 skew: StdMutex::new(None),
+                throttled_total: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -299,6 +302,13 @@ impl Client {
         let token = inner.tokens.get(|| inner.fetch_token()).await?;
         Ok(token_identity(token.value.expose())
             .unwrap_or_else(|| inner.credentials.client_id().to_owned()))
+    }
+
+    /// How many 429 answers this client has received (all APIs).
+    pub fn throttled_total(&self) -> u64 {
+        self.inner
+            .throttled_total
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     // ---- alerts ---------------------------------------------------------

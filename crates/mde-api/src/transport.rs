@@ -234,6 +234,8 @@ impl Inner {
             }
             let wait = if status == 429 {
                 throttled += 1;
+                self.throttled_total
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let wait = retry_after
                     .unwrap_or_else(|| backoff(throttled, opts.base_backoff, opts.max_backoff));
                 // Every send to this API waits too, not only this one, for at

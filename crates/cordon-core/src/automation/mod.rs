@@ -176,6 +176,44 @@ impl Automation {
         self.status().await
     }
 
+    /// What the agent reports (health, metrics, notices), read now.
+    pub async fn agent_snapshot(&self, tenant: &str) -> Result<crate::agent::AgentSnapshot> {
+        let sync = self.fleet.status();
+        let throttled_total = self.fleet.client().throttled_total();
+        let (store, tenant) = (Arc::clone(&self.store), tenant.to_owned());
+        off_runtime(move || {
+            let by_state = store.open_items_by_state()?;
+            let waiting = store.proposals(false)?;
+            let settings = store.rule_settings()?;
+            Ok(crate::agent::AgentSnapshot {
+                tenant,
+                last_sync: sync
+                    .synced_at
+                    .as_deref()
+                    .and_then(crate::time::parse_rfc3339),
+                sync_error: sync.error.map(|e| e.to_string()),
+                queue_depth: by_state
+                    .iter()
+                    .filter(|(s, _)| matches!(s.as_str(), "planned" | "sending" | "unknown"))
+                    .map(|(_, n)| n)
+                    .sum(),
+                items_by_state: by_state,
+                throttled_total,
+                breaker_open: store.breaker()?.open,
+                paused: store.automation_paused()?,
+                rule_mode: Some(settings.mode),
+                rule_last_run: store.rule_last_run()?,
+                approvals_waiting: waiting.len() as u32,
+                oldest_waiting: waiting
+                    .iter()
+                    .filter_map(|p| crate::time::parse_rfc3339(&p.proposed_at))
+                    .min(),
+            })
+        })
+        .await
+        .unwrap_or_else(|| Err(CoreError::Storage("the store task ended".into())))
+    }
+
     /// The rule's loop: a round every `interval_minutes` (checked every few seconds,
     /// so a changed interval or mode takes effect soon), proposals expired on time.
     /// Ends when the last `App` is dropped (it holds a weak reference).

@@ -227,6 +227,17 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// Items of unfinished (running or halted) jobs by state, for the agent's metrics.
+    pub fn open_items_by_state(&self) -> Result<Vec<(String, u32)>> {
+        let conn = self.conn();
+        let mut q = conn.prepare_cached(
+            "SELECT i.state, COUNT(*) FROM job_items i JOIN jobs j ON j.id = i.job_id
+             WHERE j.state IN ('running', 'halted') GROUP BY i.state ORDER BY i.state",
+        )?;
+        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// True when `job_id` is a rule-started job held by the pause (S-6).
     pub fn held(&self, job: &JobRow) -> Result<bool> {
         let mut conn = self.conn();
