@@ -59,6 +59,10 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// The always-on service: sync, the isolation rule, unfinished and approved jobs,
+    /// auto-reconcile, as the tenant's application; `/healthz` and `/metrics` on
+    /// loopback; JSON logs on stderr; runs until SIGTERM or Ctrl-C.
+    Agent(AgentArgs),
     /// Manage tenant profiles (shared with the desktop app).
     #[command(subcommand)]
     Profiles(ProfilesCmd),
@@ -266,6 +270,29 @@ const AUTH_WORDS: &[(&str, AuthMode)] = &[
     ("browser", AuthMode::Browser),
     ("device-code", AuthMode::DeviceCode),
 ];
+
+/// `cordon agent`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct AgentArgs {
+    /// One round (sync, unfinished jobs, auto-reconcile, one rule evaluation), then
+    /// exit with a JSON summary (for schedulers).
+    #[arg(long)]
+    pub once: bool,
+    /// Loopback address of `/healthz` and `/metrics` (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Post on-call notices (breaker opened, approvals waiting, a job that needs
+    /// attention) to this URL.
+    #[arg(long, value_name = "URL", env = "CORDON_WEBHOOK_URL")]
+    pub webhook: Option<String>,
+    /// The webhook's body: generic (JSON with the details), teams or slack (incoming
+    /// webhooks' `{"text": …}`).
+    #[arg(long, default_value = "generic", value_name = "FORMAT")]
+    pub webhook_format: String,
+    /// Tell the on-call when a proposal has waited this many minutes.
+    #[arg(long, default_value_t = 30, value_name = "MINUTES")]
+    pub approvals_after_minutes: u32,
+}
 
 /// A parser that accepts `table`'s words (listed in `--help`) into their values.
 fn words<T: Copy + Send + Sync + 'static>(

@@ -10,6 +10,7 @@ use cordon_core::dto::IpcError;
 use cordon_core::{App, CoreError, tenant};
 
 mod act_cmd;
+mod agent_cmd;
 mod bulk_cmd;
 mod cli;
 mod jobs_cmd;
@@ -52,6 +53,10 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         Command::Profiles(cmd) => {
             profiles_cmd::run(cmd, cli.json, data_dir)?;
             return Ok(ExitCode::SUCCESS);
+        }
+        Command::Agent(args) => {
+            let cfg = tenant::cli_config(cli.profile.as_deref(), data_dir)?;
+            return agent_cmd::run(cfg, args).await;
         }
         Command::Signin => {
             signin_cmd::run(cli.profile.as_deref(), cli.json, data_dir).await?;

@@ -108,6 +108,27 @@ impl Env {
         }
     }
 
+    /// Starts `cordon ARGS` as the analyst app without waiting (long-running commands
+    /// such as `cordon agent`); stdout and stderr are discarded.
+    pub fn spawn_cordon(&self, args: &[&str]) -> std::process::Child {
+        let base = self.sim.base_url();
+        Command::new(env!("CARGO_BIN_EXE_cordon"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env_remove("CORDON_DATA_DIR")
+            .env("CORDON_TENANT_ID", identities::TENANT_ID)
+            .env("CORDON_CLIENT_ID", identities::ANALYST_CLIENT_ID)
+            .env("CORDON_CLIENT_SECRET", identities::ANALYST_SECRET)
+            .env("CORDON_AUTHORITY", &base)
+            .env("CORDON_API_BASE", &base)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cordon runs")
+    }
+
     /// The typed client of the simulator's control API.
     pub fn ctl(&self) -> SimControl {
         SimControl::with_client(self.http.clone(), self.sim.base_url())
