@@ -6,17 +6,24 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use cordon_core::dto::IsolationKind;
+use cordon_core::dto::automation::Severity;
 use cordon_core::dto::jobs::JobKind;
 use cordon_core::profiles::{AuthMode, Cloud};
+
+use crate::cli_automation::{ApprovalsCmd, RuleCmd, severity_parser};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  some machines failed (the others were done; see each line)
+  1  some machines failed, or some proposals were refused (the others were done; see
+     each line)
   2  usage or input error: bad arguments, empty comment, malformed id, unknown or
      ambiguous machine (the candidates are printed and nothing is sent), unknown
-     profile, no tenant configured
-  3  Defender or sign-in error (refused, unreachable, missing permission, not signed in)
+     profile, no tenant configured, a rule change that needs --yes (nothing changed)
+  3  Defender or sign-in error (refused, unreachable, missing permission, not signed
+     in), or refused by a safety rule because of who is signed in (an application may
+     propose but never approve; only a person closes the breaker; approving needs
+     Machine.Isolate) or a protected machine without --override-reason: nothing was done
   4  secure storage unavailable (the OS credential store cannot be used)
   5  Cordon's local store failed (nothing was sent without a committed intent)
 
@@ -193,6 +200,28 @@ pub enum Command {
         #[arg(long, conflicts_with = "json")]
         csv: bool,
     },
+    /// Recent alerts (live from Defender), newest first, with what the isolation rule
+    /// decided for each.
+    Alerts {
+        /// From this time (RFC 3339 or YYYY-MM-DD); default: the last 24 hours.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// The minimum severity (any case).
+        #[arg(long, value_name = "S", value_parser = severity_parser(), ignore_case = true)]
+        severity: Option<Severity>,
+    },
+    /// The isolation rule: show, set, run once, pause, resume, close the breaker,
+    /// suppress a detection.
+    #[command(subcommand)]
+    Rule(RuleCmd),
+    /// The approval queue: list (default), approve, reject, request.
+    Approvals {
+        /// With the default `list`: every proposal, not only the waiting ones.
+        #[arg(long)]
+        all: bool,
+        #[command(subcommand)]
+        cmd: Option<ApprovalsCmd>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -258,9 +287,9 @@ pub struct AddArgs {
 
 /// The command line's words for the core's own types (no mirrored enums: clap parses
 /// straight into them).
-const JOB_KIND_WORDS: &[(&str, JobKind)] =
+pub(crate) const JOB_KIND_WORDS: &[(&str, JobKind)] =
     &[("isolate", JobKind::Isolate), ("release", JobKind::Release)];
-const ISOLATION_WORDS: &[(&str, IsolationKind)] = &[
+pub(crate) const ISOLATION_WORDS: &[(&str, IsolationKind)] = &[
     ("full", IsolationKind::Full),
     ("selective", IsolationKind::Selective),
 ];
@@ -295,7 +324,7 @@ pub struct AgentArgs {
 }
 
 /// A parser that accepts `table`'s words (listed in `--help`) into their values.
-fn words<T: Copy + Send + Sync + 'static>(
+pub(crate) fn words<T: Copy + Send + Sync + 'static>(
     table: &'static [(&'static str, T)],
 ) -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(table.iter().map(|(w, _)| *w)).map(move |word: String| {

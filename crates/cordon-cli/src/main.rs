@@ -11,15 +11,19 @@ use cordon_core::{App, CoreError, tenant};
 
 mod act_cmd;
 mod agent_cmd;
+mod approvals_cmd;
 mod bulk_cmd;
 mod cli;
+mod cli_automation;
 mod jobs_cmd;
 mod output;
+mod output_automation;
 mod output_jobs;
 mod profiles_cmd;
 mod progress;
 mod read_cmd;
 mod report_cmd;
+mod rule_cmd;
 mod signin_cmd;
 
 use cli::{Cli, Command};
@@ -41,6 +45,10 @@ async fn main() -> ExitCode {
 fn exit_code(e: &IpcError) -> u8 {
     match e {
         IpcError::Validation { .. } | IpcError::NotFound { .. } | IpcError::Ambiguous { .. } => 2,
+        // A safety rule refused who is asking (an application approving, only a person
+        // closes the breaker, approving without Machine.Isolate) or a protected machine
+        // without an override: like Defender refusing, nothing was done.
+        IpcError::Refused { .. } => 3,
         IpcError::SecureStorage { .. } => 4,
         IpcError::Storage { .. } => 5,
         _ => 3,
@@ -65,6 +73,8 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         Command::Isolate { comment, .. }
         | Command::Release { comment, .. }
         | Command::Cancel { comment, .. } => act_cmd::require_comment(comment)?,
+        Command::Rule(cmd) => rule_cmd::precheck(cmd)?,
+        Command::Approvals { cmd, .. } => approvals_cmd::precheck(cmd.as_ref())?,
         _ => {}
     }
     let app = App::new(tenant::cli_config(cli.profile.as_deref(), data_dir)?)?;
@@ -76,6 +86,10 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
             act_cmd::cancel(&app, action_id, comment, cli.json).await
         }
         Command::Jobs { cmd } => jobs_cmd::run(&app, cmd.as_ref(), cli.json).await,
+        Command::Rule(cmd) => rule_cmd::run(&app, cmd, cli.json).await,
+        Command::Approvals { all, cmd } => {
+            approvals_cmd::run(&app, *all, cmd.as_ref(), cli.json).await
+        }
         Command::Reconcile | Command::Batches | Command::History { .. } | Command::Audit { .. } => {
             report_cmd::run(&app, &cli.command, cli.json).await?;
             Ok(ExitCode::SUCCESS)

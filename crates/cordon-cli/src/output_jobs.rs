@@ -1,6 +1,7 @@
 //! Text and JSON output of the journal commands (jobs, previews, reconciliation,
 //! batches, history, audit). Results go to stdout, summaries and previews to stderr.
 
+use cordon_core::dto::IsolationKind;
 use cordon_core::dto::jobs::{
     AuditEntry, BulkPreview, History, IsolationGroup, ItemState, JobDetail, JobKind, JobState,
     JobSummary, NextStep, ReconRow, StuckCause,
@@ -10,6 +11,14 @@ fn print_json(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("cordon: could not write JSON: {e}"),
+    }
+}
+
+/// The command line's word for an isolation type.
+pub fn isolation_word(k: IsolationKind) -> &'static str {
+    match k {
+        IsolationKind::Full => "full",
+        IsolationKind::Selective => "selective",
     }
 }
 
@@ -47,7 +56,7 @@ pub fn bulk_result(json: bool, p: &BulkPreview, detail: Option<&JobDetail>) {
     }
 }
 
-fn state_word(s: ItemState) -> &'static str {
+pub fn state_word(s: ItemState) -> &'static str {
     match s {
         ItemState::Planned => "PLANNED",
         ItemState::Sending => "SENDING",

@@ -1,11 +1,13 @@
-//! The read-only commands: `status`, `machines`, `machine`, `actions`. Each syncs the
-//! tenant once, then answers from the same derivation as the desktop app.
+//! The read-only commands: `status`, `machines`, `machine`, `actions`, `alerts`. Each
+//! syncs the tenant once (or asks Defender for just what it lists), then answers from
+//! the same derivation as the desktop app.
 
+use cordon_core::dto::automation::AlertFilter;
 use cordon_core::dto::{ActionFilter, MachineRow};
 use cordon_core::{App, Result};
 
 use crate::cli::Command;
-use crate::output;
+use crate::{output, output_automation};
 
 pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
     match cmd {
@@ -48,6 +50,16 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
                 })
                 .await?;
             output::actions(json, &rows);
+        }
+        Command::Alerts { since, severity } => {
+            let rows = app
+                .alerts(AlertFilter {
+                    since: since.clone(),
+                    min_severity: *severity,
+                    machine_id: None,
+                })
+                .await?;
+            output_automation::alerts(json, &rows);
         }
         _ => {}
     }
