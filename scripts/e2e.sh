@@ -10,6 +10,14 @@ mkdir -p "$CORDON_E2E_SCREENSHOTS"
 # Keep WebKit's caches and data out of $HOME.
 XDG_DATA_HOME=$(mktemp -d) XDG_CACHE_HOME=$(mktemp -d) XDG_CONFIG_HOME=$(mktemp -d)
 export XDG_DATA_HOME XDG_CACHE_HOME XDG_CONFIG_HOME
+# T-6 (tests/e2e/origin.e2e.mjs) serves a page from loopback under another host name.
+if ! grep -q "cordon-t6.test" /etc/hosts; then
+  if [ -w /etc/hosts ]; then
+    echo "127.0.0.1 cordon-t6.test" >>/etc/hosts
+  else
+    echo "e2e: add '127.0.0.1 cordon-t6.test' to /etc/hosts (T-6 needs it)" >&2
+  fi
+fi
 log=$(mktemp)
 # Exports of the demo app go here, with no save dialog (the test seam CORDON_SAVE_DIR,
 # see src-tauri/export.rs); tests/e2e/export.e2e.mjs reads them back.
