@@ -29,7 +29,7 @@ fn pragmas_are_asserted_at_open() {
     let path = cordon_core::tenant::paths::store_path(dir.path(), &endpoints, tenant);
     assert!(path.ends_with("stores/9a4446b7da955a5fa95264249a23302d.sqlite3"));
     let store = Store::open(&path).expect("opens, creating its folder");
-    let p = store.pragmas().unwrap();
+    let p = store.sqlite().unwrap().pragmas().unwrap();
     assert_eq!(p.journal_mode, "wal");
     assert_eq!(p.synchronous, 2, "FULL");
     assert!(p.foreign_keys);
@@ -332,7 +332,7 @@ fn the_audit_log_is_read_a_page_at_a_time() {
             },
             None,
             None,
-            |e| {
+            &mut |e| {
                 assert!(e.seq > last);
                 last = e.seq;
                 n += 1;

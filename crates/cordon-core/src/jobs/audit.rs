@@ -22,7 +22,7 @@ impl Jobs {
     pub fn audit_all(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let (since, until) = bounds(filter)?;
         let mut out = Vec::new();
-        self.store.audit_each(filter, since, until, |e| {
+        self.store.audit_each(filter, since, until, &mut |e| {
             out.push(e);
             Ok(())
         })?;

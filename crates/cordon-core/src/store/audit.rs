@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
-use super::{Store, ts};
+use super::{SqliteStore, ts};
 use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, page_of};
 use crate::error::Result;
 
@@ -48,7 +48,7 @@ pub(crate) fn append(tx: &Transaction<'_>, at: DateTime<Utc>, row: &NewAudit) ->
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Appends one row in its own transaction.
     pub fn audit_append(&self, at: DateTime<Utc>, row: &NewAudit) -> Result<()> {
         self.write(|tx| append(tx, at, row))

@@ -14,7 +14,7 @@ use super::audit::{NewAudit, append};
 use super::jobs::insert_job;
 use super::proposals::insert_proposal;
 use super::rows::{JobRow, NewItem, NewJob};
-use super::{Store, parse_ts, ts};
+use super::{SqliteStore, parse_ts, ts};
 use crate::dto::automation::{
     BreakerState, DecisionKind, DryRunRecord, Proposal, RuleDecision, RuleMode, RuleSettings,
     Suppression,
@@ -100,7 +100,7 @@ pub struct Round {
     pub forget_before: DateTime<Utc>,
 }
 
-impl Store {
+impl SqliteStore {
     /// The rule's settings (the defaults until saved: dry run, S-4).
     pub fn rule_settings(&self) -> Result<RuleSettings> {
         Ok(self.setting(RULE)?.unwrap_or_default())

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags};
 
-use super::Store;
+use super::SqliteStore;
 use crate::error::{CoreError, Result};
 
 /// How many daily backups are kept by default.
@@ -24,7 +24,7 @@ pub const BACKUPS_KEPT: usize = 7;
 const EXT: &str = ".sqlite3";
 const PARTIAL: &str = ".partial";
 
-impl Store {
+impl SqliteStore {
     /// The folder of this store's backups (`None` in memory).
     pub fn backup_dir(&self) -> Option<PathBuf> {
         let parent = self.path.as_deref()?.parent()?;

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Store, ts};
+use super::{SqliteStore, ts};
 use crate::error::{CoreError, Result};
 
 fn to_json<T: Serialize>(v: &T) -> Result<String> {
@@ -17,7 +17,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<String> {
 
 /// Reads every blob of `table`; a row that no longer decodes is skipped (it is a
 /// cache: the next sync brings it back).
-fn load_all<T: DeserializeOwned>(store: &Store, sql: &str) -> Result<Vec<T>> {
+fn load_all<T: DeserializeOwned>(store: &SqliteStore, sql: &str) -> Result<Vec<T>> {
     let conn = store.conn();
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
@@ -44,7 +44,7 @@ fn upsert_in<T>(
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// `upsert_in` in a write of its own; nothing is written when `rows` is empty.
     fn upsert<T>(
         &self,
@@ -170,29 +170,41 @@ impl Store {
     }
 
     /// A setting stored as JSON; `None` when never set.
-    pub fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let json: Option<String> = self
+    /// A setting's JSON; `None` when never set.
+    pub fn setting_json(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
             .conn()
             .query_row("SELECT json FROM settings WHERE key = ?1", [key], |r| {
                 r.get(0)
             })
-            .optional()?;
-        json.map(|j| {
-            serde_json::from_str(&j)
-                .map_err(|e| CoreError::Storage(format!("setting {key} does not decode: {e}")))
-        })
-        .transpose()
+            .optional()?)
     }
 
-    pub fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let json = to_json(value)?;
+    pub fn set_setting_json(&self, key: &str, json: &str) -> Result<()> {
         self.put(
             "INSERT INTO settings (key, json) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET json = excluded.json",
             key,
-            &json,
+            json,
         )
     }
+
+    /// A setting stored as JSON, decoded; `None` when never set.
+    pub(crate) fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        decode_setting(key, self.setting_json(key)?)
+    }
+}
+
+/// A stored setting's JSON, decoded (the same rule for every engine).
+pub(crate) fn decode_setting<T: DeserializeOwned>(
+    key: &str,
+    json: Option<String>,
+) -> Result<Option<T>> {
+    json.map(|j| {
+        serde_json::from_str(&j)
+            .map_err(|e| CoreError::Storage(format!("setting {key} does not decode: {e}")))
+    })
+    .transpose()
 }
 
 /// The `meta` keys that bind a store to its tenant ([`Store::bind_tenant`]).

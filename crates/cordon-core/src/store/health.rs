@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::Store;
+use super::SqliteStore;
 use crate::error::{CoreError, Result};
 
 /// What the check found.
@@ -52,7 +52,7 @@ impl Gate {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// `PRAGMA integrity_check`: `ok` when the file is sound.
     pub fn integrity_check(&self) -> Result<String> {
         let conn = self.conn();

@@ -16,7 +16,7 @@ use super::rows::{
     ITEM_COLS, ItemRow, JOB_COLS, JobRow, NewItem, NewJob, Transition, error_json, item_row,
     item_state_str, job_row, job_state_str, kind_str,
 };
-use super::{Store, ts};
+use super::{SqliteStore, ts};
 use crate::dto::jobs::{ItemState, JobState};
 use crate::dto::{IpcError, IsolationKind};
 use crate::error::{CoreError, Result};
@@ -190,7 +190,7 @@ fn item_audit(job: &JobRow, item: &ItemRow, from: Option<ItemState>, t: &Transit
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Commits a job and all its items as `planned`, with their audit rows, in one
     /// transaction (before any call is made). Refused while the store's quick check
     /// has not passed (waiting for it first; see [`Store::ensure_sound`]).

@@ -23,6 +23,7 @@ mod audit;
 mod automation;
 mod backup;
 mod cache;
+mod contract;
 mod health;
 mod jobs;
 pub mod journal_entry;
@@ -40,6 +41,7 @@ use rusqlite::Connection;
 pub use audit::NewAudit;
 pub use automation::{DecisionRow, RULE_SOURCE, Round};
 pub use backup::BACKUPS_KEPT;
+pub use contract::{AuditVisit, Engine, Store};
 pub use health::Health;
 pub use proposals::{Decider, Verdict};
 pub use rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
@@ -67,22 +69,24 @@ pub struct Pragmas {
 }
 
 /// The store. All access is serialised by one mutex around one connection.
-pub struct Store {
+pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
     gate: health::Gate,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (or creates, with its parent folders) the store at `path`, migrates it
     /// and checks its pragmas.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         refuse_network_path(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::owner_only::create_dir_all(dir).map_err(|e| {
@@ -100,11 +104,11 @@ impl Store {
 
     /// A store in memory (tests, and a core built without a data folder). Same schema
     /// and checks, except that the journal mode is `memory`.
-    pub fn open_in_memory() -> Result<Store> {
+    pub fn open_in_memory() -> Result<SqliteStore> {
         Self::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Store> {
+    fn init(conn: Connection, path: Option<PathBuf>) -> Result<SqliteStore> {
         if path.is_some() {
             let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
@@ -115,7 +119,7 @@ impl Store {
         }
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
         conn.busy_timeout(std::time::Duration::from_millis(MIN_BUSY_TIMEOUT_MS as u64))?;
-        let store = Store {
+        let store = SqliteStore {
             conn: Mutex::new(conn),
             path,
             gate: health::Gate::new(),
@@ -327,12 +331,12 @@ mod tests {
         let path = tmp.path().join("stores").join("t.sqlite3");
         let auth = "https://login.microsoftonline.com/";
         let t1 = "11111111-1111-1111-1111-111111111111";
-        let store = Store::open(&path).expect("open");
+        let store = SqliteStore::open(&path).expect("open");
         store
             .bind_tenant(auth, t1, "Prod EU")
             .expect("first open binds");
         drop(store);
-        let again = Store::open(&path).expect("open");
+        let again = SqliteStore::open(&path).expect("open");
         again
             .bind_tenant(auth, &format!(" {} ", t1.to_uppercase()), "Prod (renamed)")
             .expect("same tenant");
@@ -360,7 +364,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().expect("tmp");
         let path = tmp.path().join("stores").join("t.sqlite3");
-        let store = Store::open(&path).expect("open");
+        let store = SqliteStore::open(&path).expect("open");
         store.set_meta("k", "v").expect("write");
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);

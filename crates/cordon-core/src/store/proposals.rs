@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::audit::{NewAudit, append};
 use super::jobs::insert_job;
 use super::rows::{NewItem, NewJob};
-use super::{Store, parse_ts, ts};
+use super::{SqliteStore, parse_ts, ts};
 use crate::dto::IsolationKind;
 use crate::dto::automation::{Proposal, ProposalState};
 use crate::error::Result;
@@ -125,7 +125,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Proposal, String)> {
     ))
 }
 
-impl Store {
+impl SqliteStore {
     /// Adds a proposal (a person's request) with its audit row.
     pub fn propose(&self, p: &Proposal, proposer_oid: &str, now: DateTime<Utc>) -> Result<()> {
         self.write(|tx| insert_proposal(tx, p, proposer_oid, now))

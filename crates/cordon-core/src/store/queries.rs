@@ -3,7 +3,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::Store;
+use super::SqliteStore;
 use super::parse_ts;
 use super::rows::{
     ITEM_COLS, ItemRow, JOB_COLS, JobCounts, JobRow, item_row, item_state, job_row, kind, opt_ts,
@@ -12,7 +12,7 @@ use crate::dto::jobs::ItemState;
 use crate::error::Result;
 use crate::store::journal_entry::JournalEntry;
 
-impl Store {
+impl SqliteStore {
     pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
         Ok(self
             .conn()

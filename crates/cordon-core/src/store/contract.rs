@@ -1,0 +1,173 @@
+//! The store contract: every operation the core asks of a store, as one trait
+//! ([`Engine`]), and [`Store`], the handle the core holds, which dereferences to it.
+//!
+//! Why a macro: the list below is the contract, written once. It declares the trait
+//! and implements it for an engine by calling that engine's own methods of the same
+//! names, so an engine that lacks one, or has it with another signature, is a compile
+//! error — the boundary is checked by the compiler, not by review. The embedded
+//! engine is SQLite ([`SqliteStore`], the default, one file per tenant); a second
+//! engine implements the same list.
+//!
+//! Operations that only make sense for one engine (SQLite's pragmas and page cap)
+//! stay on that engine's type, reached through [`Store::sqlite`].
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mde_api::{Alert, Machine, MachineAction};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::health::Health;
+use super::journal_entry::JournalEntry;
+use super::proposals::{Decider, Verdict};
+use super::rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
+use super::{NewAudit, Round, SqliteStore};
+use crate::dto::IpcError;
+use crate::dto::automation::{
+    BreakerState, DryRunRecord, Proposal, RuleDecision, RuleSettings, Suppression,
+};
+use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, ItemState};
+use crate::error::{CoreError, Result};
+
+/// A visitor of audit entries (the exports stream them).
+pub type AuditVisit<'a> = &'a mut dyn FnMut(AuditEntry) -> Result<()>;
+
+macro_rules! contract {
+    ($( $(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty; )*) => {
+        /// Every operation the core asks of a store (see the module doc).
+        pub trait Engine: std::any::Any + Send + Sync + std::fmt::Debug {
+            $( $(#[$doc])* fn $name(&self $(, $arg: $ty)*) -> $ret; )*
+        }
+
+        /// Implements [`Engine`] for a type by calling its own methods.
+        macro_rules! engine_for {
+            ($t:ty) => {
+                impl Engine for $t {
+                    $( fn $name(&self $(, $arg: $ty)*) -> $ret { <$t>::$name(self $(, $arg)*) } )*
+                }
+            };
+        }
+    };
+}
+
+contract! {
+    /// Where the store lives (`None` in memory or on a server).
+    fn path(&self) -> Option<&Path>;
+    fn schema_version(&self) -> Result<u32>;
+    fn integrity_check(&self) -> Result<String>;
+    fn health(&self) -> Health;
+    fn check_health(&self) -> Health;
+    fn ensure_sound(&self) -> Result<()>;
+    fn backup_dir(&self) -> Option<PathBuf>;
+    fn backups(&self) -> Result<Vec<(NaiveDate, PathBuf)>>;
+    fn daily_backup(&self, today: NaiveDate, keep: usize) -> Result<Option<PathBuf>>;
+
+    fn save_machines(&self, machines: &[Machine], removed: &[String]) -> Result<()>;
+    fn save_actions(&self, actions: &[MachineAction]) -> Result<()>;
+    fn save_alerts(&self, alerts: &[Alert]) -> Result<()>;
+    fn load_machines(&self) -> Result<Vec<Machine>>;
+    fn load_actions(&self) -> Result<Vec<MachineAction>>;
+    fn load_alerts(&self) -> Result<Vec<Alert>>;
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+    fn bind_tenant(&self, authority: &str, tenant_id: &str, label: &str) -> Result<()>;
+    fn setting_json(&self, key: &str) -> Result<Option<String>>;
+    fn set_setting_json(&self, key: &str, json: &str) -> Result<()>;
+
+    fn create_job(&self, job: &NewJob, items: &[NewItem], now: DateTime<Utc>) -> Result<()>;
+    fn claim(&self, job_id: &str, machine_id: &str, tenant_now: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool>;
+    fn transition(&self, job_id: &str, machine_id: &str, from: ItemState, t: &Transition, now: DateTime<Utc>) -> Result<Option<ItemState>>;
+    fn cancel_job(&self, job_id: &str, actor: &str, now: DateTime<Utc>) -> Result<JobRow>;
+    fn halt_job(&self, job_id: &str, error: &IpcError, now: DateTime<Utc>) -> Result<()>;
+    fn unhalt_job(&self, job_id: &str, now: DateTime<Utc>) -> Result<()>;
+    fn job(&self, id: &str) -> Result<Option<JobRow>>;
+    fn jobs(&self) -> Result<Vec<JobRow>>;
+    fn items(&self, job_id: &str) -> Result<Vec<ItemRow>>;
+    fn item(&self, job_id: &str, machine_id: &str) -> Result<Option<ItemRow>>;
+    fn job_counts(&self, job_id: &str) -> Result<JobCounts>;
+    fn unfinished_job_ids(&self) -> Result<Vec<String>>;
+    fn journal_entries(&self) -> Result<Vec<JournalEntry>>;
+
+    fn audit_append(&self, at: DateTime<Utc>, row: &NewAudit) -> Result<()>;
+    fn audit_page(&self, filter: &AuditFilter, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Result<AuditPage>;
+    fn audit_each(&self, filter: &AuditFilter, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>, visit: AuditVisit<'_>) -> Result<()>;
+
+    fn rule_settings(&self) -> Result<RuleSettings>;
+    fn save_rule(&self, s: &RuleSettings, audit: &NewAudit, now: DateTime<Utc>) -> Result<()>;
+    fn automation_paused(&self) -> Result<bool>;
+    fn set_paused(&self, paused: bool, audit: &NewAudit, now: DateTime<Utc>) -> Result<()>;
+    fn breaker(&self) -> Result<BreakerState>;
+    fn set_breaker(&self, b: &BreakerState, audit: &NewAudit, now: DateTime<Utc>) -> Result<()>;
+    fn rule_watermark(&self) -> Result<Option<DateTime<Utc>>>;
+    fn rule_last_run(&self) -> Result<Option<DateTime<Utc>>>;
+    fn seen_alerts(&self, ids: &[String]) -> Result<HashSet<String>>;
+    fn commit_round(&self, r: &Round) -> Result<()>;
+    fn open_isolation_machines(&self) -> Result<HashSet<String>>;
+    fn open_items_by_state(&self) -> Result<Vec<(String, u32)>>;
+    fn held(&self, job: &JobRow) -> Result<bool>;
+    fn rule_isolations_since(&self, since: DateTime<Utc>) -> Result<Vec<(String, DateTime<Utc>)>>;
+    fn approved_isolations_since(&self, since: DateTime<Utc>) -> Result<u32>;
+    fn rule_decisions(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<RuleDecision>>;
+    fn decisions_for(&self, alert_ids: &[String]) -> Result<HashMap<String, RuleDecision>>;
+    fn dry_run_record(&self, now: DateTime<Utc>, days: u32) -> Result<DryRunRecord>;
+    fn suppress(&self, s: &Suppression, now: DateTime<Utc>) -> Result<()>;
+    fn suppressions(&self, now: DateTime<Utc>) -> Result<Vec<Suppression>>;
+
+    fn propose(&self, p: &Proposal, proposer_oid: &str, now: DateTime<Utc>) -> Result<()>;
+    fn expire_proposals(&self, now: DateTime<Utc>) -> Result<u32>;
+    fn proposals(&self, all: bool) -> Result<Vec<Proposal>>;
+    fn proposal(&self, id: &str) -> Result<Option<(Proposal, String)>>;
+    fn decide_proposal(&self, id: &str, approve: bool, by: &Decider, comment: &str, job: Option<(NewJob, NewItem)>, now: DateTime<Utc>) -> Result<Verdict>;
+}
+
+engine_for!(SqliteStore);
+
+/// The store the core holds: one engine behind the contract.
+#[derive(Debug)]
+pub struct Store {
+    engine: Box<dyn Engine>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = dyn Engine;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.engine
+    }
+}
+
+impl Store {
+    /// The embedded store: opens (or creates) the SQLite file at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        Ok(Self::from_engine(SqliteStore::open(path)?))
+    }
+
+    /// An embedded store in memory (tests, a core without a data folder).
+    pub fn open_in_memory() -> Result<Store> {
+        Ok(Self::from_engine(SqliteStore::open_in_memory()?))
+    }
+
+    pub fn from_engine(engine: impl Engine + 'static) -> Store {
+        Store {
+            engine: Box::new(engine),
+        }
+    }
+
+    /// The SQLite engine, for what only it has (pragmas, the page cap).
+    pub fn sqlite(&self) -> Option<&SqliteStore> {
+        (&*self.engine as &dyn std::any::Any).downcast_ref::<SqliteStore>()
+    }
+
+    /// A setting stored as JSON; `None` when never set.
+    pub fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        super::cache::decode_setting(key, self.engine.setting_json(key)?)
+    }
+
+    pub fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let json = serde_json::to_string(value)
+            .map_err(|e| CoreError::Storage(format!("encoding setting {key}: {e}")))?;
+        self.engine.set_setting_json(key, &json)
+    }
+}
