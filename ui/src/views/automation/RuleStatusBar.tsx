@@ -5,7 +5,7 @@ import * as ipc from "../../ipc";
 import type { RuleDecision, RuleStatus } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { automationKeys, refreshAutomation } from "../../automationQueries";
-import { countDecisions, countsSentence, modeLabel, modeSentence } from "../../lib/automation";
+import { DECISION_LABEL, countDecisions, countsSentence, modeLabel, modeSentence } from "../../lib/automation";
 import { exactTime, relativeTime } from "../../lib/time";
 import { queryKeys } from "../../queries";
 
@@ -138,6 +138,18 @@ export function RuleStatusBar({ status, now, mayAct }: Props) {
         >
           Run now: {last && last.length === 0 ? "no new alert" : countsSentence(counts)}
         </Text>
+      )}
+      {last && last.length > 0 && (
+        <details data-testid="run-decisions">
+          <summary className={s.muted}>Each decision</summary>
+          <ul className={s.muted}>
+            {last.map((d) => (
+              <li key={`${d.alertId}-${d.machineId}`} data-testid="run-decision" data-alert-id={d.alertId} data-decision={d.decision}>
+                {d.machineName ?? d.machineId}: {DECISION_LABEL[d.decision]} — {d.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {[pause.error, close.error, run.error].map(
         (e, i) => e && <IpcErrorMessage key={i} error={ipc.toIpcError(e)} data-testid="rule-status-error" />,
