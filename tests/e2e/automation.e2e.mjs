@@ -168,7 +168,7 @@ test("automatic with K = 5: a 30-machine storm isolates 5, queues 25, opens the 
   for (const r of leads) assert.ok(isolatedNow.has(r.machine), `the lead's proposal ${r.machine} is isolated`);
   assert.equal(isolations.length, 7);
   await waitFor("the queue shrinks", async () => (await queueRows()).length === STORM - K, 20000);
-  await browser.execute(() => window.scrollTo(0, 0));
+  await browser.execute(() => document.querySelector("main")?.scrollTo(0, 0));
   await shot("62-automation");
 
   // The audit log tells the story.
