@@ -36,6 +36,18 @@ fn main() {
         "save_audit_export",
         "reconcile_settings",
         "set_reconcile_settings",
+        "rule",
+        "set_rule",
+        "run_rule",
+        "preview_rule",
+        "rule_decisions",
+        "pause_automation",
+        "close_breaker",
+        "suppress",
+        "alerts",
+        "proposals",
+        "propose",
+        "decide_proposals",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -1,7 +1,9 @@
 //! The typed events of the web view: its data changed (`syncChanged`), a bulk job
-//! moved (`jobChanged`), and a device-code sign-in waits for the user
-//! (`deviceCodePrompt`).
+//! moved (`jobChanged`), a device-code sign-in waits for the user
+//! (`deviceCodePrompt`), and automation moved (`automationChanged`: the breaker
+//! opened, proposals wait, a round of the rule finished).
 
+use cordon_core::automation::AutomationEvent;
 use cordon_core::dto::SyncStatus;
 use cordon_core::dto::jobs::JobProgress;
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,39 @@ pub struct JobChanged {
     pub progress: JobProgress,
 }
 
+/// What automation did, as the web view learns it: the Alerts & rules view and the
+/// approval badge refetch on every one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AutomationChange {
+    /// The breaker opened: automatic isolations wait for a person.
+    #[serde(rename_all = "camelCase")]
+    BreakerOpened { reason: String },
+    /// Proposals wait for approval (how many wait now).
+    #[serde(rename_all = "camelCase")]
+    ApprovalsWaiting { waiting: u32 },
+    /// A round of the rule finished with this many decisions.
+    #[serde(rename_all = "camelCase")]
+    Round { decisions: u32 },
+}
+
+impl From<AutomationEvent> for AutomationChange {
+    fn from(e: AutomationEvent) -> Self {
+        match e {
+            AutomationEvent::BreakerOpened { reason } => Self::BreakerOpened { reason },
+            AutomationEvent::ApprovalsWaiting { waiting } => Self::ApprovalsWaiting { waiting },
+            AutomationEvent::Round { decisions } => Self::Round { decisions },
+        }
+    }
+}
+
+/// Emitted on every automation event of the current core.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct AutomationChanged {
+    pub change: AutomationChange,
+}
+
 fn emit<R: Runtime, E: Event + Serialize + Clone>(handle: &AppHandle<R>, event: E) {
     if let Err(e) = event.emit(handle) {
         tracing::warn!("could not emit {}: {e}", E::NAME);
@@ -35,7 +70,8 @@ fn emit<R: Runtime, E: Event + Serialize + Clone>(handle: &AppHandle<R>, event: 
 }
 
 /// Forwards the current core's change notifications, its jobs' progress (raising a
-/// desktop notification when a job ends) and the sign-in prompts to the web view until
+/// desktop notification when a job ends), its automation events (a notification when
+/// the breaker opens or proposals wait) and the sign-in prompts to the web view until
 /// the app exits; follows the core across switches (re-subscribes).
 pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
     let Some(state) = handle.try_state::<AppState>() else {
@@ -51,6 +87,8 @@ pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
         let mut rx = core.subscribe();
         let mut jobs = core.subscribe_jobs();
         let mut jobs_open = true;
+        let mut auto = core.subscribe_automation();
+        let mut auto_open = true;
         if !first {
             // A new tenant: the web view refetches everything.
             emit(
@@ -84,6 +122,15 @@ pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
                     Err(RecvError::Lagged(_)) => continue,
                     // The core is gone; its sync channel says so too.
                     Err(RecvError::Closed) => jobs_open = false,
+                },
+                a = auto.recv(), if auto_open => match a {
+                    Ok(event) => {
+                        notifier.on_automation(&handle, &event);
+                        emit(&handle, AutomationChanged { change: event.into() });
+                    }
+                    // Missed some: the view refetches on the next one.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => auto_open = false,
                 },
                 p = prompts.recv() => match p {
                     Ok(prompt) => emit(&handle, prompt),

@@ -3,14 +3,14 @@
 //! is configured, or with `--demo` — the embedded simulator.
 //!
 //! The demo starts the simulator on 127.0.0.1 with the `demo` scenario and points the
-//! core at it: the endpoint is the only seam between demo and live.
+//! core at it, signed in as the simulator's Demo Analyst (`crate::demo`): the endpoint
+//! is the only seam between demo and live.
 
 use std::path::Path;
 
 use cordon_core::tenant::{self, Tenant};
 use cordon_core::{App, CoreError};
-use mde_api::{Credentials, Secret};
-use mde_sim::{Scenario, SimConfig, Simulator, identities};
+use mde_sim::{Scenario, SimConfig, Simulator};
 
 use crate::state::AppState;
 
@@ -80,7 +80,7 @@ pub fn start_core_with(
             None => {
                 let sim = start_sim().await?;
                 tenant::paths::reset_demo_store(&start.data_dir);
-                let core = demo_core(&sim.base_url(), &start.data_dir)?;
+                let core = demo_core(&sim.base_url(), &start.data_dir, true).await?;
                 (core, Tenant::Demo, Some(sim))
             }
         };
@@ -109,14 +109,10 @@ pub async fn start_sim() -> Result<mde_sim::SimHandle, CoreError> {
 }
 
 /// The demo tenant's core over the simulator at `base`, started, on the demo store
-/// (the core's [`tenant::demo_config`]; the simulator's analyst app signs in).
-pub fn demo_core(base: &str, data_dir: &Path) -> Result<App, CoreError> {
-    let credentials = Credentials::ClientSecret {
-        tenant_id: identities::TENANT_ID.to_owned(),
-        client_id: identities::ANALYST_CLIENT_ID.to_owned(),
-        secret: Secret::new(identities::ANALYST_SECRET),
-    };
-    App::start(tenant::demo_config(base, credentials, data_dir)?)
+/// (the core's [`tenant::demo_config`]; the simulator's Demo Analyst signs in). A
+/// `fresh` store (just reset) first gets the demo's automation story.
+pub async fn demo_core(base: &str, data_dir: &Path, fresh: bool) -> Result<App, CoreError> {
+    crate::demo::core(base, data_dir, fresh).await
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! Logic lives in `cordon-core`, which does not depend on Tauri.
 
 pub mod commands;
+pub mod commands_automation;
 pub mod commands_jobs;
+pub mod demo;
 pub mod events;
 pub mod export;
 pub mod launch;
@@ -52,11 +54,24 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::save_audit_export,
             commands_jobs::reconcile_settings,
             commands_jobs::set_reconcile_settings,
+            commands_automation::rule,
+            commands_automation::set_rule,
+            commands_automation::run_rule,
+            commands_automation::preview_rule,
+            commands_automation::rule_decisions,
+            commands_automation::pause_automation,
+            commands_automation::close_breaker,
+            commands_automation::suppress,
+            commands_automation::alerts,
+            commands_automation::proposals,
+            commands_automation::propose,
+            commands_automation::decide_proposals,
         ])
         .events(tauri_specta::collect_events![
             events::SyncChanged,
             events::JobChanged,
-            events::DeviceCodePrompt
+            events::DeviceCodePrompt,
+            events::AutomationChanged
         ])
 }
 

@@ -1,11 +1,13 @@
-//! Desktop notifications of bulk work: a job that finished, or one that needs a person
-//! (failed items, a stop because the local store failed). Sent from Rust (the web view
+//! Desktop notifications of bulk work — a job that finished, or one that needs a person
+//! (failed items, a stop because the local store failed) — and of automation: the
+//! breaker opened, or proposals wait for a second person. Sent from Rust (the web view
 //! has no notification permission); a desktop without a notification service (a CI
 //! display, a locked-down session) only costs a log line.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
+use cordon_core::automation::AutomationEvent;
 use cordon_core::dto::jobs::{JobKind, JobProgress, JobState};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -62,10 +64,36 @@ pub fn notice(p: &JobProgress) -> Option<Notice> {
     }
 }
 
-/// Remembers which jobs were notified, so a final state seen twice notifies once.
+/// The notice for an automation event: the breaker opening always; waiting proposals
+/// only when more wait than at the last notice (`last_waiting`), so every round of a
+/// long queue does not notify again.
+pub fn automation_notice(e: &AutomationEvent, last_waiting: u32) -> Option<Notice> {
+    match e {
+        AutomationEvent::BreakerOpened { reason } => Some(Notice {
+            title: "Automation's breaker opened".into(),
+            body: format!(
+                "{reason}. Automatic isolations now wait for approval until a person closes the breaker in Alerts & rules."
+            ),
+        }),
+        AutomationEvent::ApprovalsWaiting { waiting } if *waiting > last_waiting => Some(Notice {
+            title: format!(
+                "{waiting} proposal{} wait{} for approval",
+                if *waiting == 1 { "" } else { "s" },
+                if *waiting == 1 { "s" } else { "" }
+            ),
+            body: "A second person decides: open Alerts & rules in Cordon to approve or reject."
+                .into(),
+        }),
+        _ => None,
+    }
+}
+
+/// Remembers which jobs were notified, so a final state seen twice notifies once, and
+/// how many proposals waited at the last notice.
 #[derive(Debug, Default)]
 pub struct Notifier {
     sent: Mutex<HashSet<String>>,
+    waiting: Mutex<u32>,
 }
 
 impl Notifier {
@@ -80,15 +108,37 @@ impl Notifier {
         if !first {
             return;
         }
-        let shown = handle
-            .notification()
-            .builder()
-            .title(&n.title)
-            .body(&n.body)
-            .show();
-        if let Err(e) = shown {
-            tracing::warn!(job = %p.job.id, error = %e, "could not show the desktop notification");
+        show(handle, &n);
+    }
+
+    /// Shows the notice of an automation event, if it has one.
+    pub fn on_automation<R: Runtime>(&self, handle: &AppHandle<R>, e: &AutomationEvent) {
+        let notice = {
+            let mut last = self
+                .waiting
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = automation_notice(e, *last);
+            if let AutomationEvent::ApprovalsWaiting { waiting } = e {
+                *last = *waiting;
+            }
+            n
+        };
+        if let Some(n) = notice {
+            show(handle, &n);
         }
+    }
+}
+
+fn show<R: Runtime>(handle: &AppHandle<R>, n: &Notice) {
+    let shown = handle
+        .notification()
+        .builder()
+        .title(&n.title)
+        .body(&n.body)
+        .show();
+    if let Err(e) = shown {
+        tracing::warn!(title = %n.title, error = %e, "could not show the desktop notification");
     }
 }
 
@@ -138,5 +188,43 @@ mod tests {
         );
         let halted = notice(&progress(JobState::Halted, 0)).expect("halted");
         assert!(halted.title.contains("needs attention"), "{halted:?}");
+    }
+
+    #[test]
+    fn automation_notices_the_breaker_and_a_growing_queue_only() {
+        let breaker = automation_notice(
+            &AutomationEvent::BreakerOpened {
+                reason: "5 isolations in 60 minutes reached the limit".into(),
+            },
+            0,
+        )
+        .expect("breaker");
+        assert_eq!(breaker.title, "Automation's breaker opened");
+        assert!(
+            breaker.body.starts_with(
+                "5 isolations in 60 minutes reached the limit. Automatic isolations now wait"
+            ),
+            "{breaker:?}"
+        );
+        let waiting =
+            |n, last| automation_notice(&AutomationEvent::ApprovalsWaiting { waiting: n }, last);
+        assert_eq!(
+            waiting(25, 0).expect("queue").title,
+            "25 proposals wait for approval"
+        );
+        assert_eq!(
+            waiting(1, 0).expect("one").title,
+            "1 proposal waits for approval"
+        );
+        assert_eq!(
+            waiting(25, 25),
+            None,
+            "the same queue is not notified again"
+        );
+        assert_eq!(waiting(3, 25), None, "a shrinking queue is not news");
+        assert_eq!(
+            automation_notice(&AutomationEvent::Round { decisions: 30 }, 0),
+            None
+        );
     }
 }

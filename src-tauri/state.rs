@@ -232,6 +232,7 @@ impl AppState {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
             .map(mde_sim::SimHandle::base_url);
+        let fresh = running.is_none();
         let base = match running {
             Some(base) => base,
             None => {
@@ -245,7 +246,7 @@ impl AppState {
                 base
             }
         };
-        crate::launch::demo_core(&base, &self.data_dir)
+        crate::launch::demo_core(&base, &self.data_dir, fresh).await
     }
 }
 

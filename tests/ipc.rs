@@ -2,8 +2,11 @@
 //! managed state and the tagged error, against the simulator over real sockets. The
 //! Settings tests record every answer and event and check that none carries a secret
 //! or a token (T-8). The jobs commands (bulk work, reconciliation, history, audit) are
-//! in `ipc/jobs.rs`, a module of this binary.
+//! in `ipc/jobs.rs`, automation (the rule, the alerts, the approval queue, the demo's
+//! person and its seeded story) in `ipc/automation.rs`: modules of this binary.
 
+#[path = "ipc/automation.rs"]
+mod automation;
 #[path = "ipc/jobs.rs"]
 mod jobs;
 

@@ -96,7 +96,13 @@ test("an analyst releases one machine with a comment and sees it through", async
   await row.waitForExist({ timeout: 10000 });
   await row.click();
   await (await browser.$('[data-testid="machine-detail"]')).waitForDisplayed({ timeout: 10000 });
-  await (await browser.$('[data-testid="action-release"]')).click();
+  // The drawer slides in: a click during the animation can land beside the button,
+  // so click until the form is there.
+  await waitFor("the release form", async () => {
+    if (await (await browser.$('[data-testid="action-form"]')).isExisting()) return true;
+    await (await browser.$('[data-testid="action-release"]')).click();
+    return (await browser.$('[data-testid="action-form"]')).isExisting();
+  }, 15000);
 
   // An empty comment is refused, and nothing is sent.
   const before = (await (await fetch(`${simBase}/_sim/requests`)).json());

@@ -4,7 +4,9 @@ import { FluentProvider, webDarkTheme, webLightTheme } from "@fluentui/react-com
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { MainNav, type ViewName } from "./components/MainNav";
 import { StorageErrorBanner } from "./components/StorageErrorBanner";
+import { useAutomationEvents, useProposals } from "./automationQueries";
 import { AuditView } from "./views/audit/AuditView";
+import { AutomationView } from "./views/automation/AutomationView";
 import { HistoryView } from "./views/history/HistoryView";
 import { MachinesView } from "./views/machines/MachinesView";
 import { ReconciliationView } from "./views/reconciliation/ReconciliationView";
@@ -28,6 +30,7 @@ function usePrefersDark(): boolean {
 
 const AREA: Record<ViewName, string> = {
   machines: "The Machines view",
+  automation: "The Alerts & rules view",
   reconciliation: "The Reconciliation view",
   history: "The History view",
   audit: "The Audit log view",
@@ -38,12 +41,16 @@ const AREA: Record<ViewName, string> = {
 function Views() {
   useSyncEvents();
   useJobEvents();
+  useAutomationEvents();
+  const waiting = useProposals().data?.length ?? 0;
   const [view, setView] = useState<ViewName>("machines");
-  const nav = <MainNav value={view} onChange={setView} />;
+  const nav = <MainNav value={view} onChange={setView} badges={{ automation: waiting }} />;
   const body = (() => {
     switch (view) {
       case "machines":
         return <MachinesView nav={nav} />;
+      case "automation":
+        return <AutomationView nav={nav} />;
       case "reconciliation":
         return <ReconciliationView nav={nav} />;
       case "history":

@@ -1,17 +1,29 @@
-import { Tab, TabList } from "@fluentui/react-components";
+import { CounterBadge, Tab, TabList } from "@fluentui/react-components";
 
-export type ViewName = "machines" | "reconciliation" | "history" | "audit" | "settings";
+export type ViewName = "machines" | "automation" | "reconciliation" | "history" | "audit" | "settings";
 
 const VIEWS: { value: ViewName; label: string }[] = [
   { value: "machines", label: "Machines" },
+  { value: "automation", label: "Alerts & rules" },
   { value: "reconciliation", label: "Reconciliation" },
   { value: "history", label: "History" },
   { value: "audit", label: "Audit log" },
   { value: "settings", label: "Settings" },
 ];
 
-/** The top-level navigation in the header. */
-export function MainNav({ value, onChange }: { value: ViewName; onChange: (v: ViewName) => void }) {
+/**
+ * The top-level navigation in the header; `badges` puts a count on a view (the
+ * proposals waiting for approval on Alerts & rules).
+ */
+export function MainNav({
+  value,
+  onChange,
+  badges = {},
+}: {
+  value: ViewName;
+  onChange: (v: ViewName) => void;
+  badges?: Partial<Record<ViewName, number>>;
+}) {
   return (
     <TabList
       size="small"
@@ -19,11 +31,24 @@ export function MainNav({ value, onChange }: { value: ViewName; onChange: (v: Vi
       onTabSelect={(_, d) => onChange(d.value as ViewName)}
       aria-label="Views"
     >
-      {VIEWS.map((v) => (
-        <Tab key={v.value} value={v.value} data-testid={`nav-${v.value}`}>
-          {v.label}
-        </Tab>
-      ))}
+      {VIEWS.map((v) => {
+        const n = badges[v.value] ?? 0;
+        return (
+          <Tab key={v.value} value={v.value} data-testid={`nav-${v.value}`}>
+            {v.label}
+            {n > 0 && (
+              <CounterBadge
+                count={n}
+                size="small"
+                color="danger"
+                style={{ marginLeft: 6 }}
+                aria-label={`${n} waiting for approval`}
+                data-testid={`nav-${v.value}-badge`}
+              />
+            )}
+          </Tab>
+        );
+      })}
     </TabList>
   );
 }

@@ -339,6 +339,139 @@ async setReconcileSettings(settings: ReconcileSettings) : Promise<Result<Reconci
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The isolation rule, its state (pause, breaker, counts) and its dry-run record.
+ */
+async rule() : Promise<Result<RuleStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rule") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes the rule. A promotion to approval or automatic without `confirmed` is
+ * refused as `validation` on `confirmed`, its sentence carrying the dry-run record.
+ */
+async setRule(change: RuleChange) : Promise<Result<RuleStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_rule", { change }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One evaluation of the rule now ("Run now"); its isolations start in the background.
+ */
+async runRule() : Promise<Result<RuleDecision[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("run_rule") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What the rule, as `settings` say, would decide over the last `hours` hours.
+ */
+async previewRule(settings: RuleSettings, hours: number) : Promise<Result<RuleDecision[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_rule", { settings, hours }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The rule's decisions of the last `hours` hours, newest first.
+ */
+async ruleDecisions(hours: number) : Promise<Result<RuleDecision[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rule_decisions", { hours }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pauses (no new automatic action; unsent rule items held) or resumes automation.
+ */
+async pauseAutomation(paused: boolean) : Promise<Result<RuleStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pause_automation", { paused }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Closes the breaker: a person, with a reason (an application is refused).
+ */
+async closeBreaker(comment: string) : Promise<Result<RuleStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("close_breaker", { comment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Suppresses a detection (`title` or `detector`) for `days` days, with a reason.
+ */
+async suppress(kind: string, value: string, days: number, reason: string) : Promise<Result<RuleStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("suppress", { kind, value, days, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Recent alerts (live from Defender) with the rule's decision for each.
+ */
+async alerts(filter: AlertFilter) : Promise<Result<AlertRow[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("alerts", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The approval queue: the waiting proposals, or every proposal with `all`.
+ */
+async proposals(all: boolean) : Promise<Result<Proposal[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("proposals", { all }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Proposes an isolation or release for a second person to decide.
+ */
+async propose(request: ProposalRequest) : Promise<Result<Proposal, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("propose", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Approves or rejects proposals; one outcome per id, a refused one with its sentence.
+ */
+async decideProposals(verdict: ProposalVerdict) : Promise<Result<VerdictOutcome[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("decide_proposals", { verdict }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -346,10 +479,12 @@ async setReconcileSettings(settings: ReconcileSettings) : Promise<Result<Reconci
 
 
 export const events = __makeEvents__<{
+automationChanged: AutomationChanged,
 deviceCodePrompt: DeviceCodePrompt,
 jobChanged: JobChanged,
 syncChanged: SyncChanged
 }>({
+automationChanged: "automation-changed",
 deviceCodePrompt: "device-code-prompt",
 jobChanged: "job-changed",
 syncChanged: "sync-changed"
@@ -377,6 +512,22 @@ status: string | null;
  * True when an already-pending action was adopted instead of sending twice.
  */
 adopted: boolean; error: IpcError | null }
+/**
+ * Which alerts to list.
+ */
+export type AlertFilter = { 
+/**
+ * RFC 3339; default: the last 24 hours.
+ */
+since: string | null; minSeverity: Severity | null; 
+/**
+ * A machine id (the drawer's alerts).
+ */
+machineId: string | null }
+/**
+ * One alert of the Alerts view, with what the rule decided for it.
+ */
+export type AlertRow = { id: string; title: string; severity: string; status: string; machineId: string | null; machineName: string | null; detectionSource: string | null; detectorId: string | null; category: string | null; created: string | null; decision: DecisionKind | null; decisionReason: string | null }
 /**
  * The tenant this window works on.
  */
@@ -466,6 +617,32 @@ export type AuthMode =
  */
 "deviceCode"
 /**
+ * What automation did, as the web view learns it: the Alerts & rules view and the
+ * approval badge refetch on every one.
+ */
+export type AutomationChange = 
+/**
+ * The breaker opened: automatic isolations wait for a person.
+ */
+{ kind: "breakerOpened"; reason: string } | 
+/**
+ * Proposals wait for approval (how many wait now).
+ */
+{ kind: "approvalsWaiting"; waiting: number } | 
+/**
+ * A round of the rule finished with this many decisions.
+ */
+{ kind: "round"; decisions: number }
+/**
+ * Emitted on every automation event of the current core.
+ */
+export type AutomationChanged = { change: AutomationChange }
+/**
+ * The circuit breaker (S-2): once open, automatic isolations go to the queue until a
+ * person closes it.
+ */
+export type BreakerState = { open: boolean; openedAt: string | null; reason: string | null }
+/**
  * What a bulk request would do: shown before the one confirmation. The count sent
  * equals `will_send.len()` (S-7).
  */
@@ -539,9 +716,21 @@ export type DayCount = {
  */
 day: string; isolations: number; releases: number }
 /**
+ * What the rule decided for one alert.
+ */
+export type DecisionKind = "isolated" | "queued" | "skipped" | "would-isolate"
+/**
  * What the user must do to finish a device-code sign-in (event).
  */
 export type DeviceCodePrompt = { profile: string; userCode: string; verificationUri: string; message: string; expiresInSecs: number }
+/**
+ * What dry run recorded, shown before a promotion (S-4).
+ */
+export type DryRunRecord = { days: number; evaluations: number; wouldIsolate: number; skipped: number; queued: number; 
+/**
+ * Under 7 days or 50 evaluations: a warning, not a block.
+ */
+warning: string | null }
 /**
  * A machine left out of a bulk request, and why.
  */
@@ -687,6 +876,11 @@ export type IpcError =
  * the person looks at the new preview and confirms again (S-7).
  */
 { kind: "stalePreview"; message: string } | 
+/**
+ * A safety rule refused it (four eyes, an application approving, an expired
+ * proposal, a protected machine without an override): nothing was done.
+ */
+{ kind: "refused"; message: string } | 
 /**
  * A fault inside Cordon.
  */
@@ -933,6 +1127,50 @@ signedInAs: string | null;
  */
 active: boolean }
 /**
+ * One proposal of the approval queue.
+ */
+export type Proposal = { id: string; machineId: string; machineName: string | null; 
+/**
+ * `isolate` or `release`.
+ */
+action: string; isolationType: IsolationKind | null; 
+/**
+ * The comment the job will carry in Defender.
+ */
+comment: string; 
+/**
+ * Why it waits for a person (approval mode, breaker, high-value target, …).
+ */
+reason: string; alertId: string | null; proposedBy: string; proposedAt: string; expiresAt: string; state: ProposalState; decidedBy: string | null; decidedAt: string | null; decisionComment: string | null; jobId: string | null; 
+/**
+ * A protected machine a person asked for anyway (named reason required).
+ */
+overridesProtection: boolean }
+/**
+ * A person's request for a second pair of eyes.
+ */
+export type ProposalRequest = { 
+/**
+ * A machine id or DNS name.
+ */
+machine: string; 
+/**
+ * `isolate` or `release`.
+ */
+action: string; isolationType: IsolationKind | null; comment: string; 
+/**
+ * Required to override a protected machine (S-1); kept in the audit log.
+ */
+overrideReason: string | null }
+/**
+ * Where a proposal is.
+ */
+export type ProposalState = "waiting" | "approved" | "rejected" | "expired"
+/**
+ * Approve or reject one or many proposals.
+ */
+export type ProposalVerdict = { ids: string[]; approve: boolean; comment: string }
+/**
  * One row of the Reconciliation view (and `cordon reconcile`).
  */
 export type ReconRow = { 
@@ -973,6 +1211,118 @@ stuckAfterMinutes: number }
  */
 export type ReleaseRequest = { machineIds: string[]; comment: string }
 /**
+ * A change to the rule; `None` keeps a field. Lists replace the whole list.
+ */
+export type RuleChange = { mode: RuleMode | null; intervalMinutes: number | null; minSeverity: Severity | null; titleContains: string | null; category: string | null; detectionSource: string | null; serviceSource: string | null; isolationType: IsolationKind | null; typeByTag: TagType[] | null; 
+/**
+ * Machine ids or names (resolved to ids when saved).
+ */
+protect: string[] | null; excludeTags: string[] | null; excludeNames: string[] | null; excludeGroups: string[] | null; excludeHighValue: boolean | null; exclusionsSkip: boolean | null; maxPerWindow: number | null; windowMinutes: number | null; maxConcurrent: number | null; maxGroupPercent: number | null; flapHours: number | null; overlapMinutes: number | null; approvalExpiryHours: number | null; 
+/**
+ * Promotion to approval or automatic: the person saw the dry-run record (S-4).
+ */
+confirmed: boolean }
+/**
+ * One decision, as the CLI's `rule run --json` prints it and the views show it.
+ */
+export type RuleDecision = { alertId: string; machineId: string; machineName: string | null; decision: DecisionKind; reason: string; at: string; 
+/**
+ * The job that isolates the machine (`isolated`).
+ */
+jobId: string | null; 
+/**
+ * The proposal waiting for a person (`queued`).
+ */
+proposalId: string | null; alertTitle: string | null }
+/**
+ * What the rule does with what matches.
+ */
+export type RuleMode = 
+/**
+ * Not evaluated.
+ */
+"off" | 
+/**
+ * Evaluated; records "would isolate", sends nothing (S-4).
+ */
+"dry-run" | 
+/**
+ * Every match becomes a proposal in the approval queue.
+ */
+"approval" | 
+/**
+ * Matches are isolated, within the guard rails; the rest is queued.
+ */
+"automatic"
+/**
+ * The isolation rule and its guard rails. Every limit is settable; the defaults are
+ * reliability-security.md §6's starting values.
+ */
+export type RuleSettings = { mode: RuleMode; 
+/**
+ * Minutes between evaluations (default 60, like the script it replaces).
+ */
+intervalMinutes: number; minSeverity: Severity; 
+/**
+ * Only alerts whose title contains this (case-insensitive).
+ */
+titleContains: string | null; category: string | null; detectionSource: string | null; serviceSource: string | null; 
+/**
+ * Full by default; machines with a tag of `type_by_tag` get that type.
+ */
+isolationType: IsolationKind; typeByTag: TagType[]; 
+/**
+ * Never isolated by the rule (I-7: by id, since a device can change its own tags
+ * and name); a person may override with a named reason.
+ */
+protectedIds: string[]; 
+/**
+ * Exclusions: never isolated automatically; queued for a person (or skipped when
+ * `exclusions_skip`).
+ */
+excludeTags: string[]; 
+/**
+ * Glob patterns over the DNS name (`*`, `?`), case-insensitive.
+ */
+excludeNames: string[]; excludeGroups: string[]; 
+/**
+ * Machines with `deviceValue = High` are excluded (S-5).
+ */
+excludeHighValue: boolean; exclusionsSkip: boolean; 
+/**
+ * The breaker's K: isolations per rolling window (S-2).
+ */
+maxPerWindow: number; windowMinutes: number; 
+/**
+ * The breaker's Y: machines this rule isolated that are still isolated.
+ */
+maxConcurrent: number; 
+/**
+ * S-3: at most this percent of any device group per window (0 = no group limit).
+ */
+maxGroupPercent: number; 
+/**
+ * S-8: the same machine is isolated by the rule at most once per this many hours.
+ */
+flapHours: number; 
+/**
+ * Watermark overlap: alerts this much older than the newest seen are fetched
+ * again (and deduplicated by id), so late-visible alerts are not missed.
+ */
+overlapMinutes: number; 
+/**
+ * Hours a proposal waits before it expires (S-5).
+ */
+approvalExpiryHours: number }
+/**
+ * The rule as `cordon rule show` and the view present it.
+ */
+export type RuleStatus = { settings: RuleSettings; paused: boolean; breaker: BreakerState; lastRun: string | null; nextRun: string | null; 
+/**
+ * The newest alert creation time the rule has seen (server time).
+ */
+watermark: string | null; isolatedInWindow: number; isolatedByRuleNow: number; waitingApprovals: number; dryRun: DryRunRecord; suppressions: Suppression[] }
+/**
  * A file an export wrote.
  */
 export type SavedFile = { 
@@ -1005,6 +1355,10 @@ export type SettingsView = { profiles: ProfileView[];
  * The tenant in use in this window.
  */
 current: Tenant; secretStorage: SecretStorage }
+/**
+ * Defender's alert severities, in order.
+ */
+export type Severity = "Informational" | "Low" | "Medium" | "High"
 /**
  * Everything the Machines view shows.
  */
@@ -1054,6 +1408,14 @@ export type StuckCause =
  */
 "superseded"
 /**
+ * A detection the rule ignores until `until` (after a false positive).
+ */
+export type Suppression = { 
+/**
+ * `title` or `detector`.
+ */
+kind: string; value: string; until: string; by: string; reason: string }
+/**
  * Emitted on every revision bump, on sync failure or recovery, and after a switch of
  * tenant (with the new core's status).
  */
@@ -1078,6 +1440,11 @@ error: IpcError | null;
  * True until the first sync finished (success or failure).
  */
 loading: boolean }
+/**
+ * A tag that changes the isolation type (S-9): e.g. proxy-dependent machines and
+ * Hyper-V hosts get `Selective`, so they (and their VMs) keep what they need.
+ */
+export type TagType = { tag: string; isolationType: IsolationKind }
 /**
  * Which tenant the window works on.
  */
@@ -1106,6 +1473,14 @@ actionType: string;
  * Defender's status (`Pending`, `InProgress`, `Succeeded`, …).
  */
 status: string; scope: string | null; requestor: string; comment: string; created: string; updated: string | null; cancelledBy: string | null; cancelComment: string | null }
+/**
+ * What happened to each proposal of a verdict.
+ */
+export type VerdictOutcome = { id: string; state: ProposalState; jobId: string | null; 
+/**
+ * Why it was refused (four eyes, expired, a guard rail), else `None`.
+ */
+refused: string | null }
 
 /** tauri-specta globals **/
 

@@ -4,6 +4,17 @@
 // sentence, HTTP status, Defender code, correlation id) for the "details" toggle.
 import { commands, events } from "./bindings";
 import type {
+  AlertFilter,
+  AlertRow,
+  AutomationChange,
+  Proposal,
+  ProposalRequest,
+  ProposalVerdict,
+  RuleChange,
+  RuleDecision,
+  RuleSettings,
+  RuleStatus,
+  VerdictOutcome,
   AuditFilter,
   AuditPage,
   BulkPreview,
@@ -37,6 +48,25 @@ import type {
 } from "./bindings";
 
 export type {
+  AlertFilter,
+  AlertRow,
+  AutomationChange,
+  BreakerState,
+  DecisionKind,
+  DryRunRecord,
+  Proposal,
+  ProposalRequest,
+  ProposalState,
+  ProposalVerdict,
+  RuleChange,
+  RuleDecision,
+  RuleMode,
+  RuleSettings,
+  RuleStatus,
+  Severity,
+  Suppression,
+  TagType,
+  VerdictOutcome,
   ActionOutcome,
   SavedFile,
   AppInfo,
@@ -205,6 +235,36 @@ export const saveAuditExport = (filter: AuditFilter, format: ExportFormat): Prom
 export const reconcileSettings = (): Promise<ReconcileSettings> => settle(() => commands.reconcileSettings());
 export const setReconcileSettings = (settings: ReconcileSettings): Promise<ReconcileSettings> =>
   settle(() => commands.setReconcileSettings(settings));
+
+/** The isolation rule, its state (pause, breaker, counts) and its dry-run record. */
+export const rule = (): Promise<RuleStatus> => settle(() => commands.rule());
+/**
+ * Changes the rule. A promotion without `confirmed` fails as `validation` on
+ * `confirmed`, its message carrying the dry-run record.
+ */
+export const setRule = (change: RuleChange): Promise<RuleStatus> => settle(() => commands.setRule(change));
+/** One evaluation now ("Run now"). */
+export const runRule = (): Promise<RuleDecision[]> => settle(() => commands.runRule());
+/** What the rule, as `settings` say, would decide over the last `hours` hours. */
+export const previewRule = (settings: RuleSettings, hours: number): Promise<RuleDecision[]> =>
+  settle(() => commands.previewRule(settings, hours));
+export const ruleDecisions = (hours: number): Promise<RuleDecision[]> => settle(() => commands.ruleDecisions(hours));
+export const pauseAutomation = (paused: boolean): Promise<RuleStatus> => settle(() => commands.pauseAutomation(paused));
+export const closeBreaker = (comment: string): Promise<RuleStatus> => settle(() => commands.closeBreaker(comment));
+export const suppress = (kind: string, value: string, days: number, reason: string): Promise<RuleStatus> =>
+  settle(() => commands.suppress(kind, value, days, reason));
+/** Recent alerts (live) with the rule's decision for each. */
+export const alerts = (filter: AlertFilter): Promise<AlertRow[]> => settle(() => commands.alerts(filter));
+export const proposals = (all: boolean): Promise<Proposal[]> => settle(() => commands.proposals(all));
+export const propose = (request: ProposalRequest): Promise<Proposal> => settle(() => commands.propose(request));
+/** Approves or rejects proposals; one outcome per id (a refused one says why). */
+export const decideProposals = (verdict: ProposalVerdict): Promise<VerdictOutcome[]> =>
+  settle(() => commands.decideProposals(verdict));
+
+/** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
+export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {
+  return events.automationChanged.listen((event) => cb(event.payload.change));
+}
 
 /** Calls `cb` on every `job-changed` event; resolves to the function that stops it. */
 export async function onJobChanged(cb: (progress: JobProgress) => void): Promise<() => void> {

@@ -2,7 +2,7 @@
 // exercise the generated bindings and the real `invoke` path. Never imported by the app.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { DeviceCodePrompt, JobProgress, SyncStatus } from "./bindings";
+import type { AutomationChange, DeviceCodePrompt, JobProgress, SyncStatus } from "./bindings";
 
 /** The back end's command names, as they travel over IPC. */
 export type CommandName =
@@ -35,7 +35,19 @@ export type CommandName =
   | "audit_export"
   | "save_audit_export"
   | "reconcile_settings"
-  | "set_reconcile_settings";
+  | "set_reconcile_settings"
+  | "rule"
+  | "set_rule"
+  | "run_rule"
+  | "preview_rule"
+  | "rule_decisions"
+  | "pause_automation"
+  | "close_breaker"
+  | "suppress"
+  | "alerts"
+  | "proposals"
+  | "propose"
+  | "decide_proposals";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
@@ -86,3 +98,8 @@ export async function emitDeviceCodePrompt(prompt: DeviceCodePrompt): Promise<vo
 }
 
 export { clearMocks };
+
+/** Emits `automation-changed` as the back end does on every automation event. */
+export async function emitAutomationChanged(change: AutomationChange): Promise<void> {
+  await emit("automation-changed", { change });
+}

@@ -19,6 +19,7 @@ const KIND_LABEL: Record<IpcError["kind"], string> = {
   secureStorage: "Secure storage unavailable",
   storage: "Local store failed",
   stalePreview: "The selection changed",
+  refused: "Refused by a safety rule",
   internal: "Internal error",
 };
 

@@ -189,6 +189,43 @@ pub fn storm(t: &mut Tenant, targets: &[u32], now: DateTime<Utc>) -> Vec<String>
         .collect()
 }
 
+/// Background alerts a day over the demo's last week (a 300-machine estate's ordinary
+/// noise), of which [`WEEK_HIGH_PER_DAY`] are High: the isolation rule's week of dry
+/// run then has a record to show, not only last night's storm.
+pub const WEEK_PER_DAY: u32 = 30;
+pub const WEEK_HIGH_PER_DAY: u32 = 3;
+
+/// Raises a week of background alerts before `now`, spread over each day: mostly
+/// Informational, Low and Medium, [`WEEK_HIGH_PER_DAY`] High a day; those older than
+/// two days are resolved, about half of the newer ones too.
+pub fn week(t: &mut Tenant, now: DateTime<Utc>) {
+    if t.machines.is_empty() {
+        return;
+    }
+    let high = Arc::new(Detection {
+        severity: "High",
+        ..BACKGROUND[5].clone()
+    });
+    let bg: Vec<Arc<Detection>> = BACKGROUND.iter().cloned().map(Arc::new).collect();
+    for day in 0..7i64 {
+        for k in 0..WEEK_PER_DAY {
+            let at = now - Duration::days(day) - Duration::seconds(t.rng.gen_range(60..86_400));
+            let m = t.rng.gen_range(0..t.machines.len() as u32);
+            let det = if k < WEEK_HIGH_PER_DAY {
+                high.clone()
+            } else {
+                bg[t.rng.gen_range(0..bg.len())].clone()
+            };
+            let status = if at < now - Duration::hours(48) || t.rng.gen_bool(0.5) {
+                "Resolved"
+            } else {
+                "New"
+            };
+            raise(t, &det, m, at, status);
+        }
+    }
+}
+
 /// Mean sim seconds between background alerts in the demo.
 pub const TRICKLE_MEAN_SECS: i64 = 20 * 60;
 /// The trickle stops adding alerts beyond this many (a demo left running for weeks).

@@ -4,7 +4,8 @@
 //! ones whose owners were travelling, but those laptops are offline (or behind a
 //! full-tunnel VPN) and the releases sit Pending; last week's smaller false positive left
 //! four releases timed out; three machines are genuinely compromised and rightly
-//! isolated; three isolations are under way right now.
+//! isolated; three isolations are under way right now; and a week of ordinary alerts
+//! (about 30 a day, a few High) for the isolation rule's dry run.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use super::alerts::{BACKGROUND, COBALT, POWERSHELL, WACATAC_FP, raise};
+use super::alerts::{BACKGROUND, COBALT, POWERSHELL, WACATAC_FP, raise, week};
 use super::fleet::{DEMO_ROLES, Role, machine, numbers};
 use super::script::{Ev, Script};
 use crate::identities::{ANALYST_APP_NAME, AUTOMATION_APP_NAME};
@@ -296,5 +297,7 @@ pub fn build(t: &mut Tenant, now: DateTime<Utc>) {
 
     s.run(t);
     t.settle(now);
+    // Last: the week's ordinary alerts (drawn after the story, so it stays the same).
+    week(t, now);
     t.next_alert = Some(now + Duration::minutes(t.rng.gen_range(5..20)));
 }

@@ -33,6 +33,8 @@ interface Props {
   kind: ActionKind;
   machine: MachineRow;
   timeline: readonly TimelineEntry[];
+  /** The comment the form starts with (an isolation from an alert). */
+  initialComment?: string;
   onDone: (kind: ActionKind, outcomes: ActionOutcome[]) => void;
   onCancel: () => void;
 }
@@ -43,10 +45,10 @@ interface Submission {
 }
 
 /** Isolate or release one machine: a comment is required, nothing is sent without one. */
-export function ActionForm({ kind, machine, timeline, onDone, onCancel }: Props) {
+export function ActionForm({ kind, machine, timeline, initialComment, onDone, onCancel }: Props) {
   const styles = useStyles();
   const client = useQueryClient();
-  const [comment, setComment] = useState("");
+  const [comment, setComment] = useState(initialComment ?? "");
   const [isolationType, setIsolationType] = useState<IsolationKind>("Full");
   const [formError, setFormError] = useState<string | null>(null);
 

@@ -20,6 +20,7 @@ import type { ActionKind } from "../../lib/actions";
 import { useMachineDetail } from "../../queries";
 import { ActionForm } from "./ActionForm";
 import { ActionOutcomes } from "./ActionOutcomes";
+import { MachineAlerts } from "./MachineAlerts";
 import { Properties } from "./Properties";
 import { Timeline } from "./Timeline";
 
@@ -39,10 +40,17 @@ interface Props {
   now: Date;
   /** False when the token lacks Machine.Isolate: the actions are not offered. */
   mayAct: boolean;
+  /** An action form opened at once, its comment filled in (isolate from an alert). */
+  prefill?: Prefill;
   onClose: () => void;
 }
 
-export function MachineDetailDrawer({ machineId, row, now, mayAct, onClose }: Props) {
+export interface Prefill {
+  kind: ActionKind;
+  comment: string;
+}
+
+export function MachineDetailDrawer({ machineId, row, now, mayAct, prefill, onClose }: Props) {
   return (
     <OverlayDrawer
       open={machineId !== null}
@@ -57,7 +65,7 @@ export function MachineDetailDrawer({ machineId, row, now, mayAct, onClose }: Pr
       {machineId !== null && (
         <ErrorBoundary area="This machine's details">
           {/* Keyed by machine: a new machine starts with a fresh form. */}
-          <DetailContent key={machineId} machineId={machineId} row={row} now={now} mayAct={mayAct} onClose={onClose} />
+          <DetailContent key={machineId} machineId={machineId} row={row} now={now} mayAct={mayAct} prefill={prefill} onClose={onClose} />
         </ErrorBoundary>
       )}
     </OverlayDrawer>
@@ -69,6 +77,7 @@ interface ContentProps {
   row: MachineRow | undefined;
   now: Date;
   mayAct: boolean;
+  prefill: Prefill | undefined;
   onClose: () => void;
 }
 
@@ -77,10 +86,10 @@ interface LastResult {
   outcomes: ActionOutcome[];
 }
 
-function DetailContent({ machineId, row, now, mayAct, onClose }: ContentProps) {
+function DetailContent({ machineId, row, now, mayAct, prefill, onClose }: ContentProps) {
   const styles = useStyles();
   const detail = useMachineDetail(machineId);
-  const [form, setForm] = useState<ActionKind | null>(null);
+  const [form, setForm] = useState<ActionKind | null>(prefill?.kind ?? null);
   const [result, setResult] = useState<LastResult | null>(null);
   // The grid's row follows the events first; the detail follows on its refetch.
   const machine: MachineRow | undefined = row ?? detail.data?.machine;
@@ -147,6 +156,7 @@ function DetailContent({ machineId, row, now, mayAct, onClose }: ContentProps) {
                   kind={form}
                   machine={machine}
                   timeline={data?.timeline ?? []}
+                  initialComment={prefill?.kind === form ? prefill.comment : undefined}
                   onCancel={() => setForm(null)}
                   onDone={(kind, outcomes) => {
                     setForm(null);
@@ -159,6 +169,10 @@ function DetailContent({ machineId, row, now, mayAct, onClose }: ContentProps) {
             <section className={styles.section} aria-label="Properties">
               <h3 className={styles.h}>Properties</h3>
               <Properties machine={machine} detail={data} now={now} />
+            </section>
+            <section className={styles.section} aria-label="Alerts">
+              <h3 className={styles.h}>Alerts</h3>
+              <MachineAlerts machineId={machineId} now={now} />
             </section>
             <section className={styles.section} aria-label="Isolation timeline">
               <h3 className={styles.h}>Isolation timeline</h3>
