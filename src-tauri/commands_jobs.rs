@@ -86,13 +86,6 @@ pub async fn history(state: State<'_, AppState>, filter: HistoryFilter) -> Res<H
     Ok(state.read(move |c| c.history(filter)).await?)
 }
 
-/// The History view's rows as CSV.
-#[tauri::command]
-#[specta::specta]
-pub async fn history_csv(state: State<'_, AppState>, filter: HistoryFilter) -> Res<String> {
-    Ok(state.read(move |c| c.history_csv(filter)).await?)
-}
-
 /// Saves the History view's rows as CSV where the person chooses (the native save
 /// dialog); `None` if they cancelled.
 #[tauri::command]
@@ -113,17 +106,6 @@ pub async fn save_history_csv(
 #[specta::specta]
 pub async fn audit(state: State<'_, AppState>, filter: AuditFilter) -> Res<AuditPage> {
     Ok(state.read(move |c| c.audit(&filter)).await?)
-}
-
-/// The audit log as CSV or JSON.
-#[tauri::command]
-#[specta::specta]
-pub async fn audit_export(
-    state: State<'_, AppState>,
-    filter: AuditFilter,
-    format: ExportFormat,
-) -> Res<String> {
-    Ok(state.read(move |c| c.audit_export(&filter, format)).await?)
 }
 
 /// Saves the audit log as CSV or JSON where the person chooses (the native save

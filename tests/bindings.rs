@@ -25,8 +25,10 @@ fn export_typescript_bindings() {
         "cancelJob",
         "reconciliation",
         "resubmit",
-        "historyCsv",
-        "auditExport",
+        "saveHistoryCsv",
+        "saveAuditExport",
+        "decideProposals",
+        "automationChanged",
         "setReconcileSettings",
         "jobChanged",
     ] {

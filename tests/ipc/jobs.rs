@@ -138,15 +138,12 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
         "{two}"
     );
     assert_eq!(two["total"], page["total"]);
-    let csv = h
-        .invoke("audit_export", json!({"filter": filter, "format": "csv"}))
-        .expect("csv");
-    assert!(csv.as_str().expect("text").lines().count() >= 5);
-    let exported = h
-        .invoke("audit_export", json!({"filter": filter, "format": "json"}))
-        .expect("json");
-    let parsed: Value = serde_json::from_str(exported.as_str().expect("text")).expect("JSON");
-    assert_eq!(parsed, audit, "the JSON export is the filtered log");
+    // The exports are written by Rust through the save dialog: the e2e export test
+    // reads them back; the web view has no command that returns the file's text.
+    assert!(
+        h.invoke("audit_export", json!({"filter": filter, "format": "csv"}))
+            .is_err()
+    );
 
     // History and its CSV; reconciliation and its settings.
     let all = json!({"filter": {"kind": null, "status": null, "requestor": null,
@@ -165,8 +162,10 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
         "the chart counts every match"
     );
     assert!(history["perDay"].as_array().expect("days").len() >= 7);
-    let hcsv = h.invoke("history_csv", all).expect("history csv");
-    assert!(hcsv.as_str().expect("text").lines().count() > 100);
+    assert!(
+        h.invoke("history_csv", all).is_err(),
+        "no command returns the CSV's text"
+    );
     let recon = h.invoke("reconciliation", json!({})).expect("recon");
     assert!(
         recon

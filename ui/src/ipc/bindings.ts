@@ -262,17 +262,6 @@ async history(filter: HistoryFilter) : Promise<Result<History, IpcError>> {
 }
 },
 /**
- * The History view's rows as CSV.
- */
-async historyCsv(filter: HistoryFilter) : Promise<Result<string, IpcError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("history_csv", { filter }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
  * Saves the History view's rows as CSV where the person chooses (the native save
  * dialog); `None` if they cancelled.
  */
@@ -290,17 +279,6 @@ async saveHistoryCsv(filter: HistoryFilter) : Promise<Result<SavedFile | null, I
 async audit(filter: AuditFilter) : Promise<Result<AuditPage, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("audit", { filter }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
- * The audit log as CSV or JSON.
- */
-async auditExport(filter: AuditFilter, format: ExportFormat) : Promise<Result<string, IpcError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("audit_export", { filter, format }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1217,7 +1195,7 @@ export type RuleChange = { mode: RuleMode | null; intervalMinutes: number | null
 /**
  * Machine ids or names (resolved to ids when saved).
  */
-protect: string[] | null; excludeTags: string[] | null; excludeNames: string[] | null; excludeGroups: string[] | null; excludeHighValue: boolean | null; exclusionsSkip: boolean | null; maxPerWindow: number | null; windowMinutes: number | null; maxConcurrent: number | null; maxGroupPercent: number | null; flapHours: number | null; overlapMinutes: number | null; approvalExpiryHours: number | null; 
+protect: string[] | null; excludeTags: string[] | null; excludeNames: string[] | null; excludeGroups: string[] | null; excludeHighValue: boolean | null; excludeServers: boolean | null; exclusionsSkip: boolean | null; maxPerWindow: number | null; windowMinutes: number | null; maxConcurrent: number | null; maxGroupPercent: number | null; flapHours: number | null; overlapMinutes: number | null; approvalExpiryHours: number | null; 
 /**
  * Promotion to approval or automatic: the person saw the dry-run record (S-4).
  */
@@ -1288,7 +1266,11 @@ excludeNames: string[]; excludeGroups: string[];
 /**
  * Machines with `deviceValue = High` are excluded (S-5).
  */
-excludeHighValue: boolean; exclusionsSkip: boolean; 
+excludeHighValue: boolean; 
+/**
+ * Server-class machines (Windows Server) are excluded (S-5: servers need approval).
+ */
+excludeServers: boolean; exclusionsSkip: boolean; 
 /**
  * The breaker's K: isolations per rolling window (S-2).
  */

@@ -48,6 +48,7 @@ export const RAILS = {
   excludeNames: "Name patterns (* and ?) of machines that wait for a person instead.",
   excludeGroups: "Device groups whose machines wait for a person instead.",
   excludeHighValue: "Machines Defender marks as high value wait for a person.",
+  excludeServers: "Servers (Windows Server) wait for a person: isolating one can stop a service.",
   maxPerWindow: "The breaker: after this many isolations in the window, the rest waits for approval until a person closes it.",
   windowMinutes: "The length of that window, in minutes.",
   maxConcurrent: "At most this many machines isolated by the rule at the same time; beyond it, the breaker opens.",
@@ -68,6 +69,7 @@ export interface RuleForm {
   excludeNames: string;
   excludeGroups: string;
   excludeHighValue: boolean;
+  excludeServers: boolean;
   maxPerWindow: string;
   windowMinutes: string;
   maxConcurrent: string;
@@ -95,6 +97,7 @@ export function formOf(s: RuleSettings): RuleForm {
     excludeNames: joinList(s.excludeNames),
     excludeGroups: joinList(s.excludeGroups),
     excludeHighValue: s.excludeHighValue,
+    excludeServers: s.excludeServers,
     maxPerWindow: String(s.maxPerWindow),
     windowMinutes: String(s.windowMinutes),
     maxConcurrent: String(s.maxConcurrent),
@@ -132,6 +135,7 @@ export function noChange(): RuleChange {
     excludeNames: null,
     excludeGroups: null,
     excludeHighValue: null,
+    excludeServers: null,
     exclusionsSkip: null,
     maxPerWindow: null,
     windowMinutes: null,
@@ -157,6 +161,7 @@ export function changeOf(f: RuleForm, confirmed: boolean): RuleChange {
     excludeNames: splitList(f.excludeNames),
     excludeGroups: splitList(f.excludeGroups),
     excludeHighValue: f.excludeHighValue,
+    excludeServers: f.excludeServers,
     maxPerWindow: n(f.maxPerWindow),
     windowMinutes: n(f.windowMinutes),
     maxConcurrent: n(f.maxConcurrent),
@@ -178,6 +183,7 @@ export function settingsOf(base: RuleSettings, f: RuleForm): RuleSettings {
     excludeNames: splitList(f.excludeNames),
     excludeGroups: splitList(f.excludeGroups),
     excludeHighValue: f.excludeHighValue,
+    excludeServers: f.excludeServers,
     maxPerWindow: n(f.maxPerWindow, base.maxPerWindow),
     windowMinutes: n(f.windowMinutes, base.windowMinutes),
     maxConcurrent: n(f.maxConcurrent, base.maxConcurrent),

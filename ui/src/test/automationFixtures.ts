@@ -22,6 +22,7 @@ export function makeRuleSettings(overrides: Partial<RuleSettings> = {}): RuleSet
     excludeNames: [],
     excludeGroups: [],
     excludeHighValue: true,
+    excludeServers: true,
     exclusionsSkip: false,
     maxPerWindow: 5,
     windowMinutes: 60,

@@ -29,6 +29,11 @@ use crate::time::rfc3339;
 /// by the rule" (Y).
 const MEMORY_DAYS: i64 = 30;
 
+/// The proposer id of what the rule queues: the rule is not a person, so whoever runs
+/// it (the desktop's analyst, the agent's application) may still approve its
+/// proposals as the second pair of eyes; people's own requests carry their object id.
+pub const RULE_PROPOSER: &str = "cordon:isolation-rule";
+
 /// The comment of the seed's script, kept so Defender's log reads the same.
 pub fn rule_comment(alert_id: &str) -> String {
     format!("Isolate machine because alert - {alert_id}")
@@ -313,7 +318,7 @@ impl Automation {
             at: now,
             mode: s.mode,
             actor: me.name.clone(),
-            actor_oid: me.object_id.clone(),
+            actor_oid: RULE_PROPOSER.to_owned(),
             seen: fresh
                 .iter()
                 .map(|a| (a.id.clone(), a.alert_creation_time))

@@ -313,12 +313,22 @@ impl SqliteStore {
         let would_isolate = count("would-isolate")?;
         let skipped = count("skipped")?;
         let queued = count("queued")?;
-        let (evaluations, first): (u32, Option<String>) = conn.query_row(
-            "SELECT COUNT(*), MIN(at) FROM rule_runs WHERE mode = 'dry-run' AND at >= ?1",
+        let evaluations: u32 = conn.query_row(
+            "SELECT COUNT(*) FROM rule_runs WHERE mode = 'dry-run' AND at >= ?1",
             [&since],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )?;
-        let span = first.map_or(0, |f| (now - parse_ts(&f)).num_days().max(0) as u32);
+        // How long the rule has been in dry run: from its first dry-run evaluation (of
+        // any age), in started days (an hourly rule evaluated for a week has 7).
+        let first: Option<String> = conn.query_row(
+            "SELECT MIN(at) FROM rule_runs WHERE mode = 'dry-run'",
+            [],
+            |r| r.get(0),
+        )?;
+        let span = first.map_or(0, |f| {
+            let minutes = (now - parse_ts(&f)).num_minutes().max(0);
+            ((minutes + 1439) / 1440) as u32
+        });
         let warning = (span < 7 || evaluations < 50).then(|| {
             format!(
                 "Only {span} day(s) and {evaluations} evaluation(s) of dry run: the record may not show what the rule will do (7 days or 50 evaluations are advised)."

@@ -64,6 +64,15 @@ export function GuardRails({ form, disabled, onChange }: Props) {
           data-testid="rail-excludeHighValue"
         />
       </Field>
+      <Field label="Servers" hint={RAILS.excludeServers}>
+        <Switch
+          label={form.excludeServers ? "Wait for a person" : "Isolated like any other"}
+          checked={form.excludeServers}
+          disabled={disabled}
+          onChange={(_, d) => onChange({ excludeServers: d.checked })}
+          data-testid="rail-excludeServers"
+        />
+      </Field>
       {num("maxPerWindow", "Isolations per window (K)", RAILS.maxPerWindow)}
       {num("windowMinutes", "Window (minutes)", RAILS.windowMinutes)}
       {num("maxConcurrent", "Isolated at once (Y)", RAILS.maxConcurrent)}
