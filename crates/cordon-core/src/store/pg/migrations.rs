@@ -211,6 +211,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     END
     $do$;
 
+    -- Locking the tables, this also brings this session's view of the roles up to date
+    -- when another process made them a moment ago (the grants below look them up).
     REVOKE ALL ON cordon_schema, machines, actions, alerts, meta, settings, jobs, job_items,
         audit, rule_seen, rule_runs, rule_decisions, proposals, suppressions FROM PUBLIC;
 

@@ -49,9 +49,6 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The oldest PostgreSQL accepted (`server_version_num`): 13.
 pub const MIN_SERVER_VERSION: i32 = 130_000;
 
-/// The advisory lock key serialising migrations ("Cordon" in ASCII).
-pub(crate) const LOCK_KEY: i64 = 0x436f_7264_6f6e;
-
 /// The team store: a pool of connections to one PostgreSQL database, driven by a
 /// thread of its own. Dropping it closes the connections and joins the thread.
 pub struct PgStore {
