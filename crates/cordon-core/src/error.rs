@@ -352,6 +352,11 @@ mod tests {
             matches!(&e, IpcError::Storage { message } if message.contains("disk I/O error") && message.contains("nothing was sent")),
             "{e:?}"
         );
+        let e: IpcError = CoreError::TeamStore("permission denied for table audit".into()).into();
+        assert!(
+            matches!(&e, IpcError::Storage { message } if message.starts_with("Cordon's team store failed: permission denied") && message.contains("docs/team-store.md")),
+            "{e:?}"
+        );
     }
 
     #[test]

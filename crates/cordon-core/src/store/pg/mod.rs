@@ -243,3 +243,29 @@ impl From<deadpool_postgres::PoolError> for CoreError {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_is_named_without_its_credentials() {
+        let c: tokio_postgres::Config = "postgres://a%40b:p%3Ass%2Fw@db.example:6543/team"
+            .parse()
+            .expect("url");
+        assert_eq!(c.get_user(), Some("a@b"), "percent-decoded");
+        assert_eq!(c.get_password(), Some(&b"p:ss/w"[..]));
+        assert_eq!(label(&c), "db.example:6543/team");
+        let k: tokio_postgres::Config = "host=/run/postgresql user=x password=y dbname=d"
+            .parse()
+            .expect("key=value");
+        assert_eq!(label(&k), "/run/postgresql:5432/d");
+        assert!(
+            !format!(
+                "{:?}",
+                PgStore::open("postgres://u:pw-secret@127.0.0.1:1/x?sslmode=require")
+            )
+            .contains("pw-secret")
+        );
+    }
+}
