@@ -18,7 +18,7 @@ mod pg_threads;
 use std::sync::{Arc, Barrier};
 
 use cordon_core::CoreError;
-use cordon_core::store::pg::{PG_SCHEMA_VERSION, PgStore};
+use cordon_core::store::pg::{PG_MIGRATIONS, PG_SCHEMA_VERSION, PgStore};
 use harness::{TestDb, scalar, sqlstate};
 
 /// Every table of the team store, `cordon_schema` included.
@@ -162,6 +162,45 @@ fn a_store_from_a_newer_cordon_is_refused_and_left_untouched() {
         Err(CoreError::TeamStore(m)) if m.contains("schema 99, this one knows")
     ));
     assert_eq!(tables(&bare), vec!["cordon_schema".to_owned()]);
+}
+
+/// The store's migrations and one more (`extra`), as a later Cordon would have them.
+fn with_one_more(extra: &'static str) -> &'static [&'static str] {
+    let mut all = PG_MIGRATIONS.to_vec();
+    all.push(extra);
+    Box::leak(all.into_boxed_slice())
+}
+
+#[test]
+fn a_failing_migration_leaves_the_old_schema_and_a_later_one_applies_once() {
+    let Some(db) = TestDb::new() else { return };
+    drop(PgStore::open_config(db.config.clone()).unwrap());
+    let before = snapshot(&db);
+    let broken = PgStore::open_with(
+        db.config.clone(),
+        with_one_more("CREATE TABLE half (a INT); SELEC 'broken'"),
+    );
+    let next = PG_SCHEMA_VERSION + 1;
+    assert!(
+        matches!(&broken, Err(CoreError::TeamStore(m)) if m.starts_with(&format!("migration {next} of the team store failed: syntax error")) && m.contains("42601")),
+        "{broken:?}"
+    );
+    assert_eq!(
+        snapshot(&db),
+        before,
+        "nothing of the failed migration is left"
+    );
+
+    let later = with_one_more("CREATE TABLE later (a INT)");
+    let store = PgStore::open_with(db.config.clone(), later).unwrap();
+    assert_eq!(store.schema_version().unwrap(), next);
+    drop(PgStore::open_with(db.config.clone(), later).unwrap());
+    assert_eq!(applied(&db).len(), next as usize, "applied once");
+    assert!(tables(&db).contains(&"later".to_owned()));
+    assert!(matches!(
+        PgStore::open_config(db.config.clone()),
+        Err(CoreError::TeamStore(m)) if m.contains("newer Cordon")
+    ));
 }
 
 #[test]

@@ -23,7 +23,7 @@
 //! it in the same migration. Never edit a migration that shipped: append one.
 
 /// The migrations, in order.
-pub(crate) const MIGRATIONS: &[&str] = &[
+pub const MIGRATIONS: &[&str] = &[
     // 1: caches, journal, audit, settings (SQLite's 1), with the team's columns.
     r#"
     CREATE TABLE machines (

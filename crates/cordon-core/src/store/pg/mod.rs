@@ -34,6 +34,8 @@ use std::time::Duration;
 use tokio_postgres::config::SslMode;
 
 pub use deadpool_postgres;
+#[doc(hidden)]
+pub use migrations::MIGRATIONS as PG_MIGRATIONS;
 pub use schema::PG_SCHEMA_VERSION;
 pub use tokio_postgres;
 
@@ -106,7 +108,9 @@ impl PgStore {
 
     /// Runs `f` with a connection of the pool on the store's thread and returns its
     /// answer; blocks the calling thread until then. `f`'s statements are not in a
-    /// transaction unless it opens one ([`PgStore::transaction`] does).
+    /// transaction unless it opens one ([`PgStore::transaction`] does). The connection
+    /// goes back to the pool as `f` leaves it: change session settings only with
+    /// `SET LOCAL` inside a transaction.
     ///
     /// If `f` panics, the connection goes back to the pool (an open transaction is
     /// rolled back) and this returns an error.
