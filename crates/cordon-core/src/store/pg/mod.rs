@@ -264,12 +264,13 @@ mod tests {
             .parse()
             .expect("key=value");
         assert_eq!(label(&k), "/run/postgresql:5432/d");
-        assert!(
-            !format!(
-                "{:?}",
-                PgStore::open("postgres://u:pw-secret@127.0.0.1:1/x?sslmode=require")
-            )
-            .contains("pw-secret")
-        );
+        for bad in [
+            "postgres://u:pw-secret@127.0.0.1:1/x?sslmode=require",
+            "postgres://u:pw-secret@127.0.0.1:port/x",
+            "postgres://u:pw-secret@127.0.0.1/x?sslmode=pw-secret",
+        ] {
+            let e = format!("{:?}", PgStore::open(bad));
+            assert!(e.contains("TeamStore") && !e.contains("pw-secret"), "{e}");
+        }
     }
 }
