@@ -252,6 +252,12 @@ impl From<deadpool_postgres::PoolError> for CoreError {
 mod tests {
     use super::*;
 
+    /// The store contract's engines are shared between threads.
+    const _: fn() = || {
+        fn shared<T: Send + Sync + std::fmt::Debug + 'static>() {}
+        shared::<PgStore>();
+    };
+
     #[test]
     fn a_store_is_named_without_its_credentials() {
         let c: tokio_postgres::Config = "postgres://a%40b:p%3Ass%2Fw@db.example:6543/team"
