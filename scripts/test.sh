@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything, then runs every check and test of Cordon:
 # formatting, the supply-chain check (cargo deny), lints, the UI's type check and unit
-# tests, the Rust tests (against the simulator over real sockets), the generated-bindings
+# tests, the Rust tests (against the simulator over real sockets, and the team store's
+# against a throwaway PostgreSQL server), the generated-bindings
 # drift check, the Windows cross-build, and the WebDriver end-to-end test of the real
 # app under Xvfb.
 set -euo pipefail
@@ -31,6 +32,13 @@ npx vitest run 2>&1 | tee -a "$counts"
 
 phase "clippy (deny warnings)"
 cargo clippy --locked --workspace --all-targets --features custom-protocol -- -D warnings
+
+phase "PostgreSQL for the team store's tests (scripts/pg.sh; one started here stops on exit)"
+if ! pg_env=$(bash scripts/pg.sh status 2>/dev/null); then
+  trap 'bash scripts/pg.sh stop || true' EXIT
+  pg_env=$(bash scripts/pg.sh start)   # fails the run if the server cannot start
+fi
+eval "$pg_env"                          # exports CORDON_TEST_PG_URL
 
 phase "cargo test (workspace; the Secret Service tests against a real gnome-keyring)"
 # The tests marked #[ignore] need a Secret Service: run them inside a private session

@@ -57,6 +57,10 @@ pub enum CoreError {
     /// check at open, or refused a write. Nothing is sent without a committed intent.
     #[error("local store: {0}")]
     Storage(String),
+    /// The team store (PostgreSQL) could not be reached, failed a check at open, or
+    /// refused a statement.
+    #[error("team store: {0}")]
+    TeamStore(String),
     /// No job with this id in the journal.
     #[error("no job {0}")]
     UnknownJob(String),
@@ -166,6 +170,12 @@ impl From<CoreError> for IpcError {
             CoreError::Storage(detail) => IpcError::Storage {
                 message: format!(
                     "Cordon's local store failed: {}; nothing was sent. Check that the data folder is on a local disk with free space and is writable, then restart Cordon (unfinished jobs resume).",
+                    first_line(&detail)
+                ),
+            },
+            CoreError::TeamStore(detail) => IpcError::Storage {
+                message: format!(
+                    "Cordon's team store failed: {}; nothing was sent. Check that the PostgreSQL server is reachable and that your login may do this (docs/team-store.md), then try again.",
                     first_line(&detail)
                 ),
             },
@@ -340,6 +350,11 @@ mod tests {
         let e: IpcError = CoreError::Storage("disk I/O error".into()).into();
         assert!(
             matches!(&e, IpcError::Storage { message } if message.contains("disk I/O error") && message.contains("nothing was sent")),
+            "{e:?}"
+        );
+        let e: IpcError = CoreError::TeamStore("permission denied for table audit".into()).into();
+        assert!(
+            matches!(&e, IpcError::Storage { message } if message.starts_with("Cordon's team store failed: permission denied") && message.contains("docs/team-store.md")),
             "{e:?}"
         );
     }

@@ -18,6 +18,10 @@
 //!   `user_version`, so a crash leaves the old or the new schema, never a mix.
 //! - **Checked before sending** ([`health`]: `quick_check`) and **backed up daily**
 //!   ([`backup`]: `VACUUM INTO`).
+//!
+//! [`pg`] is the team store beside it: the same tables in a shared PostgreSQL
+//! database, for many processes and people at once (its foundation: connection,
+//! migrations, roles; not yet behind the store's contract).
 
 mod audit;
 mod automation;
@@ -27,6 +31,7 @@ mod contract;
 mod health;
 mod jobs;
 pub mod journal_entry;
+pub mod pg;
 mod proposals;
 mod queries;
 mod rows;
