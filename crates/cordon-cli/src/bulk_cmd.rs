@@ -48,7 +48,7 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
     let detail = progress::while_running(app, app.run_job(req, &confirmed)).await?;
     match opts.wait {
         Some(limit) if detail.job.finished == detail.job.total => {
-            bulk_wait::run(app, &preview, &detail, limit, json).await
+            bulk_wait::run(app, Some(&preview), &detail, limit, json).await
         }
         _ => {
             output_jobs::bulk_result(json, &preview, Some(&detail));

@@ -19,7 +19,7 @@ pub const RAN_OUT: u8 = 6;
 
 pub async fn run(
     app: &App,
-    preview: &BulkPreview,
+    preview: Option<&BulkPreview>,
     detail: &JobDetail,
     limit: Duration,
     json: bool,

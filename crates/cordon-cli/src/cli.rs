@@ -29,7 +29,7 @@ Exit codes:
   4  secure storage unavailable (the OS credential store cannot be used)
   5  Cordon's local store failed (nothing was sent without a committed intent)
   6  --wait ran out: every action sent, none failed, some still Pending or InProgress
-     (they go on in Defender; `cordon jobs show JOB-ID`, `cordon actions`)
+     (they go on in Defender; `cordon jobs wait JOB-ID` waits again)
 
 Bulk work: `isolate` and `release` are journaled jobs. Each intent is committed to the
 local store before any call; progress goes to stderr (“n of N, throttled until …,
@@ -252,6 +252,15 @@ pub enum JobsCmd {
     Cancel {
         #[arg(value_name = "JOB-ID")]
         id: String,
+    },
+    /// Wait until every action of a job has ended in Defender (as `--wait` does), e.g.
+    /// after a wait that ran out.
+    Wait {
+        #[arg(value_name = "JOB-ID")]
+        id: String,
+        /// At most this long (90s, 10m, 2h, 1h30m).
+        #[arg(long = "for", value_name = "DURATION", default_value = crate::cli_bulk::DEFAULT_WAIT, value_parser = crate::cli_bulk::parse_duration)]
+        limit: std::time::Duration,
     },
 }
 

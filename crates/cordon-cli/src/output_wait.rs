@@ -1,7 +1,8 @@
 //! Output of `--wait`: one line per machine on stdout with how its action ended
 //! (`SUCCEEDED`, `FAILED` with Defender's status, `NOT-SENT` with why, `WAITING` when
 //! the time ran out), a summary on stderr; with `--json` one document
-//! `{"preview": …, "job": JobDetail, "wait": WaitReport}`.
+//! `{"preview": …, "job": JobDetail, "wait": WaitReport}` (`cordon jobs wait`: no
+//! preview).
 
 use std::time::Duration;
 
@@ -10,9 +11,13 @@ use cordon_core::dto::wait::{WaitOutcome, WaitReport};
 
 use crate::output_json;
 
-pub fn result(json: bool, p: &BulkPreview, detail: &JobDetail, r: &WaitReport) {
+pub fn result(json: bool, p: Option<&BulkPreview>, detail: &JobDetail, r: &WaitReport) {
     if json {
-        output_json::print(&serde_json::json!({ "preview": p, "job": detail, "wait": r }));
+        let doc = match p {
+            Some(p) => serde_json::json!({ "preview": p, "job": detail, "wait": r }),
+            None => serde_json::json!({ "job": detail, "wait": r }),
+        };
+        output_json::print(&doc);
     } else {
         for i in &r.items {
             let name = i.machine_name.as_deref().unwrap_or(&i.machine_id);
@@ -48,7 +53,7 @@ pub fn summary(r: &WaitReport) -> String {
     );
     if r.ran_out {
         s.push_str(&format!(
-            ", {} still under way when the time ran out (Defender goes on; `cordon jobs show {}`)",
+            ", {} still under way when the time ran out (Defender goes on; wait again with `cordon jobs wait {}`)",
             r.waiting, r.job_id
         ));
     }
