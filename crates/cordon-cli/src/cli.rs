@@ -21,7 +21,8 @@ Exit codes:
      never sent
   2  usage or input error: bad arguments, empty comment, malformed id, unknown or
      ambiguous machine (the candidates are printed and nothing is sent), unknown
-     profile, no tenant configured, a rule change that needs --yes (nothing changed)
+     profile, no tenant configured, a rule change that needs --yes (nothing changed),
+     a --from-file that cannot be read or lists no machine
   3  Defender or sign-in error (refused, unreachable, missing permission, not signed
      in), or refused by a safety rule because of who is signed in (an application may
      propose but never approve; only a person closes the breaker; approving needs
@@ -154,7 +155,7 @@ pub enum Command {
         #[arg(long)]
         comment: String,
     },
-    /// Bulk jobs of the journal: list (default), show, resume, cancel.
+    /// Bulk jobs of the journal: list (default), show, resume, cancel, wait.
     Jobs {
         #[command(subcommand)]
         cmd: Option<JobsCmd>,
