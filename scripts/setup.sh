@@ -15,7 +15,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libsecret-1-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
-  gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
+  gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nsis
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

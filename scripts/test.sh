@@ -66,7 +66,7 @@ fi
 # for the shell's integration tests: the e2e drives that binary.
 [ -x target/debug/cordon-desktop ] || { echo "target/debug/cordon-desktop missing"; exit 1; }
 
-phase "Windows cross-build (x86_64-pc-windows-gnu), in the background of the e2e run"
+phase "Windows cross-build (x86_64-pc-windows-gnu, debug; the CLI staged for the installers; NSIS hooks compiled), in the background of the e2e run"
 win_log=$(mktemp)
 bash scripts/windows-build.sh >"$win_log" 2>&1 &
 win_pid=$!

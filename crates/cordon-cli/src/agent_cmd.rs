@@ -106,7 +106,7 @@ async fn once(
         "notices": notices.iter().map(Notice::event).collect::<Vec<_>>(),
         "health": agent::health_json(&snapshot, app.now(), STALE),
     });
-    println!("{summary}");
+    crate::output_json::print_line(&summary);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,11 +1,13 @@
 //! `cordon isolate` and `cordon release`: one journaled job per command.
 //!
-//! The machines are resolved first (named ones by id or name, else a batch or a
-//! comment search over the machines isolated now), then the preview is printed with
-//! its exclusions, then (above 25 machines) `--yes` or a typed confirmation at a
-//! terminal is required. The job is committed before any call and run to its end
-//! with live progress on stderr; a kill at any point is finished by `cordon jobs
-//! resume`. What is sent is exactly the preview's list (S-7).
+//! The machines are resolved first (named ones by id or name, from the arguments and
+//! `--from-file`, else a batch or a comment search over the machines isolated now),
+//! then the preview is printed with its exclusions (`--dry-run` stops there, nothing
+//! sent), then (above 25 machines) `--yes` or a typed confirmation at a terminal is
+//! required. The job is committed before any call and run to its end with live
+//! progress on stderr; a kill at any point is finished by `cordon jobs resume`. What is
+//! sent is exactly the preview's list (S-7). `--wait` then follows each action in
+//! Defender until it ends ([`bulk_wait`](crate::bulk_wait)).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -14,24 +16,73 @@ use cordon_core::dto::jobs::{BulkPreview, BulkRequest, Confirmation, JobDetail, 
 use cordon_core::{App, CoreError, Result};
 
 use crate::cli::Command;
-use crate::{output_jobs, progress};
+use crate::cli_bulk::{self, BulkOpts};
+use crate::{bulk_wait, output_jobs, progress};
 
 pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
+    let (Command::Isolate { opts, .. } | Command::Release { opts, .. }) = cmd else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    // The list is read before any request: an unreadable file costs nothing.
+    let listed = match &opts.from_file {
+        Some(path) => cli_bulk::read_list(path)?,
+        None => Vec::new(),
+    };
     app.refresh().await?;
-    let req = match cmd {
+    let req = request(app, cmd, opts, listed).await?;
+    let preview = app.preview_bulk(&req).await?;
+    if opts.dry_run {
+        output_jobs::dry_run(json, &preview, &req.comment);
+        return Ok(ExitCode::SUCCESS);
+    }
+    output_jobs::preview(&preview, &req.comment);
+    if preview.will_send.is_empty() {
+        eprintln!("Nothing to send.");
+        output_jobs::bulk_result(json, &preview, None);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let confirmed = Confirmation {
+        preview_token: preview.token.clone(),
+        typed_phrase: confirm(&preview, opts.yes)?,
+    };
+    let detail = progress::while_running(app, app.run_job(req, &confirmed)).await?;
+    match opts.wait {
+        Some(limit) if detail.job.finished == detail.job.total => {
+            bulk_wait::run(app, Some(&preview), &detail, limit, json).await
+        }
+        _ => {
+            output_jobs::bulk_result(json, &preview, Some(&detail));
+            Ok(exit_for(&detail))
+        }
+    }
+}
+
+/// The request of `cmd`: its machines resolved (arguments, then the listed ones).
+async fn request(
+    app: &App,
+    cmd: &Command,
+    opts: &BulkOpts,
+    listed: Vec<String>,
+) -> Result<BulkRequest> {
+    let named = |machines: &[String]| {
+        let mut all = machines.to_vec();
+        all.extend(listed.iter().cloned());
+        all
+    };
+    match cmd {
         Command::Isolate {
             machines,
             comment,
             kind,
             ..
-        } => BulkRequest {
+        } => Ok(BulkRequest {
             kind: JobKind::Isolate,
-            machine_ids: resolve_all(app, machines).await?,
+            machine_ids: resolve_all(app, &named(machines), opts).await?,
             comment: comment.trim().to_owned(),
             isolation_type: Some(*kind),
             source: Some("cli".into()),
             include_foreign: true,
-        },
+        }),
         Command::Release {
             machines,
             batch,
@@ -67,37 +118,23 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<ExitCode> {
                     )
                 }
                 // Named machines are an explicit choice: someone else's isolation included.
-                (None, None) => (resolve_all(app, machines).await?, "cli".to_owned(), true),
+                (None, None) => (
+                    resolve_all(app, &named(machines), opts).await?,
+                    "cli".to_owned(),
+                    true,
+                ),
             };
-            BulkRequest {
+            Ok(BulkRequest {
                 kind: JobKind::Release,
                 machine_ids: ids,
                 comment: comment.trim().to_owned(),
                 isolation_type: None,
                 source: Some(source),
                 include_foreign: foreign,
-            }
+            })
         }
-        _ => return Ok(ExitCode::SUCCESS),
-    };
-    let yes = matches!(
-        cmd,
-        Command::Isolate { yes: true, .. } | Command::Release { yes: true, .. }
-    );
-    let preview = app.preview_bulk(&req).await?;
-    output_jobs::preview(&preview, &req.comment);
-    if preview.will_send.is_empty() {
-        eprintln!("Nothing to send.");
-        output_jobs::bulk_result(json, &preview, None);
-        return Ok(ExitCode::SUCCESS);
+        _ => Err(CoreError::NoMachines),
     }
-    let confirmed = Confirmation {
-        preview_token: preview.token.clone(),
-        typed_phrase: confirm(&preview, yes)?,
-    };
-    let detail = progress::while_running(app, app.run_job(req, &confirmed)).await?;
-    output_jobs::bulk_result(json, &preview, Some(&detail));
-    Ok(exit_for(&detail))
 }
 
 /// 0 when every machine ended done or adopted, else 1 (each line says why).
@@ -150,12 +187,20 @@ fn confirm(preview: &BulkPreview, yes: bool) -> Result<Option<String>> {
     }
 }
 
-/// Resolves every argument first: an unknown or ambiguous name stops everything
-/// before any action is sent. The cache must be fresh (the caller refreshed).
-async fn resolve_all(app: &App, machines: &[String]) -> Result<Vec<String>> {
-    let mut ids = Vec::with_capacity(machines.len());
-    for m in machines {
-        ids.push(app.find_machine(m).await?.id);
+/// Resolves every machine first: an unknown or ambiguous name stops everything before
+/// any action is sent. The cache must be fresh (the caller refreshed).
+async fn resolve_all(app: &App, machines: &[String], opts: &BulkOpts) -> Result<Vec<String>> {
+    if machines.is_empty() {
+        let file = opts
+            .from_file
+            .as_deref()
+            .map_or_else(|| "the list".to_owned(), |p| p.display().to_string());
+        return Err(CoreError::Invalid {
+            field: "from-file".into(),
+            message: format!(
+                "No machine in {file} (one id or DNS name per line; blank lines and # comments are ignored). Nothing was sent."
+            ),
+        });
     }
-    Ok(ids)
+    app.resolve_machines(machines).await
 }

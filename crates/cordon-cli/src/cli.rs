@@ -11,27 +11,36 @@ use cordon_core::dto::jobs::JobKind;
 use cordon_core::profiles::{AuthMode, Cloud};
 
 use crate::cli_automation::{ApprovalsCmd, RuleCmd, severity_parser};
+use crate::cli_bulk::BulkOpts;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  some machines failed, or some proposals were refused (the others were done; see
-     each line)
+     each line); with --wait: some action ended Failed, TimeOut or Cancelled, or was
+     never sent
   2  usage or input error: bad arguments, empty comment, malformed id, unknown or
      ambiguous machine (the candidates are printed and nothing is sent), unknown
-     profile, no tenant configured, a rule change that needs --yes (nothing changed)
+     profile, no tenant configured, a rule change that needs --yes (nothing changed),
+     a --from-file that cannot be read or lists no machine
   3  Defender or sign-in error (refused, unreachable, missing permission, not signed
      in), or refused by a safety rule because of who is signed in (an application may
      propose but never approve; only a person closes the breaker; approving needs
      Machine.Isolate) or a protected machine without --override-reason: nothing was done
   4  secure storage unavailable (the OS credential store cannot be used)
   5  Cordon's local store failed (nothing was sent without a committed intent)
+  6  --wait ran out: every action sent, none failed, some still Pending or InProgress
+     (they go on in Defender; `cordon jobs wait JOB-ID` waits again)
 
 Bulk work: `isolate` and `release` are journaled jobs. Each intent is committed to the
 local store before any call; progress goes to stderr (“n of N, throttled until …,
 <machine>: <result>”), results to stdout. Above 25 machines, --yes or a typed
 confirmation (at a terminal) is required. A command killed at any point is finished by
-`cordon jobs resume`, without any action sent twice.
+`cordon jobs resume`, without any action sent twice. --from-file PATH (`-`: stdin) adds
+one id or DNS name per line (blank lines and # comments ignored) to the arguments;
+--dry-run prints the preview and sends nothing; --wait [DURATION] (alone: 30m; e.g.
+--wait=10m) then waits until each action has ended (Succeeded, Failed, TimeOut,
+Cancelled).
 
 Tenant: --profile NAME, else CORDON_TENANT_ID + CORDON_CLIENT_ID + CORDON_CLIENT_SECRET
 (+ CORDON_AUTHORITY, CORDON_API_BASE), else the active profile (`cordon profiles use`).
@@ -106,28 +115,27 @@ pub enum Command {
     /// Isolate machines (by id or name) as one journaled job. Every name is resolved
     /// before anything is sent.
     Isolate {
-        #[arg(required = true, value_name = "ID|NAME")]
+        #[arg(value_name = "ID|NAME", required_unless_present = "from_file")]
         machines: Vec<String>,
         /// Why (kept in Defender's action log). Required.
         #[arg(long)]
         comment: String,
         #[arg(long = "type", value_parser = words(ISOLATION_WORDS), default_value = "full")]
         kind: IsolationKind,
-        /// Confirm a job of more than 25 machines without the typed confirmation.
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        opts: BulkOpts,
     },
     /// Release machines from isolation as one journaled job: named machines, a batch
     /// (`cordon batches`), or every machine isolated with a comment containing TEXT.
     /// A preview with the exclusions is printed first.
     Release {
-        #[arg(value_name = "ID|NAME", required_unless_present_any = ["batch", "isolated_by_comment"])]
+        #[arg(value_name = "ID|NAME", required_unless_present_any = ["batch", "isolated_by_comment", "from_file"])]
         machines: Vec<String>,
         /// Release the machines of this batch that are isolated now.
-        #[arg(long, value_name = "ID", conflicts_with_all = ["machines", "isolated_by_comment"])]
+        #[arg(long, value_name = "ID", conflicts_with_all = ["machines", "isolated_by_comment", "from_file"])]
         batch: Option<String>,
         /// Release every machine isolated now whose isolation comment contains TEXT.
-        #[arg(long, value_name = "TEXT", conflicts_with = "machines")]
+        #[arg(long, value_name = "TEXT", conflicts_with_all = ["machines", "from_file"])]
         isolated_by_comment: Option<String>,
         /// With --batch or --isolated-by-comment: also release machines isolated by
         /// someone else (named machines are always included).
@@ -136,9 +144,8 @@ pub enum Command {
         /// Why (kept in Defender's action log). Required.
         #[arg(long)]
         comment: String,
-        /// Confirm a job of more than 25 machines without the typed confirmation.
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        opts: BulkOpts,
     },
     /// Cancel a pending or in-progress action.
     Cancel {
@@ -148,7 +155,7 @@ pub enum Command {
         #[arg(long)]
         comment: String,
     },
-    /// Bulk jobs of the journal: list (default), show, resume, cancel.
+    /// Bulk jobs of the journal: list (default), show, resume, cancel, wait.
     Jobs {
         #[command(subcommand)]
         cmd: Option<JobsCmd>,
@@ -222,6 +229,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<ApprovalsCmd>,
     },
+    /// Print the completion script of a shell on stdout. PowerShell: add
+    /// `cordon completions powershell | Out-String | Invoke-Expression` to $PROFILE.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -240,6 +253,15 @@ pub enum JobsCmd {
     Cancel {
         #[arg(value_name = "JOB-ID")]
         id: String,
+    },
+    /// Wait until every action of a job has ended in Defender (as `--wait` does), e.g.
+    /// after a wait that ran out.
+    Wait {
+        #[arg(value_name = "JOB-ID")]
+        id: String,
+        /// At most this long (90s, 10m, 2h, 1h30m).
+        #[arg(long = "for", value_name = "DURATION", default_value = crate::cli_bulk::DEFAULT_WAIT, value_parser = crate::cli_bulk::parse_duration)]
+        limit: std::time::Duration,
     },
 }
 

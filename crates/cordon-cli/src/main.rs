@@ -13,12 +13,17 @@ mod act_cmd;
 mod agent_cmd;
 mod approvals_cmd;
 mod bulk_cmd;
+mod bulk_wait;
 mod cli;
 mod cli_automation;
+mod cli_bulk;
+mod completions;
 mod jobs_cmd;
 mod output;
 mod output_automation;
 mod output_jobs;
+mod output_json;
+mod output_wait;
 mod profiles_cmd;
 mod progress;
 mod read_cmd;
@@ -65,6 +70,10 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         Command::Agent(args) => {
             let cfg = tenant::cli_config(cli.profile.as_deref(), data_dir)?;
             return agent_cmd::run(cfg, args).await;
+        }
+        Command::Completions { shell } => {
+            completions::print(*shell);
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Signin => {
             signin_cmd::run(cli.profile.as_deref(), cli.json, data_dir).await?;

@@ -4,12 +4,7 @@
 use cordon_core::dto::{ActionRow, Counters, IpcError, IsolationState, MachineDetail, MachineRow};
 use cordon_core::profiles::ProfileView;
 
-fn print_json(v: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("cordon: could not write JSON: {e}"),
-    }
-}
+use crate::output_json;
 
 /// The badge words of the app.
 pub fn state_label(s: IsolationState) -> &'static str {
@@ -32,7 +27,7 @@ pub fn matches(m: &MachineRow, needle: &str) -> bool {
 
 pub fn status(json: bool, c: &Counters) {
     if json {
-        return print_json(c);
+        return output_json::print(c);
     }
     println!("machines          {}", c.total);
     println!("isolated now      {}", c.isolated_now);
@@ -44,7 +39,7 @@ pub fn status(json: bool, c: &Counters) {
 
 pub fn machines(json: bool, rows: &[MachineRow]) {
     if json {
-        return print_json(&rows);
+        return output_json::print(&rows);
     }
     for r in rows {
         println!(
@@ -60,7 +55,7 @@ pub fn machines(json: bool, rows: &[MachineRow]) {
 
 pub fn detail(json: bool, d: &MachineDetail) {
     if json {
-        return print_json(d);
+        return output_json::print(d);
     }
     let m = &d.machine;
     println!("{} ({})", m.name, m.id);
@@ -81,7 +76,7 @@ pub fn detail(json: bool, d: &MachineDetail) {
 
 pub fn error(json: bool, e: &IpcError) {
     if json {
-        print_json(&serde_json::json!({ "error": e }));
+        output_json::print(&serde_json::json!({ "error": e }));
     } else {
         eprintln!("cordon: {e}");
         if let IpcError::Ambiguous { candidates, .. } = e {
@@ -94,7 +89,7 @@ pub fn error(json: bool, e: &IpcError) {
 
 pub fn actions(json: bool, rows: &[ActionRow]) {
     if json {
-        return print_json(&rows);
+        return output_json::print(&rows);
     }
     for a in rows {
         let machine = a
@@ -112,7 +107,7 @@ pub fn actions(json: bool, rows: &[ActionRow]) {
 
 pub fn profiles(json: bool, views: &[ProfileView]) {
     if json {
-        return print_json(&views);
+        return output_json::print(&views);
     }
     for v in views {
         print_profile(v);
@@ -126,7 +121,7 @@ pub fn profiles(json: bool, views: &[ProfileView]) {
 
 pub fn profile(json: bool, v: &ProfileView) {
     if json {
-        return print_json(v);
+        return output_json::print(v);
     }
     print_profile(v);
 }
@@ -153,7 +148,7 @@ fn print_profile(v: &ProfileView) {
 
 pub fn done(json: bool, message: &str) {
     if json {
-        print_json(&serde_json::json!({ "ok": true, "message": message }));
+        output_json::print(&serde_json::json!({ "ok": true, "message": message }));
     } else {
         println!("{message}");
     }

@@ -9,20 +9,13 @@ use cordon_core::dto::automation::{
 use cordon_core::dto::jobs::JobDetail;
 use serde_json::{Value, json};
 
-use crate::output_jobs;
-
-fn print_json(v: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("cordon: could not write JSON: {e}"),
-    }
-}
+use crate::{output_jobs, output_json};
 
 /// `cordon alerts`: one line per alert (time, severity, title, machine, the rule's
 /// decision); JSON: the core's `AlertRow` list.
 pub fn alerts(json: bool, rows: &[AlertRow]) {
     if json {
-        return print_json(&rows);
+        return output_json::print(&rows);
     }
     for a in rows {
         let machine = a
@@ -49,7 +42,7 @@ pub fn alerts(json: bool, rows: &[AlertRow]) {
 /// `cordon rule show` (and the end of `set`, `pause`, …); JSON: `RuleStatus`.
 pub fn rule_status(json: bool, st: &RuleStatus) {
     if json {
-        return print_json(st);
+        return output_json::print(st);
     }
     let s = &st.settings;
     let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
@@ -182,7 +175,7 @@ pub fn decisions(json: bool, rows: &[RuleDecision], jobs: &[JobDetail]) {
                 })
             })
             .collect();
-        return print_json(&list);
+        return output_json::print(&list);
     }
     for d in rows {
         let machine = d.machine_name.as_deref().unwrap_or(&d.machine_id);
@@ -240,7 +233,7 @@ fn proposal_json(p: &Proposal) -> Value {
 pub fn proposals(json: bool, list: &[Proposal]) {
     if json {
         let v: Vec<Value> = list.iter().map(proposal_json).collect();
-        return print_json(&v);
+        return output_json::print(&v);
     }
     for p in list {
         println!("{}", proposal_line(p));
@@ -251,7 +244,7 @@ pub fn proposals(json: bool, list: &[Proposal]) {
 /// `cordon approvals request`: the new proposal (JSON: the same projection).
 pub fn proposal(json: bool, p: &Proposal) {
     if json {
-        return print_json(&proposal_json(p));
+        return output_json::print(&proposal_json(p));
     }
     println!("{}", proposal_line(p));
     eprintln!(
@@ -287,7 +280,7 @@ fn proposal_line(p: &Proposal) -> String {
 /// an approval); JSON: the core's `VerdictOutcome` list.
 pub fn outcomes(json: bool, list: &[VerdictOutcome], jobs: &[JobDetail]) {
     if json {
-        return print_json(&list);
+        return output_json::print(&list);
     }
     for o in list {
         match (&o.refused, &o.job_id) {

@@ -7,12 +7,7 @@ use cordon_core::dto::jobs::{
     JobSummary, NextStep, ReconRow, StuckCause,
 };
 
-fn print_json(v: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("cordon: could not write JSON: {e}"),
-    }
-}
+use crate::output_json;
 
 /// The command line's word for an isolation type.
 pub fn isolation_word(k: IsolationKind) -> &'static str {
@@ -44,11 +39,39 @@ pub fn preview(p: &BulkPreview, comment: &str) {
     }
 }
 
+/// `--dry-run`: one line per machine on stdout (`SEND` or `EXCLUDED` with why), or with
+/// `--json` `{"dryRun": true, "preview": …, "job": null}`; nothing was sent.
+pub fn dry_run(json: bool, p: &BulkPreview, comment: &str) {
+    if json {
+        output_json::print(&serde_json::json!({ "dryRun": true, "preview": p, "job": null }));
+    } else {
+        eprintln!(
+            "Dry run: {} {} machine(s), comment “{comment}”.",
+            verb(p.kind),
+            p.will_send.len()
+        );
+        for m in &p.will_send {
+            println!("SEND      {} ({})", m.name, m.id);
+        }
+        for e in &p.excluded {
+            println!(
+                "EXCLUDED  {} ({}): {}",
+                e.machine.name, e.machine.id, e.reason
+            );
+        }
+    }
+    eprintln!(
+        "Dry run: nothing was sent ({} would be sent, {} excluded).",
+        p.will_send.len(),
+        p.excluded.len()
+    );
+}
+
 /// The end of `isolate`/`release`: each machine's result, or with `--json`
 /// `{"preview": …, "job": JobDetail | null}`.
 pub fn bulk_result(json: bool, p: &BulkPreview, detail: Option<&JobDetail>) {
     if json {
-        return print_json(&serde_json::json!({ "preview": p, "job": detail }));
+        return output_json::print(&serde_json::json!({ "preview": p, "job": detail }));
     }
     if let Some(d) = detail {
         items(d);
@@ -136,7 +159,7 @@ pub fn summary_line(j: &JobSummary) -> String {
 
 pub fn jobs(json: bool, list: &[JobSummary]) {
     if json {
-        return print_json(&list);
+        return output_json::print(&list);
     }
     for j in list {
         let n = tally(j);
@@ -161,7 +184,7 @@ pub fn jobs(json: bool, list: &[JobSummary]) {
 
 pub fn job(json: bool, d: &JobDetail) {
     if json {
-        return print_json(d);
+        return output_json::print(d);
     }
     let j = &d.job;
     println!("{}", summary_line(j));
@@ -203,7 +226,7 @@ fn next(n: NextStep) -> &'static str {
 
 pub fn reconcile(json: bool, rows: &[ReconRow]) {
     if json {
-        return print_json(&rows);
+        return output_json::print(&rows);
     }
     for r in rows {
         println!(
@@ -222,7 +245,7 @@ pub fn reconcile(json: bool, rows: &[ReconRow]) {
 
 pub fn batches(json: bool, groups: &[IsolationGroup]) {
     if json {
-        return print_json(&groups);
+        return output_json::print(&groups);
     }
     for g in groups {
         println!(
@@ -238,7 +261,7 @@ pub fn batches(json: bool, groups: &[IsolationGroup]) {
 
 pub fn history(json: bool, h: &History) {
     if json {
-        return print_json(h);
+        return output_json::print(h);
     }
     for r in &h.rows {
         println!(

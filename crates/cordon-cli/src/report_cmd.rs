@@ -7,7 +7,7 @@ use cordon_core::dto::jobs::{AuditFilter, ExportFormat, HistoryFilter};
 use cordon_core::{App, Result};
 
 use crate::cli::Command;
-use crate::output_jobs;
+use crate::{output_jobs, output_json};
 
 pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
     match cmd {
@@ -62,7 +62,8 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
             if *csv {
                 print!("{}", app.audit_export(&filter, ExportFormat::Csv)?);
             } else if json {
-                println!("{}", app.audit_export(&filter, ExportFormat::Json)?);
+                // The export's JSON document, through the one (ASCII-only) printer.
+                output_json::print(&app.audit_all(&filter)?);
             } else {
                 output_jobs::audit(&app.audit_all(&filter)?);
             }

@@ -30,6 +30,7 @@ use crate::dto::jobs::{
     History, HistoryFilter, IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow,
     ReconcileSettings,
 };
+use crate::dto::wait::{WaitItem, WaitReport};
 use crate::dto::{
     ActionFilter, ActionOutcome, ActionRow, AppInfo, IsolateRequest, MachineDetail, MachineRef,
     MachineRow, ReleaseRequest, Snapshot, SyncStatus,
@@ -184,6 +185,11 @@ impl App {
     pub async fn find_machine(&self, query: &str) -> Result<MachineRow> {
         self.inner.fleet.find_machine(query).await
     }
+    /// The machine ids of a list of ids or DNS names (a file of thousands), in order;
+    /// the first unknown or ambiguous one is the error, as `find_machine` says it.
+    pub async fn resolve_machines(&self, queries: &[String]) -> Result<Vec<String>> {
+        self.inner.fleet.resolve_all(queries).await
+    }
     /// Machine actions matching `filter` (server-side filters), newest first.
     pub async fn actions(&self, filter: ActionFilter) -> Result<Vec<ActionRow>> {
         self.inner.fleet.actions(filter).await
@@ -223,6 +229,17 @@ impl App {
     /// Previews `req` now and runs exactly that to its end (scripts, benchmarks).
     pub async fn run_job_now(&self, req: BulkRequest) -> Result<JobDetail> {
         self.inner.jobs.run_now(req).await
+    }
+    /// Waits until every action of job `id` ends in Defender (Succeeded, Failed,
+    /// TimeOut, Cancelled) or `limit` passes, syncing as the busy sync loop does;
+    /// `on_end` sees each machine once, when its outcome is final.
+    pub async fn wait_job(
+        &self,
+        id: &str,
+        limit: std::time::Duration,
+        on_end: impl FnMut(&WaitItem) + Send,
+    ) -> Result<WaitReport> {
+        self.inner.jobs.wait(id, limit, on_end).await
     }
     /// Runs an unfinished job to its end.
     pub async fn resume_job(&self, id: &str) -> Result<JobDetail> {

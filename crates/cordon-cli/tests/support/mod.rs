@@ -18,6 +18,8 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Standard output's bytes as written (`stdout` is their lossy UTF-8 reading).
+    pub stdout_raw: Vec<u8>,
 }
 
 impl Run {
@@ -32,8 +34,21 @@ impl Run {
 }
 
 pub async fn demo() -> Env {
+    with_scenario(Scenario::Demo).await
+}
+
+/// A plain tenant of `machines` machines, none isolated (`scale:<machines>:0`).
+pub async fn scale(machines: u32) -> Env {
+    with_scenario(Scenario::Scale {
+        machines,
+        actions: 0,
+    })
+    .await
+}
+
+async fn with_scenario(scenario: Scenario) -> Env {
     let sim = Simulator::start(SimConfig {
-        scenario: Scenario::Demo,
+        scenario,
         ..SimConfig::default()
     })
     .await
@@ -105,6 +120,7 @@ impl Env {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout_raw: out.stdout,
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod automation;
 pub mod jobs;
+pub mod wait;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;

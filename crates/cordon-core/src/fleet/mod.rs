@@ -26,7 +26,7 @@ use tokio::sync::{Notify, broadcast};
 pub(crate) use cache::{Cache, in_flight, same_machine};
 
 use crate::config::AppConfig;
-use crate::dto::{MachineDetail, MachineRow, Snapshot, SyncStatus};
+use crate::dto::{MachineDetail, MachineRef, MachineRow, Snapshot, SyncStatus};
 use crate::error::{CoreError, Result};
 use crate::fleet::derive::Thresholds;
 use crate::store::Store;
@@ -98,6 +98,11 @@ impl Fleet {
 
     pub(crate) fn thresholds(&self) -> Thresholds {
         self.inner.pace.thresholds
+    }
+
+    /// How often to look while isolation work is under way.
+    pub(crate) fn busy_poll(&self) -> Duration {
+        self.inner.pace.busy_poll
     }
 
     /// The tenant clock (the local clock corrected by the server's `Date` header).
@@ -187,6 +192,32 @@ impl Fleet {
             }
         }
         Err(CoreError::UnknownMachine(q.to_owned()))
+    }
+
+    /// The machine id of every query (an id or DNS name), in order, as
+    /// [`Self::find_machine`] answers each: the first unknown or ambiguous query stops
+    /// everything. One index for the whole list, so a file of thousands of names costs
+    /// one pass over the fleet; only an id the cache does not know is asked of Defender.
+    pub async fn resolve_all(&self, queries: &[String]) -> Result<Vec<String>> {
+        let found: Vec<Vec<MachineRef>> = {
+            let c = self.cache();
+            let index = resolve::Index::new(&c.machines);
+            queries.iter().map(|q| index.matches(q)).collect()
+        };
+        let mut ids = Vec::with_capacity(queries.len());
+        for (q, mut matches) in queries.iter().zip(found) {
+            match matches.len() {
+                1 => ids.push(matches.remove(0).id),
+                0 => ids.push(self.find_machine(q).await?.id),
+                _ => {
+                    return Err(CoreError::Ambiguous {
+                        query: q.trim().to_owned(),
+                        candidates: matches,
+                    });
+                }
+            }
+        }
+        Ok(ids)
     }
 
     fn row_of(&self, id: &str) -> Result<MachineRow> {

@@ -6,7 +6,8 @@
 //! preview the person saw ([`preview`]: its token must still match, S-7). [`Jobs`]
 //! owns the runner and the identity the journal names; it reads the [`Fleet`] and
 //! writes the [`Store`]. The audit log's reads and exports are in [`audit`]; isolate
-//! and release of explicitly chosen machines in [`direct`].
+//! and release of explicitly chosen machines in [`direct`]; waiting until a job's
+//! actions end in Defender in [`wait`].
 
 pub mod audit;
 mod book;
@@ -16,6 +17,7 @@ mod lookup;
 pub mod preview;
 pub(crate) mod runner;
 mod summary;
+mod wait;
 
 use std::sync::Arc;
 
