@@ -115,8 +115,57 @@ pub async fn demo_core(base: &str, data_dir: &Path, fresh: bool) -> Result<App, 
     crate::demo::core(base, data_dir, fresh).await
 }
 
+/// The sentence shown when Cordon cannot start, with where the log is.
+pub fn refusal_text(e: CoreError, logs: Option<&std::path::Path>) -> String {
+    let why = cordon_core::dto::IpcError::from(e).to_string();
+    let log = logs.map_or_else(String::new, |d| {
+        format!("\n\nThe log is in {}.", d.display())
+    });
+    format!("{why}{log}\n\nNothing was sent to Defender. Cordon will close.")
+}
+
+/// Cordon cannot start (the store is damaged or belongs to another tenant, the
+/// tenant's settings are unusable): the main window stays hidden and a native message
+/// says why and where the log is; closing it quits.
+pub fn refuse_to_start<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    e: CoreError,
+    logs: Option<&std::path::Path>,
+) {
+    use tauri::Manager as _;
+    use tauri_plugin_dialog::{DialogExt as _, MessageDialogButtons, MessageDialogKind};
+    tracing::error!(error = %e, "Cordon cannot start");
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.hide();
+    }
+    let handle = app.clone();
+    app.dialog()
+        .message(refusal_text(e, logs))
+        .title("Cordon cannot start")
+        .kind(MessageDialogKind::Error)
+        .buttons(MessageDialogButtons::OkCustom("Quit".into()))
+        .show(move |_| handle.exit(2));
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_refusal_says_why_and_where_the_log_is() {
+        let e = cordon_core::CoreError::Storage(
+            "the store is damaged (quick_check: row 12 missing from index)".into(),
+        );
+        let text = super::refusal_text(
+            e,
+            Some(std::path::Path::new("/home/a/.local/share/cordon/logs")),
+        );
+        assert!(text.contains("the store is damaged"), "{text}");
+        assert!(
+            text.contains("The log is in /home/a/.local/share/cordon/logs."),
+            "{text}"
+        );
+        assert!(text.contains("Nothing was sent"), "{text}");
+    }
+
     #[test]
     fn the_log_is_a_daily_file_in_an_owner_only_folder() {
         use std::io::Write as _;

@@ -96,8 +96,19 @@ pub fn setup<R: Runtime>(
         .invoke_handler(specta_builder::<R>().invoke_handler())
         .setup(move |app| {
             if app.try_state::<state::AppState>().is_none() {
-                launch::init_logging(app.path().app_log_dir().ok());
-                app.manage(launch::start_core(std::env::args().skip(1))?);
+                let logs = app.path().app_log_dir().ok();
+                launch::init_logging(logs.clone());
+                match launch::start_core(std::env::args().skip(1)) {
+                    Ok(state) => {
+                        app.manage(state);
+                    }
+                    // A damaged store, another tenant's store, a bad CORDON_* tenant:
+                    // said in a window, never a silent exit or a fall back to the demo.
+                    Err(e) => {
+                        launch::refuse_to_start(app.handle(), e, logs.as_deref());
+                        return Ok(());
+                    }
+                }
             }
             attach(app.handle());
             Ok(())
