@@ -21,22 +21,25 @@ use crate::dto::automation::{
 };
 use crate::error::Result;
 
-const RULE: &str = "rule";
-const BREAKER: &str = "rule_breaker";
-const PAUSED: &str = "automation_paused";
-const WATERMARK: &str = "rule_watermark";
-const LAST_RUN: &str = "rule_last_run";
+pub(crate) const RULE: &str = "rule";
+pub(crate) const BREAKER: &str = "rule_breaker";
+pub(crate) const PAUSED: &str = "automation_paused";
+pub(crate) const WATERMARK: &str = "rule_watermark";
+pub(crate) const LAST_RUN: &str = "rule_last_run";
 
 /// The `source` prefix of the jobs the rule starts.
 pub const RULE_SOURCE: &str = "rule:";
 
-/// True when `job` was started by the rule and automation is paused (S-6).
-pub(crate) fn held_by_pause(tx: &Transaction<'_>, job: &JobRow) -> Result<bool> {
-    if !job
-        .source
+/// True when `job` was started by the rule (the automation's pause holds it).
+pub(crate) fn rule_started(job: &JobRow) -> bool {
+    job.source
         .as_deref()
         .is_some_and(|s| s.starts_with(RULE_SOURCE))
-    {
+}
+
+/// True when `job` was started by the rule and automation is paused (S-6).
+pub(crate) fn held_by_pause(tx: &Transaction<'_>, job: &JobRow) -> Result<bool> {
+    if !rule_started(job) {
         return Ok(false);
     }
     let v: Option<String> = tx
@@ -65,7 +68,7 @@ fn put_setting(tx: &Transaction<'_>, key: &str, json: &str) -> Result<()> {
     Ok(())
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| crate::error::CoreError::Storage(e.to_string()))
 }
 
@@ -195,16 +198,7 @@ impl SqliteStore {
             put_meta(tx, LAST_RUN, &at)?;
             if let Some(b) = &r.breaker {
                 put_setting(tx, BREAKER, &json(b)?)?;
-                append(
-                    tx,
-                    r.at,
-                    &NewAudit {
-                        actor: r.actor.clone(),
-                        event: "breaker.opened".into(),
-                        detail: b.reason.clone().unwrap_or_default(),
-                        ..NewAudit::default()
-                    },
-                )?;
+                append(tx, r.at, &breaker_audit(r, b))?;
             }
             tx.execute(
                 "DELETE FROM rule_seen WHERE seen_at < ?1",
@@ -301,7 +295,7 @@ impl SqliteStore {
 
     /// What dry run recorded in the last `days` days (S-4's record).
     pub fn dry_run_record(&self, now: DateTime<Utc>, days: u32) -> Result<DryRunRecord> {
-        let since = ts(now - Duration::days(i64::from(days)));
+        let since = dry_run_since(now, days);
         let conn = self.conn();
         let count = |decision: &str| -> Result<u32> {
             Ok(conn.query_row(
@@ -325,23 +319,14 @@ impl SqliteStore {
             [],
             |r| r.get(0),
         )?;
-        let span = first.map_or(0, |f| {
-            let minutes = (now - parse_ts(&f)).num_minutes().max(0);
-            ((minutes + 1439) / 1440) as u32
-        });
-        let warning = (span < 7 || evaluations < 50).then(|| {
-            format!(
-                "Only {span} day(s) and {evaluations} evaluation(s) of dry run: the record may not show what the rule will do (7 days or 50 evaluations are advised)."
-            )
-        });
-        Ok(DryRunRecord {
-            days: span,
+        Ok(dry_run_of(
+            now,
+            first.as_deref(),
             evaluations,
             would_isolate,
             skipped,
             queued,
-            warning,
-        })
+        ))
     }
 
     /// Suppresses a detection until `until` (replacing an earlier suppression of it).
@@ -354,17 +339,7 @@ impl SqliteStore {
                     by = excluded.by, reason = excluded.reason, created_at = excluded.created_at",
                 params![s.kind, s.value, s.until, s.by, s.reason, ts(now)],
             )?;
-            append(
-                tx,
-                now,
-                &NewAudit {
-                    actor: s.by.clone(),
-                    event: "rule.suppressed".into(),
-                    comment: Some(s.reason.clone()),
-                    detail: format!("{} “{}” suppressed until {}", s.kind, s.value, s.until),
-                    ..NewAudit::default()
-                },
-            )
+            append(tx, now, &suppressed_audit(s))
         })
     }
 
@@ -407,19 +382,7 @@ fn record_decision(tx: &Transaction<'_>, r: &Round, d: &DecisionRow) -> Result<(
         proposal_id,
         d.alert_title
     ])?;
-    append(
-        tx,
-        r.at,
-        &NewAudit {
-            actor: r.actor.clone(),
-            event: format!("rule.{}", d.kind.as_str()),
-            job_id: job_id.clone(),
-            machine_id: Some(d.machine_id.clone()),
-            comment: d.job.as_ref().map(|(j, _)| j.comment.clone()),
-            detail: format!("alert {}: {}", d.alert_id, d.reason),
-            ..NewAudit::default()
-        },
-    )?;
+    append(tx, r.at, &decision_audit(r, d))?;
     if let Some(p) = &d.proposal {
         insert_proposal(tx, p, &r.actor_oid, r.at)?;
     }
@@ -429,13 +392,87 @@ fn record_decision(tx: &Transaction<'_>, r: &Round, d: &DecisionRow) -> Result<(
     Ok(())
 }
 
+/// The audit row of one decision of round `r` (every engine writes the same rows).
+pub(crate) fn decision_audit(r: &Round, d: &DecisionRow) -> NewAudit {
+    NewAudit {
+        actor: r.actor.clone(),
+        event: format!("rule.{}", d.kind.as_str()),
+        job_id: d.job.as_ref().map(|(j, _)| j.id.clone()),
+        machine_id: Some(d.machine_id.clone()),
+        comment: d.job.as_ref().map(|(j, _)| j.comment.clone()),
+        detail: format!("alert {}: {}", d.alert_id, d.reason),
+        ..NewAudit::default()
+    }
+}
+
+/// The audit row of a round that opened the breaker.
+pub(crate) fn breaker_audit(r: &Round, b: &BreakerState) -> NewAudit {
+    NewAudit {
+        actor: r.actor.clone(),
+        event: "breaker.opened".into(),
+        detail: b.reason.clone().unwrap_or_default(),
+        ..NewAudit::default()
+    }
+}
+
+/// The audit row of a suppression.
+pub(crate) fn suppressed_audit(s: &Suppression) -> NewAudit {
+    NewAudit {
+        actor: s.by.clone(),
+        event: "rule.suppressed".into(),
+        comment: Some(s.reason.clone()),
+        detail: format!("{} “{}” suppressed until {}", s.kind, s.value, s.until),
+        ..NewAudit::default()
+    }
+}
+
+/// The start of the dry-run record's window: `days` days before `now`, as stored.
+pub(crate) fn dry_run_since(now: DateTime<Utc>, days: u32) -> String {
+    ts(now - Duration::days(i64::from(days)))
+}
+
+/// The dry-run record from its counts and the first dry-run evaluation (of any age):
+/// how long the rule has been in dry run, in started days (an hourly rule evaluated
+/// for a week has 7), and a warning while the record is thin.
+pub(crate) fn dry_run_of(
+    now: DateTime<Utc>,
+    first: Option<&str>,
+    evaluations: u32,
+    would_isolate: u32,
+    skipped: u32,
+    queued: u32,
+) -> DryRunRecord {
+    let span = first.map_or(0, |f| {
+        let minutes = (now - parse_ts(f)).num_minutes().max(0);
+        ((minutes + 1439) / 1440) as u32
+    });
+    let warning = (span < 7 || evaluations < 50).then(|| {
+        format!(
+            "Only {span} day(s) and {evaluations} evaluation(s) of dry run: the record may not show what the rule will do (7 days or 50 evaluations are advised)."
+        )
+    });
+    DryRunRecord {
+        days: span,
+        evaluations,
+        would_isolate,
+        skipped,
+        queued,
+        warning,
+    }
+}
+
+/// A stored decision word back (an unknown one reads as skipped).
+pub(crate) fn decision_kind(s: &str) -> DecisionKind {
+    DecisionKind::parse(s).unwrap_or(DecisionKind::Skipped)
+}
+
 fn decision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleDecision> {
     let kind: String = r.get(3)?;
     Ok(RuleDecision {
         alert_id: r.get(0)?,
         machine_id: r.get(1)?,
         machine_name: r.get(2)?,
-        decision: DecisionKind::parse(&kind).unwrap_or(DecisionKind::Skipped),
+        decision: decision_kind(&kind),
         reason: r.get(4)?,
         at: r.get(5)?,
         job_id: r.get(6)?,
