@@ -347,7 +347,8 @@ impl SqliteStore {
     pub fn suppressions(&self, now: DateTime<Utc>) -> Result<Vec<Suppression>> {
         let conn = self.conn();
         let mut q = conn.prepare_cached(
-            "SELECT kind, value, until, by, reason FROM suppressions WHERE until > ?1 ORDER BY until",
+            "SELECT kind, value, until, by, reason FROM suppressions WHERE until > ?1
+             ORDER BY until, kind, value",
         )?;
         let rows = q.query_map([ts(now)], |r| {
             Ok(Suppression {

@@ -22,9 +22,25 @@
 //!   even by processes starting together; a store from a newer Cordon is refused.
 //! - **Roles** (`cordon_reader`, `cordon_analyst`, `cordon_agent`) and the
 //!   `session_user` stamp: `docs/team-store.md`.
+//! - **The store's contract** ([`super::Engine`]): every operation SQLite's engine has,
+//!   with the same states, audit rows, ordering and refusals, in files that mirror
+//!   SQLite's (`jobs`, `queries`, `audit`, `cache`, `automation` and `rule_reads`,
+//!   `proposals`, `engine`). Where SQLite relies on its one writer, this engine locks
+//!   rows (`SELECT … FOR UPDATE` on the job, then the item, in every move; on the
+//!   proposal in a verdict), so two processes on one store never both claim an item
+//!   or decide a proposal. Each operation is one transaction (`READ COMMITTED`).
 
+mod audit;
+mod automation;
+mod cache;
+mod engine;
+mod jobs;
 mod migrations;
+mod proposals;
+mod queries;
+mod rule_reads;
 mod schema;
+mod sql;
 mod worker;
 
 use std::future::Future;
