@@ -163,12 +163,12 @@ impl Store {
     /// hold a password).
     pub fn open_url(url: &str) -> Result<Store> {
         let trimmed = url.trim();
-        let is_pg = PG_SCHEMES.iter().any(|s| {
-            trimmed
-                .get(..s.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(s))
+        let pg = PG_SCHEMES.iter().find_map(|s| {
+            let head = trimmed.get(..s.len())?;
+            let rest = trimmed.get(s.len()..)?;
+            head.eq_ignore_ascii_case(s).then(|| format!("{s}{rest}"))
         });
-        if !is_pg {
+        let Some(url) = pg else {
             let scheme = trimmed.split_once("://").map(|(s, _)| s).filter(|s| {
                 !s.is_empty()
                     && s.chars()
@@ -183,8 +183,8 @@ impl Store {
                     None => "a store URL starts with postgres:// or postgresql:// (a team store on PostgreSQL), e.g. postgres://LOGIN:PASSWORD@HOST:5432/DATABASE".to_owned(),
                 },
             });
-        }
-        Ok(Self::from_engine(PgStore::open(trimmed)?))
+        };
+        Ok(Self::from_engine(PgStore::open(&url)?))
     }
 
     pub fn from_engine(engine: impl Engine + 'static) -> Store {

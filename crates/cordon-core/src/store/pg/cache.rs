@@ -220,11 +220,17 @@ impl PgStore {
         })
     }
 
+    /// Alerts by creation time, those without one first (SQLite sorts NULL first;
+    /// PostgreSQL, unless told, last).
     pub fn load_alerts(&self) -> Result<Vec<Alert>> {
         self.run(|c| {
-            Box::pin(
-                async move { load_all(&*c, "SELECT json FROM alerts ORDER BY created, id").await },
-            )
+            Box::pin(async move {
+                load_all(
+                    &*c,
+                    "SELECT json FROM alerts ORDER BY created NULLS FIRST, id",
+                )
+                .await
+            })
         })
     }
 
