@@ -207,6 +207,13 @@ async fn check_server(c: &impl deadpool_postgres::GenericClient) -> Result<()> {
     Ok(())
 }
 
+/// Where the store at `url` is (`host:port/database`), never its credentials;
+/// `(unreadable)` when the URL cannot be read.
+pub fn describe_url(url: &str) -> String {
+    url.parse::<tokio_postgres::Config>()
+        .map_or_else(|_| "(unreadable)".to_owned(), |c| label(&c))
+}
+
 /// `host:port/database` of `config`, without credentials.
 fn label(config: &tokio_postgres::Config) -> String {
     use tokio_postgres::config::Host;
