@@ -293,6 +293,16 @@ mod tests {
             .parse()
             .expect("key=value");
         assert_eq!(label(&k), "/run/postgresql:5432/d");
+        assert_eq!(
+            describe_url("postgres://ana@/cordon?host=/var/run/postgresql"),
+            "/var/run/postgresql:5432/cordon",
+            "the Unix socket, in the URL form"
+        );
+        assert_eq!(
+            describe_url("postgresql://a:pw-secret@db.example/team"),
+            "db.example:5432/team"
+        );
+        assert_eq!(describe_url("postgres://a:pw-secret@h:port/x"), "(unreadable)");
         for bad in [
             "postgres://u:pw-secret@127.0.0.1:1/x?sslmode=require",
             "postgres://u:pw-secret@127.0.0.1:port/x",
