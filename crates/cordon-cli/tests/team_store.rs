@@ -6,9 +6,11 @@
 //! Needs `CORDON_TEST_PG_URL` (`eval "$(bash scripts/pg.sh start)"`); without it this
 //! fails with that hint, unless `CORDON_SKIP_PG=1`.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
-#[allow(dead_code, clippy::unwrap_used)]
+#[allow(dead_code)]
 #[path = "../../cordon-core/tests/pg/harness.rs"]
 mod harness;
 

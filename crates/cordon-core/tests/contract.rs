@@ -39,7 +39,7 @@ enum Place {
         _dir: tempfile::TempDir,
         path: PathBuf,
     },
-    Pg(harness::TestDb),
+    Pg(Box<harness::TestDb>),
 }
 
 /// One test's store, and how to reach it as another process would.
@@ -99,7 +99,7 @@ pub fn on_pg(test: impl FnOnce(&Fixture)) {
     assert!(store.pg().is_some() && store.sqlite().is_none());
     test(&Fixture {
         store,
-        place: Place::Pg(db),
+        place: Place::Pg(Box::new(db)),
     });
 }
 

@@ -107,7 +107,7 @@ pub(crate) enum Check {
     /// Not decided, nothing written.
     Refuse(String),
     /// It had expired: mark it expired (with this audit row), then refuse.
-    Expire(NewAudit, String),
+    Expire(Box<NewAudit>, String),
 }
 
 /// The refusal when there is no proposal `id`.
@@ -132,7 +132,7 @@ pub(crate) fn check(p: &Proposal, proposer: &str, by: &Decider, now: DateTime<Ut
             ),
             ..NewAudit::default()
         };
-        return Check::Expire(audit, format!("expired at {}", p.expires_at));
+        return Check::Expire(Box::new(audit), format!("expired at {}", p.expires_at));
     }
     if proposer.eq_ignore_ascii_case(&by.oid) {
         return Check::Refuse(

@@ -38,9 +38,11 @@ pub fn settings_meta_and_the_tenant_binding(store: &Store) {
     ));
 
     assert_eq!(store.rule_settings().unwrap(), RuleSettings::default());
-    let mut rule = RuleSettings::default();
-    rule.mode = RuleMode::Approval;
-    rule.title_contains = Some("ransom".into());
+    let rule = RuleSettings {
+        mode: RuleMode::Approval,
+        title_contains: Some("ransom".into()),
+        ..RuleSettings::default()
+    };
     store
         .save_rule(&rule, &audit("ana", "rule.changed"), t(0))
         .unwrap();
