@@ -302,7 +302,10 @@ mod tests {
             describe_url("postgresql://a:pw-secret@db.example/team"),
             "db.example:5432/team"
         );
-        assert_eq!(describe_url("postgres://a:pw-secret@h:port/x"), "(unreadable)");
+        assert_eq!(
+            describe_url("postgres://a:pw-secret@h:port/x"),
+            "(unreadable)"
+        );
         for bad in [
             "postgres://u:pw-secret@127.0.0.1:1/x?sslmode=require",
             "postgres://u:pw-secret@127.0.0.1:port/x",
