@@ -1,7 +1,8 @@
 //! `cordon --store URL` (and `CORDON_STORE_URL`): the real binary against the
 //! simulator journals into a team store on PostgreSQL (a fresh database), read back
 //! through the store contract, and a second process sees the same job; no local store
-//! file is made.
+//! file is made. The agent runs the rule a person set in the team store and records
+//! its round there.
 //!
 //! Needs `CORDON_TEST_PG_URL` (`eval "$(bash scripts/pg.sh start)"`); without it this
 //! fails with that hint, unless `CORDON_SKIP_PG=1`.
@@ -14,8 +15,10 @@ mod support;
 #[path = "../../cordon-core/tests/pg/harness.rs"]
 mod harness;
 
+use cordon_core::dto::automation::{DecisionKind, RuleMode};
 use cordon_core::dto::jobs::{AuditFilter, ItemState, JobKind, JobState};
 use cordon_core::store::Store;
+use mde_sim::control_client::NewAlert;
 
 /// Every file under `dir`, recursively.
 fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -178,4 +181,75 @@ async fn a_store_url_that_is_not_postgresql_is_refused_without_echoing_it() {
         down.stderr
     );
     assert!(down.stderr.contains("team store"), "{}", down.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_runs_the_rule_a_person_set_in_the_team_store() {
+    let Some(db) = harness::TestDb::new() else {
+        return;
+    };
+    let env = support::demo().await;
+    let vars = [("CORDON_STORE_URL", db.url.as_str())];
+    let set = env
+        .cordon_with(
+            &[
+                "rule",
+                "set",
+                "--mode",
+                "automatic",
+                "--max-per-hour",
+                "5",
+                "--yes",
+            ],
+            &vars,
+        )
+        .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let state = env.state().await;
+    let alerts: Vec<NewAlert> = state
+        .machines
+        .iter()
+        .filter(|m| m.online && !m.isolated)
+        .take(2)
+        .map(|m| NewAlert::new(m.id.clone(), "High"))
+        .collect();
+    env.ctl().post_alerts(&alerts).await.expect("alerts posted");
+
+    // The agent, another process, reads the rule from the team store and records its
+    // round there.
+    let run = env.cordon_with(&["agent", "--once"], &vars).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.json()["decisions"].as_u64().unwrap() >= 2,
+        "{}",
+        run.stdout
+    );
+    let url = db.url.clone();
+    let (mode, decisions, rule_jobs) = tokio::task::spawn_blocking(move || {
+        let store = Store::open_url(&url).expect("the team store opens");
+        let mode = store.rule_settings().unwrap().mode;
+        let decisions = store
+            .rule_decisions(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, 100)
+            .unwrap();
+        let jobs: Vec<_> = store
+            .jobs()
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.source.as_deref().is_some_and(|s| s.starts_with("rule:")))
+            .collect();
+        (mode, decisions, jobs)
+    })
+    .await
+    .expect("join");
+    assert_eq!(mode, RuleMode::Automatic);
+    let isolated = decisions
+        .iter()
+        .filter(|d| d.decision == DecisionKind::Isolated)
+        .count();
+    assert_eq!(isolated, 2, "{decisions:?}");
+    assert_eq!(rule_jobs.len(), 2);
+    assert!(
+        rule_jobs.iter().all(|j| j.state == JobState::Done),
+        "{rule_jobs:?}"
+    );
 }
