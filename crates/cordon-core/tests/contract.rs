@@ -23,6 +23,8 @@ mod jobs;
 mod proposals;
 #[path = "contract/races.rs"]
 mod races;
+#[path = "contract/rule_reads.rs"]
+mod rule_reads;
 
 use std::path::PathBuf;
 
@@ -130,9 +132,9 @@ contract_tests! {
         automation::settings_meta_and_the_tenant_binding,
         automation::pause_and_breaker_are_audited,
         automation::a_round_commits_alerts_decisions_a_job_and_a_proposal,
-        automation::the_dry_run_record,
-        automation::suppressions_in_force,
-        automation::open_items_by_state_counts_unfinished_jobs,
+        rule_reads::the_dry_run_record,
+        rule_reads::suppressions_in_force,
+        rule_reads::open_items_by_state_counts_unfinished_jobs,
         proposals::verdicts_four_eyes_expiry_and_already_decided,
         proposals::expiry_and_listing,
         cache::caches_round_trip,

@@ -25,6 +25,7 @@
 
 mod audit;
 mod automation;
+mod automation_rows;
 mod backup;
 mod cache;
 mod contract;

@@ -19,9 +19,9 @@ use crate::dto::automation::{BreakerState, RuleSettings};
 use crate::error::Result;
 use crate::store::audit::NewAudit;
 use crate::store::automation::{
-    BREAKER, DecisionRow, LAST_RUN, PAUSED, RULE, Round, WATERMARK, breaker_audit, decision_audit,
-    json, rule_started,
+    BREAKER, DecisionRow, LAST_RUN, PAUSED, RULE, Round, WATERMARK, json, rule_started,
 };
+use crate::store::automation_rows::{breaker_audit, decision_audit};
 use crate::store::cache::decode_setting;
 use crate::store::rows::JobRow;
 use crate::store::{parse_ts, ts};

@@ -12,7 +12,7 @@ use super::audit::append;
 use super::sql::{count, exec, get, one, rows};
 use crate::dto::automation::{DryRunRecord, RuleDecision, Suppression};
 use crate::error::Result;
-use crate::store::automation::{decision_kind, dry_run_of, dry_run_since, suppressed_audit};
+use crate::store::automation_rows::{decision_kind, dry_run_of, dry_run_since, suppressed_audit};
 use crate::store::{parse_ts, ts};
 
 const DECISION_COLS: &str = "alert_id, machine_id, machine_name, decision, reason, at, job_id,
