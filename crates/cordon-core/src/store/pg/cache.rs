@@ -248,10 +248,17 @@ impl PgStore {
     /// Binds the store to its tenant, as SQLite's engine does; the check and the first
     /// binding run in one transaction that holds a lock on `meta` against another
     /// binding, so two processes opening a new team store for two tenants cannot both
-    /// bind it.
+    /// bind it. A store already bound to this tenant under this name is only read, so
+    /// a login that may not write (`cordon_reader`) opens it too.
     pub fn bind_tenant(&self, authority: &str, tenant_id: &str, label: &str) -> Result<()> {
         let (tenant, authority) = tenant_key(authority, tenant_id);
         let (label, store) = (label.to_owned(), format!("the team store {}", self.label()));
+        let bound = (self.meta(TENANT_ID)?, self.meta(TENANT_AUTHORITY)?);
+        if !tenant_unbound(bound, &tenant, &authority, &store)?
+            && self.meta(TENANT_LABEL)?.as_deref() == Some(label.as_str())
+        {
+            return Ok(());
+        }
         self.transaction(move |tx| {
             Box::pin(async move {
                 tx.batch_execute("LOCK TABLE meta IN SHARE ROW EXCLUSIVE MODE")
