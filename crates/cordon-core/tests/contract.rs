@@ -143,6 +143,7 @@ contract_tests! {
         audit::the_audit_log_is_append_only,
         races::two_handles_racing_to_claim_claim_each_item_once,
         races::two_handles_racing_to_decide_decide_once,
+        races::a_cancel_racing_claims_leaves_nothing_claimed_after_it,
     ],
 }
 

@@ -118,3 +118,68 @@ pub fn two_handles_racing_to_decide_decide_once(f: &Fixture) {
         assert_eq!(p.job_id.as_ref(), jobs.first());
     }
 }
+
+pub fn a_cancel_racing_claims_leaves_nothing_claimed_after_it(f: &Fixture) {
+    for round in 0..3 {
+        let job = format!("cancel-{round}");
+        let tags: Vec<String> = (0..30).map(|i| format!("c{round}{i:02}")).collect();
+        let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+        f.store
+            .create_job(
+                &new_job(&job, JobKind::Release, None),
+                &new_items(&refs),
+                t(0),
+            )
+            .unwrap();
+        let (a, b) = (Arc::new(f.open_again()), Arc::new(f.open_again()));
+        let ids: Arc<Vec<String>> = Arc::new(tags.iter().map(|t| machine(t)).collect());
+        let id = job.clone();
+        race(a, b, move |store, who| {
+            if who == 0 {
+                for m in ids.iter() {
+                    store.claim(&id, m, t(1), t(1)).unwrap();
+                }
+            } else {
+                std::thread::sleep(std::time::Duration::from_millis(5 * round));
+                store.cancel_job(&id, "bob", t(2)).unwrap();
+            }
+        });
+        let items = f.store.items(&job).unwrap();
+        assert!(
+            items
+                .iter()
+                .all(|i| matches!(i.state, ItemState::Sending | ItemState::Cancelled)),
+            "{items:?}"
+        );
+        // Every claim committed before the cancel: its audit row comes first.
+        let filter = AuditFilter {
+            job_id: Some(job.clone()),
+            ..AuditFilter::default()
+        };
+        let page = f.store.audit_page(&filter, None, None).unwrap();
+        let cancel = page
+            .entries
+            .iter()
+            .find(|e| e.event == "job.cancelled")
+            .unwrap();
+        let sent: Vec<_> = page
+            .entries
+            .iter()
+            .filter(|e| e.event == "item.sending")
+            .collect();
+        assert!(
+            sent.iter().all(|e| e.seq < cancel.seq),
+            "{sent:?} {cancel:?}"
+        );
+        let claimed = items
+            .iter()
+            .filter(|i| i.state == ItemState::Sending)
+            .count();
+        assert_eq!(claimed, sent.len());
+        assert!(
+            cancel
+                .detail
+                .contains(&format!("{} machine(s) not sent", 30 - claimed))
+        );
+    }
+}

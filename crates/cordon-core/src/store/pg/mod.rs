@@ -140,8 +140,10 @@ impl PgStore {
         self.worker.run(f)
     }
 
-    /// Runs `f` in one transaction (`READ COMMITTED`), committed when it returns `Ok`
-    /// and rolled back otherwise.
+    /// Runs `f` in one transaction, committed when it returns `Ok` and rolled back
+    /// otherwise. `READ COMMITTED` whatever the server's default: every statement sees
+    /// what was committed before it, and a row read `FOR UPDATE` after a wait is read
+    /// as the other transaction left it (the store's moves rely on it).
     pub fn transaction<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -151,7 +153,11 @@ impl PgStore {
     {
         self.run(move |c| {
             Box::pin(async move {
-                let tx = c.transaction().await?;
+                let tx = c
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
+                    .start()
+                    .await?;
                 let out = f(&tx).await?;
                 tx.commit().await?;
                 Ok(out)
