@@ -28,12 +28,12 @@ Exit codes:
      propose but never approve; only a person closes the breaker; approving needs
      Machine.Isolate) or a protected machine without --override-reason: nothing was done
   4  secure storage unavailable (the OS credential store cannot be used)
-  5  Cordon's local store failed (nothing was sent without a committed intent)
+  5  Cordon's store failed, local or team (nothing was sent without a committed intent)
   6  --wait ran out: every action sent, none failed, some still Pending or InProgress
      (they go on in Defender; `cordon jobs wait JOB-ID` waits again)
 
 Bulk work: `isolate` and `release` are journaled jobs. Each intent is committed to the
-local store before any call; progress goes to stderr (“n of N, throttled until …,
+store before any call; progress goes to stderr (“n of N, throttled until …,
 <machine>: <result>”), results to stdout. Above 25 machines, --yes or a typed
 confirmation (at a terminal) is required. A command killed at any point is finished by
 `cordon jobs resume`, without any action sent twice. --from-file PATH (`-`: stdin) adds
@@ -48,6 +48,12 @@ Profiles and the journal stores live in --data-dir, else CORDON_DATA_DIR, else t
 app's data folder: one store per tenant (stores/<hash of authority and tenant id>.sqlite3),
 shared by every profile on that tenant, the CORDON_* variables and the desktop app;
 secrets only in the OS credential store.
+Team store: --store URL, else CORDON_STORE_URL, keeps the journal, audit log, caches and
+settings in one PostgreSQL database shared by a tenant's analysts and agents instead
+of the local file: postgres://LOGIN:PASSWORD@HOST:5432/DATABASE (postgresql:// too;
+percent-encode @ : / in the password; TLS is not supported yet). One database per
+tenant. Prefer the variable: a command line is visible to other users of the machine.
+See docs/team-store.md.
 Tuning: CORDON_CONCURRENCY, CORDON_RATE_PER_MINUTE, CORDON_RATE_PER_HOUR,
 CORDON_RATE_WINDOW_SECS.";
 
@@ -69,6 +75,16 @@ pub struct Cli {
     /// app's data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// A team store on PostgreSQL (postgres://LOGIN:PASSWORD@HOST:5432/DATABASE) instead
+    /// of the local store file (default: CORDON_STORE_URL, else the local file).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "CORDON_STORE_URL",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

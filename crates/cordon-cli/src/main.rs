@@ -6,8 +6,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use cordon_core::config::StoreUrl;
 use cordon_core::dto::IpcError;
-use cordon_core::{App, CoreError, tenant};
+use cordon_core::{App, AppConfig, CoreError, tenant};
 
 mod act_cmd;
 mod agent_cmd;
@@ -60,6 +61,19 @@ fn exit_code(e: &IpcError) -> u8 {
     }
 }
 
+/// The tenant's configuration (`--profile`, the `CORDON_*` variables, the active
+/// profile) with the store `--store` or `CORDON_STORE_URL` names, if any.
+fn config(cli: &Cli) -> Result<AppConfig, CoreError> {
+    let mut cfg = tenant::cli_config(cli.profile.as_deref(), cli.data_dir.clone())?;
+    cfg.store_url = cli
+        .store
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(StoreUrl::new);
+    Ok(cfg)
+}
+
 async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
     let data_dir = cli.data_dir.clone();
     match &cli.command {
@@ -68,8 +82,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Agent(args) => {
-            let cfg = tenant::cli_config(cli.profile.as_deref(), data_dir)?;
-            return agent_cmd::run(cfg, args).await;
+            return agent_cmd::run(config(cli)?, args).await;
         }
         Command::Completions { shell } => {
             completions::print(*shell);
@@ -86,7 +99,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         Command::Approvals { cmd, .. } => approvals_cmd::precheck(cmd.as_ref())?,
         _ => {}
     }
-    let app = App::new(tenant::cli_config(cli.profile.as_deref(), data_dir)?)?;
+    let app = App::new(config(cli)?)?;
     match &cli.command {
         Command::Isolate { .. } | Command::Release { .. } => {
             bulk_cmd::run(&app, &cli.command, cli.json).await

@@ -54,6 +54,7 @@ impl Harness {
             .arg(dir)
             .args(args)
             .env_remove("CORDON_DATA_DIR")
+            .env_remove("CORDON_STORE_URL")
             .env("CORDON_TENANT_ID", identities::TENANT_ID)
             .env("CORDON_CLIENT_ID", identities::ANALYST_CLIENT_ID)
             .env("CORDON_CLIENT_SECRET", identities::ANALYST_SECRET)

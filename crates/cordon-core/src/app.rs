@@ -6,7 +6,8 @@
 //!   explicitly), the bulk preview and its token, the audit log.
 //! - [`Reconciler`]: stuck work, batches, history, auto-reconcile.
 //! - [`Automation`]: the isolation rule, its guard rails and the approval queue.
-//! - [`Store`]: the SQLite journal, audit log, caches and settings.
+//! - [`Store`]: the journal, audit log, caches and settings (a SQLite file, or a team
+//!   store on PostgreSQL when the configuration names one).
 //!
 //! `App`'s public verbs are one-line delegations, all in this file, so a reader finds
 //! every verb from the type. Background work (the sync loop, resuming unfinished
@@ -66,9 +67,10 @@ impl App {
             cfg.credentials.clone(),
             cfg.client_options.clone(),
         )?;
-        let store = Arc::new(match &cfg.store_path {
-            Some(path) => Store::open(path)?,
-            None => Store::open_in_memory()?,
+        let store = Arc::new(match (&cfg.store_url, &cfg.store_path) {
+            (Some(url), _) => Store::open_url(url.as_str())?,
+            (None, Some(path)) => Store::open(path)?,
+            (None, None) => Store::open_in_memory()?,
         });
         store.bind_tenant(
             cfg.endpoints.authority.as_str(),
@@ -128,7 +130,7 @@ impl App {
         &self.inner.store
     }
 
-    /// The store file (`None` when the store is in memory).
+    /// The store file (`None` when the store is in memory or on a server).
     pub fn store_path(&self) -> Option<PathBuf> {
         self.inner.store.path().map(std::path::Path::to_path_buf)
     }

@@ -27,6 +27,9 @@ pub struct AppConfig {
     /// The store file (see [`crate::tenant::paths::store_path`]); `None` keeps the store in
     /// memory (tests only: nothing survives the process).
     pub store_path: Option<PathBuf>,
+    /// A team store (PostgreSQL) instead of the file: when set, [`crate::App::new`] opens
+    /// it ([`crate::store::Store::open_url`]) and `store_path` is not used.
+    pub store_url: Option<StoreUrl>,
     /// Requests a bulk job has in flight at once (the client paces the rate).
     pub concurrency: usize,
     /// How long after a POST's intent its action is first looked up, and the spacing of
@@ -62,9 +65,47 @@ impl AppConfig {
             machines_every: Duration::from_secs(120),
             thresholds: Thresholds::default(),
             store_path: None,
+            store_url: None,
             concurrency: 16,
             lookup_settle: Duration::from_secs(30),
             backups_kept: crate::store::BACKUPS_KEPT,
         }
+    }
+}
+
+/// A team store's URL (`postgres://LOGIN:PASSWORD@HOST:5432/DATABASE`). It may hold a
+/// password, so its `Debug` (in the configuration's, in logs) shows only where the
+/// store is: `host:port/database`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreUrl(String);
+
+impl StoreUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreUrl(url.into())
+    }
+
+    /// The URL itself, password included: only for opening the store.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = crate::store::pg::describe_url(&self.0);
+        f.debug_tuple("StoreUrl").field(&at).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreUrl;
+
+    #[test]
+    fn a_store_url_is_debugged_without_its_password() {
+        let url = StoreUrl::new("postgres://ana:pw-secret@db.example:5433/cordon");
+        assert_eq!(format!("{url:?}"), r#"StoreUrl("db.example:5433/cordon")"#);
+        let bad = StoreUrl::new("postgres://ana:pw-secret@db.example:port/cordon");
+        assert_eq!(format!("{bad:?}"), r#"StoreUrl("(unreadable)")"#);
     }
 }

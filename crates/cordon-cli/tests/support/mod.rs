@@ -72,6 +72,18 @@ impl Env {
         .await
     }
 
+    /// `cordon ARGS` as the analyst app, with these environment variables too.
+    pub async fn cordon_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        self.run_cordon(
+            identities::ANALYST_CLIENT_ID,
+            identities::ANALYST_SECRET,
+            args,
+            None,
+            vars,
+        )
+        .await
+    }
+
     /// `cordon ARGS` with any app (or none: empty client id) and optional stdin.
     pub async fn cordon_as(
         &self,
@@ -79,6 +91,17 @@ impl Env {
         secret: &str,
         args: &[&str],
         stdin: Option<&str>,
+    ) -> Run {
+        self.run_cordon(client_id, secret, args, stdin, &[]).await
+    }
+
+    async fn run_cordon(
+        &self,
+        client_id: &str,
+        secret: &str,
+        args: &[&str],
+        stdin: Option<&str>,
+        vars: &[(&str, &str)],
     ) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cordon"));
         cmd.arg("--data-dir")
@@ -90,6 +113,8 @@ impl Env {
             .env_remove("CORDON_CLIENT_SECRET")
             .env_remove("CORDON_AUTHORITY")
             .env_remove("CORDON_API_BASE")
+            .env_remove("CORDON_STORE_URL")
+            .envs(vars.iter().copied())
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -133,6 +158,7 @@ impl Env {
             .arg(self.dir.path())
             .args(args)
             .env_remove("CORDON_DATA_DIR")
+            .env_remove("CORDON_STORE_URL")
             .env("CORDON_TENANT_ID", identities::TENANT_ID)
             .env("CORDON_CLIENT_ID", identities::ANALYST_CLIENT_ID)
             .env("CORDON_CLIENT_SECRET", identities::ANALYST_SECRET)

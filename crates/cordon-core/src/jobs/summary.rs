@@ -62,6 +62,7 @@ pub(crate) fn job_item(i: &ItemRow) -> JobItem {
 pub(crate) fn storage_ipc(e: &CoreError) -> IpcError {
     match e {
         CoreError::Storage(detail) => IpcError::from(CoreError::Storage(detail.clone())),
+        CoreError::TeamStore(detail) => IpcError::from(CoreError::TeamStore(detail.clone())),
         other => IpcError::from(CoreError::Storage(other.to_string())),
     }
 }

@@ -142,7 +142,8 @@ impl SqliteStore {
     }
 }
 
-const COLUMNS: &str = "seq, at, actor, event, job_id, machine_id, comment, action_id, detail";
+pub(crate) const COLUMNS: &str =
+    "seq, at, actor, event, job_id, machine_id, comment, action_id, detail";
 const WHERE: &str = "(?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)
                      AND (?3 IS NULL OR job_id = ?3)";
 
@@ -161,7 +162,7 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 /// The text filter, trimmed and lowercased; `None` when empty.
-fn needle(filter: &AuditFilter) -> Option<String> {
+pub(crate) fn needle(filter: &AuditFilter) -> Option<String> {
     filter
         .text
         .as_deref()
@@ -171,7 +172,7 @@ fn needle(filter: &AuditFilter) -> Option<String> {
 }
 
 /// Whether `t` (lowercase) is in the actor, event, machine, comment, detail or action.
-fn hit(e: &AuditEntry, t: &str) -> bool {
+pub(crate) fn hit(e: &AuditEntry, t: &str) -> bool {
     [
         Some(&e.actor),
         Some(&e.event),

@@ -7,10 +7,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::audit::{NewAudit, append};
+use super::automation_rows::{
+    breaker_audit, decision_audit, decision_kind, dry_run_of, dry_run_since, suppressed_audit,
+};
 use super::jobs::insert_job;
 use super::proposals::insert_proposal;
 use super::rows::{JobRow, NewItem, NewJob};
@@ -21,22 +24,25 @@ use crate::dto::automation::{
 };
 use crate::error::Result;
 
-const RULE: &str = "rule";
-const BREAKER: &str = "rule_breaker";
-const PAUSED: &str = "automation_paused";
-const WATERMARK: &str = "rule_watermark";
-const LAST_RUN: &str = "rule_last_run";
+pub(crate) const RULE: &str = "rule";
+pub(crate) const BREAKER: &str = "rule_breaker";
+pub(crate) const PAUSED: &str = "automation_paused";
+pub(crate) const WATERMARK: &str = "rule_watermark";
+pub(crate) const LAST_RUN: &str = "rule_last_run";
 
 /// The `source` prefix of the jobs the rule starts.
 pub const RULE_SOURCE: &str = "rule:";
 
-/// True when `job` was started by the rule and automation is paused (S-6).
-pub(crate) fn held_by_pause(tx: &Transaction<'_>, job: &JobRow) -> Result<bool> {
-    if !job
-        .source
+/// True when `job` was started by the rule (the automation's pause holds it).
+pub(crate) fn rule_started(job: &JobRow) -> bool {
+    job.source
         .as_deref()
         .is_some_and(|s| s.starts_with(RULE_SOURCE))
-    {
+}
+
+/// True when `job` was started by the rule and automation is paused (S-6).
+pub(crate) fn held_by_pause(tx: &Transaction<'_>, job: &JobRow) -> Result<bool> {
+    if !rule_started(job) {
         return Ok(false);
     }
     let v: Option<String> = tx
@@ -65,7 +71,7 @@ fn put_setting(tx: &Transaction<'_>, key: &str, json: &str) -> Result<()> {
     Ok(())
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| crate::error::CoreError::Storage(e.to_string()))
 }
 
@@ -195,16 +201,7 @@ impl SqliteStore {
             put_meta(tx, LAST_RUN, &at)?;
             if let Some(b) = &r.breaker {
                 put_setting(tx, BREAKER, &json(b)?)?;
-                append(
-                    tx,
-                    r.at,
-                    &NewAudit {
-                        actor: r.actor.clone(),
-                        event: "breaker.opened".into(),
-                        detail: b.reason.clone().unwrap_or_default(),
-                        ..NewAudit::default()
-                    },
-                )?;
+                append(tx, r.at, &breaker_audit(r, b))?;
             }
             tx.execute(
                 "DELETE FROM rule_seen WHERE seen_at < ?1",
@@ -301,7 +298,7 @@ impl SqliteStore {
 
     /// What dry run recorded in the last `days` days (S-4's record).
     pub fn dry_run_record(&self, now: DateTime<Utc>, days: u32) -> Result<DryRunRecord> {
-        let since = ts(now - Duration::days(i64::from(days)));
+        let since = dry_run_since(now, days);
         let conn = self.conn();
         let count = |decision: &str| -> Result<u32> {
             Ok(conn.query_row(
@@ -325,23 +322,14 @@ impl SqliteStore {
             [],
             |r| r.get(0),
         )?;
-        let span = first.map_or(0, |f| {
-            let minutes = (now - parse_ts(&f)).num_minutes().max(0);
-            ((minutes + 1439) / 1440) as u32
-        });
-        let warning = (span < 7 || evaluations < 50).then(|| {
-            format!(
-                "Only {span} day(s) and {evaluations} evaluation(s) of dry run: the record may not show what the rule will do (7 days or 50 evaluations are advised)."
-            )
-        });
-        Ok(DryRunRecord {
-            days: span,
+        Ok(dry_run_of(
+            now,
+            first.as_deref(),
             evaluations,
             would_isolate,
             skipped,
             queued,
-            warning,
-        })
+        ))
     }
 
     /// Suppresses a detection until `until` (replacing an earlier suppression of it).
@@ -354,17 +342,7 @@ impl SqliteStore {
                     by = excluded.by, reason = excluded.reason, created_at = excluded.created_at",
                 params![s.kind, s.value, s.until, s.by, s.reason, ts(now)],
             )?;
-            append(
-                tx,
-                now,
-                &NewAudit {
-                    actor: s.by.clone(),
-                    event: "rule.suppressed".into(),
-                    comment: Some(s.reason.clone()),
-                    detail: format!("{} “{}” suppressed until {}", s.kind, s.value, s.until),
-                    ..NewAudit::default()
-                },
-            )
+            append(tx, now, &suppressed_audit(s))
         })
     }
 
@@ -372,7 +350,8 @@ impl SqliteStore {
     pub fn suppressions(&self, now: DateTime<Utc>) -> Result<Vec<Suppression>> {
         let conn = self.conn();
         let mut q = conn.prepare_cached(
-            "SELECT kind, value, until, by, reason FROM suppressions WHERE until > ?1 ORDER BY until",
+            "SELECT kind, value, until, by, reason FROM suppressions WHERE until > ?1
+             ORDER BY until, kind, value",
         )?;
         let rows = q.query_map([ts(now)], |r| {
             Ok(Suppression {
@@ -407,19 +386,7 @@ fn record_decision(tx: &Transaction<'_>, r: &Round, d: &DecisionRow) -> Result<(
         proposal_id,
         d.alert_title
     ])?;
-    append(
-        tx,
-        r.at,
-        &NewAudit {
-            actor: r.actor.clone(),
-            event: format!("rule.{}", d.kind.as_str()),
-            job_id: job_id.clone(),
-            machine_id: Some(d.machine_id.clone()),
-            comment: d.job.as_ref().map(|(j, _)| j.comment.clone()),
-            detail: format!("alert {}: {}", d.alert_id, d.reason),
-            ..NewAudit::default()
-        },
-    )?;
+    append(tx, r.at, &decision_audit(r, d))?;
     if let Some(p) = &d.proposal {
         insert_proposal(tx, p, &r.actor_oid, r.at)?;
     }
@@ -435,7 +402,7 @@ fn decision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleDecision> {
         alert_id: r.get(0)?,
         machine_id: r.get(1)?,
         machine_name: r.get(2)?,
-        decision: DecisionKind::parse(&kind).unwrap_or(DecisionKind::Skipped),
+        decision: decision_kind(&kind),
         reason: r.get(4)?,
         at: r.get(5)?,
         job_id: r.get(6)?,

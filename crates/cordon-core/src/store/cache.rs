@@ -149,27 +149,18 @@ impl SqliteStore {
     /// refused, so two tenants' caches, watermarks and jobs never mix in one file
     /// (whatever its name). The human name follows the latest open.
     pub fn bind_tenant(&self, authority: &str, tenant_id: &str, label: &str) -> Result<()> {
-        let tenant = tenant_id.trim().to_ascii_lowercase();
-        let authority = authority.trim();
-        match (self.meta(TENANT_ID)?, self.meta(TENANT_AUTHORITY)?) {
-            (Some(t), Some(a)) if t != tenant || a != authority => {
-                let file = self
-                    .path()
-                    .map_or_else(|| "this store".to_owned(), |p| p.display().to_string());
-                return Err(CoreError::Storage(format!(
-                    "{file} holds the journal of tenant {t} ({a}), not of {tenant} ({authority}): Cordon does not mix two tenants' journals. Nothing was read or sent."
-                )));
-            }
-            (Some(_), Some(_)) => {}
-            _ => {
-                self.set_meta(TENANT_ID, &tenant)?;
-                self.set_meta(TENANT_AUTHORITY, authority)?;
-            }
+        let (tenant, authority) = tenant_key(authority, tenant_id);
+        let file = self
+            .path()
+            .map_or_else(|| "this store".to_owned(), |p| p.display().to_string());
+        let bound = (self.meta(TENANT_ID)?, self.meta(TENANT_AUTHORITY)?);
+        if tenant_unbound(bound, &tenant, &authority, &file)? {
+            self.set_meta(TENANT_ID, &tenant)?;
+            self.set_meta(TENANT_AUTHORITY, &authority)?;
         }
         self.set_meta(TENANT_LABEL, label)
     }
 
-    /// A setting stored as JSON; `None` when never set.
     /// A setting's JSON; `None` when never set.
     pub fn setting_json(&self, key: &str) -> Result<Option<String>> {
         Ok(self
@@ -208,6 +199,32 @@ pub(crate) fn decode_setting<T: DeserializeOwned>(
 }
 
 /// The `meta` keys that bind a store to its tenant ([`Store::bind_tenant`]).
-const TENANT_ID: &str = "tenant.id";
-const TENANT_AUTHORITY: &str = "tenant.authority";
-const TENANT_LABEL: &str = "tenant.label";
+pub(crate) const TENANT_ID: &str = "tenant.id";
+pub(crate) const TENANT_AUTHORITY: &str = "tenant.authority";
+pub(crate) const TENANT_LABEL: &str = "tenant.label";
+
+/// A tenant as a store records it: (id trimmed and lowercased, authority trimmed).
+pub(crate) fn tenant_key(authority: &str, tenant_id: &str) -> (String, String) {
+    (
+        tenant_id.trim().to_ascii_lowercase(),
+        authority.trim().to_owned(),
+    )
+}
+
+/// Whether a store whose `meta` binds it to `bound` (tenant id, authority) must now be
+/// bound to `tenant` at `authority` (`true`: not bound yet); refused when it holds
+/// another tenant's journal. `store` names the store in the refusal.
+pub(crate) fn tenant_unbound(
+    bound: (Option<String>, Option<String>),
+    tenant: &str,
+    authority: &str,
+    store: &str,
+) -> Result<bool> {
+    match bound {
+        (Some(t), Some(a)) if t != tenant || a != authority => Err(CoreError::Storage(format!(
+            "{store} holds the journal of tenant {t} ({a}), not of {tenant} ({authority}): Cordon does not mix two tenants' journals. Nothing was read or sent."
+        ))),
+        (Some(_), Some(_)) => Ok(false),
+        _ => Ok(true),
+    }
+}

@@ -5,11 +5,14 @@
 //! and implements it for an engine by calling that engine's own methods of the same
 //! names, so an engine that lacks one, or has it with another signature, is a compile
 //! error — the boundary is checked by the compiler, not by review. The embedded
-//! engine is SQLite ([`SqliteStore`], the default, one file per tenant); a second
-//! engine implements the same list.
+//! engine is SQLite ([`SqliteStore`], the default, one file per tenant); the team
+//! store is PostgreSQL ([`PgStore`], one database shared by a team), chosen by a
+//! `postgres://` URL ([`Store::open_url`]). The same tests run against both
+//! (`crates/cordon-core/tests/contract.rs`).
 //!
-//! Operations that only make sense for one engine (SQLite's pragmas and page cap)
-//! stay on that engine's type, reached through [`Store::sqlite`].
+//! Operations that only make sense for one engine (SQLite's pragmas and page cap,
+//! PostgreSQL's `run`) stay on that engine's type, reached through [`Store::sqlite`]
+//! and [`Store::pg`].
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 use super::health::Health;
 use super::journal_entry::JournalEntry;
+use super::pg::PgStore;
 use super::proposals::{Decider, Verdict};
 use super::rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
 use super::{NewAudit, Round, SqliteStore};
@@ -123,6 +127,10 @@ contract! {
 }
 
 engine_for!(SqliteStore);
+engine_for!(PgStore);
+
+/// The URL schemes [`Store::open_url`] takes for PostgreSQL.
+pub const PG_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
 
 /// The store the core holds: one engine behind the contract.
 #[derive(Debug)]
@@ -149,6 +157,36 @@ impl Store {
         Ok(Self::from_engine(SqliteStore::open_in_memory()?))
     }
 
+    /// The store at `url`: a `postgres://` (or `postgresql://`) URL opens the team store
+    /// ([`PgStore::open`]: connects, checks the server, applies missing migrations).
+    /// Anything else is refused with a sentence that never repeats the URL (it may
+    /// hold a password).
+    pub fn open_url(url: &str) -> Result<Store> {
+        let trimmed = url.trim();
+        let pg = PG_SCHEMES.iter().find_map(|s| {
+            let head = trimmed.get(..s.len())?;
+            let rest = trimmed.get(s.len()..)?;
+            head.eq_ignore_ascii_case(s).then(|| format!("{s}{rest}"))
+        });
+        let Some(url) = pg else {
+            let scheme = trimmed.split_once("://").map(|(s, _)| s).filter(|s| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            });
+            return Err(CoreError::Invalid {
+                field: "store".into(),
+                message: match scheme {
+                    Some(s) => format!(
+                        "a store URL starts with postgres:// or postgresql:// (a team store on PostgreSQL), not {s}://"
+                    ),
+                    None => "a store URL starts with postgres:// or postgresql:// (a team store on PostgreSQL), e.g. postgres://LOGIN:PASSWORD@HOST:5432/DATABASE".to_owned(),
+                },
+            });
+        };
+        Ok(Self::from_engine(PgStore::open(&url)?))
+    }
+
     pub fn from_engine(engine: impl Engine + 'static) -> Store {
         Store {
             engine: Box::new(engine),
@@ -158,6 +196,11 @@ impl Store {
     /// The SQLite engine, for what only it has (pragmas, the page cap).
     pub fn sqlite(&self) -> Option<&SqliteStore> {
         (&*self.engine as &dyn std::any::Any).downcast_ref::<SqliteStore>()
+    }
+
+    /// The PostgreSQL engine, for what only it has (`run`, `transaction`, its label).
+    pub fn pg(&self) -> Option<&PgStore> {
+        (&*self.engine as &dyn std::any::Any).downcast_ref::<PgStore>()
     }
 
     /// A setting stored as JSON; `None` when never set.

@@ -13,12 +13,12 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::audit::{NewAudit, append};
 use super::rows::{
-    ITEM_COLS, ItemRow, JOB_COLS, JobRow, NewItem, NewJob, Transition, error_json, item_row,
-    item_state_str, job_row, job_state_str, kind_str,
+    ITEM_COLS, ItemRow, JOB_COLS, JobRow, NewItem, NewJob, Transition, error_json, isolation_str,
+    item_row, item_state_str, job_row, job_state_str, kind_str,
 };
 use super::{SqliteStore, ts};
+use crate::dto::IpcError;
 use crate::dto::jobs::{ItemState, JobState};
-use crate::dto::{IpcError, IsolationKind};
 use crate::error::{CoreError, Result};
 
 fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {
@@ -53,21 +53,25 @@ fn set_job_state(
         "UPDATE jobs SET state = ?2, updated_at = ?3, error = ?4 WHERE id = ?1",
         params![job.id, job_state_str(to), ts(now), error_json(error)],
     )?;
-    append(
-        tx,
-        now,
-        &NewAudit {
-            actor: job.requested_by.clone(),
-            event: format!("job.{}", job_state_str(to)),
-            job_id: Some(job.id.clone()),
-            comment: Some(job.comment.clone()),
-            from_state: Some(job_state_str(job.state).to_owned()),
-            to_state: Some(job_state_str(to).to_owned()),
-            detail,
-            ..NewAudit::default()
-        },
-    )
+    append(tx, now, &job_audit(job, to, detail))
 }
+
+/// The audit row of `job`'s move to `to` (every engine writes the same rows).
+pub(crate) fn job_audit(job: &JobRow, to: JobState, detail: String) -> NewAudit {
+    NewAudit {
+        actor: job.requested_by.clone(),
+        event: format!("job.{}", job_state_str(to)),
+        job_id: Some(job.id.clone()),
+        comment: Some(job.comment.clone()),
+        from_state: Some(job_state_str(job.state).to_owned()),
+        to_state: Some(job_state_str(to).to_owned()),
+        detail,
+        ..NewAudit::default()
+    }
+}
+
+/// The detail of a job's move to `done`.
+pub(crate) const ALL_ENDED: &str = "every machine reached its end";
 
 /// A running job whose items are all terminal becomes `done`.
 fn finish_if_done(tx: &Transaction<'_>, job_id: &str, now: DateTime<Utc>) -> Result<()> {
@@ -82,14 +86,7 @@ fn finish_if_done(tx: &Transaction<'_>, job_id: &str, now: DateTime<Utc>) -> Res
         |r| r.get(0),
     )?;
     if open == 0 {
-        set_job_state(
-            tx,
-            &job,
-            JobState::Done,
-            now,
-            None,
-            "every machine reached its end".into(),
-        )?;
+        set_job_state(tx, &job, JobState::Done, now, None, ALL_ENDED.into())?;
     }
     Ok(())
 }
@@ -111,37 +108,14 @@ pub(crate) fn insert_job(
             job.id,
             kind_str(job.kind),
             job.comment,
-            job.isolation_type.map(|k| match k {
-                IsolationKind::Full => "full",
-                IsolationKind::Selective => "selective",
-            }),
+            job.isolation_type.map(isolation_str),
             job.requested_by,
             job.source,
             at
         ],
     )?;
     let row = job_in(tx, &job.id)?;
-    append(
-        tx,
-        now,
-        &NewAudit {
-            actor: job.requested_by.clone(),
-            event: "job.created".into(),
-            job_id: Some(job.id.clone()),
-            comment: Some(job.comment.clone()),
-            to_state: Some("running".into()),
-            detail: format!(
-                "{} of {} machine(s){}",
-                kind_str(job.kind),
-                items.len(),
-                job.source
-                    .as_deref()
-                    .map(|s| format!(" from {s}"))
-                    .unwrap_or_default()
-            ),
-            ..NewAudit::default()
-        },
-    )?;
+    append(tx, now, &created_audit(job, items.len()))?;
     let mut insert = tx.prepare_cached(
             "INSERT INTO job_items (job_id, seq, machine_id, machine_name, state, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, 'planned', ?5, ?5)",
@@ -154,29 +128,100 @@ pub(crate) fn insert_job(
             it.machine_name,
             at
         ])?;
-        let item = ItemRow {
-            job_id: job.id.clone(),
-            seq: seq as u32,
-            machine_id: it.machine_id.clone(),
-            machine_name: it.machine_name.clone(),
-            state: ItemState::Planned,
-            action_id: None,
-            action_status: None,
-            attempts: 0,
-            misses: 0,
-            error: None,
-            intent_at: None,
-            not_before: None,
-            created_at: now,
-            updated_at: now,
-        };
-        let t = Transition::new(ItemState::Planned, "intent committed");
-        append(tx, now, &item_audit(&row, &item, None, &t))?;
+        append(tx, now, &planned_audit(&row, seq as u32, it, now))?;
     }
     Ok(())
 }
 
-fn item_audit(job: &JobRow, item: &ItemRow, from: Option<ItemState>, t: &Transition) -> NewAudit {
+/// The audit row of a new job.
+pub(crate) fn created_audit(job: &NewJob, items: usize) -> NewAudit {
+    NewAudit {
+        actor: job.requested_by.clone(),
+        event: "job.created".into(),
+        job_id: Some(job.id.clone()),
+        comment: Some(job.comment.clone()),
+        to_state: Some("running".into()),
+        detail: format!(
+            "{} of {items} machine(s){}",
+            kind_str(job.kind),
+            job.source
+                .as_deref()
+                .map(|s| format!(" from {s}"))
+                .unwrap_or_default()
+        ),
+        ..NewAudit::default()
+    }
+}
+
+/// The audit row of a new job's item `seq` (committed `planned`).
+pub(crate) fn planned_audit(job: &JobRow, seq: u32, it: &NewItem, now: DateTime<Utc>) -> NewAudit {
+    let item = ItemRow {
+        job_id: job.id.clone(),
+        seq,
+        machine_id: it.machine_id.clone(),
+        machine_name: it.machine_name.clone(),
+        state: ItemState::Planned,
+        action_id: None,
+        action_status: None,
+        attempts: 0,
+        misses: 0,
+        error: None,
+        intent_at: None,
+        not_before: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let t = Transition::new(ItemState::Planned, "intent committed");
+    item_audit(job, &item, None, &t)
+}
+
+/// The move a claim makes: `planned → sending`, one attempt more.
+pub(crate) fn claim_move(item: &ItemRow) -> Transition {
+    Transition::new(
+        ItemState::Sending,
+        format!("sending (attempt {})", item.attempts + 1),
+    )
+}
+
+/// `t` as it applies in `job`: a move back to `planned` in a cancelled job becomes
+/// `cancelled` (never resent).
+pub(crate) fn guarded(job: &JobRow, t: &Transition) -> Transition {
+    let mut t = t.clone();
+    if t.to == ItemState::Planned && job.state == JobState::Cancelled {
+        t.to = ItemState::Cancelled;
+        t.not_before = None;
+        t.detail = format!("{} — not resent: the job was cancelled", t.detail);
+    }
+    t
+}
+
+/// The move of a planned item when its job is cancelled by `actor`.
+pub(crate) fn cancel_move(actor: &str) -> Transition {
+    Transition::new(
+        ItemState::Cancelled,
+        format!("not sent: cancelled by {actor}"),
+    )
+}
+
+/// The job row that a cancel by `actor` moves (its audit row names the actor).
+pub(crate) fn cancelled_by(job: &JobRow, actor: &str) -> JobRow {
+    let mut by = job.clone();
+    by.requested_by = actor.to_owned();
+    by
+}
+
+/// The detail of a cancel by `actor` that left `planned` machines unsent.
+pub(crate) fn cancel_detail(actor: &str, planned: usize) -> String {
+    format!("cancelled by {actor}: {planned} machine(s) not sent")
+}
+
+/// The audit row of an item's move `from` → `t.to`.
+pub(crate) fn item_audit(
+    job: &JobRow,
+    item: &ItemRow,
+    from: Option<ItemState>,
+    t: &Transition,
+) -> NewAudit {
     NewAudit {
         actor: job.requested_by.clone(),
         event: format!("item.{}", item_state_str(t.to)),
@@ -229,10 +274,7 @@ impl SqliteStore {
                  WHERE job_id = ?1 AND machine_id = ?2",
                 params![job_id, machine_id, ts(tenant_now), ts(now)],
             )?;
-            let t = Transition::new(
-                ItemState::Sending,
-                format!("sending (attempt {})", item.attempts + 1),
-            );
+            let t = claim_move(&item);
             append(
                 tx,
                 now,
@@ -261,12 +303,7 @@ impl SqliteStore {
             if item.state != from {
                 return Ok(None);
             }
-            let mut t = t.clone();
-            if t.to == ItemState::Planned && job.state == JobState::Cancelled {
-                t.to = ItemState::Cancelled;
-                t.not_before = None;
-                t.detail = format!("{} — not resent: the job was cancelled", t.detail);
-            }
+            let t = guarded(&job, t);
             tx.execute(
                 "UPDATE job_items SET state = ?3,
                         action_id = COALESCE(?4, action_id),
@@ -313,19 +350,17 @@ impl SqliteStore {
                  WHERE job_id = ?1 AND state = 'planned'",
                 params![job_id, ts(now)],
             )?;
+            let t = cancel_move(actor);
             for item in &planned {
-                let t = Transition::new(ItemState::Cancelled, format!("not sent: cancelled by {actor}"));
                 append(tx, now, &item_audit(&job, item, Some(ItemState::Planned), &t))?;
             }
-            let mut by = job.clone();
-            by.requested_by = actor.to_owned();
             set_job_state(
                 tx,
-                &by,
+                &cancelled_by(&job, actor),
                 JobState::Cancelled,
                 now,
                 None,
-                format!("cancelled by {actor}: {} machine(s) not sent", planned.len()),
+                cancel_detail(actor, planned.len()),
             )?;
             job_in(tx, job_id)
         })

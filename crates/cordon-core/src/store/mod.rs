@@ -20,11 +20,12 @@
 //!   ([`backup`]: `VACUUM INTO`).
 //!
 //! [`pg`] is the team store beside it: the same tables in a shared PostgreSQL
-//! database, for many processes and people at once (its foundation: connection,
-//! migrations, roles; not yet behind the store's contract).
+//! database, for many processes and people at once, behind the same contract
+//! ([`Engine`], [`Store::open_url`]).
 
 mod audit;
 mod automation;
+mod automation_rows;
 mod backup;
 mod cache;
 mod contract;

@@ -10,13 +10,12 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::audit::{NewAudit, append};
 use super::jobs::insert_job;
-use super::rows::{NewItem, NewJob};
+use super::rows::{NewItem, NewJob, isolation_kind, isolation_str};
 use super::{SqliteStore, parse_ts, ts};
-use crate::dto::IsolationKind;
 use crate::dto::automation::{Proposal, ProposalState};
 use crate::error::Result;
 
-const COLS: &str =
+pub(crate) const COLS: &str =
     "id, machine_id, machine_name, action, isolation_type, comment, reason, alert_id,
     proposed_by, proposed_at, expires_at, state, decided_by, decided_at, decision_comment, job_id,
     override_reason, proposed_by_oid";
@@ -50,7 +49,7 @@ pub(crate) fn insert_proposal(
             p.machine_id,
             p.machine_name,
             p.action,
-            p.isolation_type.map(kind_str),
+            p.isolation_type.map(isolation_str),
             p.comment,
             p.reason,
             p.alert_id,
@@ -61,33 +60,112 @@ pub(crate) fn insert_proposal(
             proposer_oid
         ],
     )?;
-    append(
-        tx,
-        now,
-        &NewAudit {
-            actor: p.proposed_by.clone(),
-            event: "approval.proposed".into(),
-            machine_id: Some(p.machine_id.clone()),
-            comment: Some(p.comment.clone()),
-            detail: format!(
-                "{} proposed ({}){}; expires {}",
-                p.action,
-                p.reason,
-                p.alert_id
-                    .as_deref()
-                    .map(|a| format!(", alert {a}"))
-                    .unwrap_or_default(),
-                p.expires_at
-            ),
-            ..NewAudit::default()
-        },
-    )
+    append(tx, now, &proposed_audit(p))
 }
 
-fn kind_str(k: IsolationKind) -> &'static str {
-    match k {
-        IsolationKind::Full => "full",
-        IsolationKind::Selective => "selective",
+/// The audit row of a new proposal (every engine writes the same rows).
+pub(crate) fn proposed_audit(p: &Proposal) -> NewAudit {
+    NewAudit {
+        actor: p.proposed_by.clone(),
+        event: "approval.proposed".into(),
+        machine_id: Some(p.machine_id.clone()),
+        comment: Some(p.comment.clone()),
+        detail: format!(
+            "{} proposed ({}){}; expires {}",
+            p.action,
+            p.reason,
+            alert_part(p),
+            p.expires_at
+        ),
+        ..NewAudit::default()
+    }
+}
+
+fn alert_part(p: &Proposal) -> String {
+    p.alert_id
+        .as_deref()
+        .map(|a| format!(", alert {a}"))
+        .unwrap_or_default()
+}
+
+/// The audit row of a waiting proposal that expired undecided.
+pub(crate) fn expired_audit(id: &str, machine_id: &str) -> NewAudit {
+    NewAudit {
+        actor: "Cordon".into(),
+        event: "approval.expired".into(),
+        machine_id: Some(machine_id.to_owned()),
+        detail: format!("proposal {id} expired without a decision: not executed"),
+        ..NewAudit::default()
+    }
+}
+
+/// What a verdict on a proposal may do, read under the proposal's lock.
+#[derive(Debug)]
+pub(crate) enum Check {
+    /// Waiting, not expired, decided by a second person: decide it.
+    Decide,
+    /// Not decided, nothing written.
+    Refuse(String),
+    /// It had expired: mark it expired (with this audit row), then refuse.
+    Expire(Box<NewAudit>, String),
+}
+
+/// The refusal when there is no proposal `id`.
+pub(crate) fn missing(id: &str) -> Verdict {
+    Verdict::Refused(format!("no proposal {id}"))
+}
+
+/// The rules of a verdict on `p` (proposed by `proposer`) by `by` at `now`: still
+/// waiting, not expired, and four eyes (the proposer neither approves nor rejects).
+pub(crate) fn check(p: &Proposal, proposer: &str, by: &Decider, now: DateTime<Utc>) -> Check {
+    if p.state != ProposalState::Waiting {
+        return Check::Refuse(format!("already {}", p.state.as_str()));
+    }
+    if parse_ts(&p.expires_at) <= now {
+        let audit = NewAudit {
+            actor: by.name.clone(),
+            event: "approval.expired".into(),
+            machine_id: Some(p.machine_id.clone()),
+            detail: format!(
+                "proposal {} had expired at {} when {} decided: not executed",
+                p.id, p.expires_at, by.name
+            ),
+            ..NewAudit::default()
+        };
+        return Check::Expire(Box::new(audit), format!("expired at {}", p.expires_at));
+    }
+    if proposer.eq_ignore_ascii_case(&by.oid) {
+        return Check::Refuse(
+            "four eyes: the person who proposed it cannot approve or reject it; a second person decides".into(),
+        );
+    }
+    Check::Decide
+}
+
+/// The audit row of a verdict.
+pub(crate) fn decided_audit(
+    p: &Proposal,
+    by: &Decider,
+    state: ProposalState,
+    job_id: Option<String>,
+    comment: &str,
+) -> NewAudit {
+    NewAudit {
+        actor: by.name.clone(),
+        event: format!("approval.{}", state.as_str()),
+        job_id,
+        machine_id: Some(p.machine_id.clone()),
+        comment: Some(comment.to_owned()),
+        detail: format!(
+            "{} of {} proposed by {} at {} ({}){}",
+            p.action,
+            p.machine_name.as_deref().unwrap_or(&p.machine_id),
+            p.proposed_by,
+            p.proposed_at,
+            p.reason,
+            alert_part(p)
+        ),
+        ..NewAudit::default()
     }
 }
 
@@ -101,13 +179,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Proposal, String)> {
             machine_id: r.get(1)?,
             machine_name: r.get(2)?,
             action: r.get(3)?,
-            isolation_type: kind.map(|k| {
-                if k == "selective" {
-                    IsolationKind::Selective
-                } else {
-                    IsolationKind::Full
-                }
-            }),
+            isolation_type: kind.as_deref().map(isolation_kind),
             comment: r.get(5)?,
             reason: r.get(6)?,
             alert_id: r.get(7)?,
@@ -147,17 +219,7 @@ impl SqliteStore {
                     "UPDATE proposals SET state = 'expired', decided_at = ?2 WHERE id = ?1",
                     params![id, ts(now)],
                 )?;
-                append(
-                    tx,
-                    now,
-                    &NewAudit {
-                        actor: "Cordon".into(),
-                        event: "approval.expired".into(),
-                        machine_id: Some(machine.clone()),
-                        detail: format!("proposal {id} expired without a decision: not executed"),
-                        ..NewAudit::default()
-                    },
-                )?;
+                append(tx, now, &expired_audit(id, machine))?;
             }
             Ok(ids.len() as u32)
         })
@@ -210,29 +272,19 @@ impl SqliteStore {
                 .query_row(&format!("SELECT {COLS} FROM proposals WHERE id = ?1"), [id], row)
                 .optional()?
             else {
-                return Ok(Verdict::Refused(format!("no proposal {id}")));
+                return Ok(missing(id));
             };
-            if p.state != ProposalState::Waiting {
-                return Ok(Verdict::Refused(format!("already {}", p.state.as_str())));
-            }
-            if parse_ts(&p.expires_at) <= now {
-                tx.execute(
-                    "UPDATE proposals SET state = 'expired', decided_at = ?2 WHERE id = ?1",
-                    params![id, ts(now)],
-                )?;
-                append(tx, now, &NewAudit {
-                    actor: by.name.clone(),
-                    event: "approval.expired".into(),
-                    machine_id: Some(p.machine_id.clone()),
-                    detail: format!("proposal {id} had expired at {} when {} decided: not executed", p.expires_at, by.name),
-                    ..NewAudit::default()
-                })?;
-                return Ok(Verdict::Refused(format!("expired at {}", p.expires_at)));
-            }
-            if proposer.eq_ignore_ascii_case(&by.oid) {
-                return Ok(Verdict::Refused(
-                    "four eyes: the person who proposed it cannot approve or reject it; a second person decides".into(),
-                ));
+            match check(&p, &proposer, by, now) {
+                Check::Decide => {}
+                Check::Refuse(why) => return Ok(Verdict::Refused(why)),
+                Check::Expire(audit, why) => {
+                    tx.execute(
+                        "UPDATE proposals SET state = 'expired', decided_at = ?2 WHERE id = ?1",
+                        params![id, ts(now)],
+                    )?;
+                    append(tx, now, &audit)?;
+                    return Ok(Verdict::Refused(why));
+                }
             }
             let state = if approve { ProposalState::Approved } else { ProposalState::Rejected };
             let job = if approve { job } else { None };
@@ -241,23 +293,8 @@ impl SqliteStore {
                         decision_comment = ?6, job_id = ?7 WHERE id = ?1",
                 params![id, state.as_str(), by.name, by.oid, ts(now), comment, job.as_ref().map(|(j, _)| j.id.clone())],
             )?;
-            append(tx, now, &NewAudit {
-                actor: by.name.clone(),
-                event: format!("approval.{}", state.as_str()),
-                job_id: job.as_ref().map(|(j, _)| j.id.clone()),
-                machine_id: Some(p.machine_id.clone()),
-                comment: Some(comment.to_owned()),
-                detail: format!(
-                    "{} of {} proposed by {} at {} ({}){}",
-                    p.action,
-                    p.machine_name.as_deref().unwrap_or(&p.machine_id),
-                    p.proposed_by,
-                    p.proposed_at,
-                    p.reason,
-                    p.alert_id.as_deref().map(|a| format!(", alert {a}")).unwrap_or_default()
-                ),
-                ..NewAudit::default()
-            })?;
+            let job_id = job.as_ref().map(|(j, _)| j.id.clone());
+            append(tx, now, &decided_audit(&p, by, state, job_id, comment))?;
             if let Some((j, item)) = &job {
                 insert_job(tx, j, std::slice::from_ref(item), now)?;
             }

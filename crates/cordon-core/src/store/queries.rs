@@ -8,7 +8,6 @@ use super::parse_ts;
 use super::rows::{
     ITEM_COLS, ItemRow, JOB_COLS, JobCounts, JobRow, item_row, item_state, job_row, kind, opt_ts,
 };
-use crate::dto::jobs::ItemState;
 use crate::error::Result;
 use crate::store::journal_entry::JournalEntry;
 
@@ -66,18 +65,7 @@ impl SqliteStore {
         let mut c = JobCounts::default();
         while let Some(r) = rows.next()? {
             let state: String = r.get(0)?;
-            let n: u32 = r.get(1)?;
-            c.total += n;
-            match item_state(&state) {
-                ItemState::Done => c.done += n,
-                ItemState::Adopted => c.adopted += n,
-                ItemState::Failed => c.failed += n,
-                ItemState::Cancelled => c.cancelled += n,
-                ItemState::Planned => c.throttled_until = opt_ts(r.get(2)?),
-                _ => {}
-            }
-            let updated = opt_ts(r.get(3)?);
-            c.last_update = c.last_update.max(updated);
+            c.add(&state, r.get(1)?, r.get(2)?, r.get(3)?);
         }
         Ok(c)
     }

@@ -161,6 +161,22 @@ pub(crate) fn kind(s: &str) -> JobKind {
     }
 }
 
+pub(crate) fn isolation_str(k: IsolationKind) -> &'static str {
+    match k {
+        IsolationKind::Full => "full",
+        IsolationKind::Selective => "selective",
+    }
+}
+
+/// A stored isolation type back (anything but `selective` is full isolation).
+pub(crate) fn isolation_kind(s: &str) -> IsolationKind {
+    if s == "selective" {
+        IsolationKind::Selective
+    } else {
+        IsolationKind::Full
+    }
+}
+
 pub(crate) fn error_json(e: Option<&IpcError>) -> Option<String> {
     e.and_then(|e| serde_json::to_string(e).ok())
 }
@@ -183,13 +199,7 @@ pub(crate) fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
         kind: kind(&r.get::<_, String>(1)?),
         state: job_state(&r.get::<_, String>(2)?),
         comment: r.get(3)?,
-        isolation_type: iso.map(|s| {
-            if s == "selective" {
-                IsolationKind::Selective
-            } else {
-                IsolationKind::Full
-            }
-        }),
+        isolation_type: iso.as_deref().map(isolation_kind),
         requested_by: r.get(5)?,
         source: r.get(6)?,
         created_at: parse_ts(&r.get::<_, String>(7)?),
@@ -230,4 +240,27 @@ pub struct JobCounts {
     /// The latest `not_before` of a planned item (Defender throttled the job).
     pub throttled_until: Option<DateTime<Utc>>,
     pub last_update: Option<DateTime<Utc>>,
+}
+
+impl JobCounts {
+    /// Adds one `GROUP BY state` row: `n` items in `state`, their latest `not_before`
+    /// and `updated_at` (the same reading for every engine).
+    pub(crate) fn add(
+        &mut self,
+        state: &str,
+        n: u32,
+        not_before: Option<String>,
+        updated: Option<String>,
+    ) {
+        self.total += n;
+        match item_state(state) {
+            ItemState::Done => self.done += n,
+            ItemState::Adopted => self.adopted += n,
+            ItemState::Failed => self.failed += n,
+            ItemState::Cancelled => self.cancelled += n,
+            ItemState::Planned => self.throttled_until = opt_ts(not_before),
+            _ => {}
+        }
+        self.last_update = self.last_update.max(opt_ts(updated));
+    }
 }

@@ -230,7 +230,7 @@ pub fn start_desktop(args: &LaunchArgs, get: Lookup<'_>) -> Result<DesktopStart>
             // A store that cannot be opened is reported, never hidden behind the demo.
             Err(error)
                 if matches!(live.tenant, Tenant::Profile { .. })
-                    && !matches!(error, CoreError::Storage(_)) =>
+                    && !matches!(error, CoreError::Storage(_) | CoreError::TeamStore(_)) =>
             {
                 tracing::warn!(tenant = ?live.tenant, %error, "the active profile cannot be started: starting the demo tenant");
                 None

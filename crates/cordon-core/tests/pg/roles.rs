@@ -219,3 +219,88 @@ fn db_user_is_the_session_user_whatever_the_insert_says() {
     );
     assert_eq!(stamp("SELECT db_user FROM audit WHERE at = 'u'"), superuser);
 }
+
+/// The store contract through each role's login: a reader reads (and opens a store
+/// already bound to its tenant) but writes nothing; an analyst runs jobs and decides
+/// proposals but cannot record a round of the rule; the agent can. Every row says which
+/// login wrote it.
+#[test]
+fn the_roles_through_the_store_contract() {
+    use chrono::Utc;
+    use cordon_core::CoreError;
+    use cordon_core::dto::automation::RuleMode;
+    use cordon_core::dto::jobs::{AuditFilter, JobKind};
+    use cordon_core::store::{NewItem, NewJob, Round, Store};
+
+    let Some(mut db) = TestDb::new() else { return };
+    let auth = "https://login.microsoftonline.com/";
+    let tenant = "11111111-1111-1111-1111-111111111111";
+    let owner = Store::open_url(&db.url).unwrap();
+    owner.bind_tenant(auth, tenant, "Prod").unwrap();
+    let as_role = |config| Store::from_engine(PgStore::open_config(config).unwrap());
+    let (_, reader) = db.login("cordon_reader");
+    let (analyst_login, analyst) = db.login("cordon_analyst");
+    let (_, agent) = db.login("cordon_agent");
+    let (reader, analyst, agent) = (as_role(reader), as_role(analyst), as_role(agent));
+    let denied = |r: cordon_core::Result<()>| matches!(&r, Err(CoreError::TeamStore(m)) if m.contains("42501"));
+
+    reader
+        .bind_tenant(auth, tenant, "Prod")
+        .expect("bound already: only read");
+    assert!(denied(reader.bind_tenant(auth, tenant, "Prod (renamed)")));
+    let job = |id: &str| NewJob {
+        id: id.into(),
+        kind: JobKind::Isolate,
+        comment: "c".into(),
+        isolation_type: None,
+        requested_by: "ana".into(),
+        source: None,
+    };
+    let item = [NewItem {
+        machine_id: "m1".into(),
+        machine_name: None,
+    }];
+    assert!(denied(reader.create_job(&job("j0"), &item, Utc::now())));
+
+    analyst.bind_tenant(auth, tenant, "Prod (renamed)").unwrap();
+    analyst.create_job(&job("j1"), &item, Utc::now()).unwrap();
+    assert!(analyst.claim("j1", "m1", Utc::now(), Utc::now()).unwrap());
+    analyst.cancel_job("j1", "ana", Utc::now()).unwrap();
+    assert_eq!(reader.jobs().unwrap().len(), 1, "the reader reads it");
+    let page = reader
+        .audit_page(&AuditFilter::default(), None, None)
+        .unwrap();
+    assert_eq!(page.total, 4);
+
+    let now = Utc::now();
+    let round = Round {
+        at: now,
+        mode: RuleMode::DryRun,
+        actor: "rule".into(),
+        actor_oid: "rule-oid".into(),
+        seen: vec![("al-1".into(), None)],
+        decisions: Vec::new(),
+        watermark: Some(now),
+        breaker: None,
+        forget_before: now - chrono::Duration::days(2),
+    };
+    assert!(
+        denied(analyst.commit_round(&round)),
+        "an analyst's login cannot record a round of the rule"
+    );
+    agent.commit_round(&round).expect("the agent's can");
+    assert_eq!(
+        reader.rule_last_run().unwrap().map(|t| t.timestamp()),
+        Some(now.timestamp())
+    );
+
+    assert_eq!(
+        db.sql("SELECT DISTINCT db_user FROM audit ORDER BY 1"),
+        [[Some(analyst_login.clone())]]
+    );
+    assert_eq!(db.sql("SELECT db_user FROM jobs"), [[Some(analyst_login)]]);
+    assert_eq!(
+        db.sql("SELECT COUNT(*) FROM rule_runs"),
+        [[Some("1".to_owned())]]
+    );
+}

@@ -22,9 +22,25 @@
 //!   even by processes starting together; a store from a newer Cordon is refused.
 //! - **Roles** (`cordon_reader`, `cordon_analyst`, `cordon_agent`) and the
 //!   `session_user` stamp: `docs/team-store.md`.
+//! - **The store's contract** ([`super::Engine`]): every operation SQLite's engine has,
+//!   with the same states, audit rows, ordering and refusals, in files that mirror
+//!   SQLite's (`jobs`, `queries`, `audit`, `cache`, `automation` and `rule_reads`,
+//!   `proposals`, `engine`). Where SQLite relies on its one writer, this engine locks
+//!   rows (`SELECT … FOR UPDATE` on the job, then the item, in every move; on the
+//!   proposal in a verdict), so two processes on one store never both claim an item
+//!   or decide a proposal. Each operation is one transaction (`READ COMMITTED`).
 
+mod audit;
+mod automation;
+mod cache;
+mod engine;
+mod jobs;
 mod migrations;
+mod proposals;
+mod queries;
+mod rule_reads;
 mod schema;
+mod sql;
 mod worker;
 
 use std::future::Future;
@@ -124,8 +140,10 @@ impl PgStore {
         self.worker.run(f)
     }
 
-    /// Runs `f` in one transaction (`READ COMMITTED`), committed when it returns `Ok`
-    /// and rolled back otherwise.
+    /// Runs `f` in one transaction, committed when it returns `Ok` and rolled back
+    /// otherwise. `READ COMMITTED` whatever the server's default: every statement sees
+    /// what was committed before it, and a row read `FOR UPDATE` after a wait is read
+    /// as the other transaction left it (the store's moves rely on it).
     pub fn transaction<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -135,7 +153,11 @@ impl PgStore {
     {
         self.run(move |c| {
             Box::pin(async move {
-                let tx = c.transaction().await?;
+                let tx = c
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
+                    .start()
+                    .await?;
                 let out = f(&tx).await?;
                 tx.commit().await?;
                 Ok(out)
@@ -189,6 +211,13 @@ async fn check_server(c: &impl deadpool_postgres::GenericClient) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Where the store at `url` is (`host:port/database`), never its credentials;
+/// `(unreadable)` when the URL cannot be read.
+pub fn describe_url(url: &str) -> String {
+    url.parse::<tokio_postgres::Config>()
+        .map_or_else(|_| "(unreadable)".to_owned(), |c| label(&c))
 }
 
 /// `host:port/database` of `config`, without credentials.
@@ -270,6 +299,19 @@ mod tests {
             .parse()
             .expect("key=value");
         assert_eq!(label(&k), "/run/postgresql:5432/d");
+        assert_eq!(
+            describe_url("postgres://ana@/cordon?host=/var/run/postgresql"),
+            "/var/run/postgresql:5432/cordon",
+            "the Unix socket, in the URL form"
+        );
+        assert_eq!(
+            describe_url("postgresql://a:pw-secret@db.example/team"),
+            "db.example:5432/team"
+        );
+        assert_eq!(
+            describe_url("postgres://a:pw-secret@h:port/x"),
+            "(unreadable)"
+        );
         for bad in [
             "postgres://u:pw-secret@127.0.0.1:1/x?sslmode=require",
             "postgres://u:pw-secret@127.0.0.1:port/x",
