@@ -9,6 +9,7 @@ pub mod commands;
 pub mod commands_automation;
 pub mod commands_jobs;
 pub mod demo;
+pub mod desktop;
 pub mod events;
 pub mod export;
 pub mod launch;
@@ -127,7 +128,8 @@ pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
 
 /// Runs the desktop app.
 pub fn run() {
-    let app = setup(tauri::Builder::default(), None).build(tauri::generate_context!());
+    let builder = desktop::plugins(tauri::Builder::default());
+    let app = setup(builder, None).build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),
         Err(e) => {
