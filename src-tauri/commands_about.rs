@@ -20,7 +20,12 @@ pub struct LogDir(pub Option<PathBuf>);
 #[tauri::command]
 #[specta::specta]
 pub async fn about(state: State<'_, AppState>, logs: State<'_, LogDir>) -> Result<About, IpcError> {
-    Ok(About::new(env!("CARGO_PKG_VERSION"), BUILD, &state.data_dir, logs.0.as_deref()))
+    Ok(About::new(
+        env!("CARGO_PKG_VERSION"),
+        BUILD,
+        &state.data_dir,
+        logs.0.as_deref(),
+    ))
 }
 
 /// Opens the log folder in the system's file manager.

@@ -58,5 +58,8 @@ fn single_instance_and_window_state_are_registered() {
     let handle = app.handle();
     assert!(handle.remove_plugin("single-instance"));
     assert!(handle.remove_plugin("window-state"));
-    assert!(!handle.remove_plugin("single-instance"), "removed once only");
+    assert!(
+        !handle.remove_plugin("single-instance"),
+        "removed once only"
+    );
 }

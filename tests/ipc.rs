@@ -273,7 +273,10 @@ async fn about_names_the_version_build_and_folders() {
             || (build.len() >= 7 && build.bytes().all(|b| b.is_ascii_hexdigit())),
         "a git short hash or the version: {build}"
     );
-    assert!(about["logDir"].is_string() || about["logDir"].is_null(), "{about}");
+    assert!(
+        about["logDir"].is_string() || about["logDir"].is_null(),
+        "{about}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

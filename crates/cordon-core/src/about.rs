@@ -25,7 +25,11 @@ pub struct About {
 
 impl About {
     pub fn new(version: &str, build: &str, data_dir: &Path, log_dir: Option<&Path>) -> Self {
-        let build = if build.trim().is_empty() { version } else { build };
+        let build = if build.trim().is_empty() {
+            version
+        } else {
+            build
+        };
         Self {
             version: version.to_owned(),
             build: build.trim().to_owned(),
@@ -57,7 +61,9 @@ pub fn install_panic_hook(log_dir: Option<PathBuf>) {
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic without a message".to_owned());
-        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
         let text = panic_text(&message, location.as_deref(), log_dir.as_deref());
         tracing::error!("{text}");
         eprintln!("{text}");
@@ -100,7 +106,11 @@ mod tests {
         assert_eq!(about.log_dir, None);
         let about = About::new("0.1.0", "abc1234\n", Path::new("/d"), Some(Path::new("/l")));
         assert_eq!(
-            (about.build.as_str(), about.data_dir.as_str(), about.log_dir.as_deref()),
+            (
+                about.build.as_str(),
+                about.data_dir.as_str(),
+                about.log_dir.as_deref()
+            ),
             ("abc1234", "/d", Some("/l"))
         );
     }
