@@ -3,10 +3,13 @@
 //! explicit grant in a capability file (nothing is allowed by default).
 
 fn main() {
+    println!("cargo:rustc-env=CORDON_BUILD={}", git_short_hash());
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     println!("cargo:rerun-if-changed=tauri.conf.json");
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_info",
+        "about",
+        "open_logs_folder",
         "snapshot",
         "refresh",
         "machine_detail",
@@ -54,4 +57,24 @@ fn main() {
         eprintln!("tauri-build failed: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// The commit this is built from (the About panel's build), empty outside a checkout
+/// or without git (the panel then shows the version).
+fn git_short_hash() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    // Rebuilt when HEAD moves (a worktree's HEAD is outside `.git/`).
+    for p in ["HEAD", "logs/HEAD"] {
+        if let Some(path) = git(&["rev-parse", "--git-path", p]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    git(&["rev-parse", "--short", "HEAD"]).unwrap_or_default()
 }

@@ -115,6 +115,16 @@ pub async fn demo_core(base: &str, data_dir: &Path, fresh: bool) -> Result<App, 
     crate::demo::core(base, data_dir, fresh).await
 }
 
+/// Opens the log folder (created if missing) with the system's file manager.
+pub fn open_logs(dir: Option<std::path::PathBuf>) -> Result<(), cordon_core::dto::IpcError> {
+    let failed = |message: String| cordon_core::dto::IpcError::Internal { message };
+    let dir = dir.ok_or_else(|| failed("The system gives Cordon no log folder.".into()))?;
+    cordon_core::owner_only::create_dir_all(&dir)
+        .map_err(|e| failed(format!("Could not make {}: {e}", dir.display())))?;
+    tauri_plugin_opener::open_path(&dir, None::<&str>)
+        .map_err(|e| failed(format!("Could not open {}: {e}", dir.display())))
+}
+
 /// The sentence shown when Cordon cannot start, with where the log is.
 pub fn refusal_text(e: CoreError, logs: Option<&std::path::Path>) -> String {
     let why = cordon_core::dto::IpcError::from(e).to_string();

@@ -6,9 +6,11 @@
 //! Logic lives in `cordon-core`, which does not depend on Tauri.
 
 pub mod commands;
+pub mod commands_about;
 pub mod commands_automation;
 pub mod commands_jobs;
 pub mod demo;
+pub mod desktop;
 pub mod events;
 pub mod export;
 pub mod launch;
@@ -25,6 +27,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
     tauri_specta::Builder::<R>::new()
         .commands(tauri_specta::collect_commands![
             commands::app_info,
+            commands_about::about,
+            commands_about::open_logs_folder,
             commands::snapshot,
             commands::refresh,
             commands::machine_detail,
@@ -98,6 +102,7 @@ pub fn setup<R: Runtime>(
             if app.try_state::<state::AppState>().is_none() {
                 let logs = app.path().app_log_dir().ok();
                 launch::init_logging(logs.clone());
+                cordon_core::about::install_panic_hook(logs.clone());
                 match launch::start_core(std::env::args().skip(1)) {
                     Ok(state) => {
                         app.manage(state);
@@ -115,9 +120,13 @@ pub fn setup<R: Runtime>(
         })
 }
 
-/// Manages the exports' [`export::Saver`] (unless a test gave one), registers the typed
+/// Manages the log folder and the exports' [`export::Saver`] (unless a test gave
+/// them), registers the typed
 /// events and starts forwarding them to the web view.
 pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
+    if handle.try_state::<commands_about::LogDir>().is_none() {
+        handle.manage(commands_about::LogDir(handle.path().app_log_dir().ok()));
+    }
     if handle.try_state::<export::Saver>().is_none() {
         handle.manage(export::Saver::dialog(handle.clone()));
     }
@@ -127,7 +136,8 @@ pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
 
 /// Runs the desktop app.
 pub fn run() {
-    let app = setup(tauri::Builder::default(), None).build(tauri::generate_context!());
+    let builder = desktop::plugins(tauri::Builder::default());
+    let app = setup(builder, None).build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),
         Err(e) => {

@@ -258,6 +258,28 @@ fn the_app_starts_a_cordon_env_tenant_on_the_shared_journal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn about_names_the_version_build_and_folders() {
+    let sim = start_sim().await;
+    let core = sim_core(&sim.base_url()).await;
+    let dir = temp_dir("about");
+    let h = harness(state(core, dir.clone(), Arc::new(MemoryStore::new())));
+
+    let about = h.invoke("about", json!({})).expect("about");
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(about["dataDir"], dir.display().to_string());
+    let build = about["build"].as_str().expect("build");
+    assert!(
+        build == env!("CARGO_PKG_VERSION")
+            || (build.len() >= 7 && build.bytes().all(|b| b.is_ascii_hexdigit())),
+        "a git short hash or the version: {build}"
+    );
+    assert!(
+        about["logDir"].is_string() || about["logDir"].is_null(),
+        "{about}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_answer_through_ipc() {
     let sim = start_sim().await;
     let core = sim_core(&sim.base_url()).await;

@@ -20,6 +20,7 @@ import { reportStorageError } from "./lib/storageError";
 
 export const queryKeys = {
   appInfo: ["appInfo"] as const,
+  about: ["about"] as const,
   snapshot: ["snapshot"] as const,
   machineDetailAll: ["machineDetail"] as const,
   machineDetail: (id: string) => ["machineDetail", id] as const,
@@ -54,6 +55,11 @@ export function createQueryClient(): QueryClient {
       mutations: { retry: false },
     },
   });
+}
+
+/** Version, build and folders (the About panel); they do not change while Cordon runs. */
+export function useAbout() {
+  return useQuery<ipc.About, Error>({ queryKey: queryKeys.about, queryFn: ipc.about, staleTime: Infinity });
 }
 
 export function useAppInfo() {

@@ -21,10 +21,12 @@
 //!   one start-up of the app and the CLI.
 //! - [`profiles`], [`secrets`], [`signin`]: tenant profiles, their secrets only in the
 //!   OS credential store, delegated sign-in.
+//! - [`about`]: the About panel's facts and the words of a crash (the panic hook).
 //! - [`dto`]: the types that cross the IPC boundary (with generated TypeScript).
 //!
 //! Nothing here depends on Tauri (a compile error guards that boundary).
 
+pub mod about;
 pub mod agent;
 pub mod app;
 pub mod automation;

@@ -18,6 +18,28 @@ async appInfo() : Promise<Result<AppInfo, IpcError>> {
 }
 },
 /**
+ * Version, build, data folder and log folder.
+ */
+async about() : Promise<Result<About, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("about") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens the log folder in the system's file manager.
+ */
+async openLogsFolder() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_logs_folder") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The Machines view, from the local cache.
  */
 async snapshot() : Promise<Result<Snapshot, IpcError>> {
@@ -474,6 +496,22 @@ syncChanged: "sync-changed"
 
 /** user-defined types **/
 
+/**
+ * Cordon's version, build and folders (the About panel).
+ */
+export type About = { version: string; 
+/**
+ * The git short hash it was built from, else the version.
+ */
+build: string; 
+/**
+ * Where the tenants' stores and the profiles are kept.
+ */
+dataDir: string; 
+/**
+ * Where the daily log files are; `None` when the system gave no log folder.
+ */
+logDir: string | null }
 /**
  * What happened to one machine of an isolate/release request.
  */

@@ -30,6 +30,7 @@ import type {
   ReconcileSettings,
   ReconRow,
   ActionOutcome,
+  About,
   AppInfo,
   ConnectionTest,
   DeviceCodePrompt,
@@ -69,6 +70,7 @@ export type {
   VerdictOutcome,
   ActionOutcome,
   SavedFile,
+  About,
   AppInfo,
   AuthMode,
   Cloud,
@@ -182,6 +184,8 @@ async function settle<R>(call: () => Promise<R>): Promise<Settled<R>> {
 }
 
 export const appInfo = (): Promise<AppInfo> => settle(() => commands.appInfo());
+export const about = (): Promise<About> => settle(() => commands.about());
+export const openLogsFolder = (): Promise<null> => settle(() => commands.openLogsFolder());
 export const snapshot = (): Promise<Snapshot> => settle(() => commands.snapshot());
 export const refresh = (): Promise<Snapshot> => settle(() => commands.refresh());
 export const machineDetail = (machineId: string): Promise<MachineDetail> =>

@@ -7,6 +7,8 @@ import type { AutomationChange, DeviceCodePrompt, JobProgress, SyncStatus } from
 /** The back end's command names, as they travel over IPC. */
 export type CommandName =
   | "app_info"
+  | "about"
+  | "open_logs_folder"
   | "snapshot"
   | "refresh"
   | "machine_detail"

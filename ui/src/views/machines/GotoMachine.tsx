@@ -76,7 +76,8 @@ export function GotoMachine({ onOpen }: Props) {
       <Input
         className={styles.input}
         data-testid="goto-machine"
-        placeholder="Go to machine: id or DNS name, then Enter"
+        data-shortcut="goto"
+        placeholder="Go to machine (Ctrl+K): id or DNS name, then Enter"
         aria-label="Go to machine by id or DNS name"
         value={query}
         contentAfter={find.isPending ? <Spinner size="extra-tiny" /> : undefined}

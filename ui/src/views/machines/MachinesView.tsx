@@ -20,6 +20,7 @@ import { BatchesPanel } from "./BatchesPanel";
 import { SelectionBar } from "./SelectionBar";
 import { buildIndex, filterMachines } from "../../lib/filter";
 import type { StateFilter } from "../../lib/states";
+import { focusShortcutTarget, useShortcuts } from "../../lib/shortcuts";
 import { useNow } from "../../lib/useNow";
 import { queryKeys, useAppInfo, useJobs, useSnapshot } from "../../queries";
 import { AppHeader } from "./AppHeader";
@@ -108,6 +109,14 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     onSuccess: (data) => client.setQueryData(queryKeys.snapshot, data),
   });
 
+  useShortcuts({
+    find: () => focusShortcutTarget("find"),
+    goto: () => focusShortcutTarget("goto"),
+    refresh: () => {
+      if (!refresh.isPending) refresh.mutate();
+    },
+  });
+
   const open = useCallback((id: string, row?: MachineRow) => {
     setSelectedId(id);
     setPinnedRow(row);
@@ -140,8 +149,9 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
           <Input
             className={styles.search}
             data-testid="search"
+            data-shortcut="find"
             type="search"
-            placeholder="Search by name, machine id or IP"
+            placeholder="Search by name, machine id or IP (Ctrl+F)"
             aria-label="Search machines by name, id or IP"
             value={query}
             onChange={(_, d) => setQuery(d.value)}

@@ -16,6 +16,7 @@ import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
 import { afterTenantSwitch, queryKeys, useSettings } from "../../queries";
 import { authModeLabel, cloudLabel, isDelegated } from "../../lib/profileForm";
+import { AboutPanel } from "./AboutPanel";
 import { ConnectionResult } from "./ConnectionResult";
 import { DeviceCodeCard } from "./DeviceCodeCard";
 import { ProfileForm } from "./ProfileForm";
@@ -264,6 +265,7 @@ export function SettingsView({ nav }: { nav?: ReactNode }) {
             setFormKey((k) => k + 1);
           }}
         />
+        <AboutPanel />
     </ViewFrame>
   );
 }
