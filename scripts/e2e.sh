@@ -18,6 +18,9 @@ if ! grep -q "cordon-t6.test" /etc/hosts; then
     echo "e2e: add '127.0.0.1 cordon-t6.test' to /etc/hosts (T-6 needs it)" >&2
   fi
 fi
+# WebDriver starts one app per session; a closing one may still hold the single-instance
+# name on the session bus when the next starts (src-tauri/desktop.rs).
+export CORDON_E2E_INSTANCES=1
 log=$(mktemp)
 # Exports of the demo app go here, with no save dialog (the test seam CORDON_SAVE_DIR,
 # see src-tauri/export.rs); tests/e2e/export.e2e.mjs reads them back.

@@ -17,11 +17,32 @@ pub const MAIN_WINDOW: &str = "main";
 /// Adds single instance (first, so that a second launch exits before anything else
 /// starts) and the remembered window state to `builder`.
 pub fn plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+    plugins_with(
+        builder,
+        single_instance_wanted(std::env::var_os(TEST_INSTANCES).is_some()),
+    )
+}
+
+/// The end-to-end run's seam: WebDriver starts one app per session, a closing one may
+/// still be on the session bus when the next starts, and a second instance hands off
+/// and exits. `scripts/e2e.sh` sets this; a person's launch never does.
+pub const TEST_INSTANCES: &str = "CORDON_E2E_INSTANCES";
+
+/// Single instance unless the e2e seam asks for separate instances.
+pub fn single_instance_wanted(seam_set: bool) -> bool {
+    !seam_set
+}
+
+/// [`plugins`] with single instance on or off.
+pub fn plugins_with<R: Runtime>(builder: tauri::Builder<R>, single: bool) -> tauri::Builder<R> {
+    let builder = if single {
+        builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             focus_main(app)
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+    } else {
+        builder
+    };
+    builder.plugin(tauri_plugin_window_state::Builder::default().build())
 }
 
 /// Shows, restores and focuses the main window (a second launch's request).

@@ -52,7 +52,7 @@ fn single_instance_and_window_state_are_registered() {
     let mut context = mock_context(noop_assets());
     // Not the real app's identifier: a Cordon open on this machine is left alone.
     context.config_mut().identifier = "com.cordon.desktop.plugin-test".into();
-    let app = cordon_desktop::desktop::plugins(mock_builder())
+    let app = cordon_desktop::desktop::plugins_with(mock_builder(), true)
         .build(context)
         .expect("the app builds with the plugins");
     let handle = app.handle();
@@ -62,4 +62,10 @@ fn single_instance_and_window_state_are_registered() {
         !handle.remove_plugin("single-instance"),
         "removed once only"
     );
+}
+
+#[test]
+fn only_the_e2e_seam_turns_single_instance_off() {
+    assert!(cordon_desktop::desktop::single_instance_wanted(false));
+    assert!(!cordon_desktop::desktop::single_instance_wanted(true));
 }
