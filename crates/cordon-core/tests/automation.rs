@@ -411,11 +411,26 @@ async fn a_paused_rule_sends_nothing_and_stays_paused_after_a_restart() {
             .claim("held", &t.ids[0], Utc::now(), Utc::now())
             .unwrap()
     );
+    // Resumed: the held job runs again (the resume starts its runner), so the item
+    // leaves `planned` and its isolation is sent.
     again.pause_automation(false).await.unwrap();
-    assert!(
-        store
-            .claim("held", &t.ids[0], Utc::now(), Utc::now())
-            .unwrap()
+    let end = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let item = store.item("held", &t.ids[0]).unwrap().unwrap();
+        if item.state != cordon_core::dto::jobs::ItemState::Planned {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "the held item never ran after resume"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_done(&again, "held").await;
+    assert_eq!(
+        t.isolate_posts().await,
+        1,
+        "the held item was sent once, after resume"
     );
 }
 
