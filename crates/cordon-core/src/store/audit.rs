@@ -96,14 +96,7 @@ impl SqliteStore {
                 let mut rows = stmt.query(bounds)?;
                 let mut total: u32 = 0;
                 while let Some(r) = rows.next()? {
-                    let e = entry(r)?;
-                    if !hit(&e, &t) {
-                        continue;
-                    }
-                    if total >= offset && total - offset < limit {
-                        entries.push(e);
-                    }
-                    total = total.saturating_add(1);
+                    keep_hit(entry(r)?, &t, (offset, limit), &mut total, &mut entries);
                 }
                 total
             }
@@ -172,6 +165,24 @@ pub(crate) fn needle(filter: &AuditFilter) -> Option<String> {
 }
 
 /// Whether `t` (lowercase) is in the actor, event, machine, comment, detail or action.
+/// The text filter's page, newest first: counts `e` when it matches `t` and keeps it
+/// when it falls inside `(offset, limit)` (both engines page the same way).
+pub(crate) fn keep_hit(
+    e: AuditEntry,
+    t: &str,
+    (offset, limit): (u32, u32),
+    total: &mut u32,
+    page: &mut Vec<AuditEntry>,
+) {
+    if !hit(&e, t) {
+        return;
+    }
+    if *total >= offset && *total - offset < limit {
+        page.push(e);
+    }
+    *total = total.saturating_add(1);
+}
+
 pub(crate) fn hit(e: &AuditEntry, t: &str) -> bool {
     [
         Some(&e.actor),

@@ -17,7 +17,7 @@ use super::PgStore;
 use super::sql::{Param, count, exec, get, one, rows};
 use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, page_of};
 use crate::error::Result;
-use crate::store::audit::{COLUMNS, NewAudit, hit, needle};
+use crate::store::audit::{COLUMNS, NewAudit, hit, keep_hit, needle};
 use crate::store::contract::AuditVisit;
 use crate::store::ts;
 
@@ -162,13 +162,7 @@ impl PgStore {
                             let Some(last) = part.last() else { break };
                             after = Some(i64::from(last.seq));
                             for e in part {
-                                if !hit(&e, &t) {
-                                    continue;
-                                }
-                                if total >= offset && total - offset < limit {
-                                    entries.push(e);
-                                }
-                                total = total.saturating_add(1);
+                                keep_hit(e, &t, (offset, limit), &mut total, &mut entries);
                             }
                         }
                         total
