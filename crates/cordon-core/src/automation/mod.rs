@@ -229,6 +229,17 @@ impl Automation {
 
     /// One check of the loop: expire proposals; run a round when one is due.
     pub(crate) async fn tick(&self) {
+        // Only the automation's leader runs rounds (the lease is bid for here, and
+        // renewed every tick while held); the others wait quietly.
+        let team = self.jobs.team();
+        if !team.may_lead_automation()
+            || !team
+                .lead(crate::team::AUTOMATION_LEASE)
+                .await
+                .unwrap_or(false)
+        {
+            return;
+        }
         let store = Arc::clone(&self.store);
         let due = off_runtime(move || -> Result<bool> {
             store.expire_proposals(Utc::now())?;

@@ -11,6 +11,7 @@
 
 pub mod actions;
 mod cache;
+mod follow;
 pub mod derive;
 pub mod resolve;
 pub(crate) mod sync;

@@ -41,6 +41,7 @@ mod queries;
 mod rule_reads;
 mod schema;
 mod sql;
+mod team;
 mod worker;
 
 use std::future::Future;
