@@ -180,6 +180,14 @@ impl Automation {
     pub async fn agent_snapshot(&self, tenant: &str) -> Result<crate::agent::AgentSnapshot> {
         let sync = self.fleet.status();
         let throttled_total = self.fleet.client().throttled_total();
+        let team = self.jobs.team().status().await?;
+        let leads = team
+            .processes
+            .iter()
+            .find(|p| p.me)
+            .map(|p| p.leads.clone())
+            .unwrap_or_default();
+        let agents_alive = team.processes.iter().filter(|p| p.kind == "agent").count() as u32;
         let (store, tenant) = (Arc::clone(&self.store), tenant.to_owned());
         off_runtime(move || {
             let by_state = store.open_items_by_state()?;
@@ -208,6 +216,8 @@ impl Automation {
                     .iter()
                     .filter_map(|p| crate::time::parse_rfc3339(&p.proposed_at))
                     .min(),
+                leads,
+                agents_alive,
             })
         })
         .await

@@ -38,4 +38,6 @@ pub struct TeamStatus {
     pub summary: String,
     /// Set when no agent is alive on a team store (automation then waits for a desktop).
     pub warning: Option<String>,
+    /// Agents seen in the last day whose heartbeats stopped without a clean stop.
+    pub silent_agents: Vec<TeamProcess>,
 }

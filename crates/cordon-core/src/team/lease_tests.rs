@@ -215,6 +215,20 @@ fn the_team_status_names_the_automations_leader_and_warns_without_an_agent() {
         Some("No agent is running (the last one was seen 10 min ago): the rule and auto-reconcile run only while a desktop leads them.")
     );
     assert_eq!(s.processes.len(), 1);
+    assert_eq!(
+        s.silent_agents.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(),
+        vec!["agent a1"]
+    );
+    // The on-call hears it once while it stays silent.
+    let mut told = std::collections::HashSet::new();
+    assert_eq!(
+        crate::agent::silent_notices(&s, &mut told, t(0)),
+        vec![crate::agent::Notice::AgentSilent {
+            label: "agent a1".into(),
+            seen_minutes: 10
+        }]
+    );
+    assert!(crate::agent::silent_notices(&s, &mut told, t(60)).is_empty());
 
     // This computer's store: no agent is expected.
     let mine = [lease(AUTOMATION_LEASE, "me", Desktop, 60)];

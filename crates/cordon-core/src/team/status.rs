@@ -36,6 +36,19 @@ pub fn describe(
         .iter()
         .filter(|p| now - p.seen_at <= SILENT_AFTER)
         .collect();
+    let row = |p: &&ProcessRow| TeamProcess {
+        kind: p.kind.as_str().to_owned(),
+        label: p.label.clone(),
+        host: p.host.clone(),
+        seen_at: crate::time::rfc3339(p.seen_at),
+        me: p.owner == me,
+        leads: Vec::new(),
+    };
+    let silent_agents = processes
+        .iter()
+        .filter(|p| p.kind == ProcessKind::Agent && now - p.seen_at > SILENT_AFTER)
+        .map(|p| row(&p))
+        .collect();
     let procs = alive
         .iter()
         .map(|p| TeamProcess {
@@ -84,5 +97,6 @@ pub fn describe(
         sync_leader: leader(SYNC_LEASE).map(|l| l.label.clone()),
         summary,
         warning,
+        silent_agents,
     }
 }
