@@ -88,7 +88,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
                 .name
                 .as_deref()
                 .map_or_else(String::new, |n| format!("agent {}", n.trim()));
-            cfg.lease = std::time::Duration::from_secs(args.lease_seconds.clamp(5, 3600));
+            cfg.lease = std::time::Duration::from_secs(args.lease_seconds.clamp(6, 3600));
             return agent_cmd::run(cfg, args).await;
         }
         Command::Completions { shell } => {

@@ -517,7 +517,9 @@ async fn sync_loop(weak: Weak<Inner>) {
         } else if let Err(e) = inner.fleet.follow_store().await {
             tracing::warn!(error = %e, "the store could not be followed");
         }
-        let delay = inner.fleet.next_poll();
+        // The sync lease is renewed (or taken over) well within its length.
+        let renew = (inner.team.lease() / 3).to_std().unwrap_or_default();
+        let delay = inner.fleet.next_poll().min(renew.max(std::time::Duration::from_secs(1)));
         let fleet = inner.fleet.clone();
         drop(inner);
         tokio::select! {
