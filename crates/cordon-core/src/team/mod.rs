@@ -190,9 +190,23 @@ impl Team {
             started_at: p.started_at,
             seen_at: Utc::now(),
         };
-        off_runtime(move || store.heartbeat(&row))
-            .await
-            .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))
+        let app_id = self.inner.app_id.clone();
+        let sharing = off_runtime(move || {
+            store.heartbeat(&row)?;
+            // Processes sending under this registration now: the budget's share.
+            let since = Utc::now() - status::SILENT_AFTER;
+            Ok::<_, crate::error::CoreError>(
+                store
+                    .processes(since)?
+                    .iter()
+                    .filter(|p| p.app_id.as_deref() == Some(app_id.as_str()))
+                    .count() as u32,
+            )
+        })
+        .await
+        .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))?;
+        self.inner.client.set_share(sharing.max(1));
+        Ok(())
     }
 
     /// The team as this process sees it (heartbeats, leaders, the banner's words).
