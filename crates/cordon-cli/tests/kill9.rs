@@ -208,7 +208,9 @@ async fn kill_9_two_processes_on_a_team_store() {
     });
     let mut dbs = Vec::new();
     for _ in 0..lanes {
-        let Some(db) = harness::TestDb::new() else { return };
+        let Some(db) = harness::TestDb::new() else {
+            return;
+        };
         dbs.push(db);
     }
     eprintln!("team kill -9 harness: {runs} runs in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
@@ -561,7 +563,10 @@ fn audit_chains(h: &Harness, dir: &Path, job_id: &str, final_state: &HashMap<Str
     };
     let mut chains: HashMap<String, Vec<(Option<String>, String)>> = HashMap::new();
     for (m, from, to) in rows {
-        chains.entry(m.to_ascii_lowercase()).or_default().push((from, to));
+        chains
+            .entry(m.to_ascii_lowercase())
+            .or_default()
+            .push((from, to));
     }
     let store = h.store(dir).expect("a store");
     let attempts: HashMap<String, i64> = store

@@ -48,7 +48,15 @@ fn start(env: &support::Env, url: &str, name: &'static str) -> Agent {
     let listen = format!("127.0.0.1:{}", free_port());
     let lease = LEASE_SECONDS.to_string();
     let child = env.spawn_cordon_with(
-        &["agent", "--listen", &listen, "--name", name, "--lease-seconds", &lease],
+        &[
+            "agent",
+            "--listen",
+            &listen,
+            "--name",
+            name,
+            "--lease-seconds",
+            &lease,
+        ],
         &[("CORDON_STORE_URL", url)],
     );
     Agent {
@@ -93,7 +101,15 @@ async fn one_leader(agents: &[&Agent], duty: &str, within: Duration) -> usize {
 async fn automatic_rule(env: &support::Env, url: &str) {
     let set = env
         .cordon_with(
-            &["rule", "set", "--mode", "automatic", "--max-per-hour", "50", "--yes"],
+            &[
+                "rule",
+                "set",
+                "--mode",
+                "automatic",
+                "--max-per-hour",
+                "50",
+                "--yes",
+            ],
             &[("CORDON_STORE_URL", url)],
         )
         .await;
@@ -110,7 +126,10 @@ async fn storm(env: &support::Env, n: usize) -> Vec<String> {
         .take(n)
         .map(|m| m.id.clone())
         .collect();
-    let alerts: Vec<NewAlert> = ids.iter().map(|id| NewAlert::new(id.clone(), "High")).collect();
+    let alerts: Vec<NewAlert> = ids
+        .iter()
+        .map(|id| NewAlert::new(id.clone(), "High"))
+        .collect();
     env.ctl().post_alerts(&alerts).await.unwrap();
     ids
 }
@@ -132,7 +151,9 @@ async fn isolations(env: &support::Env) -> HashMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_agents_on_one_store_isolate_each_machine_once() {
-    let Some(db) = harness::TestDb::new() else { return };
+    let Some(db) = harness::TestDb::new() else {
+        return;
+    };
     let env = support::demo().await;
     automatic_rule(&env, &db.url).await;
     let ids = storm(&env, 8).await;
@@ -164,7 +185,9 @@ async fn two_agents_on_one_store_isolate_each_machine_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_leader_is_killed_the_other_agent_takes_over_within_its_lease() {
-    let Some(db) = harness::TestDb::new() else { return };
+    let Some(db) = harness::TestDb::new() else {
+        return;
+    };
     let env = support::demo().await;
     let mut agents = vec![start(&env, &db.url, "a1"), start(&env, &db.url, "a2")];
     let refs: Vec<&Agent> = agents.iter().collect();
@@ -195,7 +218,10 @@ async fn when_the_leader_is_killed_the_other_agent_takes_over_within_its_lease()
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let took = killed.elapsed();
-    println!("takeover after the leader's kill -9: {:.1} s (lease {LEASE_SECONDS} s)", took.as_secs_f64());
+    println!(
+        "takeover after the leader's kill -9: {:.1} s (lease {LEASE_SECONDS} s)",
+        took.as_secs_f64()
+    );
     let holder = db.sql("SELECT label FROM leases WHERE name = 'automation'");
     assert_eq!(
         holder[0][0].as_deref(),

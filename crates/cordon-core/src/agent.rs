@@ -181,11 +181,22 @@ pub fn silent_notices(
 /// What the on-call hears about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
-    BreakerOpened { reason: String },
-    ApprovalsWaiting { waiting: u32, oldest_minutes: i64 },
-    JobNeedsAttention { job_id: String, detail: String },
+    BreakerOpened {
+        reason: String,
+    },
+    ApprovalsWaiting {
+        waiting: u32,
+        oldest_minutes: i64,
+    },
+    JobNeedsAttention {
+        job_id: String,
+        detail: String,
+    },
     /// Another agent on the team store stopped sending heartbeats without leaving.
-    AgentSilent { label: String, seen_minutes: i64 },
+    AgentSilent {
+        label: String,
+        seen_minutes: i64,
+    },
 }
 
 impl Notice {

@@ -42,8 +42,8 @@ use crate::jobs::Jobs;
 use crate::jobs::runner::Runner;
 use crate::reconcile::Reconciler;
 use crate::store::Store;
-use crate::team::{Process, Team};
 use crate::store::journal_entry::JournalEntry;
+use crate::team::{Process, Team};
 
 pub(crate) struct Inner {
     cfg: AppConfig,
@@ -97,7 +97,8 @@ impl App {
             fleet.client().clone(),
             Process::current(cfg.process_kind, &cfg.process_label, Utc::now()),
             cfg.credentials.client_id().to_owned(),
-            cfg.lease.max(cfg.client_options.timeout + std::time::Duration::from_secs(10)),
+            cfg.lease
+                .max(cfg.client_options.timeout + std::time::Duration::from_secs(10)),
         );
         let runner = Runner::new(
             cfg.concurrency,
@@ -519,7 +520,10 @@ async fn sync_loop(weak: Weak<Inner>) {
         }
         // The sync lease is renewed (or taken over) well within its length.
         let renew = (inner.team.lease() / 3).to_std().unwrap_or_default();
-        let delay = inner.fleet.next_poll().min(renew.max(std::time::Duration::from_secs(1)));
+        let delay = inner
+            .fleet
+            .next_poll()
+            .min(renew.max(std::time::Duration::from_secs(1)));
         let fleet = inner.fleet.clone();
         drop(inner);
         tokio::select! {

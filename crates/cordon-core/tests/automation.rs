@@ -409,7 +409,13 @@ async fn a_paused_rule_sends_nothing_and_stays_paused_after_a_restart() {
         .unwrap();
     assert!(
         !store
-            .claim("held", &t.ids[0], &cordon_core::team::Claimant::ended("test-process"), Utc::now(), Utc::now())
+            .claim(
+                "held",
+                &t.ids[0],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap()
     );
     // Resumed: the held job runs again (the resume starts its runner), so the item

@@ -148,7 +148,10 @@ fn a_cordon_one_additive_release_back_uses_the_store_and_two_back_is_refused() {
     assert_eq!(snapshot(&db), before, "nothing written");
     // Two releases back is refused with the sentence.
     match PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..2]) {
-        Err(CoreError::TeamStore(m)) => assert!(m.contains("newer Cordon (schema 4, this one knows 2)"), "{m}"),
+        Err(CoreError::TeamStore(m)) => assert!(
+            m.contains("newer Cordon (schema 4, this one knows 2)"),
+            "{m}"
+        ),
         other => panic!("{other:?}"),
     }
 }

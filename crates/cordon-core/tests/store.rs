@@ -170,12 +170,24 @@ fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
     store.create_job(&job, &items, Utc::now()).unwrap();
     assert!(
         store
-            .claim(&job.id, &ids[0], &cordon_core::team::Claimant::ended("test-process"), Utc::now(), Utc::now())
+            .claim(
+                &job.id,
+                &ids[0],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap()
     );
     assert!(
         !store
-            .claim(&job.id, &ids[0], &cordon_core::team::Claimant::ended("test-process"), Utc::now(), Utc::now())
+            .claim(
+                &job.id,
+                &ids[0],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap(),
         "claimed once"
     );
@@ -183,7 +195,13 @@ fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
     assert_eq!(after.state, JobState::Cancelled);
     assert!(
         !store
-            .claim(&job.id, &ids[1], &cordon_core::team::Claimant::ended("test-process"), Utc::now(), Utc::now())
+            .claim(
+                &job.id,
+                &ids[1],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap(),
         "no claim after the cancel"
     );

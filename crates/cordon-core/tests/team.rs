@@ -24,7 +24,11 @@ const LIMIT: u32 = 20;
 const WINDOW: Duration = Duration::from_secs(2);
 
 fn core(base: &str, url: &str) -> App {
-    let mut cfg = support::config(base, identities::ANALYST_CLIENT_ID, identities::ANALYST_SECRET);
+    let mut cfg = support::config(
+        base,
+        identities::ANALYST_CLIENT_ID,
+        identities::ANALYST_SECRET,
+    );
     cfg.store_url = Some(StoreUrl::new(url));
     cfg.client_options.requests_per_minute = Some(LIMIT);
     cfg.client_options.rate_minute_window = WINDOW;
@@ -65,7 +69,9 @@ async fn burst(sim: &mde_sim::SimHandle, a: &App, b: &App, ids: &[String], tag: 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_under_one_app_share_its_rate_budget() {
-    let Some(db) = harness::TestDb::new() else { return };
+    let Some(db) = harness::TestDb::new() else {
+        return;
+    };
     let sim = Simulator::start(SimConfig {
         scenario: Scenario::Scale {
             machines: 150,

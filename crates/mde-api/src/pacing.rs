@@ -364,7 +364,11 @@ mod tests {
         for _ in 0..5 {
             a.acquire("unisolate").await;
         }
-        assert_eq!(Instant::now(), before, "ten at once with a share of 1 (0 counts as 1)");
+        assert_eq!(
+            Instant::now(),
+            before,
+            "ten at once with a share of 1 (0 counts as 1)"
+        );
     }
 
     #[tokio::test(start_paused = true)]

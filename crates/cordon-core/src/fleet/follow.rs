@@ -29,7 +29,11 @@ impl Fleet {
         }
         let loaded = off_runtime(move || Cache::load(&store))
             .await
-            .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))?;
+            .unwrap_or_else(|| {
+                Err(crate::error::CoreError::Storage(
+                    "the store task ended".into(),
+                ))
+            })?;
         {
             let mut c = self.cache();
             c.machines = loaded.machines;

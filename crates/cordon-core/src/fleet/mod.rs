@@ -11,8 +11,8 @@
 
 pub mod actions;
 mod cache;
-mod follow;
 pub mod derive;
+mod follow;
 pub mod resolve;
 pub(crate) mod sync;
 pub mod view;

@@ -109,7 +109,11 @@ impl Runner {
         // Another principal's job (or the automation's, led elsewhere) waits for its
         // own processes: this one never sends it.
         if !self.team.may_run(job.sender.as_deref()).await {
-            tracing::debug!(job_id, sender = job.sender, "not this process's job: left to its sender");
+            tracing::debug!(
+                job_id,
+                sender = job.sender,
+                "not this process's job: left to its sender"
+            );
             return;
         }
         let gate = Arc::new(Semaphore::new(self.concurrency));

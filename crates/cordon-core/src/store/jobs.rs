@@ -32,7 +32,11 @@ pub(crate) fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {
     .ok_or_else(|| CoreError::UnknownJob(id.to_owned()))
 }
 
-pub(crate) fn item_in(tx: &Transaction<'_>, job_id: &str, machine_id: &str) -> Result<Option<ItemRow>> {
+pub(crate) fn item_in(
+    tx: &Transaction<'_>,
+    job_id: &str,
+    machine_id: &str,
+) -> Result<Option<ItemRow>> {
     Ok(tx
         .query_row(
             &format!("SELECT {ITEM_COLS} FROM job_items WHERE job_id = ?1 AND machine_id = ?2"),
@@ -283,7 +287,14 @@ impl SqliteStore {
                 "UPDATE job_items SET state = 'sending', attempts = attempts + 1, intent_at = ?3,
                         not_before = NULL, updated_at = ?4, lease_owner = ?5, lease_until = ?6
                  WHERE job_id = ?1 AND machine_id = ?2",
-                params![job_id, machine_id, ts(tenant_now), ts(now), c.owner, ts(c.until)],
+                params![
+                    job_id,
+                    machine_id,
+                    ts(tenant_now),
+                    ts(now),
+                    c.owner,
+                    ts(c.until)
+                ],
             )?;
             let t = claim_move(&item);
             append(

@@ -199,8 +199,7 @@ pub(crate) fn opt_ts(s: Option<String>) -> Option<DateTime<Utc>> {
     s.as_deref().map(parse_ts)
 }
 
-pub(crate) const JOB_COLS: &str =
-    "id, kind, state, comment, isolation_type, requested_by, source, created_at, updated_at, error, sender";
+pub(crate) const JOB_COLS: &str = "id, kind, state, comment, isolation_type, requested_by, source, created_at, updated_at, error, sender";
 
 pub(crate) fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     let iso: Option<String> = r.get(4)?;

@@ -7,19 +7,18 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::audit::append;
-use super::jobs::{item_audit, job_in, item_in};
+use super::jobs::{item_audit, item_in, job_in};
 use super::rows::opt_ts;
 use super::{SqliteStore, parse_ts, ts};
 use crate::dto::jobs::ItemState;
 use crate::error::Result;
 use crate::store::Transition;
 use crate::team::lease::{
-    self, Bid, Claimant, ItemTake, LeaseRow, ProcessKind, ProcessRow, AUTOMATION_LEASE,
+    self, AUTOMATION_LEASE, Bid, Claimant, ItemTake, LeaseRow, ProcessKind, ProcessRow,
 };
 
 pub(crate) const LEASE_COLS: &str = "name, owner, kind, label, until, taken_at";
-pub(crate) const PROCESS_COLS: &str =
-    "owner, kind, label, host, oid, app_id, started_at, seen_at";
+pub(crate) const PROCESS_COLS: &str = "owner, kind, label, host, oid, app_id, started_at, seen_at";
 
 fn lease_row(r: &Row<'_>) -> rusqlite::Result<LeaseRow> {
     Ok(LeaseRow {
@@ -57,7 +56,10 @@ pub(crate) fn lease_in(tx: &Transaction<'_>, name: &str) -> Result<Option<LeaseR
 
 /// The automation's lease, read in the claim's transaction when the job is the
 /// automation's.
-pub(crate) fn automation_lease(tx: &Transaction<'_>, sender: Option<&str>) -> Result<Option<LeaseRow>> {
+pub(crate) fn automation_lease(
+    tx: &Transaction<'_>,
+    sender: Option<&str>,
+) -> Result<Option<LeaseRow>> {
     if sender == Some(lease::AUTOMATION) {
         lease_in(tx, AUTOMATION_LEASE)
     } else {
@@ -71,14 +73,24 @@ pub(crate) fn takeover_move(from: &str, ended: bool) -> Transition {
         ItemState::Unknown,
         format!(
             "taken over from {from} ({}): looking the action up before any resend",
-            if ended { "its process has ended" } else { "its lease expired" }
+            if ended {
+                "its process has ended"
+            } else {
+                "its lease expired"
+            }
         ),
     )
 }
 
 impl SqliteStore {
     /// Whether the item is still `sending` under `owner`'s unexpired lease.
-    pub fn holds_item(&self, job_id: &str, machine_id: &str, owner: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub fn holds_item(
+        &self,
+        job_id: &str,
+        machine_id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         self.write(|tx| {
             Ok(item_in(tx, job_id, machine_id)?.is_some_and(|i| lease::holds(&i, owner, now)))
         })
@@ -174,7 +186,8 @@ impl SqliteStore {
     /// Every named lease, expired ones included.
     pub fn leases(&self) -> Result<Vec<LeaseRow>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {LEASE_COLS} FROM leases ORDER BY name"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {LEASE_COLS} FROM leases ORDER BY name"))?;
         let rows = stmt.query_map([], lease_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -113,7 +113,12 @@ pub enum ItemTake {
 
 /// Whether `c` may send `job` now. `automation` is the automation's lease, read when
 /// the job is the automation's.
-pub fn may_send(job: &JobRow, c: &Claimant, automation: Option<&LeaseRow>, now: DateTime<Utc>) -> bool {
+pub fn may_send(
+    job: &JobRow,
+    c: &Claimant,
+    automation: Option<&LeaseRow>,
+    now: DateTime<Utc>,
+) -> bool {
     match job.sender.as_deref() {
         None => true,
         Some(AUTOMATION) => automation.is_some_and(|l| l.owner == c.owner && l.until > now),
@@ -170,9 +175,7 @@ pub fn bid(
     match current {
         None => mine(now),
         Some(l) if l.owner == b.owner => mine(l.taken_at),
-        Some(l) if l.until <= now || b.kind > l.kind || dead == Some(l.owner.as_str()) => {
-            mine(now)
-        }
+        Some(l) if l.until <= now || b.kind > l.kind || dead == Some(l.owner.as_str()) => mine(now),
         Some(l) => l.clone(),
     }
 }

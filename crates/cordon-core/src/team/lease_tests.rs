@@ -8,7 +8,10 @@ use crate::dto::jobs::{ItemState, JobKind, JobState};
 use crate::store::{ItemRow, JobRow};
 
 fn t(s: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).single().expect("time") + Duration::seconds(s)
+    Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0)
+        .single()
+        .expect("time")
+        + Duration::seconds(s)
 }
 
 fn job(sender: Option<&str>) -> JobRow {
@@ -111,8 +114,23 @@ fn who_may_take_an_item_left_sending_or_unknown() {
         (Unknown, Some("other"), Some(30), None, held),
         (Sending, Some("other"), Some(0), None, taken(Some("other"))),
         (Sending, Some("other"), Some(-5), None, taken(Some("other"))),
-        (Sending, Some("other"), Some(30), Some("other"), taken(Some("other"))),
-        (Sending, Some("other"), Some(30), Some("third"), ItemTake::Held { owner: "other".into(), until: t(30) }),
+        (
+            Sending,
+            Some("other"),
+            Some(30),
+            Some("other"),
+            taken(Some("other")),
+        ),
+        (
+            Sending,
+            Some("other"),
+            Some(30),
+            Some("third"),
+            ItemTake::Held {
+                owner: "other".into(),
+                until: t(30),
+            },
+        ),
         (Sending, Some("other"), None, None, taken(Some("other"))),
         (Planned, None, None, None, ItemTake::Closed),
         (Done, Some("other"), Some(30), None, ItemTake::Closed),
@@ -137,7 +155,11 @@ fn a_claim_holds_only_while_sending_under_its_own_unexpired_lease() {
         (Sending, None, None, false),
     ];
     for (state, owner, until, want) in cases {
-        assert_eq!(holds(&item(state, owner, until), "me", t(0)), want, "{state:?} {owner:?} {until:?}");
+        assert_eq!(
+            holds(&item(state, owner, until), "me", t(0)),
+            want,
+            "{state:?} {owner:?} {until:?}"
+        );
     }
 }
 
@@ -153,13 +175,33 @@ fn a_bid_wins_a_free_expired_own_or_lower_ranked_lease() {
     let cases = [
         // current, bidder kind, winner, taken_at
         (None, Desktop, "me", t(0)),
-        (Some(lease("sync", "me", Desktop, 50)), Desktop, "me", t(-600)),
-        (Some(lease("sync", "other", Agent, 50)), Agent, "other", t(-600)),
-        (Some(lease("sync", "other", Agent, 50)), Desktop, "other", t(-600)),
+        (
+            Some(lease("sync", "me", Desktop, 50)),
+            Desktop,
+            "me",
+            t(-600),
+        ),
+        (
+            Some(lease("sync", "other", Agent, 50)),
+            Agent,
+            "other",
+            t(-600),
+        ),
+        (
+            Some(lease("sync", "other", Agent, 50)),
+            Desktop,
+            "other",
+            t(-600),
+        ),
         (Some(lease("sync", "other", Agent, 0)), Desktop, "me", t(0)),
         (Some(lease("sync", "other", Desktop, 50)), Agent, "me", t(0)),
         (Some(lease("sync", "other", Cli, 50)), Desktop, "me", t(0)),
-        (Some(lease("sync", "other", Desktop, 50)), Cli, "other", t(-600)),
+        (
+            Some(lease("sync", "other", Desktop, 50)),
+            Cli,
+            "other",
+            t(-600),
+        ),
     ];
     for (current, kind, winner, taken_at) in cases {
         let after = bid(current.as_ref(), "sync", &b(kind), None, t(0));
@@ -171,8 +213,14 @@ fn a_bid_wins_a_free_expired_own_or_lower_ranked_lease() {
     }
     // A holder whose process has ended loses the lease at once, whatever its rank.
     let agent = lease("sync", "other", Agent, 50);
-    assert_eq!(bid(Some(&agent), "sync", &b(Cli), Some("other"), t(0)).owner, "me");
-    assert_eq!(bid(Some(&agent), "sync", &b(Cli), Some("third"), t(0)).owner, "other");
+    assert_eq!(
+        bid(Some(&agent), "sync", &b(Cli), Some("other"), t(0)).owner,
+        "me"
+    );
+    assert_eq!(
+        bid(Some(&agent), "sync", &b(Cli), Some("third"), t(0)).owner,
+        "other"
+    );
 }
 
 fn process(owner: &str, kind: ProcessKind, seen: i64) -> ProcessRow {
@@ -197,26 +245,56 @@ fn the_team_status_names_the_automations_leader_and_warns_without_an_agent() {
         lease(AUTOMATION_LEASE, "a1", Agent, 60),
         lease(SYNC_LEASE, "a1", Agent, 60),
     ];
-    let s = describe(true, "db:5432/cordon", &[agent.clone(), desk.clone()], &leases, Some(t(-120)), "me", t(0));
-    assert_eq!(s.summary, "Automation runs on agent a1, last round 2 min ago.");
+    let s = describe(
+        true,
+        "db:5432/cordon",
+        &[agent.clone(), desk.clone()],
+        &leases,
+        Some(t(-120)),
+        "me",
+        t(0),
+    );
+    assert_eq!(
+        s.summary,
+        "Automation runs on agent a1, last round 2 min ago."
+    );
     assert_eq!(s.automation_leader.as_deref(), Some("agent a1"));
     assert_eq!(s.warning, None);
     assert_eq!(s.processes.len(), 2);
-    assert_eq!(s.processes[0].leads, vec!["automation".to_owned(), "sync".to_owned()]);
+    assert_eq!(
+        s.processes[0].leads,
+        vec!["automation".to_owned(), "sync".to_owned()]
+    );
     assert!(s.processes[1].me);
 
     // The agent fell silent 10 min ago and its leases expired.
     let silent = process("a1", Agent, -600);
     let expired = [lease(AUTOMATION_LEASE, "a1", Agent, -300)];
-    let s = describe(true, "db", &[silent, desk.clone()], &expired, None, "me", t(0));
-    assert_eq!(s.summary, "No process runs the automation now (no round yet).");
+    let s = describe(
+        true,
+        "db",
+        &[silent, desk.clone()],
+        &expired,
+        None,
+        "me",
+        t(0),
+    );
+    assert_eq!(
+        s.summary,
+        "No process runs the automation now (no round yet)."
+    );
     assert_eq!(
         s.warning.as_deref(),
-        Some("No agent is running (the last one was seen 10 min ago): the rule and auto-reconcile run only while a desktop leads them.")
+        Some(
+            "No agent is running (the last one was seen 10 min ago): the rule and auto-reconcile run only while a desktop leads them."
+        )
     );
     assert_eq!(s.processes.len(), 1);
     assert_eq!(
-        s.silent_agents.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(),
+        s.silent_agents
+            .iter()
+            .map(|p| p.label.as_str())
+            .collect::<Vec<_>>(),
         vec!["agent a1"]
     );
     // The on-call hears it once while it stays silent.
@@ -232,7 +310,18 @@ fn the_team_status_names_the_automations_leader_and_warns_without_an_agent() {
 
     // This computer's store: no agent is expected.
     let mine = [lease(AUTOMATION_LEASE, "me", Desktop, 60)];
-    let s = describe(false, "this computer", &[desk], &mine, Some(t(-30)), "me", t(0));
-    assert_eq!(s.summary, "Automation runs here (desktop me), last round just now.");
+    let s = describe(
+        false,
+        "this computer",
+        &[desk],
+        &mine,
+        Some(t(-30)),
+        "me",
+        t(0),
+    );
+    assert_eq!(
+        s.summary,
+        "Automation runs here (desktop me), last round just now."
+    );
     assert_eq!(s.warning, None);
 }

@@ -95,7 +95,13 @@ impl Team {
             return Some(oid.clone());
         }
         let p = inner.client.principal().await.ok()?;
-        Some(inner.oid.get_or_init(|| async { p.object_id }).await.clone())
+        Some(
+            inner
+                .oid
+                .get_or_init(|| async { p.object_id })
+                .await
+                .clone(),
+        )
     }
 
     /// The principal if already known.
@@ -171,7 +177,11 @@ impl Team {
             }
         })
         .await
-        .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))?;
+        .unwrap_or_else(|| {
+            Err(crate::error::CoreError::Storage(
+                "the store task ended".into(),
+            ))
+        })?;
         Ok(row.owner == owner)
     }
 
@@ -204,7 +214,11 @@ impl Team {
             )
         })
         .await
-        .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))?;
+        .unwrap_or_else(|| {
+            Err(crate::error::CoreError::Storage(
+                "the store task ended".into(),
+            ))
+        })?;
         self.inner.client.set_share(sharing.max(1));
         Ok(())
     }
@@ -230,7 +244,11 @@ impl Team {
             ))
         })
         .await
-        .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))
+        .unwrap_or_else(|| {
+            Err(crate::error::CoreError::Storage(
+                "the store task ended".into(),
+            ))
+        })
     }
 
     /// A clean shutdown: heartbeat and named leases go, item leases end now.
@@ -239,6 +257,10 @@ impl Team {
         let owner = self.inner.process.owner.clone();
         off_runtime(move || store.leave(&owner, Utc::now()))
             .await
-            .unwrap_or_else(|| Err(crate::error::CoreError::Storage("the store task ended".into())))
+            .unwrap_or_else(|| {
+                Err(crate::error::CoreError::Storage(
+                    "the store task ended".into(),
+                ))
+            })
     }
 }

@@ -34,7 +34,11 @@ impl Process {
             label.trim().to_owned()
         };
         Process {
-            owner: format!("{host}/{}/{}", std::process::id(), nonce.get(..12).unwrap_or(&nonce)),
+            owner: format!(
+                "{host}/{}/{}",
+                std::process::id(),
+                nonce.get(..12).unwrap_or(&nonce)
+            ),
             kind,
             label,
             host,
@@ -79,7 +83,10 @@ mod tests {
     fn an_owner_id_names_host_pid_and_a_nonce_and_two_cores_differ() {
         let (a, b) = (me(), me());
         assert_ne!(a.owner, b.owner);
-        assert!(a.owner.starts_with(&format!("{}/{}/", a.host, std::process::id())));
+        assert!(
+            a.owner
+                .starts_with(&format!("{}/{}/", a.host, std::process::id()))
+        );
         assert_eq!(a.label, format!("cli on {}", a.host));
     }
 
@@ -93,7 +100,9 @@ mod tests {
         assert!(!p.has_ended("no-slashes"));
         assert!(!p.has_ended(&format!("{}/not-a-pid/abc", p.host)));
         // A child that has exited and been reaped.
-        let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
         let pid = child.id();
         child.wait().expect("wait");
         let ended = format!("{}/{pid}/abc", p.host);

@@ -41,7 +41,11 @@ pub fn a_claim_leases_the_item_and_only_its_holder_may_post(store: &Store) {
         .create_job(&job_sent_as("job-l", None), &new_items(&["a"]), t(0))
         .unwrap();
     let a = machine("a");
-    assert!(store.claim("job-l", &a, &claimant("p1", None, 2), t(0), t(0)).unwrap());
+    assert!(
+        store
+            .claim("job-l", &a, &claimant("p1", None, 2), t(0), t(0))
+            .unwrap()
+    );
     let item = store.item("job-l", &a).unwrap().unwrap();
     assert_eq!(
         (item.lease_owner.as_deref(), item.lease_until),
@@ -64,7 +68,10 @@ pub fn a_claim_leases_the_item_and_only_its_holder_may_post(store: &Store) {
             until: t(2)
         }
     );
-    assert_eq!(store.item("job-l", &a).unwrap().unwrap().state, ItemState::Sending);
+    assert_eq!(
+        store.item("job-l", &a).unwrap().unwrap().state,
+        ItemState::Sending
+    );
     // … and takes it once the lease ended: `unknown`, audited, to be looked up.
     assert_eq!(
         store
@@ -77,7 +84,10 @@ pub fn a_claim_leases_the_item_and_only_its_holder_may_post(store: &Store) {
     let item = store.item("job-l", &a).unwrap().unwrap();
     assert_eq!(item.state, ItemState::Unknown);
     assert_eq!(item.lease_owner.as_deref(), Some("p2"));
-    assert_eq!(events(store).last().map(String::as_str), Some("item.unknown"));
+    assert_eq!(
+        events(store).last().map(String::as_str),
+        Some("item.unknown")
+    );
     // The old holder's late answer changes nothing now (it moves from `sending`).
     let late = Transition::new(ItemState::Done, "late answer");
     assert_eq!(
@@ -95,7 +105,10 @@ pub fn a_claim_leases_the_item_and_only_its_holder_may_post(store: &Store) {
         ItemTake::Taken { from: None }
     );
     assert_eq!(events(store).len(), n);
-    assert_eq!(store.item("job-l", &a).unwrap().unwrap().lease_until, Some(t(20)));
+    assert_eq!(
+        store.item("job-l", &a).unwrap().unwrap().lease_until,
+        Some(t(20))
+    );
 }
 
 pub fn an_ended_process_loses_its_items_at_once(store: &Store) {
@@ -103,8 +116,16 @@ pub fn an_ended_process_loses_its_items_at_once(store: &Store) {
         .create_job(&job_sent_as("job-d", None), &new_items(&["a", "b"]), t(0))
         .unwrap();
     let (a, b) = (machine("a"), machine("b"));
-    assert!(store.claim("job-d", &a, &claimant("dead", None, 60), t(0), t(0)).unwrap());
-    assert!(store.claim("job-d", &b, &claimant("dead", None, 60), t(0), t(0)).unwrap());
+    assert!(
+        store
+            .claim("job-d", &a, &claimant("dead", None, 60), t(0), t(0))
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim("job-d", &b, &claimant("dead", None, 60), t(0), t(0))
+            .unwrap()
+    );
     // Its process has ended (the caller knows): taken before the lease expires.
     assert_eq!(
         store
@@ -123,7 +144,9 @@ pub fn an_ended_process_loses_its_items_at_once(store: &Store) {
         .unwrap();
     assert_eq!(
         details.last().map(String::as_str),
-        Some("taken over from dead (its process has ended): looking the action up before any resend")
+        Some(
+            "taken over from dead (its process has ended): looking the action up before any resend"
+        )
     );
     // A clean leave ends the leaver's item leases now.
     store.leave("dead", t(2)).unwrap();
@@ -138,7 +161,13 @@ pub fn an_ended_process_loses_its_items_at_once(store: &Store) {
     // Nothing to take in a terminal or planned item.
     assert_eq!(
         store
-            .take_item("job-d", &machine("zz"), &claimant("p3", None, 10), None, t(2))
+            .take_item(
+                "job-d",
+                &machine("zz"),
+                &claimant("p3", None, 10),
+                None,
+                t(2)
+            )
             .unwrap(),
         ItemTake::Closed
     );
@@ -146,24 +175,104 @@ pub fn an_ended_process_loses_its_items_at_once(store: &Store) {
 
 pub fn a_job_is_sent_only_by_its_principal_or_the_automations_leader(store: &Store) {
     store
-        .create_job(&job_sent_as("job-p", Some("oid-alice")), &new_items(&["a"]), t(0))
+        .create_job(
+            &job_sent_as("job-p", Some("oid-alice")),
+            &new_items(&["a"]),
+            t(0),
+        )
         .unwrap();
     store
-        .create_job(&job_sent_as("job-r", Some(AUTOMATION)), &new_items(&["b"]), t(0))
+        .create_job(
+            &job_sent_as("job-r", Some(AUTOMATION)),
+            &new_items(&["b"]),
+            t(0),
+        )
         .unwrap();
     let (a, b) = (machine("a"), machine("b"));
     // A person's job: the agent (another principal) may not send it, nor a process
     // that does not know its principal yet; Alice's may.
-    assert!(!store.claim("job-p", &a, &claimant("agent", Some("oid-app"), 5), t(0), t(0)).unwrap());
-    assert!(!store.claim("job-p", &a, &claimant("desk", None, 5), t(0), t(0)).unwrap());
-    assert!(store.claim("job-p", &a, &claimant("desk", Some("oid-alice"), 5), t(0), t(0)).unwrap());
+    assert!(
+        !store
+            .claim(
+                "job-p",
+                &a,
+                &claimant("agent", Some("oid-app"), 5),
+                t(0),
+                t(0)
+            )
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim("job-p", &a, &claimant("desk", None, 5), t(0), t(0))
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim(
+                "job-p",
+                &a,
+                &claimant("desk", Some("oid-alice"), 5),
+                t(0),
+                t(0)
+            )
+            .unwrap()
+    );
     // The automation's job: only the holder of its lease, while it holds.
-    assert!(!store.claim("job-r", &b, &claimant("agent", Some("oid-app"), 5), t(0), t(0)).unwrap());
-    let won = store.take_lease(AUTOMATION_LEASE, &bid("agent", ProcessKind::Agent, 2), None, t(0)).unwrap();
+    assert!(
+        !store
+            .claim(
+                "job-r",
+                &b,
+                &claimant("agent", Some("oid-app"), 5),
+                t(0),
+                t(0)
+            )
+            .unwrap()
+    );
+    let won = store
+        .take_lease(
+            AUTOMATION_LEASE,
+            &bid("agent", ProcessKind::Agent, 2),
+            None,
+            t(0),
+        )
+        .unwrap();
     assert_eq!(won.owner, "agent");
-    assert!(!store.claim("job-r", &b, &claimant("other", Some("oid-app"), 5), t(1), t(1)).unwrap());
-    assert!(!store.claim("job-r", &b, &claimant("agent", Some("oid-app"), 5), t(2), t(2)).unwrap(), "expired");
-    assert!(store.claim("job-r", &b, &claimant("agent", Some("oid-app"), 5), t(1), t(1)).unwrap());
+    assert!(
+        !store
+            .claim(
+                "job-r",
+                &b,
+                &claimant("other", Some("oid-app"), 5),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim(
+                "job-r",
+                &b,
+                &claimant("agent", Some("oid-app"), 5),
+                t(2),
+                t(2)
+            )
+            .unwrap(),
+        "expired"
+    );
+    assert!(
+        store
+            .claim(
+                "job-r",
+                &b,
+                &claimant("agent", Some("oid-app"), 5),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
 }
 
 pub fn named_leases_rank_agents_first_and_expire(store: &Store) {
@@ -175,11 +284,27 @@ pub fn named_leases_rank_agents_first_and_expire(store: &Store) {
             .owner
     };
     assert_eq!(won("desk", Desktop, 2, 0), "desk");
-    assert_eq!(won("cli", Cli, 2, 1), "desk", "a CLI does not take it from a desktop");
+    assert_eq!(
+        won("cli", Cli, 2, 1),
+        "desk",
+        "a CLI does not take it from a desktop"
+    );
     assert_eq!(won("desk", Desktop, 4, 1), "desk", "renewed");
-    assert_eq!(won("agent-1", Agent, 10, 2), "agent-1", "an agent takes it at once");
-    assert_eq!(won("agent-2", Agent, 12, 3), "agent-1", "a second agent waits");
-    assert_eq!(won("agent-2", Agent, 20, 10), "agent-2", "… until the lease ends");
+    assert_eq!(
+        won("agent-1", Agent, 10, 2),
+        "agent-1",
+        "an agent takes it at once"
+    );
+    assert_eq!(
+        won("agent-2", Agent, 12, 3),
+        "agent-1",
+        "a second agent waits"
+    );
+    assert_eq!(
+        won("agent-2", Agent, 20, 10),
+        "agent-2",
+        "… until the lease ends"
+    );
     let leases = store.leases().unwrap();
     assert_eq!(leases.len(), 1);
     assert_eq!((leases[0].until, leases[0].taken_at), (t(20), t(10)));
@@ -201,16 +326,32 @@ pub fn heartbeats_are_kept_and_a_leave_removes_them(store: &Store) {
         seen_at: t(seen),
     };
     store.heartbeat(&beat("a1", ProcessKind::Agent, 1)).unwrap();
-    store.heartbeat(&beat("d1", ProcessKind::Desktop, 2)).unwrap();
+    store
+        .heartbeat(&beat("d1", ProcessKind::Desktop, 2))
+        .unwrap();
     store.heartbeat(&beat("a1", ProcessKind::Agent, 5)).unwrap();
     let seen = store.processes(t(0)).unwrap();
-    assert_eq!(seen, vec![beat("a1", ProcessKind::Agent, 5), beat("d1", ProcessKind::Desktop, 2)]);
+    assert_eq!(
+        seen,
+        vec![
+            beat("a1", ProcessKind::Agent, 5),
+            beat("d1", ProcessKind::Desktop, 2)
+        ]
+    );
     assert_eq!(store.processes(t(3)).unwrap().len(), 1);
     store
-        .take_lease(AUTOMATION_LEASE, &bid("a1", ProcessKind::Agent, 10), None, t(5))
+        .take_lease(
+            AUTOMATION_LEASE,
+            &bid("a1", ProcessKind::Agent, 10),
+            None,
+            t(5),
+        )
         .unwrap();
     store.leave("a1", t(6)).unwrap();
-    assert_eq!(store.processes(t(0)).unwrap(), vec![beat("d1", ProcessKind::Desktop, 2)]);
+    assert_eq!(
+        store.processes(t(0)).unwrap(),
+        vec![beat("d1", ProcessKind::Desktop, 2)]
+    );
     assert!(store.leases().unwrap().is_empty());
 }
 

@@ -48,7 +48,11 @@ fn process_row(r: &Row) -> Result<ProcessRow> {
 /// The named lease, its row locked until the transaction ends.
 pub(super) async fn lock_lease(c: &impl GenericClient, name: &str) -> Result<Option<LeaseRow>> {
     let sql = format!("SELECT {LEASE_COLS} FROM leases WHERE name = $1 FOR UPDATE");
-    opt(c, &sql, &[&name]).await?.as_ref().map(lease_row).transpose()
+    opt(c, &sql, &[&name])
+        .await?
+        .as_ref()
+        .map(lease_row)
+        .transpose()
 }
 
 /// The automation's lease when the job is the automation's (read in the claim's
@@ -59,7 +63,11 @@ pub(super) async fn automation_lease(
 ) -> Result<Option<LeaseRow>> {
     if sender == Some(lease::AUTOMATION) {
         let sql = format!("SELECT {LEASE_COLS} FROM leases WHERE name = $1 FOR SHARE");
-        opt(c, &sql, &[&AUTOMATION_LEASE]).await?.as_ref().map(lease_row).transpose()
+        opt(c, &sql, &[&AUTOMATION_LEASE])
+            .await?
+            .as_ref()
+            .map(lease_row)
+            .transpose()
     } else {
         Ok(None)
     }
@@ -67,8 +75,15 @@ pub(super) async fn automation_lease(
 
 impl PgStore {
     /// Whether the item is still `sending` under `owner`'s unexpired lease.
-    pub fn holds_item(&self, job_id: &str, machine_id: &str, owner: &str, now: DateTime<Utc>) -> Result<bool> {
-        let (job_id, machine_id, owner) = (job_id.to_owned(), machine_id.to_owned(), owner.to_owned());
+    pub fn holds_item(
+        &self,
+        job_id: &str,
+        machine_id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (job_id, machine_id, owner) =
+            (job_id.to_owned(), machine_id.to_owned(), owner.to_owned());
         self.run(move |c| {
             Box::pin(async move {
                 let sql = format!(
@@ -196,8 +211,12 @@ impl PgStore {
         let (name, owner) = (name.to_owned(), owner.to_owned());
         self.run(move |c| {
             Box::pin(async move {
-                exec(&*c, "DELETE FROM leases WHERE name = $1 AND owner = $2", &[&name, &owner])
-                    .await?;
+                exec(
+                    &*c,
+                    "DELETE FROM leases WHERE name = $1 AND owner = $2",
+                    &[&name, &owner],
+                )
+                .await?;
                 Ok(())
             })
         })
@@ -250,7 +269,11 @@ impl PgStore {
                 let sql = format!(
                     "SELECT {PROCESS_COLS} FROM processes WHERE seen_at >= $1 ORDER BY seen_at DESC"
                 );
-                rows(&*c, &sql, &[&ts(since)]).await?.iter().map(process_row).collect()
+                rows(&*c, &sql, &[&ts(since)])
+                    .await?
+                    .iter()
+                    .map(process_row)
+                    .collect()
             })
         })
     }
