@@ -295,7 +295,7 @@ impl ItemTask {
                 machine = item.machine_id,
                 "the claim's lease ended before the POST: nothing sent, the item is looked up"
             );
-            return !matches!(holds, None);
+            return holds.is_some();
         }
         slot.spend();
         let answer = match job.kind {

@@ -75,7 +75,8 @@ fn who_may_send_a_job() {
     let mine = lease(AUTOMATION_LEASE, "me", ProcessKind::Agent, 60);
     let theirs = lease(AUTOMATION_LEASE, "other", ProcessKind::Agent, 60);
     let expired = lease(AUTOMATION_LEASE, "me", ProcessKind::Agent, -1);
-    let cases: [(Option<&str>, Option<&str>, Option<&LeaseRow>, bool); 9] = [
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a LeaseRow>, bool);
+    let cases: [Case<'_>; 9] = [
         // sender, my oid, automation lease, may send
         (None, None, None, true),
         (None, Some("alice"), None, true),
