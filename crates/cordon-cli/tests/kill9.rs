@@ -165,61 +165,46 @@ fn env_number(key: &str) -> Option<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_then_resume() {
     let runs = env_number("CORDON_KILL9_RUNS").unwrap_or(50) as usize;
-    // Lanes run side by side, each with its own simulator (a run waits on the
-    // network and the store as much as it computes).
-    let lanes = env_number("CORDON_KILL9_LANES").unwrap_or(2).clamp(1, 8) as usize;
-    let seed = env_number("CORDON_KILL9_SEED").unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1)
-    });
-    eprintln!("kill -9 harness: {runs} runs in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
-    let tasks: Vec<_> = (0..lanes)
-        .map(|lane| {
-            let share = runs / lanes + usize::from(lane < runs % lanes);
-            tokio::spawn(lane_runs(share, seed.wrapping_add(lane as u64), None))
-        })
-        .collect();
-    let mut tally = Tally::default();
-    for t in tasks {
-        tally.add(&t.await.expect("a lane failed"));
-    }
-    println!(
-        "kill -9 runs: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
-        tally.lost,
-        tally.duplicated,
-        tally.killed_before_commit,
-        tally.finished_before_kill,
-        tally.resumed
-    );
-    assert_eq!((tally.lost, tally.duplicated), (0, 0));
+    let lanes = lanes();
+    run_lanes("kill -9 runs", runs, (0..lanes).map(|_| None).collect()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_two_processes_on_a_team_store() {
     let runs = env_number("CORDON_KILL9_TEAM_RUNS").unwrap_or(50) as usize;
-    let lanes = env_number("CORDON_KILL9_LANES").unwrap_or(2).clamp(1, 8) as usize;
+    let mut dbs = Vec::new();
+    for _ in 0..lanes() {
+        let Some(db) = harness::TestDb::new() else {
+            return;
+        };
+        dbs.push(Some(db));
+    }
+    run_lanes("team kill -9 runs (two processes, PostgreSQL)", runs, dbs).await;
+}
+
+/// Lanes run side by side, each with its own simulator (a run waits on the network and
+/// the store as much as it computes): `CORDON_KILL9_LANES`, 2 by default.
+fn lanes() -> usize {
+    env_number("CORDON_KILL9_LANES").unwrap_or(2).clamp(1, 8) as usize
+}
+
+/// `runs` killed runs shared among the lanes (one per entry of `stores`: a team store,
+/// or `None` for each process's own file), then the tally printed and checked.
+async fn run_lanes(what: &str, runs: usize, stores: Vec<Option<harness::TestDb>>) {
+    let lanes = stores.len();
     let seed = env_number("CORDON_KILL9_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1)
     });
-    let mut dbs = Vec::new();
-    for _ in 0..lanes {
-        let Some(db) = harness::TestDb::new() else {
-            return;
-        };
-        dbs.push(db);
-    }
-    eprintln!("team kill -9 harness: {runs} runs in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
-    let tasks: Vec<_> = dbs
+    eprintln!("{what}: {runs} in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
+    let tasks: Vec<_> = stores
         .into_iter()
         .enumerate()
-        .map(|(lane, db)| {
+        .map(|(lane, store)| {
             let share = runs / lanes + usize::from(lane < runs % lanes);
-            tokio::spawn(lane_runs(share, seed.wrapping_add(lane as u64), Some(db)))
+            tokio::spawn(lane_runs(share, seed.wrapping_add(lane as u64), store))
         })
         .collect();
     let mut tally = Tally::default();
@@ -227,7 +212,7 @@ async fn kill_9_two_processes_on_a_team_store() {
         tally.add(&t.await.expect("a lane failed"));
     }
     println!(
-        "team kill -9 runs (two processes, PostgreSQL): {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
+        "{what}: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
         tally.lost,
         tally.duplicated,
         tally.killed_before_commit,
