@@ -21,7 +21,7 @@ use crate::fleet::{Cache, Fleet, in_flight};
 use crate::store::off_runtime;
 
 /// The `meta` key of the last successful action sync (tenant clock).
-pub(crate) const ACTIONS_SYNCED_AT: &str = "actions_synced_at";
+pub(crate) const ACTIONS_SYNCED_AT: &str = crate::store::grid_sql::SYNCED_AT;
 /// The `meta` key of the newest alert creation time seen.
 pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 
@@ -246,8 +246,20 @@ impl Fleet {
         {
             return;
         }
+        // The grid's records of the machines touched (their data or their actions).
+        let mut affected: HashSet<String> = machines_changed
+            .iter()
+            .map(|m| m.id.to_ascii_lowercase())
+            .collect();
+        affected.extend(
+            actions_changed
+                .iter()
+                .filter_map(|a| a.machine_id.as_deref())
+                .map(str::to_ascii_lowercase),
+        );
         // The store keeps the last known fleet for the next start (only what changed).
         // A failure here loses nothing but that copy: logged, and the sync goes on.
+        self.grid_behind();
         if let Err(e) = self
             .store()
             .save_machines(&machines_changed, &machines_removed)
@@ -257,6 +269,7 @@ impl Fleet {
         if let Err(e) = self.store().save_actions(&actions_changed) {
             tracing::warn!(error = %e, "actions not saved to the store");
         }
+        self.update_grid(&affected, &machines_removed);
         self.bump();
     }
 

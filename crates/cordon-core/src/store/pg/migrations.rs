@@ -18,6 +18,8 @@
 //!   `DELETE` and `TRUNCATE` on `audit` for every login, its owner and superusers
 //!   included, on top of the grants (no role may do them).
 //!
+//! Migration 4 is SQLite's 3 (the machine grid).
+//!
 //! Migration 3 makes the group roles (`NOLOGIN`, created when missing) and their grants;
 //! `docs/team-store.md` says what each may do. A migration that adds a table grants on
 //! it in the same migration. Never edit a migration that shipped: append one.
@@ -234,5 +236,37 @@ pub const MIGRATIONS: &[&str] = &[
     -- runs and its decisions.
     GRANT INSERT ON rule_seen, rule_runs, rule_decisions TO cordon_agent;
     GRANT DELETE ON rule_seen TO cordon_agent;
+    "#,
+    // 4: the machine grid (SQLite's 3): one row per machine with what the grid filters
+    // and sorts by, its change cursor, the removals since; the actions of a machine
+    // by id. Whoever refreshes the caches refreshes the grid.
+    r#"
+    CREATE TABLE grid (
+        id        TEXT COLLATE "C" PRIMARY KEY,
+        name      TEXT COLLATE "C" NOT NULL,
+        state     BIGINT NOT NULL,
+        since     TEXT COLLATE "C",
+        health    TEXT COLLATE "C" NOT NULL,
+        os        TEXT COLLATE "C" NOT NULL,
+        risk      BIGINT NOT NULL,
+        exposure  BIGINT NOT NULL,
+        value     BIGINT NOT NULL,
+        grp       TEXT COLLATE "C" NOT NULL,
+        tags      TEXT COLLATE "C" NOT NULL,
+        last_seen TEXT COLLATE "C",
+        ip        TEXT COLLATE "C" NOT NULL,
+        version   BIGINT NOT NULL
+    );
+    CREATE INDEX grid_name ON grid(name);
+    CREATE INDEX grid_state ON grid(state, since);
+    CREATE INDEX grid_version ON grid(version);
+    CREATE TABLE grid_gone (
+        id      TEXT COLLATE "C" PRIMARY KEY,
+        version BIGINT NOT NULL
+    );
+    CREATE INDEX actions_machine ON actions(lower(machine_id));
+    REVOKE ALL ON grid, grid_gone FROM PUBLIC;
+    GRANT SELECT ON grid, grid_gone TO cordon_reader, cordon_analyst, cordon_agent;
+    GRANT INSERT, UPDATE, DELETE ON grid, grid_gone TO cordon_analyst, cordon_agent;
     "#,
 ];
