@@ -14,6 +14,8 @@ mod audit;
 mod automation;
 #[path = "contract/cache.rs"]
 mod cache;
+#[path = "contract/grid.rs"]
+mod grid;
 #[allow(dead_code)]
 #[path = "pg/harness.rs"]
 mod harness;
@@ -138,6 +140,8 @@ contract_tests! {
         proposals::verdicts_four_eyes_expiry_and_already_decided,
         proposals::expiry_and_listing,
         cache::caches_round_trip,
+        grid::the_grid_filters_sorts_and_counts_in_the_store,
+        grid::the_cursor_moves_only_for_rows_that_changed,
     ],
     fixture: [
         audit::the_audit_log_is_append_only,

@@ -156,6 +156,8 @@ pub(crate) struct Sql {
     pub text: String,
     pub params: Vec<String>,
     dialect: Option<Dialect>,
+    /// The cut-off's placeholder, once bound (an unused parameter is an error).
+    cut: Option<String>,
 }
 
 impl Sql {
@@ -164,7 +166,21 @@ impl Sql {
             text: String::new(),
             params: Vec::new(),
             dialect: Some(d),
+            cut: None,
         }
+    }
+
+    /// The effective state, binding `cutoff` on first use.
+    fn state(&mut self, cutoff: &str) -> String {
+        let p = match &self.cut {
+            Some(p) => p.clone(),
+            None => {
+                let p = self.bind(cutoff);
+                self.cut = Some(p.clone());
+                p
+            }
+        };
+        effective_state(&p)
     }
 
     /// Adds `v` as the next parameter; its placeholder.
@@ -204,10 +220,8 @@ fn rank_in(clauses: &mut Vec<String>, column: &str, values: &[String], rank: fn(
     clauses.push(format!("{column} IN ({})", list.join(", ")));
 }
 
-/// The `WHERE` clause (possibly empty) of `f`, binding the cut-off first (`?1`/`$1`).
+/// The `WHERE` clause (possibly empty) of `f`.
 fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
-    let cut = sql.bind(cutoff);
-    let state = effective_state(&cut);
     let mut clauses: Vec<String> = Vec::new();
     if let Some(needle) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let p = sql.bind(needle.to_lowercase());
@@ -228,6 +242,7 @@ fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
         codes.sort_unstable();
         codes.dedup();
         let list: Vec<String> = codes.iter().map(i64::to_string).collect();
+        let state = sql.state(cutoff);
         clauses.push(format!("{state} IN ({})", list.join(", ")));
     }
     text_in(sql, &mut clauses, "health", &f.health);
@@ -258,11 +273,16 @@ fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
 }
 
 /// The sort key of a column (the state's is the effective state).
-fn order_by(s: GridSort, state: &str) -> String {
+fn order_by(sql: &mut Sql, s: GridSort, cutoff: &str) -> String {
     let dir = if s.descending { "DESC" } else { "ASC" };
+    let state = if s.column == GridColumn::State {
+        sql.state(cutoff)
+    } else {
+        String::new()
+    };
     let key = match s.column {
         GridColumn::Name => return format!(" ORDER BY name {dir}, id {dir}"),
-        GridColumn::State => state,
+        GridColumn::State => &state,
         GridColumn::Since => "since",
         GridColumn::Health => "health",
         GridColumn::LastSeen => "last_seen",
@@ -303,7 +323,7 @@ pub(crate) fn window(
 ) -> Sql {
     let mut sql = Sql::new(d);
     let w = where_clause(&mut sql, f, cutoff);
-    let order = order_by(sort, &effective_state(&first(d)));
+    let order = order_by(&mut sql, sort, cutoff);
     let mut text = format!("SELECT id, version FROM grid{w}{order}");
     if let Some(l) = limit {
         let _ = write!(text, " LIMIT {l}");
@@ -318,19 +338,11 @@ pub(crate) fn window(
     sql
 }
 
-/// The first placeholder (the cut-off) of the dialect.
-fn first(d: Dialect) -> String {
-    match d {
-        Dialect::Sqlite => "?1".to_owned(),
-        Dialect::Pg => "$1".to_owned(),
-    }
-}
-
 /// Machines matching `f` per effective state code.
 pub(crate) fn by_state(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
     let mut sql = Sql::new(d);
+    let state = sql.state(cutoff);
     let w = where_clause(&mut sql, f, cutoff);
-    let state = effective_state(&first(d));
     sql.text = format!("SELECT {state} AS s, COUNT(*) FROM grid{w} GROUP BY s");
     sql
 }
@@ -373,13 +385,19 @@ mod tests {
         let s = count(Dialect::Sqlite, &f, "2026-01-01T00:00:00.000Z");
         assert_eq!(
             s.params,
-            vec!["2026-01-01T00:00:00.000Z", "ws-01", "Active", "\nvip\n"]
+            vec!["ws-01", "2026-01-01T00:00:00.000Z", "Active", "\nvip\n"]
+        );
+        let plain = count(Dialect::Sqlite, &GridFilter::default(), "x");
+        assert!(
+            plain.params.is_empty(),
+            "no unused parameter: {:?}",
+            plain.params
         );
         assert!(s.text.contains("risk IN (5, 9)"), "{}", s.text);
         assert!(!s.text.contains("DROP"));
         let p = count(Dialect::Pg, &f, "x");
         assert!(
-            p.text.contains("strpos(name, $2)") && p.text.contains("$4"),
+            p.text.contains("strpos(name, $1)") && p.text.contains("$4"),
             "{}",
             p.text
         );
