@@ -37,6 +37,8 @@ pub const TABLES: &[&str] = &[
     "rule_decisions",
     "proposals",
     "suppressions",
+    "grid",
+    "grid_gone",
 ];
 
 /// The applied migrations, as `version` lines.
