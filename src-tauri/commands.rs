@@ -4,8 +4,8 @@
 
 use cordon_core::dto::grid::{GridChanges, GridFilter, GridPage, GridQuery};
 use cordon_core::dto::{
-    ActionOutcome, AppInfo, Counters, IpcError, IsolateRequest, MachineDetail, MachineRow, ReleaseRequest,
-    Snapshot,
+    ActionOutcome, AppInfo, Counters, IpcError, IsolateRequest, MachineDetail, MachineRow,
+    ReleaseRequest, Snapshot,
 };
 use cordon_core::profiles::ProfileView;
 use tauri::State;

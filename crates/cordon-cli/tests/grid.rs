@@ -48,7 +48,11 @@ async fn machines_answer_from_the_store_incrementally_and_offline() {
     assert!(env.requests().await.is_empty(), "offline sends nothing");
     let text = env.cordon(&["machines", "--isolated", "--offline"]).await;
     assert_eq!(text.code, 0, "{}", text.stderr);
-    assert!(text.stderr.contains(&format!("as of {as_of}")), "{}", text.stderr);
+    assert!(
+        text.stderr.contains(&format!("as of {as_of}")),
+        "{}",
+        text.stderr
+    );
 
     // Online again: an incremental sync (the actions since the watermark), not the
     // machine list the first run just fetched.
