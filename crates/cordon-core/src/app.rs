@@ -179,6 +179,10 @@ impl App {
     pub fn grid_counters(&self, filter: &GridFilter) -> Result<Counters> {
         self.inner.fleet.grid_counters(filter)
     }
+    /// Every machine id matching `filter`, by name ("select all N matching").
+    pub fn grid_ids(&self, filter: &GridFilter) -> Result<Vec<String>> {
+        self.inner.fleet.grid_ids(filter)
+    }
     /// What changed in the grid since `cursor` (an idle sync: nothing).
     pub fn grid_changes(&self, cursor: u32) -> Result<GridChanges> {
         self.inner.fleet.grid_changes(cursor)
