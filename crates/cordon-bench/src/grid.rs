@@ -97,14 +97,17 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
         let p = app.grid_page(&q(all.clone(), by_name, machines / 2, 60))?;
         Ok(format!("{} rows of {}", p.rows.len(), p.total))
     })?;
-    time("search \"-0042\" (name, id, IP): first 60 rows + total", &mut || {
-        let f = GridFilter {
-            search: Some("-0042".into()),
-            ..GridFilter::default()
-        };
-        let p = app.grid_page(&q(f, by_name, 0, 60))?;
-        Ok(format!("{} matching", p.total))
-    })?;
+    time(
+        "search \"-0042\" (name, id, IP): first 60 rows + total",
+        &mut || {
+            let f = GridFilter {
+                search: Some("-0042".into()),
+                ..GridFilter::default()
+            };
+            let p = app.grid_page(&q(f, by_name, 0, 60))?;
+            Ok(format!("{} matching", p.total))
+        },
+    )?;
     time("filter isolated now: first 60 rows + total", &mut || {
         let p = app.grid_page(&q(isolated.clone(), by_name, 0, 60))?;
         Ok(format!("{} matching", p.total))
@@ -127,21 +130,21 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
         Ok(format!("{} changed", c.changed))
     })?;
     time("select all isolated now: every id", &mut || {
-        Ok(format!(
-            "{} ids",
-            app.grid_ids(&isolated)?.len()
-        ))
+        Ok(format!("{} ids", app.grid_ids(&isolated)?.len()))
     })?;
-    time("cordon machines --isolated --offline (open store + all windows)", &mut || {
-        let mut n = 0u32;
-        loop {
-            let p = App::grid_offline(&cfg, &q(isolated.clone(), by_name, n, 1000))?;
-            n += p.rows.len() as u32;
-            if p.rows.is_empty() || n >= p.total {
-                return Ok(format!("{n} rows"));
+    time(
+        "cordon machines --isolated --offline (open store + all windows)",
+        &mut || {
+            let mut n = 0u32;
+            loop {
+                let p = App::grid_offline(&cfg, &q(isolated.clone(), by_name, n, 1000))?;
+                n += p.rows.len() as u32;
+                if p.rows.is_empty() || n >= p.total {
+                    return Ok(format!("{n} rows"));
+                }
             }
-        }
-    })?;
+        },
+    )?;
     let (open, _) = best_of(1, || Ok(App::new(cfg.clone())?))?;
     timings.push(Timing {
         what: "for comparison: opening a core (loads the whole cache)".into(),
@@ -167,9 +170,8 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
 /// Bytes per table and index (`dbstat`), and the file's.
 fn sizes(path: &Path) -> BenchResult<(Vec<(String, u64)>, u64)> {
     let conn = rusqlite::Connection::open(path)?;
-    let mut stmt = conn.prepare(
-        "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY SUM(pgsize) DESC",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY SUM(pgsize) DESC")?;
     let tables = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
         .collect::<Result<Vec<_>, _>>()?

@@ -219,7 +219,13 @@ fn grid_rows(r: &grid::GridBench) -> Vec<Row> {
             "{:.0} B (grid alone {:.0} B)",
             per(machine_bytes, r.machines),
             per(
-                sum(&["grid", "sqlite_autoindex_grid_1", "grid_name", "grid_state", "grid_version"]),
+                sum(&[
+                    "grid",
+                    "sqlite_autoindex_grid_1",
+                    "grid_name",
+                    "grid_state",
+                    "grid_version"
+                ]),
                 r.machines
             )
         ),

@@ -25,6 +25,8 @@ pub(crate) struct Cache {
     /// When a previous run (or another process on this store) last listed the
     /// machines: a new process lists them again only once that is stale.
     pub restored_machines_at: Option<DateTime<Utc>>,
+    /// The stuck cut-off up to which the grid's rows were aged (this process).
+    pub grid_aged_to: Option<String>,
     /// When alerts were last fetched (this process).
     pub alerts_synced_at: Option<DateTime<Utc>>,
     /// The newest Isolate action's creation time at that fetch: alerts are fetched

@@ -136,6 +136,27 @@ impl Fleet {
         }
     }
 
+    /// Moves the rows that turned stuck with time since the last round (the first
+    /// round of a process only starts the clock: a new reader fetches its rows anew).
+    /// True when rows moved.
+    pub(crate) fn age_grid(&self) -> bool {
+        let to = self.cutoff();
+        let from = {
+            let mut c = self.cache();
+            c.grid_aged_to.replace(to.clone())
+        };
+        let Some(from) = from.filter(|f| *f < to) else {
+            return false;
+        };
+        match self.store().grid_age(&from, &to) {
+            Ok(n) => n > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "grid not aged");
+                false
+            }
+        }
+    }
+
     /// Writes the records of the machines in `affected` (lowercase ids) and forgets
     /// `removed`, after the caches were written.
     pub(crate) fn update_grid(&self, affected: &HashSet<String>, removed: &[String]) {

@@ -101,6 +101,10 @@ impl Fleet {
         let fleet = self.clone();
         off_runtime(move || {
             fleet.merge(machines, actions, true);
+            if fleet.age_grid() {
+                // Rows turned stuck with time alone: the views refetch them.
+                fleet.bump();
+            }
             let store = fleet.store();
             let mut saved = store.set_meta(ACTIONS_SYNCED_AT, &crate::store::ts(started));
             if need_machines {

@@ -132,6 +132,9 @@ contract! {
     /// Writes grid records (only those that differ move, stamped with the next change
     /// cursor) and forgets `removed`; `rebuild` drops every other row. The cursor after.
     fn save_grid(&self, rows: &[GridRecord], removed: &[String], rebuild: bool) -> Result<u32>;
+    /// Moves the rows whose in-flight release turned stuck with time (cut-offs in
+    /// (`from`, `to`]). The rows moved.
+    fn grid_age(&self, from: &str, to: &str) -> Result<u32>;
     fn grid_window(&self, q: &GridQuery, cutoff: &str) -> Result<GridWindow>;
     fn grid_ids(&self, f: &GridFilter, cutoff: &str) -> Result<Vec<String>>;
     fn grid_counters(&self, f: &GridFilter, cutoff: &str) -> Result<Counters>;

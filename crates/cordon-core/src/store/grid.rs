@@ -127,6 +127,24 @@ impl SqliteStore {
         })
     }
 
+    /// Moves the rows whose in-flight release crossed the stuck threshold since the
+    /// last round (`since` in (`from`, `to`], both cut-offs): their effective state
+    /// changed with time alone, so they take the next cursor. The rows moved.
+    pub fn grid_age(&self, from: &str, to: &str) -> Result<u32> {
+        self.write(|tx| {
+            let cursor = cursor_in(tx)?;
+            let next = cursor.wrapping_add(1);
+            let n = tx.execute(
+                "UPDATE grid SET version = ?3 WHERE state = 4 AND since > ?1 AND since <= ?2",
+                params![from, to, next],
+            )?;
+            if n > 0 {
+                put_meta(tx, GRID_CURSOR, &next.to_string())?;
+            }
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+    }
+
     /// A window of the machines matching `q` (see [`GridWindow`]); `cutoff` is
     /// (now − the stuck threshold) as stored times are written.
     pub fn grid_window(&self, q: &GridQuery, cutoff: &str) -> Result<GridWindow> {

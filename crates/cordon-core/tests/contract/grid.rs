@@ -402,13 +402,25 @@ pub fn the_cursor_moves_only_for_rows_that_changed(store: &Store) {
         "ws-alpha (third by name) moved"
     );
 
+    // Time alone: srv-charlie's release (created at t(10)) turns stuck when the
+    // cut-off passes t(10); aging the rows up to it moves that row only, once.
+    assert_eq!(store.grid_age(&cut(0), &cut(9)).unwrap(), 0);
+    assert_eq!(store.grid_age(&cut(9), &cut(10)).unwrap(), 1);
+    let aged = store.grid_changes(2).unwrap();
+    assert_eq!((aged.cursor, aged.ids.clone()), (3, vec![machine("3")]));
+    assert_eq!(
+        store.grid_age(&cut(10), &cut(500)).unwrap(),
+        0,
+        "already past"
+    );
+
     // A machine gone from the tenant.
-    assert_eq!(store.save_grid(&[], &[machine("2")], false).unwrap(), 3);
-    let gone = store.grid_changes(2).unwrap();
-    assert_eq!((gone.cursor, gone.changed, gone.removed), (3, 0, 1));
+    assert_eq!(store.save_grid(&[], &[machine("2")], false).unwrap(), 4);
+    let gone = store.grid_changes(3).unwrap();
+    assert_eq!((gone.cursor, gone.changed, gone.removed), (4, 0, 1));
     assert_eq!(
         store.save_grid(&[], &[machine("2")], false).unwrap(),
-        3,
+        4,
         "forgetting it twice changes nothing"
     );
     let c = store.grid_counters(&GridFilter::default(), &now).unwrap();
@@ -416,15 +428,15 @@ pub fn the_cursor_moves_only_for_rows_that_changed(store: &Store) {
 
     // A rebuild keeps only what it is given.
     let kept = vec![alpha, rows[2].clone()];
-    assert_eq!(store.save_grid(&kept, &[], true).unwrap(), 4);
-    let rebuilt = store.grid_changes(3).unwrap();
+    assert_eq!(store.save_grid(&kept, &[], true).unwrap(), 5);
+    let rebuilt = store.grid_changes(4).unwrap();
     assert_eq!((rebuilt.changed, rebuilt.removed), (0, 3));
     assert_eq!(
         store.grid_ids(&GridFilter::default(), &now).unwrap(),
         [machine("3"), machine("1")]
     );
     // A machine back is no longer counted as removed.
-    assert_eq!(store.save_grid(&rows[1..2], &[], false).unwrap(), 5);
-    let back = store.grid_changes(2).unwrap();
+    assert_eq!(store.save_grid(&rows[1..2], &[], false).unwrap(), 6);
+    let back = store.grid_changes(3).unwrap();
     assert_eq!((back.changed, back.removed), (1, 3));
 }

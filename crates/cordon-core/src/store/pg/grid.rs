@@ -179,6 +179,41 @@ impl PgStore {
         })
     }
 
+    /// SQLite's `grid_age`.
+    pub fn grid_age(&self, from: &str, to: &str) -> Result<u32> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.transaction(move |tx| {
+            Box::pin(async move {
+                exec(
+                    tx,
+                    "INSERT INTO meta (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING",
+                    &[&GRID_CURSOR],
+                )
+                .await?;
+                let cursor: u32 = one(
+                    tx,
+                    "SELECT value FROM meta WHERE key = $1 FOR UPDATE",
+                    &[&GRID_CURSOR],
+                )
+                .await?
+                .try_get::<_, String>(0)?
+                .parse()
+                .unwrap_or(0);
+                let next = cursor.wrapping_add(1);
+                let n = exec(
+                    tx,
+                    "UPDATE grid SET version = $3 WHERE state = 4 AND since > $1 AND since <= $2",
+                    &[&from, &to, &i64::from(next)],
+                )
+                .await?;
+                if n > 0 {
+                    put_meta(tx, GRID_CURSOR, &next.to_string()).await?;
+                }
+                Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            })
+        })
+    }
+
     /// SQLite's `grid_window`, in one `REPEATABLE READ` snapshot.
     pub fn grid_window(&self, q: &GridQuery, cutoff: &str) -> Result<GridWindow> {
         let count = grid_sql::count(Dialect::Pg, &q.filter, cutoff);
