@@ -90,6 +90,9 @@ fn same(got: &[Key], want: &[Key], what: &str) {
     }
 }
 
+/// Which snapshot rows a filter case keeps.
+type Keep = Box<dyn Fn(&MachineRow) -> bool>;
+
 fn ids(rows: &[MachineRow]) -> HashSet<String> {
     rows.iter().map(|r| r.id.clone()).collect()
 }
@@ -119,7 +122,7 @@ async fn the_grid_agrees_with_the_derivation_on_ten_thousand_machines() {
     }
 
     // Filters: each the snapshot's rows that match, counted by the store.
-    let cases: Vec<(GridFilter, Box<dyn Fn(&MachineRow) -> bool>)> = vec![
+    let cases: Vec<(GridFilter, Keep)> = vec![
         (
             GridFilter {
                 isolated_now: true,
