@@ -2,9 +2,10 @@
 //! holds the switchable core and the profiles). Errors are the tagged [`IpcError`];
 //! no command returns a bare string as its error, and no answer carries a token or secret (T-8).
 
+use cordon_core::dto::grid::{GridChanges, GridFilter, GridPage, GridQuery};
 use cordon_core::dto::{
-    ActionOutcome, AppInfo, IpcError, IsolateRequest, MachineDetail, MachineRow, ReleaseRequest,
-    Snapshot,
+    ActionOutcome, AppInfo, Counters, IpcError, IsolateRequest, MachineDetail, MachineRow,
+    ReleaseRequest, Snapshot,
 };
 use cordon_core::profiles::ProfileView;
 use tauri::State;
@@ -26,6 +27,27 @@ pub async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
 #[specta::specta]
 pub async fn snapshot(state: State<'_, AppState>) -> Res<Snapshot> {
     Ok(state.core().snapshot())
+}
+
+/// A window of the machine grid: filtered, searched, sorted and counted in the store.
+#[tauri::command]
+#[specta::specta]
+pub async fn grid_page(state: State<'_, AppState>, query: GridQuery) -> Res<GridPage> {
+    Ok(state.core().grid_page(&query)?)
+}
+
+/// The counters of the machines matching `filter` (the default: the whole fleet).
+#[tauri::command]
+#[specta::specta]
+pub async fn grid_counters(state: State<'_, AppState>, filter: GridFilter) -> Res<Counters> {
+    Ok(state.core().grid_counters(&filter)?)
+}
+
+/// What changed in the grid since `cursor` (an idle sync: nothing).
+#[tauri::command]
+#[specta::specta]
+pub async fn grid_changes(state: State<'_, AppState>, cursor: u32) -> Res<GridChanges> {
+    Ok(state.core().grid_changes(cursor)?)
 }
 
 /// Syncs with Defender now (the Retry button), then returns the view.

@@ -15,6 +15,9 @@ fn export_typescript_bindings() {
     let text = std::fs::read_to_string(path).expect("bindings written");
     for name in [
         "snapshot",
+        "gridPage",
+        "gridCounters",
+        "gridChanges",
         "release",
         "isolate",
         "findMachine",

@@ -7,6 +7,8 @@
 
 #[path = "ipc/automation.rs"]
 mod automation;
+#[path = "ipc/grid.rs"]
+mod grid;
 #[path = "ipc/jobs.rs"]
 mod jobs;
 

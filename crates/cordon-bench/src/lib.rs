@@ -5,6 +5,7 @@
 //! noisy: the figures that matter are call counts and ratios.
 
 pub mod fleet;
+pub mod grid;
 pub mod p1;
 pub mod p2;
 pub mod p3;

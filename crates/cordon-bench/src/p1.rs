@@ -74,6 +74,7 @@ pub async fn run(machines: usize, limit: u32, window: Duration) -> BenchResult<P
             isolation_type: None,
             source: Some("benchmark".into()),
             include_foreign: true,
+            matching: None,
         })
         .await?;
     let job_time = t.elapsed();

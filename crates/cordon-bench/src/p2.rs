@@ -67,6 +67,7 @@ pub async fn run(machines: usize, latency: Duration) -> BenchResult<P2> {
         isolation_type: None,
         source: Some("benchmark".into()),
         include_foreign: true,
+        matching: None,
     })
     .await?;
     let cordon = t.elapsed();

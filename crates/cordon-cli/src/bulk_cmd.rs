@@ -82,6 +82,7 @@ async fn request(
             isolation_type: Some(*kind),
             source: Some("cli".into()),
             include_foreign: true,
+            matching: None,
         }),
         Command::Release {
             machines,
@@ -131,6 +132,7 @@ async fn request(
                 isolation_type: None,
                 source: Some(source),
                 include_foreign: foreign,
+                matching: None,
             })
         }
         _ => Err(CoreError::NoMachines),

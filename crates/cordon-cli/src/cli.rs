@@ -102,7 +102,8 @@ pub enum Command {
     Signin,
     /// Counts of machines by isolation state.
     Status,
-    /// List machines with their isolation state.
+    /// List machines with their isolation state, from the store (filtered there),
+    /// after an incremental sync; `--json` prints `{asOf, total, machines}`.
     Machines {
         /// Only machines isolated right now (including pending or stuck releases).
         #[arg(long)]
@@ -110,6 +111,9 @@ pub enum Command {
         /// Only machines whose name, id or IP contains this text.
         #[arg(long)]
         search: Option<String>,
+        /// No sync and no request: the store as the last sync left it (`asOf`).
+        #[arg(long)]
+        offline: bool,
     },
     /// One machine (by 40-hex id or DNS name) with its isolation timeline.
     Machine { machine: String },

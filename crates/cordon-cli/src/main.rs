@@ -102,6 +102,14 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         Command::Isolate { comment, .. }
         | Command::Release { comment, .. }
         | Command::Cancel { comment, .. } => act_cmd::require_comment(comment)?,
+        Command::Machines {
+            isolated,
+            search,
+            offline: true,
+        } => {
+            read_cmd::machines_offline(&config(cli)?, *isolated, search, cli.json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Rule(cmd) => rule_cmd::precheck(cmd)?,
         Command::Approvals { cmd, .. } => approvals_cmd::precheck(cmd.as_ref())?,
         _ => {}

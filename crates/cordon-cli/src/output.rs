@@ -18,13 +18,6 @@ pub fn state_label(s: IsolationState) -> &'static str {
     }
 }
 
-pub fn matches(m: &MachineRow, needle: &str) -> bool {
-    let n = needle.to_lowercase();
-    m.name.to_lowercase().contains(&n)
-        || m.id.contains(&n)
-        || m.ip.as_deref().is_some_and(|ip| ip.contains(&n))
-}
-
 pub fn status(json: bool, c: &Counters) {
     if json {
         return output_json::print(c);
@@ -37,10 +30,16 @@ pub fn status(json: bool, c: &Counters) {
     println!("isolation failed  {}", c.isolation_failed);
 }
 
-pub fn machines(json: bool, rows: &[MachineRow]) {
+/// The machines list; `as_of` is the last sync the store holds.
+pub fn machines(json: bool, rows: &[MachineRow], as_of: Option<&str>) {
     if json {
-        return output_json::print(&rows);
+        return output_json::print(&serde_json::json!({
+            "asOf": as_of,
+            "total": rows.len(),
+            "machines": rows,
+        }));
     }
+    eprintln!("as of {}", as_of.unwrap_or("never synced"));
     for r in rows {
         println!(
             "{}  {:<40}  {:<16}  {}",

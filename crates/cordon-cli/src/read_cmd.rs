@@ -3,8 +3,9 @@
 //! the same derivation as the desktop app.
 
 use cordon_core::dto::automation::AlertFilter;
+use cordon_core::dto::grid::{GRID_MAX_LIMIT, GridFilter, GridPage, GridQuery};
 use cordon_core::dto::{ActionFilter, MachineRow};
-use cordon_core::{App, Result};
+use cordon_core::{App, AppConfig, Result};
 
 use crate::cli::Command;
 use crate::{output, output_automation};
@@ -15,16 +16,12 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
             app.refresh().await?;
             output::status(json, &app.snapshot().counters);
         }
-        Command::Machines { isolated, search } => {
-            app.refresh().await?;
-            let rows: Vec<MachineRow> = app
-                .snapshot()
-                .machines
-                .into_iter()
-                .filter(|m| !isolated || m.isolated_now)
-                .filter(|m| search.as_deref().is_none_or(|s| output::matches(m, s)))
-                .collect();
-            output::machines(json, &rows);
+        Command::Machines {
+            isolated, search, ..
+        } => {
+            app.sync_once(false).await?;
+            let (rows, as_of) = every_row(&query(*isolated, search), |q| app.grid_page(q))?;
+            output::machines(json, &rows, as_of.as_deref());
         }
         Command::Machine { machine } => {
             app.refresh().await?;
@@ -64,4 +61,47 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+/// `cordon machines --offline`: the store alone, without loading the cache or asking
+/// Defender.
+pub fn machines_offline(
+    cfg: &AppConfig,
+    isolated: bool,
+    search: &Option<String>,
+    json: bool,
+) -> Result<()> {
+    let (rows, as_of) = every_row(&query(isolated, search), |q| App::grid_offline(cfg, q))?;
+    output::machines(json, &rows, as_of.as_deref());
+    Ok(())
+}
+
+fn query(isolated: bool, search: &Option<String>) -> GridQuery {
+    GridQuery {
+        filter: GridFilter {
+            isolated_now: isolated,
+            search: search.clone(),
+            ..GridFilter::default()
+        },
+        limit: GRID_MAX_LIMIT,
+        ..GridQuery::default()
+    }
+}
+
+/// Every row the query matches, window by window, and the store's `asOf`.
+fn every_row(
+    q: &GridQuery,
+    mut page: impl FnMut(&GridQuery) -> Result<GridPage>,
+) -> Result<(Vec<MachineRow>, Option<String>)> {
+    let mut q = q.clone();
+    let mut rows = Vec::new();
+    loop {
+        let p = page(&q)?;
+        let n = p.rows.len() as u32;
+        rows.extend(p.rows.into_iter().map(|r| r.machine));
+        q.offset += n;
+        if n == 0 || q.offset >= p.total {
+            return Ok((rows, p.as_of));
+        }
+    }
 }

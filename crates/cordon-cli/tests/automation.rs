@@ -41,8 +41,7 @@ async fn fresh_machines(env: &support::Env, n: usize) -> Vec<String> {
         .collect();
     let run = env.cordon(&["machines", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let ids: Vec<String> = run
-        .json()
+    let ids: Vec<String> = run.json()["machines"]
         .as_array()
         .unwrap()
         .iter()

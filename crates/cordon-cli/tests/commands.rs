@@ -27,16 +27,18 @@ async fn machines_isolated_json_parses_and_search_filters() {
     let env = support::demo().await;
     let run = env.cordon(&["machines", "--isolated", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let rows = run.json();
-    let rows = rows.as_array().unwrap();
+    let out = run.json();
+    let rows = out["machines"].as_array().unwrap();
     let truth = env.state().await;
     assert_eq!(rows.len(), truth.isolated_count);
+    assert_eq!(out["total"], truth.isolated_count);
+    assert!(out["asOf"].is_string(), "{out}");
     assert!(rows.iter().all(|r| r["isolatedNow"] == true));
     let name = rows[0]["name"].as_str().unwrap().to_owned();
     let found = env.cordon(&["machines", "--search", &name, "--json"]).await;
     let found = found.json();
     assert!(
-        found
+        found["machines"]
             .as_array()
             .unwrap()
             .iter()

@@ -26,6 +26,7 @@ use crate::dto::automation::{
     AlertFilter, AlertRow, Proposal, ProposalRequest, ProposalVerdict, RuleChange, RuleDecision,
     RuleSettings, RuleStatus, VerdictOutcome,
 };
+use crate::dto::grid::{GridChanges, GridFilter, GridPage, GridQuery};
 use crate::dto::jobs::{
     AuditEntry, AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat,
     History, HistoryFilter, IsolationGroup, JobDetail, JobProgress, JobSummary, ReconRow,
@@ -33,8 +34,8 @@ use crate::dto::jobs::{
 };
 use crate::dto::wait::{WaitItem, WaitReport};
 use crate::dto::{
-    ActionFilter, ActionOutcome, ActionRow, AppInfo, IsolateRequest, MachineDetail, MachineRef,
-    MachineRow, ReleaseRequest, Snapshot, SyncStatus,
+    ActionFilter, ActionOutcome, ActionRow, AppInfo, Counters, IsolateRequest, MachineDetail,
+    MachineRef, MachineRow, ReleaseRequest, Snapshot, SyncStatus,
 };
 use crate::error::Result;
 use crate::fleet::Fleet;
@@ -81,16 +82,7 @@ impl App {
             cfg.credentials.clone(),
             cfg.client_options.clone(),
         )?;
-        let store = Arc::new(match (&cfg.store_url, &cfg.store_path) {
-            (Some(url), _) => Store::open_url(url.as_str())?,
-            (None, Some(path)) => Store::open(path)?,
-            (None, None) => Store::open_in_memory()?,
-        });
-        store.bind_tenant(
-            cfg.endpoints.authority.as_str(),
-            cfg.credentials.tenant_id(),
-            &cfg.tenant_label,
-        )?;
+        let store = Arc::new(open_store(&cfg)?);
         let fleet = Fleet::open(client, Arc::clone(&store), &cfg)?;
         let team = Team::new(
             Arc::clone(&store),
@@ -202,6 +194,27 @@ impl App {
     /// Asks the background sync to run now.
     pub fn wake(&self) {
         self.inner.fleet.wake();
+    }
+    /// A window of the machine grid: filtered, searched, sorted and counted in the store.
+    pub fn grid_page(&self, query: &GridQuery) -> Result<GridPage> {
+        self.inner.fleet.grid_page(query)
+    }
+    /// The counters of the machines matching `filter` (the default: the whole fleet).
+    pub fn grid_counters(&self, filter: &GridFilter) -> Result<Counters> {
+        self.inner.fleet.grid_counters(filter)
+    }
+    /// Every machine id matching `filter`, by name ("select all N matching").
+    pub fn grid_ids(&self, filter: &GridFilter) -> Result<Vec<String>> {
+        self.inner.fleet.grid_ids(filter)
+    }
+    /// What changed in the grid since `cursor` (an idle sync: nothing).
+    pub fn grid_changes(&self, cursor: u32) -> Result<GridChanges> {
+        self.inner.fleet.grid_changes(cursor)
+    }
+    /// A window of the grid from the store alone: no cache loaded, no request (the CLI's
+    /// `--offline`); derived at the local clock.
+    pub fn grid_offline(cfg: &AppConfig, query: &GridQuery) -> Result<GridPage> {
+        crate::fleet::grid::page(&open_store(cfg)?, query, Utc::now(), cfg.thresholds)
     }
     /// One machine's detail from the cache.
     pub fn machine_detail(&self, machine_id: &str) -> Result<MachineDetail> {
@@ -469,6 +482,21 @@ impl App {
     pub async fn principal(&self) -> Result<mde_api::Principal> {
         self.inner.automation.principal().await
     }
+}
+
+/// The store `cfg` names (a team store URL, a file, or memory), bound to its tenant.
+fn open_store(cfg: &AppConfig) -> Result<Store> {
+    let store = match (&cfg.store_url, &cfg.store_path) {
+        (Some(url), _) => Store::open_url(url.as_str())?,
+        (None, Some(path)) => Store::open(path)?,
+        (None, None) => Store::open_in_memory()?,
+    };
+    store.bind_tenant(
+        cfg.endpoints.authority.as_str(),
+        cfg.credentials.tenant_id(),
+        &cfg.tenant_label,
+    )?;
+    Ok(store)
 }
 
 /// The store's quick check, then (only if it passed: a damaged store must not push

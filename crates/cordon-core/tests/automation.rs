@@ -453,6 +453,7 @@ async fn an_isolation_in_force_and_a_suppressed_detection_are_skipped() {
         isolation_type: None,
         source: None,
         include_foreign: false,
+        matching: None,
     })
     .await
     .unwrap();

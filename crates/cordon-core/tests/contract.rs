@@ -14,6 +14,8 @@ mod audit;
 mod automation;
 #[path = "contract/cache.rs"]
 mod cache;
+#[path = "contract/grid.rs"]
+mod grid;
 #[allow(dead_code)]
 #[path = "pg/harness.rs"]
 mod harness;
@@ -145,6 +147,8 @@ contract_tests! {
         team::a_job_is_sent_only_by_its_principal_or_the_automations_leader,
         team::named_leases_rank_agents_first_and_expire,
         team::heartbeats_are_kept_and_a_leave_removes_them,
+        grid::the_grid_filters_sorts_and_counts_in_the_store,
+        grid::the_cursor_moves_only_for_rows_that_changed,
     ],
     fixture: [
         audit::the_audit_log_is_append_only,

@@ -51,6 +51,39 @@ async snapshot() : Promise<Result<Snapshot, IpcError>> {
 }
 },
 /**
+ * A window of the machine grid: filtered, searched, sorted and counted in the store.
+ */
+async gridPage(query: GridQuery) : Promise<Result<GridPage, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("grid_page", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The counters of the machines matching `filter` (the default: the whole fleet).
+ */
+async gridCounters(filter: GridFilter) : Promise<Result<Counters, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("grid_counters", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What changed in the grid since `cursor` (an idle sync: nothing).
+ */
+async gridChanges(cursor: number) : Promise<Result<GridChanges, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("grid_changes", { cursor }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Syncs with Defender now (the Retry button), then returns the view.
  */
 async refresh() : Promise<Result<Snapshot, IpcError>> {
@@ -699,7 +732,13 @@ source: string | null;
 /**
  * Include machines whose isolation someone else requested (S-7: excluded by default).
  */
-includeForeign: boolean }
+includeForeign: boolean; 
+/**
+ * Also every machine matching this grid filter ("select all N matching"),
+ * resolved by the core when the preview is computed; a sync that changes the
+ * matching set makes the preview stale (S-7).
+ */
+matching?: GridFilter | null }
 /**
  * The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
  * proxy, the simulator).
@@ -795,6 +834,130 @@ export type ExclusionCause =
  * Export formats.
  */
 export type ExportFormat = "csv" | "json"
+/**
+ * What changed in the store since a cursor: an idle refresh answers `changed: 0`
+ * and the UI fetches nothing else.
+ */
+export type GridChanges = { 
+/**
+ * The store's cursor now.
+ */
+cursor: number; 
+/**
+ * Rows changed (or added) since the cursor asked about.
+ */
+changed: number; 
+/**
+ * Machines removed since then.
+ */
+removed: number; 
+/**
+ * The ids of the changed rows (at most [`GRID_CHANGED_IDS`]; `truncated` beyond).
+ */
+ids: string[]; truncated: boolean }
+/**
+ * A column the grid sorts by.
+ */
+export type GridColumn = "name" | "state" | "since" | "health" | "lastSeen" | "os" | 
+/**
+ * By severity (none < informational < low < medium < high), not alphabetically.
+ */
+"risk" | 
+/**
+ * By level (none < low < medium < high).
+ */
+"exposure" | 
+/**
+ * By value (low < normal < high).
+ */
+"deviceValue" | "group" | "tags" | "ip"
+/**
+ * Which machines (every field optional; all given ones must match, and within a
+ * list any value matches).
+ */
+export type GridFilter = { 
+/**
+ * Text in the name, the id or the IP address (case-insensitive).
+ */
+search: string | null; 
+/**
+ * Only machines cut off right now (isolated, releasing, release stuck).
+ */
+isolatedNow: boolean; 
+/**
+ * Derived states (e.g. `isolating` + `releasing` for "pending").
+ */
+states: IsolationState[]; 
+/**
+ * Defender's `healthStatus` (`Active`, `Inactive`, …).
+ */
+health: string[]; 
+/**
+ * `osPlatform` (`Windows11`, `Linux`, …).
+ */
+os: string[]; 
+/**
+ * `riskScore`; `""` matches machines without one.
+ */
+risk: string[]; 
+/**
+ * `exposureLevel`; `""` matches machines without one.
+ */
+exposure: string[]; 
+/**
+ * Machine tags: a machine with any of them.
+ */
+tags: string[]; 
+/**
+ * Device groups (`rbacGroupName`); `""` matches machines in none.
+ */
+groups: string[]; 
+/**
+ * `deviceValue` (`Low`, `Normal`, `High`); `""` matches machines without one.
+ */
+deviceValue: string[] }
+/**
+ * The answer to a [`GridQuery`]: the window only, the number of matching machines,
+ * and how current the store is.
+ */
+export type GridPage = { 
+/**
+ * Machines matching the filter (the whole list, not the window).
+ */
+total: number; offset: number; rows: GridRow[]; 
+/**
+ * The store's change cursor when the window was read ([`GridChanges`]).
+ */
+cursor: number; 
+/**
+ * The last successful sync the store holds, RFC 3339 (`None`: never synced).
+ */
+asOf: string | null }
+/**
+ * One window of the grid.
+ */
+export type GridQuery = { filter: GridFilter; sort: GridSort; 
+/**
+ * The first row of the window (0-based) in the filtered, sorted list.
+ */
+offset: number; 
+/**
+ * How many rows at most ([`GRID_MAX_LIMIT`] caps it).
+ */
+limit: number }
+/**
+ * One row of a window, with the store's version of it.
+ */
+export type GridRow = { 
+/**
+ * The change cursor at which the row last changed: a row whose version did not
+ * move since the UI fetched it is the same row.
+ */
+version: number; machine: MachineRow }
+/**
+ * A sort: a column and a direction; ties are broken by name, then id.
+ */
+export type GridSort = { column: GridColumn; descending: boolean }
 /**
  * The History view: one page of the matching rows (newest first) and the per-day
  * chart over every matching row.

@@ -72,6 +72,11 @@ pub struct BulkRequest {
     pub source: Option<String>,
     /// Include machines whose isolation someone else requested (S-7: excluded by default).
     pub include_foreign: bool,
+    /// Also every machine matching this grid filter ("select all N matching"),
+    /// resolved by the core when the preview is computed; a sync that changes the
+    /// matching set makes the preview stale (S-7).
+    #[serde(default)]
+    pub matching: Option<super::grid::GridFilter>,
 }
 
 /// Why a machine is left out of a bulk request: what the UI switches on.

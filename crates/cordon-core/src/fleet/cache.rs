@@ -8,7 +8,7 @@ use mde_api::{ActionStatus, Alert, Machine, MachineAction};
 
 use crate::dto::{IpcError, SyncStatus};
 use crate::error::Result;
-use crate::fleet::sync::{ACTIONS_SYNCED_AT, ALERTS_WATERMARK};
+use crate::fleet::sync::{ACTIONS_SYNCED_AT, ALERTS_WATERMARK, MACHINES_LISTED_AT};
 use crate::store::{Store, parse_ts};
 
 /// The cached tenant and the sync bookkeeping.
@@ -22,6 +22,11 @@ pub(crate) struct Cache {
     /// The last action sync of a previous run (from the store): the incremental
     /// watermark until this run has synced.
     pub restored_synced_at: Option<DateTime<Utc>>,
+    /// When a previous run (or another process on this store) last listed the
+    /// machines: a new process lists them again only once that is stale.
+    pub restored_machines_at: Option<DateTime<Utc>>,
+    /// The stuck cut-off up to which the grid's rows were aged (this process).
+    pub grid_aged_to: Option<String>,
     /// When alerts were last fetched (this process).
     pub alerts_synced_at: Option<DateTime<Utc>>,
     /// The newest Isolate action's creation time at that fetch: alerts are fetched
@@ -45,6 +50,7 @@ impl Cache {
             alerts: store.load_alerts()?,
             alerts_watermark: store.meta(ALERTS_WATERMARK)?.as_deref().map(parse_ts),
             restored_synced_at: store.meta(ACTIONS_SYNCED_AT)?.as_deref().map(parse_ts),
+            restored_machines_at: store.meta(MACHINES_LISTED_AT)?.as_deref().map(parse_ts),
             ..Cache::default()
         };
         cache.actions = store
@@ -55,6 +61,9 @@ impl Cache {
         if cache.actions.is_empty() {
             // Nothing cached to build on: the first sync loads everything.
             cache.restored_synced_at = None;
+        }
+        if cache.machines.is_empty() {
+            cache.restored_machines_at = None;
         }
         Ok(cache)
     }

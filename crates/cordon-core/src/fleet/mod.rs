@@ -13,6 +13,8 @@ pub mod actions;
 mod cache;
 pub mod derive;
 mod follow;
+pub mod grid;
+pub mod grid_record;
 pub mod resolve;
 pub(crate) mod sync;
 pub mod view;
@@ -62,7 +64,7 @@ impl Fleet {
     /// The fleet of `cfg`'s tenant over `client`, its cache loaded from `store`.
     pub(crate) fn open(client: Client, store: Arc<Store>, cfg: &AppConfig) -> Result<Self> {
         let cache = Cache::load(&store)?;
-        Ok(Self {
+        let fleet = Self {
             inner: Arc::new(Inner {
                 client,
                 store,
@@ -77,7 +79,9 @@ impl Fleet {
                 wake: Notify::new(),
                 sync_gate: tokio::sync::Mutex::new(()),
             }),
-        })
+        };
+        fleet.ensure_grid();
+        Ok(fleet)
     }
 
     pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {

@@ -21,7 +21,9 @@ use crate::fleet::{Cache, Fleet, in_flight};
 use crate::store::off_runtime;
 
 /// The `meta` key of the last successful action sync (tenant clock).
-pub(crate) const ACTIONS_SYNCED_AT: &str = "actions_synced_at";
+pub(crate) const ACTIONS_SYNCED_AT: &str = crate::store::grid_sql::SYNCED_AT;
+/// The `meta` key of the last machine listing (tenant clock).
+pub(crate) const MACHINES_LISTED_AT: &str = "machines_listed_at";
 /// The `meta` key of the newest alert creation time seen.
 pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 
@@ -59,9 +61,14 @@ impl Fleet {
         let started = self.now();
         let (need_machines, watermark, need_perms) = {
             let c = self.cache();
-            let stale = c
-                .machines_synced
-                .is_none_or(|t| t.elapsed() >= self.inner.pace.machines_every);
+            let every = self.inner.pace.machines_every;
+            let stale = match c.machines_synced {
+                Some(t) => t.elapsed() >= every,
+                // A new process: listed by an earlier one on this store, recently?
+                None => c.restored_machines_at.is_none_or(|at| {
+                    (started - at).to_std().is_ok_and(|d| d >= every) || at > started
+                }),
+            };
             (
                 force_machines || stale,
                 watermark(&c),
@@ -94,10 +101,17 @@ impl Fleet {
         let fleet = self.clone();
         off_runtime(move || {
             fleet.merge(machines, actions, true);
-            if let Err(e) = fleet
-                .store()
-                .set_meta(ACTIONS_SYNCED_AT, &crate::store::ts(started))
-            {
+            if fleet.age_grid() {
+                // Rows turned stuck with time alone: the views refetch them.
+                fleet.bump();
+            }
+            let store = fleet.store();
+            let mut saved = store.set_meta(ACTIONS_SYNCED_AT, &crate::store::ts(started));
+            if need_machines {
+                saved = saved
+                    .and_then(|()| store.set_meta(MACHINES_LISTED_AT, &crate::store::ts(started)));
+            }
+            if let Err(e) = saved {
                 tracing::warn!(error = %e, "sync time not saved to the store");
             }
         })
@@ -246,8 +260,20 @@ impl Fleet {
         {
             return;
         }
+        // The grid's records of the machines touched (their data or their actions).
+        let mut affected: HashSet<String> = machines_changed
+            .iter()
+            .map(|m| m.id.to_ascii_lowercase())
+            .collect();
+        affected.extend(
+            actions_changed
+                .iter()
+                .filter_map(|a| a.machine_id.as_deref())
+                .map(str::to_ascii_lowercase),
+        );
         // The store keeps the last known fleet for the next start (only what changed).
         // A failure here loses nothing but that copy: logged, and the sync goes on.
+        self.grid_behind();
         if let Err(e) = self
             .store()
             .save_machines(&machines_changed, &machines_removed)
@@ -257,6 +283,7 @@ impl Fleet {
         if let Err(e) = self.store().save_actions(&actions_changed) {
             tracing::warn!(error = %e, "actions not saved to the store");
         }
+        self.update_grid(&affected, &machines_removed);
         self.bump();
     }
 

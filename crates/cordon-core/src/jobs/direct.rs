@@ -59,6 +59,7 @@ impl Jobs {
             isolation_type,
             source: Some("machines".into()),
             include_foreign: true,
+            matching: None,
         };
         let me = self.identity().await;
         let job_id = self.commit(&req, &parsed, &me)?;

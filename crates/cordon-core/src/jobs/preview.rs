@@ -25,7 +25,13 @@ pub const CONFIRM_ABOVE: usize = 25;
 
 /// What `req` would send as `me`, from the fleet's cache.
 pub(crate) fn preview(fleet: &Fleet, req: &BulkRequest, me: &str) -> Result<BulkPreview> {
-    if req.machine_ids.is_empty() {
+    // "All N matching" is resolved here, from the store, at preview time: the token
+    // fixes the resulting list, so a start after a sync changed it is refused.
+    let matching = match &req.matching {
+        Some(f) => fleet.grid_ids(f)?,
+        None => Vec::new(),
+    };
+    if req.machine_ids.is_empty() && matching.is_empty() {
         return Err(CoreError::NoMachines);
     }
     let now = fleet.now();
@@ -42,7 +48,7 @@ pub(crate) fn preview(fleet: &Fleet, req: &BulkRequest, me: &str) -> Result<Bulk
     let mut seen = HashSet::new();
     let mut will_send = Vec::new();
     let mut excluded = Vec::new();
-    for raw in &req.machine_ids {
+    for raw in req.machine_ids.iter().chain(&matching) {
         let Ok(id) = MachineId::parse(raw.trim()) else {
             let raw = raw.trim().to_owned();
             excluded.push(Exclusion {
@@ -214,6 +220,7 @@ mod tests {
             isolation_type,
             source: None,
             include_foreign: false,
+            matching: None,
         }
     }
 

@@ -114,6 +114,7 @@ impl Reconciler {
                 isolation_type: (kind == JobKind::Isolate).then(|| self.scope_of(rows[0])),
                 source: Some(SOURCE_RECONCILE.into()),
                 include_foreign: true,
+                matching: None,
             };
             out.push(self.jobs.start_now(req)?);
         }

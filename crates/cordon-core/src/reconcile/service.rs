@@ -212,6 +212,7 @@ impl Reconciler {
                 isolation_type: None,
                 source: Some(SOURCE_AUTO.into()),
                 include_foreign: true,
+                matching: None,
             };
             let started = self.jobs.start_now(req);
             let last = if n >= settings.max_tries {

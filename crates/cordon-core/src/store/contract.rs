@@ -22,17 +22,19 @@ use mde_api::{Alert, Machine, MachineAction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::grid_sql::{GridRecord, GridWindow};
 use super::health::Health;
 use super::journal_entry::JournalEntry;
 use super::pg::PgStore;
 use super::proposals::{Decider, Verdict};
 use super::rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};
 use super::{NewAudit, Round, SqliteStore};
-use crate::dto::IpcError;
 use crate::dto::automation::{
     BreakerState, DryRunRecord, Proposal, RuleDecision, RuleSettings, Suppression,
 };
+use crate::dto::grid::{GridChanges, GridFilter, GridQuery};
 use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, ItemState};
+use crate::dto::{Counters, IpcError};
 use crate::error::{CoreError, Result};
 use crate::team::lease::{Bid, Claimant, ItemTake, LeaseRow, ProcessRow};
 
@@ -135,6 +137,18 @@ contract! {
     fn heartbeat(&self, p: &ProcessRow) -> Result<()>;
     fn processes(&self, since: DateTime<Utc>) -> Result<Vec<ProcessRow>>;
     fn leave(&self, owner: &str, now: DateTime<Utc>) -> Result<()>;
+    // The machine grid (`grid_sql.rs`): `cutoff` is (now − the stuck threshold) as
+    // stored times are written.
+    /// Writes grid records (only those that differ move, stamped with the next change
+    /// cursor) and forgets `removed`; `rebuild` drops every other row. The cursor after.
+    fn save_grid(&self, rows: &[GridRecord], removed: &[String], rebuild: bool) -> Result<u32>;
+    /// Moves the rows whose in-flight release turned stuck with time (cut-offs in
+    /// (`from`, `to`]). The rows moved.
+    fn grid_age(&self, from: &str, to: &str) -> Result<u32>;
+    fn grid_window(&self, q: &GridQuery, cutoff: &str) -> Result<GridWindow>;
+    fn grid_ids(&self, f: &GridFilter, cutoff: &str) -> Result<Vec<String>>;
+    fn grid_counters(&self, f: &GridFilter, cutoff: &str) -> Result<Counters>;
+    fn grid_changes(&self, since: u32) -> Result<GridChanges>;
 }
 
 engine_for!(SqliteStore);

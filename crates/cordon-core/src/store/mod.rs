@@ -29,6 +29,8 @@ mod automation_rows;
 mod backup;
 mod cache;
 mod contract;
+mod grid;
+pub mod grid_sql;
 mod health;
 pub(crate) mod jobs;
 pub mod journal_entry;

@@ -178,6 +178,35 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX processes_seen ON processes(seen_at);
     "#,
+    // 4: the machine grid (`grid_sql.rs`): one row per machine with what the grid
+    // filters and sorts by, its change cursor, the removals since; the actions of a
+    // machine by id (a window derives its rows from them).
+    r#"
+    CREATE TABLE grid (
+        id        TEXT PRIMARY KEY,
+        name      TEXT NOT NULL,
+        state     INTEGER NOT NULL,
+        since     TEXT,
+        health    TEXT NOT NULL,
+        os        TEXT NOT NULL,
+        risk      INTEGER NOT NULL,
+        exposure  INTEGER NOT NULL,
+        value     INTEGER NOT NULL,
+        grp       TEXT NOT NULL,
+        tags      TEXT NOT NULL,
+        last_seen TEXT,
+        ip        TEXT NOT NULL,
+        version   INTEGER NOT NULL
+    );
+    CREATE INDEX grid_name ON grid(name);
+    CREATE INDEX grid_state ON grid(state, since);
+    CREATE INDEX grid_version ON grid(version);
+    CREATE TABLE grid_gone (
+        id      TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+    );
+    CREATE INDEX actions_machine ON actions(lower(machine_id));
+    "#,
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -79,6 +79,16 @@ const MATRIX: &[(&str, bool, bool)] = &[
         true,
     ),
     (
+        "INSERT INTO grid (id, name, state, health, os, risk, exposure, value, grp, tags, ip, version) VALUES ('g{r}', 'n', 0, 'Active', '', 0, 0, 0, '', '', '', 1) ON CONFLICT (id) DO UPDATE SET version = grid.version + 1",
+        true,
+        true,
+    ),
+    (
+        "INSERT INTO grid_gone (id, version) VALUES ('g{r}', 1) ON CONFLICT (id) DO UPDATE SET version = 2",
+        true,
+        true,
+    ),
+    (
         "INSERT INTO meta (key, value) VALUES ('k{r}', 'w') ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         true,
         true,

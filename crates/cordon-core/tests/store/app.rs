@@ -129,6 +129,7 @@ async fn start_job_refuses_a_preview_that_a_sync_made_stale() {
         isolation_type: None,
         source: Some("test".into()),
         include_foreign: true,
+        matching: None,
     };
     let confirmed = app.preview_bulk(&req).await.unwrap();
     assert_eq!(confirmed.will_send.len(), 3, "{:?}", confirmed.excluded);
@@ -189,6 +190,7 @@ async fn a_bulk_release_is_seen_through_once_per_machine() {
         isolation_type: None,
         source: Some("test".into()),
         include_foreign: true,
+        matching: None,
     };
     let preview = app.preview_bulk(&req).await.unwrap();
     assert_eq!(preview.will_send.len(), 10, "{:?}", preview.excluded);

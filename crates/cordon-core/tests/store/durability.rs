@@ -119,6 +119,7 @@ async fn a_damaged_store_refuses_to_send_and_sends_nothing() {
         isolation_type: None,
         source: Some("test".into()),
         include_foreign: true,
+        matching: None,
     };
     let preview = app
         .preview_bulk(&req)

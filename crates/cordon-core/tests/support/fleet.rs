@@ -240,6 +240,7 @@ impl Fleet {
             isolation_type: None,
             source: Some("reliability".into()),
             include_foreign: true,
+            matching: None,
         }
     }
 

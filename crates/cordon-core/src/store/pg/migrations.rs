@@ -10,13 +10,16 @@
 //!   SQLite numbers with `AUTOINCREMENT` are identity columns (`GENERATED ALWAYS`, so no
 //!   client picks its own), and `machines` and `jobs` have an `ord` identity where the
 //!   SQLite queries order by `rowid` (first insertion).
-//! - **For the team**: `job_items.lease_owner` and `lease_until` (claims with leases
-//!   come later), and a `db_user` on `jobs`, `proposals` and `audit` that a trigger sets
+//! - **For the team**: `job_items.lease_owner` and `lease_until` (the claims' leases),
+//!   and a `db_user` on `jobs`, `proposals` and `audit` that a trigger sets
 //!   to `session_user` on every `INSERT` (and `UPDATE` for jobs and proposals), over
 //!   whatever the client sent: the login that wrote the row, whoever it claims to be.
 //! - **The engine keeps the audit append-only**: a statement trigger refuses `UPDATE`,
 //!   `DELETE` and `TRUNCATE` on `audit` for every login, its owner and superusers
 //!   included, on top of the grants (no role may do them).
+//!
+//! Migration 4 is SQLite's 3 (the team's leases, leaders and heartbeats; it adds
+//! `cordon_schema.works_with`), migration 5 SQLite's 4 (the machine grid).
 //!
 //! Migration 3 makes the group roles (`NOLOGIN`, created when missing) and their grants;
 //! `docs/team-store.md` says what each may do. A migration that adds a table grants on
@@ -24,7 +27,7 @@
 
 /// For each migration, the oldest program schema that may still use the store after
 /// it (an additive migration leaves the previous release working).
-pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3];
+pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4];
 /// The first migration whose `cordon_schema` row can record [`WORKS_WITH`].
 pub const WORKS_WITH_SINCE: u32 = 4;
 
@@ -276,5 +279,37 @@ pub const MIGRATIONS: &[&str] = &[
     REVOKE ALL ON leases, processes FROM PUBLIC;
     GRANT SELECT ON leases, processes TO cordon_reader, cordon_analyst, cordon_agent;
     GRANT INSERT, UPDATE, DELETE ON leases, processes TO cordon_analyst, cordon_agent;
+    "#,
+    // 5: the machine grid (SQLite's 4): one row per machine with what the grid filters
+    // and sorts by, its change cursor, the removals since; the actions of a machine
+    // by id. Whoever refreshes the caches refreshes the grid.
+    r#"
+    CREATE TABLE grid (
+        id        TEXT COLLATE "C" PRIMARY KEY,
+        name      TEXT COLLATE "C" NOT NULL,
+        state     BIGINT NOT NULL,
+        since     TEXT COLLATE "C",
+        health    TEXT COLLATE "C" NOT NULL,
+        os        TEXT COLLATE "C" NOT NULL,
+        risk      BIGINT NOT NULL,
+        exposure  BIGINT NOT NULL,
+        value     BIGINT NOT NULL,
+        grp       TEXT COLLATE "C" NOT NULL,
+        tags      TEXT COLLATE "C" NOT NULL,
+        last_seen TEXT COLLATE "C",
+        ip        TEXT COLLATE "C" NOT NULL,
+        version   BIGINT NOT NULL
+    );
+    CREATE INDEX grid_name ON grid(name);
+    CREATE INDEX grid_state ON grid(state, since);
+    CREATE INDEX grid_version ON grid(version);
+    CREATE TABLE grid_gone (
+        id      TEXT COLLATE "C" PRIMARY KEY,
+        version BIGINT NOT NULL
+    );
+    CREATE INDEX actions_machine ON actions(lower(machine_id));
+    REVOKE ALL ON grid, grid_gone FROM PUBLIC;
+    GRANT SELECT ON grid, grid_gone TO cordon_reader, cordon_analyst, cordon_agent;
+    GRANT INSERT, UPDATE, DELETE ON grid, grid_gone TO cordon_analyst, cordon_agent;
     "#,
 ];

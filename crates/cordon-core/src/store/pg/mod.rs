@@ -34,6 +34,7 @@ mod audit;
 mod automation;
 mod cache;
 mod engine;
+mod grid;
 mod jobs;
 mod migrations;
 mod proposals;

@@ -1,0 +1,183 @@
+//! P-4/P-5 (core part): the machine grid asked of the store on a large tenant. A core
+//! with a store file syncs `scale:M:A` from the simulator once, then the grid's
+//! questions are timed (best of five): a window deep in the list, a search, the
+//! "isolated now" filter, a sort by risk, the counters, an idle changes-since, every
+//! id of a filter (select all matching), the CLI's `--offline` answer (the store alone,
+//! opened afresh) and, for comparison, opening a core (which loads the whole cache).
+//! The store's size is reported per machine and per action, by table (`dbstat`).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cordon_core::App;
+use cordon_core::dto::grid::{GridColumn, GridFilter, GridQuery, GridSort};
+use mde_sim::{Scenario, SimConfig};
+
+use crate::sim::{BenchResult, Sim};
+
+/// One timed question.
+pub struct Timing {
+    pub what: String,
+    pub best: Duration,
+    /// What it answered (a total, a count), to show it did the work.
+    pub answer: String,
+}
+
+pub struct GridBench {
+    pub machines: u32,
+    pub actions: u32,
+    pub isolation_actions: usize,
+    pub sync: Duration,
+    pub timings: Vec<Timing>,
+    /// (table or index, bytes), largest first.
+    pub tables: Vec<(String, u64)>,
+    pub file_bytes: u64,
+    pub wal_bytes: u64,
+}
+
+fn best_of<T>(n: usize, mut f: impl FnMut() -> BenchResult<T>) -> BenchResult<(Duration, T)> {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..n {
+        let t = Instant::now();
+        let v = f()?;
+        best = best.min(t.elapsed());
+        last = Some(v);
+    }
+    Ok((best, last.ok_or("no run")?))
+}
+
+fn q(filter: GridFilter, sort: GridSort, offset: u32, limit: u32) -> GridQuery {
+    GridQuery {
+        filter,
+        sort,
+        offset,
+        limit,
+    }
+}
+
+pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
+    let sim = Sim::start(SimConfig {
+        scenario: Scenario::Scale { machines, actions },
+        speed: 0.0,
+        rate_per_minute: u32::MAX,
+        rate_per_hour: u32::MAX,
+        ..SimConfig::default()
+    })
+    .await?;
+    let isolation_actions = sim.handle.action_count(&["Isolate", "Unisolate"]);
+    let dir = std::env::temp_dir().join(format!("cordon-grid-bench-{}", std::process::id()));
+    let path = dir.join("store.sqlite3");
+    let mut cfg = sim.app_config()?;
+    cfg.store_path = Some(path.clone());
+    let app = App::new(cfg.clone())?;
+    let t = Instant::now();
+    app.refresh().await?;
+    let sync = t.elapsed();
+    // Before any handle closes (the last close checkpoints and removes it).
+    let wal_bytes = std::fs::metadata(path.with_extension("sqlite3-wal")).map_or(0, |m| m.len());
+
+    let mut timings = Vec::new();
+    let mut time = |what: &str, f: &mut dyn FnMut() -> BenchResult<String>| -> BenchResult<()> {
+        let (best, answer) = best_of(5, &mut *f)?;
+        timings.push(Timing {
+            what: what.to_owned(),
+            best,
+            answer,
+        });
+        Ok(())
+    };
+    let all = GridFilter::default();
+    let by_name = GridSort::default();
+    let isolated = GridFilter {
+        isolated_now: true,
+        ..GridFilter::default()
+    };
+    time("page: 60 rows at offset 50% (by name)", &mut || {
+        let p = app.grid_page(&q(all.clone(), by_name, machines / 2, 60))?;
+        Ok(format!("{} rows of {}", p.rows.len(), p.total))
+    })?;
+    time(
+        "search \"-0042\" (name, id, IP): first 60 rows + total",
+        &mut || {
+            let f = GridFilter {
+                search: Some("-0042".into()),
+                ..GridFilter::default()
+            };
+            let p = app.grid_page(&q(f, by_name, 0, 60))?;
+            Ok(format!("{} matching", p.total))
+        },
+    )?;
+    time("filter isolated now: first 60 rows + total", &mut || {
+        let p = app.grid_page(&q(isolated.clone(), by_name, 0, 60))?;
+        Ok(format!("{} matching", p.total))
+    })?;
+    time("sort by risk (desc), 60 rows at offset 50%", &mut || {
+        let sort = GridSort {
+            column: GridColumn::Risk,
+            descending: true,
+        };
+        let p = app.grid_page(&q(all.clone(), sort, machines / 2, 60))?;
+        Ok(format!("{} rows", p.rows.len()))
+    })?;
+    time("counters (per derived state)", &mut || {
+        let c = app.grid_counters(&all)?;
+        Ok(format!("{} isolated now of {}", c.isolated_now, c.total))
+    })?;
+    let cursor = app.grid_page(&q(all.clone(), by_name, 0, 1))?.cursor;
+    time("changes since the last cursor (idle)", &mut || {
+        let c = app.grid_changes(cursor)?;
+        Ok(format!("{} changed", c.changed))
+    })?;
+    time("select all isolated now: every id", &mut || {
+        Ok(format!("{} ids", app.grid_ids(&isolated)?.len()))
+    })?;
+    time(
+        "cordon machines --isolated --offline (open store + all windows)",
+        &mut || {
+            let mut n = 0u32;
+            loop {
+                let p = App::grid_offline(&cfg, &q(isolated.clone(), by_name, n, 1000))?;
+                n += p.rows.len() as u32;
+                if p.rows.is_empty() || n >= p.total {
+                    return Ok(format!("{n} rows"));
+                }
+            }
+        },
+    )?;
+    let (open, _) = best_of(1, || Ok(App::new(cfg.clone())?))?;
+    timings.push(Timing {
+        what: "for comparison: opening a core (loads the whole cache)".into(),
+        best: open,
+        answer: String::new(),
+    });
+    drop(app);
+
+    let (tables, file_bytes) = sizes(&path)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(GridBench {
+        machines,
+        actions,
+        isolation_actions,
+        sync,
+        timings,
+        tables,
+        file_bytes,
+        wal_bytes,
+    })
+}
+
+/// Bytes per table and index (`dbstat`), and the file's.
+fn sizes(path: &Path) -> BenchResult<(Vec<(String, u64)>, u64)> {
+    let conn = rusqlite::Connection::open(path)?;
+    let mut stmt = conn
+        .prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY SUM(pgsize) DESC")?;
+    let tables = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|(n, b)| (n, u64::try_from(b).unwrap_or(0)))
+        .collect();
+    let file = std::fs::metadata(path)?.len();
+    Ok((tables, file))
+}

@@ -1,0 +1,432 @@
+//! The grid's table and its SQL, written once for both engines.
+//!
+//! Why a table of its own: filtering, sorting, searching and counting 100,000 machines
+//! must run in the store, over columns it can index, not over JSON blobs in memory.
+//! `grid` holds one row per machine with only what the grid filters and sorts by, in
+//! compact encodings (ranks for risk, exposure and value; a small integer for the
+//! derived state), and the change cursor at which the row last changed (`version`).
+//! The rows the grid *shows* are derived again from the machine and its actions (the
+//! pure derivation, with the tenant's `now`), so what is shown is never staler than
+//! the cache.
+//!
+//! The only part of the derivation that moves with time alone is a release turning
+//! "stuck" after the threshold: the table stores an in-flight release as `releasing`
+//! with its creation time in `since`, and every query reads the *effective* state,
+//! `releasing` older than the cut-off (now − threshold) being `release stuck`.
+//!
+//! The builder emits SQL with numbered placeholders (`?N` for SQLite, `$N` for
+//! PostgreSQL) and every parameter as text; integers (states, ranks, offsets) are
+//! written inline from Rust values, never from the caller's text.
+
+use std::fmt::Write;
+
+use crate::dto::IsolationState;
+use crate::dto::grid::{GridColumn, GridFilter, GridSort};
+use crate::fleet::derive::StateKind;
+
+/// One machine as the grid's table holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridRecord {
+    /// The machine id as Defender sends it (the `machines` table's key).
+    pub id: String,
+    /// The display name, lowercased (sort and search).
+    pub name: String,
+    /// [`state_code`] of the state derived without the stuck threshold.
+    pub state: i64,
+    /// When the state began (for `releasing`: the release's creation), as stored.
+    pub since: Option<String>,
+    pub health: String,
+    pub os: String,
+    pub risk: i64,
+    pub exposure: i64,
+    pub value: i64,
+    pub group: String,
+    /// `\n`-framed tags (`\na\nb\n`), empty when none: a tag is matched exactly.
+    pub tags: String,
+    pub last_seen: Option<String>,
+    pub ip: String,
+}
+
+/// A window of the grid as an engine reads it, in one consistent read: the matching
+/// total, the window's machines (as stored, with their row versions) in order, their
+/// isolation actions, the change cursor and the last sync time. The core derives the
+/// rows it shows from these.
+#[derive(Debug, Clone, Default)]
+pub struct GridWindow {
+    pub total: u32,
+    pub cursor: u32,
+    pub as_of: Option<String>,
+    pub machines: Vec<(mde_api::Machine, u32)>,
+    pub actions: Vec<mde_api::MachineAction>,
+}
+
+/// The `meta` key of the grid's change cursor.
+pub const GRID_CURSOR: &str = "grid.cursor";
+/// The `meta` key of the last successful action sync (`fleet::sync` writes it).
+pub const SYNCED_AT: &str = "actions_synced_at";
+/// The `meta` key naming how the grid's rows were derived: when it is not
+/// [`GRID_BASIS`] (a new store, a new derivation, a sync cut short between the caches
+/// and the grid) the fleet rebuilds the grid from its cache at open.
+pub const GRID_BASIS_KEY: &str = "grid.basis";
+/// The current derivation of the grid's rows.
+pub const GRID_BASIS: &str = "1";
+
+/// The derived state's code: its order is the grid's "by state" order.
+pub fn state_code(k: StateKind) -> i64 {
+    match k {
+        StateKind::NotIsolated => 0,
+        StateKind::Isolating => 1,
+        StateKind::IsolationFailed => 2,
+        StateKind::Isolated => 3,
+        StateKind::Releasing => 4,
+        StateKind::ReleaseStuck => 5,
+    }
+}
+
+fn dto_code(s: IsolationState) -> i64 {
+    match s {
+        IsolationState::NotIsolated => 0,
+        IsolationState::Isolating => 1,
+        IsolationState::IsolationFailed => 2,
+        IsolationState::Isolated => 3,
+        IsolationState::Releasing => 4,
+        IsolationState::ReleaseStuck => 5,
+    }
+}
+
+/// The rank of a `riskScore` (`""`: none sent; an unknown word ranks last).
+pub fn risk_rank(s: &str) -> i64 {
+    match s {
+        "" => 0,
+        "None" => 1,
+        "Informational" => 2,
+        "Low" => 3,
+        "Medium" => 4,
+        "High" => 5,
+        _ => 9,
+    }
+}
+
+/// The rank of an `exposureLevel`.
+pub fn exposure_rank(s: &str) -> i64 {
+    match s {
+        "" => 0,
+        "None" => 1,
+        "Low" => 2,
+        "Medium" => 3,
+        "High" => 4,
+        _ => 9,
+    }
+}
+
+/// The rank of a `deviceValue`.
+pub fn value_rank(s: &str) -> i64 {
+    match s {
+        "" => 0,
+        "Low" => 1,
+        "Normal" => 2,
+        "High" => 3,
+        _ => 9,
+    }
+}
+
+/// `tags` framed for exact matching.
+pub fn frame_tags(tags: &[String]) -> String {
+    if tags.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n");
+    for t in tags {
+        s.push_str(&t.replace('\n', " "));
+        s.push('\n');
+    }
+    s
+}
+
+/// Which engine's dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Pg,
+}
+
+/// A statement's text and its (text) parameters, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub params: Vec<String>,
+    dialect: Option<Dialect>,
+    /// The cut-off's placeholder, once bound (an unused parameter is an error).
+    cut: Option<String>,
+}
+
+impl Sql {
+    fn new(d: Dialect) -> Self {
+        Self {
+            text: String::new(),
+            params: Vec::new(),
+            dialect: Some(d),
+            cut: None,
+        }
+    }
+
+    /// The effective state, binding `cutoff` on first use.
+    fn state(&mut self, cutoff: &str) -> String {
+        let p = match &self.cut {
+            Some(p) => p.clone(),
+            None => {
+                let p = self.bind(cutoff);
+                self.cut = Some(p.clone());
+                p
+            }
+        };
+        effective_state(&p)
+    }
+
+    /// Adds `v` as the next parameter; its placeholder.
+    fn bind(&mut self, v: impl Into<String>) -> String {
+        self.params.push(v.into());
+        match self.dialect {
+            Some(Dialect::Pg) => format!("${}", self.params.len()),
+            _ => format!("?{}", self.params.len()),
+        }
+    }
+}
+
+/// The effective state: an in-flight release older than the cut-off is stuck.
+/// `cutoff` is a placeholder for (now − threshold), as stored times are written.
+fn effective_state(cutoff: &str) -> String {
+    format!("(CASE WHEN state = 4 AND since <= {cutoff} THEN 5 ELSE state END)")
+}
+
+/// `column IN (…)` over text values, or nothing when `values` is empty.
+fn text_in(sql: &mut Sql, clauses: &mut Vec<String>, column: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    let ps: Vec<String> = values.iter().map(|v| sql.bind(v.trim())).collect();
+    clauses.push(format!("{column} IN ({})", ps.join(", ")));
+}
+
+/// `column IN (ranks)` (inline integers), or nothing when `values` is empty.
+fn rank_in(clauses: &mut Vec<String>, column: &str, values: &[String], rank: fn(&str) -> i64) {
+    if values.is_empty() {
+        return;
+    }
+    let mut ranks: Vec<i64> = values.iter().map(|v| rank(v.trim())).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let list: Vec<String> = ranks.iter().map(i64::to_string).collect();
+    clauses.push(format!("{column} IN ({})", list.join(", ")));
+}
+
+/// The `WHERE` clause (possibly empty) of `f`.
+fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
+    let mut clauses: Vec<String> = Vec::new();
+    if let Some(needle) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let p = sql.bind(needle.to_lowercase());
+        clauses.push(match sql.dialect {
+            Some(Dialect::Pg) => format!(
+                "(strpos(name, {p}) > 0 OR strpos(lower(id), {p}) > 0 OR strpos(ip, {p}) > 0)"
+            ),
+            _ => {
+                format!("(instr(name, {p}) > 0 OR instr(lower(id), {p}) > 0 OR instr(ip, {p}) > 0)")
+            }
+        });
+    }
+    if f.isolated_now {
+        clauses.push("state >= 3".to_owned());
+    }
+    if !f.states.is_empty() {
+        let mut codes: Vec<i64> = f.states.iter().map(|s| dto_code(*s)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let list: Vec<String> = codes.iter().map(i64::to_string).collect();
+        let state = sql.state(cutoff);
+        clauses.push(format!("{state} IN ({})", list.join(", ")));
+    }
+    text_in(sql, &mut clauses, "health", &f.health);
+    text_in(sql, &mut clauses, "os", &f.os);
+    text_in(sql, &mut clauses, "grp", &f.groups);
+    rank_in(&mut clauses, "risk", &f.risk, risk_rank);
+    rank_in(&mut clauses, "exposure", &f.exposure, exposure_rank);
+    rank_in(&mut clauses, "value", &f.device_value, value_rank);
+    if !f.tags.is_empty() {
+        let any: Vec<String> = f
+            .tags
+            .iter()
+            .map(|t| {
+                let p = sql.bind(format!("\n{}\n", t.trim()));
+                match sql.dialect {
+                    Some(Dialect::Pg) => format!("strpos(tags, {p}) > 0"),
+                    _ => format!("instr(tags, {p}) > 0"),
+                }
+            })
+            .collect();
+        clauses.push(format!("({})", any.join(" OR ")));
+    }
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    }
+}
+
+/// The sort key of a column (the state's is the effective state).
+fn order_by(sql: &mut Sql, s: GridSort, cutoff: &str) -> String {
+    let dir = if s.descending { "DESC" } else { "ASC" };
+    let state = if s.column == GridColumn::State {
+        sql.state(cutoff)
+    } else {
+        String::new()
+    };
+    let key = match s.column {
+        GridColumn::Name => return format!(" ORDER BY name {dir}, id {dir}"),
+        GridColumn::State => &state,
+        GridColumn::Since => "since",
+        GridColumn::Health => "health",
+        GridColumn::LastSeen => "last_seen",
+        GridColumn::Os => "os",
+        GridColumn::Risk => "risk",
+        GridColumn::Exposure => "exposure",
+        GridColumn::DeviceValue => "value",
+        GridColumn::Group => "grp",
+        GridColumn::Tags => "tags",
+        GridColumn::Ip => "ip",
+    };
+    // Missing times sort first ascending on both engines (PostgreSQL puts NULLs last).
+    let nulls = match (s.column, s.descending) {
+        (GridColumn::Since | GridColumn::LastSeen, false) => " NULLS FIRST",
+        (GridColumn::Since | GridColumn::LastSeen, true) => " NULLS LAST",
+        _ => "",
+    };
+    format!(" ORDER BY {key} {dir}{nulls}, name, id")
+}
+
+/// Counts the machines matching `f`.
+pub(crate) fn count(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
+    let mut sql = Sql::new(d);
+    let w = where_clause(&mut sql, f, cutoff);
+    sql.text = format!("SELECT COUNT(*) FROM grid{w}");
+    sql
+}
+
+/// The ids (and versions) of a window of the machines matching `f`, sorted by `sort`;
+/// `limit` `None` reads them all.
+pub(crate) fn window(
+    d: Dialect,
+    f: &GridFilter,
+    sort: GridSort,
+    cutoff: &str,
+    offset: u32,
+    limit: Option<u32>,
+) -> Sql {
+    let mut sql = Sql::new(d);
+    let w = where_clause(&mut sql, f, cutoff);
+    let order = order_by(&mut sql, sort, cutoff);
+    let mut text = format!("SELECT id, version FROM grid{w}{order}");
+    if let Some(l) = limit {
+        let _ = write!(text, " LIMIT {l}");
+    }
+    if offset > 0 {
+        if limit.is_none() && d == Dialect::Sqlite {
+            text.push_str(" LIMIT -1");
+        }
+        let _ = write!(text, " OFFSET {offset}");
+    }
+    sql.text = text;
+    sql
+}
+
+/// Machines matching `f` per effective state code.
+pub(crate) fn by_state(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
+    let mut sql = Sql::new(d);
+    let state = sql.state(cutoff);
+    let w = where_clause(&mut sql, f, cutoff);
+    sql.text = format!("SELECT {state} AS s, COUNT(*) FROM grid{w} GROUP BY s");
+    sql
+}
+
+/// The counters from (effective state code, count) pairs.
+pub(crate) fn counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
+    let mut c = crate::dto::Counters::default();
+    for &(s, n) in pairs {
+        let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        c.total += n;
+        match s {
+            1 => c.isolating += n,
+            2 => c.isolation_failed += n,
+            4 => c.releasing += n,
+            5 => c.stuck += n,
+            _ => {}
+        }
+        if s >= 3 {
+            c.isolated_now += n;
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_binds_values_and_inlines_only_rust_integers() {
+        let f = GridFilter {
+            search: Some(" WS-01 ".into()),
+            isolated_now: true,
+            states: vec![IsolationState::ReleaseStuck],
+            health: vec!["Active".into()],
+            risk: vec!["High".into(), "'; DROP".into()],
+            tags: vec!["vip".into()],
+            ..GridFilter::default()
+        };
+        let s = count(Dialect::Sqlite, &f, "2026-01-01T00:00:00.000Z");
+        assert_eq!(
+            s.params,
+            vec!["ws-01", "2026-01-01T00:00:00.000Z", "Active", "\nvip\n"]
+        );
+        let plain = count(Dialect::Sqlite, &GridFilter::default(), "x");
+        assert!(
+            plain.params.is_empty(),
+            "no unused parameter: {:?}",
+            plain.params
+        );
+        assert!(s.text.contains("risk IN (5, 9)"), "{}", s.text);
+        assert!(!s.text.contains("DROP"));
+        let p = count(Dialect::Pg, &f, "x");
+        assert!(
+            p.text.contains("strpos(name, $1)") && p.text.contains("$4"),
+            "{}",
+            p.text
+        );
+    }
+
+    #[test]
+    fn counters_follow_the_views_counting() {
+        let c = counters(&[(0, 10), (1, 2), (2, 1), (3, 4), (4, 3), (5, 5)]);
+        assert_eq!(
+            (
+                c.total,
+                c.isolated_now,
+                c.isolating,
+                c.releasing,
+                c.stuck,
+                c.isolation_failed
+            ),
+            (25, 12, 2, 3, 5, 1)
+        );
+    }
+
+    #[test]
+    fn ranks_order_by_severity() {
+        assert!(risk_rank("") < risk_rank("None"));
+        assert!(risk_rank("Low") < risk_rank("Medium") && risk_rank("Medium") < risk_rank("High"));
+        assert!(
+            value_rank("Low") < value_rank("Normal") && value_rank("Normal") < value_rank("High")
+        );
+        assert_eq!(frame_tags(&["a".into(), "b".into()]), "\na\nb\n");
+        assert_eq!(frame_tags(&[]), "");
+    }
+}
