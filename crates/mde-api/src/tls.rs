@@ -160,16 +160,14 @@ fn reason(e: &CertificateError) -> String {
 /// chain failed on the server's certificate. `host` names the server; without it, the
 /// host of a `reqwest` request in the chain does, or "the server".
 ///
-/// The rustls error sits inside an `io::Error`, whose `source()` skips it, so each link
+/// The rustls error sits inside `io::Error`s, whose `source()` skips it, so each link
 /// is also looked into.
 pub fn untrusted_certificate(err: &(dyn StdError + 'static), host: Option<&str>) -> Option<Error> {
     let mut url_host: Option<String> = None;
     let mut next = Some(err);
     while let Some(e) = next {
-        if url_host.is_none()
-            && let Some(r) = e.downcast_ref::<reqwest::Error>()
-        {
-            url_host = r.url().and_then(|u| u.host_str()).map(str::to_owned);
+        if url_host.is_none() {
+            url_host = request_host(e);
         }
         if let Some(rustls::Error::InvalidCertificate(refusal)) = as_rustls(e) {
             let (issuer, why) = match refusal {
@@ -196,13 +194,25 @@ pub fn untrusted_certificate(err: &(dyn StdError + 'static), host: Option<&str>)
     None
 }
 
-/// `e` as a rustls error, directly or inside an `io::Error`.
+/// `e` as a rustls error, directly or inside `io::Error`s (hyper-rustls wraps
+/// tokio-rustls' `io::Error` in another one).
 fn as_rustls<'e>(e: &'e (dyn StdError + 'static)) -> Option<&'e rustls::Error> {
-    e.downcast_ref::<rustls::Error>().or_else(|| {
-        e.downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    })
+    let mut e = e;
+    loop {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
+/// The host of the request behind `e`, if `e` is a `reqwest` error (or one boxed, as
+/// `oauth2` keeps it).
+fn request_host(e: &(dyn StdError + 'static)) -> Option<String> {
+    let r = e
+        .downcast_ref::<reqwest::Error>()
+        .or_else(|| e.downcast_ref::<Box<reqwest::Error>>().map(|b| &**b))?;
+    r.url().and_then(|u| u.host_str()).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -48,7 +48,8 @@ fn naming(extra: &[CertificateDer<'static>]) -> Naming {
 }
 
 /// What a handshake with `leaf` for `host` fails with, as it reaches the caller: a
-/// rustls error inside an `io::Error`, behind a wrapper (as hyper's are).
+/// rustls error inside tokio-rustls' `io::Error`, inside hyper-rustls' `io::Error`,
+/// behind a wrapper (as hyper's are).
 fn handshake_error(verifier: &Naming, leaf: &CertificateDer<'static>, host: &str) -> Wrapped {
     let e = verifier
         .verify_server_cert(
@@ -59,7 +60,10 @@ fn handshake_error(verifier: &Naming, leaf: &CertificateDer<'static>, host: &str
             UnixTime::now(),
         )
         .unwrap_err();
-    Wrapped(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    Wrapped(std::io::Error::other(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        e,
+    )))
 }
 
 #[derive(Debug)]
