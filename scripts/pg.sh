@@ -200,8 +200,10 @@ case "${1:-}" in
   stop) stop_server ;;
   status)
     bin=$(pg_bin || true)
-    if load_state && [ -n "$bin" ] && running "$bin"; then
+    if load_state && [ -n "$bin" ] && running "$bin" && [ -n "$PG_CA" ]; then
       print_exports
+    elif [ -n "$PG_DIR" ] && [ -z "$PG_CA" ]; then
+      die "the server in $PG_DIR runs without TLS (started by an older pg.sh): bash scripts/pg.sh start replaces it"
     else
       die "not running (bash scripts/pg.sh start)"
     fi
