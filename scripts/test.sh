@@ -48,13 +48,14 @@ dbus-run-session -- bash -c '
   chmod 700 "$XDG_RUNTIME_DIR"
   eval "$(printf ci-password | gnome-keyring-daemon --unlock --components=secrets)"
   cargo test --locked --workspace --features custom-protocol -- --include-ignored \
-    --skip kill_9_at_random_moments' 2>&1 \
+    --skip kill_9_' 2>&1 \
   | grep -v -e "Failed to set fd limit" -e "dbus-daemon\[" | tee -a "$counts"
 
-phase "kill -9 harness (D-1): ${CORDON_KILL9_RUNS:-50} bulk jobs of 500 machines killed at random, then resumed"
-# Same features as above, so nothing is rebuilt; --nocapture shows the run count.
-cargo test --locked --workspace --features custom-protocol --test kill9 -- --nocapture 2>&1 \
-  | grep -E "^(kill -9|test |test result|failures|thread )|panicked|lost" | tee -a "$counts"
+phase "kill -9 harness (D-1): ${CORDON_KILL9_RUNS:-50} bulk jobs of 500 machines killed at random, then resumed; the team variant: ${CORDON_KILL9_TEAM_RUNS:-50} on PostgreSQL with two processes, either killed"
+# Same features as above, so nothing is rebuilt; --nocapture shows the run count. One
+# test at a time: each runs two lanes of its own.
+cargo test --locked --workspace --features custom-protocol --test kill9 -- --nocapture --test-threads 1 2>&1 \
+  | grep -E "^(kill -9|team kill -9|test |test result|failures|thread )|panicked|lost" | tee -a "$counts"
 
 phase "generated bindings are committed and current"
 if ! git diff --exit-code -- ui/src/ipc/bindings.ts; then

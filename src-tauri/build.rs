@@ -49,6 +49,7 @@ fn main() {
         "proposals",
         "propose",
         "decide_proposals",
+        "team_status",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -9,6 +9,7 @@ use cordon_core::dto::automation::{
     AlertFilter, AlertRow, Proposal, ProposalRequest, ProposalVerdict, RuleChange, RuleDecision,
     RuleSettings, RuleStatus, VerdictOutcome,
 };
+use cordon_core::dto::team::TeamStatus;
 use tauri::State;
 
 use crate::state::AppState;
@@ -111,4 +112,12 @@ pub async fn decide_proposals(
     verdict: ProposalVerdict,
 ) -> Res<Vec<VerdictOutcome>> {
     Ok(state.core().decide_proposals(verdict).await?)
+}
+
+/// The team on this store: who runs the automation and the sync, which agents are
+/// alive, and a warning when a team store has none.
+#[tauri::command]
+#[specta::specta]
+pub async fn team_status(state: State<'_, AppState>) -> Res<TeamStatus> {
+    Ok(state.core().team_status().await?)
 }

@@ -57,6 +57,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::reconcile_settings,
             commands_jobs::set_reconcile_settings,
             commands_automation::rule,
+            commands_automation::team_status,
             commands_automation::set_rule,
             commands_automation::run_rule,
             commands_automation::preview_rule,

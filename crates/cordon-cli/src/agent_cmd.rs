@@ -65,6 +65,11 @@ pub async fn run(cfg: AppConfig, args: &AgentArgs) -> Result<ExitCode, CoreError
         }
     }
     notifier.abort();
+    // A clean stop hands over at once: the heartbeat and the leader leases go, item
+    // leases end now (a POST under way has had its answer by now or is looked up).
+    if let Err(e) = app.team().leave().await {
+        tracing::warn!(error = %e, "leaving the team store failed; the leases end on their own");
+    }
     tracing::info!("agent stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -225,6 +230,7 @@ async fn notify_loop(app: App, hook: Option<Webhook>, after_minutes: u32) {
     let mut jobs = app.subscribe_jobs();
     let mut told_jobs: HashSet<String> = HashSet::new();
     let mut told_waiting: Option<chrono::DateTime<Utc>> = None;
+    let mut told_silent: HashSet<String> = HashSet::new();
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     let tenant = app.info().tenant_label;
     loop {
@@ -246,23 +252,35 @@ async fn notify_loop(app: App, hook: Option<Webhook>, after_minutes: u32) {
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => None,
                 Err(_) => return,
             },
-            _ = tick.tick() => match app.agent_snapshot().await {
-                Ok(s) if s.oldest_waiting != told_waiting => {
-                    let n = approvals_notice(&s, after_minutes);
-                    if n.is_some() {
-                        told_waiting = s.oldest_waiting;
-                    }
-                    n
+            _ = tick.tick() => {
+                let mut out = Vec::new();
+                if let Ok(s) = app.agent_snapshot().await
+                    && s.oldest_waiting != told_waiting
+                    && let Some(n) = approvals_notice(&s, after_minutes)
+                {
+                    told_waiting = s.oldest_waiting;
+                    out.push(n);
                 }
-                _ => None,
+                if let Ok(team) = app.team_status().await {
+                    out.extend(agent::silent_notices(&team, &mut told_silent, Utc::now()));
+                }
+                for n in out {
+                    post(&hook, &n, &tenant).await;
+                }
+                None
             },
         };
         if let Some(n) = notice {
-            match hook.as_ref() {
-                Some(h) => h.post(&n, &tenant).await,
-                None => tracing::warn!(event = n.event(), text = %n.text(&tenant), "notice"),
-            }
+            post(&hook, &n, &tenant).await;
         }
+    }
+}
+
+/// Posts `n` to the webhook, or logs it when there is none.
+async fn post(hook: &Option<Webhook>, n: &Notice, tenant: &str) {
+    match hook {
+        Some(h) => h.post(n, tenant).await,
+        None => tracing::warn!(event = n.event(), text = %n.text(tenant), "notice"),
     }
 }
 

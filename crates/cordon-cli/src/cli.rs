@@ -360,6 +360,13 @@ pub struct AgentArgs {
     /// Tell the on-call when a proposal has waited this many minutes.
     #[arg(long, default_value_t = 30, value_name = "MINUTES")]
     pub approvals_after_minutes: u32,
+    /// The name the team sees ("Automation runs on agent NAME"); the host's by default.
+    #[arg(long, value_name = "NAME", env = "CORDON_AGENT_NAME")]
+    pub name: Option<String>,
+    /// How long this agent's leases hold without renewal: when it falls silent,
+    /// another agent takes the sync and the rule over after this long.
+    #[arg(long, default_value = "120", value_name = "SECONDS")]
+    pub lease_seconds: u64,
 }
 
 /// A parser that accepts `table`'s words (listed in `--help`) into their values.

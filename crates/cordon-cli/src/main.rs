@@ -82,7 +82,14 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Agent(args) => {
-            return agent_cmd::run(config(cli)?, args).await;
+            let mut cfg = config(cli)?;
+            cfg.process_kind = cordon_core::team::ProcessKind::Agent;
+            cfg.process_label = args
+                .name
+                .as_deref()
+                .map_or_else(String::new, |n| format!("agent {}", n.trim()));
+            cfg.lease = std::time::Duration::from_secs(args.lease_seconds.clamp(6, 3600));
+            return agent_cmd::run(cfg, args).await;
         }
         Command::Completions { shell } => {
             completions::print(*shell);
@@ -99,7 +106,9 @@ async fn run(cli: &Cli) -> Result<ExitCode, CoreError> {
         Command::Approvals { cmd, .. } => approvals_cmd::precheck(cmd.as_ref())?,
         _ => {}
     }
-    let app = App::new(config(cli)?)?;
+    let mut cfg = config(cli)?;
+    cfg.process_kind = cordon_core::team::ProcessKind::Cli;
+    let app = App::new(cfg)?;
     match &cli.command {
         Command::Isolate { .. } | Command::Release { .. } => {
             bulk_cmd::run(&app, &cli.command, cli.json).await

@@ -74,6 +74,7 @@ fn to_profile(a: &AddArgs) -> Profile {
                 .display()
                 .to_string()
         }),
+        team_store: None,
     }
 }
 

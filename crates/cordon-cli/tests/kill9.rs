@@ -18,7 +18,19 @@
 //! about a second. `CORDON_KILL9_RUNS=N` (default 50) sets the number of killed runs,
 //! `CORDON_KILL9_SEED` the random seed (printed, to replay a failure),
 //! `CORDON_KILL9_LANES` how many run side by side (2, each with its own simulator).
+//!
+//! The team variant (`kill_9_two_processes_on_a_team_store`) runs the same jobs on a
+//! team store (PostgreSQL, a database per lane): right after the preview a second
+//! process (`cordon jobs resume`) drives the same job beside the first, and one of the
+//! two, drawn at random, is killed at a random moment; the other goes on, then a last
+//! resume finishes. The same checks hold: 0 lost, 0 duplicated, unbroken audit chains
+//! (`CORDON_KILL9_TEAM_RUNS`, default 50). Needs `CORDON_TEST_PG_URL` unless
+//! `CORDON_SKIP_PG=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "../../cordon-core/tests/pg/harness.rs"]
+mod harness;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -39,6 +51,10 @@ struct Harness {
     sim: SimHandle,
     ctl: SimControl,
     ids: Vec<String>,
+    /// The team store of the team variant (its database lives as long as the lane).
+    team: Option<harness::TestDb>,
+    /// Jobs of earlier runs (the team store keeps them all).
+    earlier: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Harness {
@@ -68,7 +84,22 @@ impl Harness {
             // times 1 s apart (not 30 s: the simulator lists new actions at once).
             .env("CORDON_LOOKUP_SETTLE_SECS", "1")
             .stdin(Stdio::null());
+        if let Some(db) = &self.team {
+            cmd.env("CORDON_STORE_URL", &db.url);
+        }
         cmd
+    }
+
+    /// The store this harness's `cordon` processes journal into (none yet: `None`).
+    fn store(&self, dir: &Path) -> Option<cordon_core::store::Store> {
+        match &self.team {
+            Some(db) => Some(cordon_core::store::Store::open_url(&db.url).expect("team store")),
+            None => {
+                let path = cli_store(self, dir);
+                path.exists()
+                    .then(|| cordon_core::store::Store::open(&path).expect("store opens"))
+            }
+        }
     }
 
     /// Runs `cordon ARGS` to its end: (exit code, stdout, stderr).
@@ -134,20 +165,46 @@ fn env_number(key: &str) -> Option<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_then_resume() {
     let runs = env_number("CORDON_KILL9_RUNS").unwrap_or(50) as usize;
-    // Lanes run side by side, each with its own simulator (a run waits on the
-    // network and the store as much as it computes).
-    let lanes = env_number("CORDON_KILL9_LANES").unwrap_or(2).clamp(1, 8) as usize;
+    let lanes = lanes();
+    run_lanes("kill -9 runs", runs, (0..lanes).map(|_| None).collect()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_two_processes_on_a_team_store() {
+    let runs = env_number("CORDON_KILL9_TEAM_RUNS").unwrap_or(50) as usize;
+    let mut dbs = Vec::new();
+    for _ in 0..lanes() {
+        let Some(db) = harness::TestDb::new() else {
+            return;
+        };
+        dbs.push(Some(db));
+    }
+    run_lanes("team kill -9 runs (two processes, PostgreSQL)", runs, dbs).await;
+}
+
+/// Lanes run side by side, each with its own simulator (a run waits on the network and
+/// the store as much as it computes): `CORDON_KILL9_LANES`, 2 by default.
+fn lanes() -> usize {
+    env_number("CORDON_KILL9_LANES").unwrap_or(2).clamp(1, 8) as usize
+}
+
+/// `runs` killed runs shared among the lanes (one per entry of `stores`: a team store,
+/// or `None` for each process's own file), then the tally printed and checked.
+async fn run_lanes(what: &str, runs: usize, stores: Vec<Option<harness::TestDb>>) {
+    let lanes = stores.len();
     let seed = env_number("CORDON_KILL9_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1)
     });
-    eprintln!("kill -9 harness: {runs} runs in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
-    let tasks: Vec<_> = (0..lanes)
-        .map(|lane| {
+    eprintln!("{what}: {runs} in {lanes} lane(s), CORDON_KILL9_SEED={seed}");
+    let tasks: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(lane, store)| {
             let share = runs / lanes + usize::from(lane < runs % lanes);
-            tokio::spawn(lane_runs(share, seed.wrapping_add(lane as u64)))
+            tokio::spawn(lane_runs(share, seed.wrapping_add(lane as u64), store))
         })
         .collect();
     let mut tally = Tally::default();
@@ -155,7 +212,7 @@ async fn kill_9_at_random_moments_then_resume() {
         tally.add(&t.await.expect("a lane failed"));
     }
     println!(
-        "kill -9 runs: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
+        "{what}: {runs}, lost {}, duplicated {} ({} killed before the job was committed, {} finished before the kill, {} finished by resume)",
         tally.lost,
         tally.duplicated,
         tally.killed_before_commit,
@@ -165,8 +222,9 @@ async fn kill_9_at_random_moments_then_resume() {
     assert_eq!((tally.lost, tally.duplicated), (0, 0));
 }
 
-/// `runs` killed runs against a simulator of this lane's own.
-async fn lane_runs(runs: usize, seed: u64) -> Tally {
+/// `runs` killed runs against a simulator of this lane's own (on `team`'s store
+/// when given, with a second process beside the first).
+async fn lane_runs(runs: usize, seed: u64, team: Option<harness::TestDb>) -> Tally {
     let mut rng = StdRng::seed_from_u64(seed);
     let sim = Simulator::start(SimConfig {
         scenario: Scenario::Scale {
@@ -184,6 +242,8 @@ async fn lane_runs(runs: usize, seed: u64) -> Tally {
         ctl: sim.control(),
         sim,
         ids: Vec::new(),
+        team,
+        earlier: Default::default(),
     };
     let state = h.ctl.state().await.expect("control API");
     h.ids = state
@@ -301,13 +361,30 @@ async fn one_run(h: &Harness, kind: Kind, kill: Kill, tally: &mut Tally) -> (Dur
             if matches!(kill, Kill::InJob(_)) {
                 let _ = tokio::time::timeout(Duration::from_secs(120), previewed).await;
             }
+            // The team variant: a second process drives the same job beside the first
+            // (it waits until the job is committed), and either may be the one killed.
+            let mut second = None;
+            if h.team.is_some() && matches!(kill, Kill::InJob(_)) {
+                let end = Instant::now() + Duration::from_secs(20);
+                while job_ids(h, dir.path()).is_empty() && Instant::now() < end {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                second = Some(spawn(h, dir.path(), &["jobs".into(), "resume".into()]).0);
+            }
             tokio::time::sleep(at).await;
+            if let Some(other) = second.as_mut().filter(|_| at.subsec_nanos() % 2 == 1) {
+                std::mem::swap(&mut child, other);
+            }
             if child.try_wait().expect("status").is_some() {
                 tally.finished_before_kill += 1;
             } else {
                 child.kill().expect("SIGKILL");
             }
             reap(child).await;
+            if let Some(other) = second {
+                let status = reap(other).await;
+                assert!(status.success(), "the other process: {status}");
+            }
             let (code, out, err) = h.run(dir.path(), &["jobs".into(), "resume".into()]).await;
             assert_eq!(code, 0, "resume: {out}\n{err}");
             if !out.trim().is_empty() {
@@ -336,20 +413,18 @@ fn cli_store(h: &Harness, dir: &Path) -> PathBuf {
     cordon_core::tenant::paths::store_path(dir, &endpoints, identities::TENANT_ID)
 }
 
-/// The jobs in the store of `dir` (none when the store was never created).
+/// This run's jobs in the store of `dir` (none when the store was never created).
 fn job_ids(h: &Harness, dir: &Path) -> Vec<String> {
-    let path = cli_store(h, dir);
-    if !path.exists() {
-        return Vec::new();
-    }
-    let db =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("store opens");
-    let mut stmt = db.prepare("SELECT id FROM jobs").expect("jobs table");
-    stmt.query_map([], |r| r.get::<_, String>(0))
-        .expect("jobs")
-        .map(|r| r.expect("job id"))
-        .collect()
+    let earlier = h.earlier.lock().unwrap().clone();
+    h.store(dir).map_or_else(Vec::new, |store| {
+        store
+            .jobs()
+            .expect("jobs")
+            .into_iter()
+            .map(|j| j.id)
+            .filter(|id| !earlier.contains(id))
+            .collect()
+    })
 }
 
 /// Processed isolate/release POSTs per machine, from the request log of this run.
@@ -376,6 +451,7 @@ async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut T
     let jobs = job_ids(h, dir);
     assert_eq!(jobs.len(), 1, "one job per run: {jobs:?}");
     let job_id = jobs[0].clone();
+    h.earlier.lock().unwrap().insert(job_id.clone());
     let (code, out, err) = h
         .run(
             dir,
@@ -418,16 +494,11 @@ async fn check(h: &Harness, kind: Kind, dir: &Path, before: usize, tally: &mut T
     tally.duplicated += duplicated.max(ledger_dups);
     assert_eq!((lost, duplicated, ledger_dups), (0, 0, 0), "job {job_id}");
 
-    // (c) + (d) on the store file itself.
-    let path = store_file(h, dir);
-    let db =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("store opens");
-    let ok: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check");
-    assert_eq!(ok, "ok");
-    audit_chains(&db, &job_id, &final_state);
+    // (c) + (d) through the store contract (either engine).
+    let store = h.store(dir).expect("a store");
+    assert_eq!(store.integrity_check().expect("integrity check"), "ok");
+    drop(store);
+    audit_chains(h, dir, &job_id, &final_state);
 }
 
 /// A fresh data folder, in memory (`/dev/shm`) where there is one: a kill -9 loses
@@ -442,50 +513,52 @@ fn data_dir() -> tempfile::TempDir {
     in_memory.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"))
 }
 
-fn store_file(h: &Harness, dir: &Path) -> PathBuf {
-    let p = cli_store(h, dir);
-    assert!(p.exists(), "store at {}", p.display());
-    p
-}
-
 /// (d): per machine, the audit rows of the job form one unbroken chain of transitions
 /// (`from` = the previous `to`) from `planned` to the item's final state, with one
 /// `sending` row per attempt counted in `job_items`.
-fn audit_chains(db: &rusqlite::Connection, job_id: &str, final_state: &HashMap<String, String>) {
-    let mut stmt = db
-        .prepare(
-            "SELECT machine_id, from_state, to_state FROM audit
-             WHERE job_id = ?1 AND machine_id IS NOT NULL ORDER BY seq",
-        )
-        .unwrap();
+fn audit_chains(h: &Harness, dir: &Path, job_id: &str, final_state: &HashMap<String, String>) {
+    let sql = format!(
+        "SELECT machine_id, from_state, to_state FROM audit
+         WHERE job_id = '{job_id}' AND machine_id IS NOT NULL ORDER BY seq"
+    );
+    // (machine, from, to) in the order appended, read from the engine itself.
+    let rows: Vec<(String, Option<String>, String)> = match &h.team {
+        Some(db) => db
+            .sql(&sql)
+            .into_iter()
+            .map(|r| {
+                let mut r = r.into_iter();
+                let mut next = || r.next().flatten();
+                (next().unwrap(), next(), next().unwrap())
+            })
+            .collect(),
+        None => {
+            let path = cli_store(h, dir);
+            let db = rusqlite::Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .expect("store opens");
+            let mut stmt = db.prepare(&sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        }
+    };
     let mut chains: HashMap<String, Vec<(Option<String>, String)>> = HashMap::new();
-    let rows = stmt
-        .query_map([job_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .unwrap();
-    for row in rows {
-        let (m, from, to) = row.unwrap();
+    for (m, from, to) in rows {
         chains
             .entry(m.to_ascii_lowercase())
             .or_default()
             .push((from, to));
     }
-    let attempts: HashMap<String, i64> = db
-        .prepare("SELECT machine_id, attempts FROM job_items WHERE job_id = ?1")
-        .unwrap()
-        .query_map([job_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })
-        .unwrap()
-        .map(|r| {
-            let (m, a) = r.unwrap();
-            (m.to_ascii_lowercase(), a)
-        })
+    let store = h.store(dir).expect("a store");
+    let attempts: HashMap<String, i64> = store
+        .items(job_id)
+        .expect("items")
+        .into_iter()
+        .map(|i| (i.machine_id.to_ascii_lowercase(), i64::from(i.attempts)))
         .collect();
     assert_eq!(chains.len(), final_state.len(), "every item has audit rows");
     for (m, chain) in &chains {

@@ -27,6 +27,10 @@ pub struct AgentSnapshot {
     pub rule_last_run: Option<DateTime<Utc>>,
     pub approvals_waiting: u32,
     pub oldest_waiting: Option<DateTime<Utc>>,
+    /// The duties this process leads now (`sync`, `automation`).
+    pub leads: Vec<String>,
+    /// Agents alive on the store (this one included).
+    pub agents_alive: u32,
 }
 
 /// Healthy when a sync succeeded within `stale` and the last one did not fail.
@@ -126,6 +130,24 @@ pub fn prometheus(s: &AgentSnapshot) -> String {
         vec![(String::new(), f64::from(s.approvals_waiting))],
     );
     metric(
+        "cordon_leader",
+        "gauge",
+        "1 for each duty this process leads now (one process per store leads each).",
+        ["sync", "automation"]
+            .into_iter()
+            .map(|d| {
+                let leads = s.leads.iter().any(|l| l == d);
+                (format!("{{duty=\"{d}\"}}"), f64::from(u8::from(leads)))
+            })
+            .collect(),
+    );
+    metric(
+        "cordon_agents_alive",
+        "gauge",
+        "Agents with a recent heartbeat on the store.",
+        vec![(String::new(), f64::from(s.agents_alive))],
+    );
+    metric(
         "cordon_rule_last_run_timestamp_seconds",
         "gauge",
         "When the isolation rule last evaluated (Unix time; 0 = never).",
@@ -134,12 +156,47 @@ pub fn prometheus(s: &AgentSnapshot) -> String {
     out
 }
 
+/// The notices for agents that fell silent (heartbeats stopped without a clean
+/// leave), each told once while it stays silent; an agent seen alive again may be told
+/// again later.
+pub fn silent_notices(
+    team: &crate::dto::team::TeamStatus,
+    told: &mut std::collections::HashSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<Notice> {
+    let alive: std::collections::HashSet<&str> =
+        team.processes.iter().map(|p| p.label.as_str()).collect();
+    told.retain(|l| !alive.contains(l.as_str()));
+    team.silent_agents
+        .iter()
+        .filter(|p| told.insert(p.label.clone()))
+        .map(|p| Notice::AgentSilent {
+            label: p.label.clone(),
+            seen_minutes: crate::time::parse_rfc3339(&p.seen_at)
+                .map_or(0, |t| (now - t).num_minutes()),
+        })
+        .collect()
+}
+
 /// What the on-call hears about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
-    BreakerOpened { reason: String },
-    ApprovalsWaiting { waiting: u32, oldest_minutes: i64 },
-    JobNeedsAttention { job_id: String, detail: String },
+    BreakerOpened {
+        reason: String,
+    },
+    ApprovalsWaiting {
+        waiting: u32,
+        oldest_minutes: i64,
+    },
+    JobNeedsAttention {
+        job_id: String,
+        detail: String,
+    },
+    /// Another agent on the team store stopped sending heartbeats without leaving.
+    AgentSilent {
+        label: String,
+        seen_minutes: i64,
+    },
 }
 
 impl Notice {
@@ -148,6 +205,7 @@ impl Notice {
             Notice::BreakerOpened { .. } => "breaker.opened",
             Notice::ApprovalsWaiting { .. } => "approvals.waiting",
             Notice::JobNeedsAttention { .. } => "job.attention",
+            Notice::AgentSilent { .. } => "agent.silent",
         }
     }
 
@@ -166,6 +224,12 @@ impl Notice {
             Notice::JobNeedsAttention { job_id, detail } => {
                 format!("Cordon ({tenant}): job {job_id} needs attention: {detail}")
             }
+            Notice::AgentSilent {
+                label,
+                seen_minutes,
+            } => format!(
+                "Cordon ({tenant}): {label} fell silent (last heartbeat {seen_minutes} min ago). Another agent takes its work over once its leases end; check the host."
+            ),
         }
     }
 }
@@ -222,6 +286,13 @@ pub fn webhook_body(n: &Notice, format: WebhookFormat, tenant: &str, at: DateTim
                     Notice::JobNeedsAttention { job_id, detail } => {
                         o.insert("jobId".into(), json!(job_id));
                         o.insert("detail".into(), json!(detail));
+                    }
+                    Notice::AgentSilent {
+                        label,
+                        seen_minutes,
+                    } => {
+                        o.insert("agent".into(), json!(label));
+                        o.insert("silentMinutes".into(), json!(seen_minutes));
                     }
                 }
             }

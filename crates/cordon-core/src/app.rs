@@ -43,6 +43,7 @@ use crate::jobs::runner::Runner;
 use crate::reconcile::Reconciler;
 use crate::store::Store;
 use crate::store::journal_entry::JournalEntry;
+use crate::team::{Process, Team};
 
 pub(crate) struct Inner {
     cfg: AppConfig,
@@ -51,6 +52,19 @@ pub(crate) struct Inner {
     jobs: Jobs,
     reconciler: Reconciler,
     pub(crate) automation: Automation,
+    team: Team,
+}
+
+impl Drop for Inner {
+    /// The last handle on the core is gone: this process leaves the team (its
+    /// heartbeat and named leases go, its item leases end), so the next process takes
+    /// over at once instead of after the leases run out.
+    fn drop(&mut self) {
+        let owner = &self.team.process().owner;
+        if let Err(e) = self.store.leave(owner, Utc::now()) {
+            tracing::warn!(error = %e, "leaving the team store failed; leases end on their own");
+        }
+    }
 }
 
 /// Cordon's core. Cheap to clone.
@@ -78,10 +92,19 @@ impl App {
             &cfg.tenant_label,
         )?;
         let fleet = Fleet::open(client, Arc::clone(&store), &cfg)?;
+        let team = Team::new(
+            Arc::clone(&store),
+            fleet.client().clone(),
+            Process::current(cfg.process_kind, &cfg.process_label, Utc::now()),
+            cfg.credentials.client_id().to_owned(),
+            cfg.lease
+                .max(cfg.client_options.timeout + std::time::Duration::from_secs(10)),
+        );
         let runner = Runner::new(
             cfg.concurrency,
             cfg.client_options.timeout,
             cfg.lookup_settle,
+            team.clone(),
         );
         let client_id = cfg.credentials.client_id().to_owned();
         let jobs = Jobs::new(fleet.clone(), Arc::clone(&store), runner, client_id);
@@ -95,6 +118,7 @@ impl App {
                 jobs,
                 reconciler,
                 automation,
+                team,
             }),
         })
     }
@@ -430,6 +454,17 @@ impl App {
         let label = &self.inner.cfg.tenant_label;
         self.inner.automation.agent_snapshot(label).await
     }
+    /// The team on this store: who leads the sync and the automation, which agents
+    /// are alive ([`crate::team`]).
+    pub async fn team_status(&self) -> Result<crate::dto::team::TeamStatus> {
+        self.inner.team.status().await
+    }
+
+    /// This process in the team (its identity, leases, heartbeat).
+    pub fn team(&self) -> &Team {
+        &self.inner.team
+    }
+
     /// Who this process acts as (object id, name, application or person).
     pub async fn principal(&self) -> Result<mde_api::Principal> {
         self.inner.automation.principal().await
@@ -448,16 +483,47 @@ fn check_then_back_up(store: &Store, keep: usize) {
     }
 }
 
-/// Syncs, then runs auto-reconcile, then waits for the next round or a wake-up; ends
-/// when the last `App` is gone.
+/// Each round: the heartbeat; the sync if this process leads it (else the store the
+/// leader keeps is followed), then auto-reconcile if it leads the automation; jobs
+/// of this process's principal that another process left are picked up. Then it
+/// waits for the next round or a wake-up; ends when the last `App` is gone.
 async fn sync_loop(weak: Weak<Inner>) {
+    let mut last_beat: Option<std::time::Instant> = None;
     loop {
         let Some(inner) = weak.upgrade() else { return };
-        // Errors are kept in the sync status (the banner) and retried next round.
-        if inner.fleet.sync_once(false).await.is_ok() {
-            inner.reconciler.auto_tick().await;
+        if last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY) {
+            last_beat = Some(std::time::Instant::now());
+            if let Err(e) = inner.team.heartbeat().await {
+                tracing::warn!(error = %e, "heartbeat not recorded");
+            }
+            if inner.store.pg().is_some()
+                && let Err(e) = inner.jobs.spawn_unfinished()
+            {
+                tracing::warn!(error = %e, "unfinished jobs not picked up");
+            }
         }
-        let delay = inner.fleet.next_poll();
+        let leads = inner.team.lead(crate::team::SYNC_LEASE).await;
+        // Errors are kept in the sync status (the banner) and retried next round.
+        if leads.unwrap_or(true) {
+            if inner.fleet.sync_once(false).await.is_ok()
+                && inner.team.may_lead_automation()
+                && inner
+                    .team
+                    .lead(crate::team::AUTOMATION_LEASE)
+                    .await
+                    .unwrap_or(false)
+            {
+                inner.reconciler.auto_tick().await;
+            }
+        } else if let Err(e) = inner.fleet.follow_store().await {
+            tracing::warn!(error = %e, "the store could not be followed");
+        }
+        // The sync lease is renewed (or taken over) well within its length.
+        let renew = (inner.team.lease() / 3).to_std().unwrap_or_default();
+        let delay = inner
+            .fleet
+            .next_poll()
+            .min(renew.max(std::time::Duration::from_secs(1)));
         let fleet = inner.fleet.clone();
         drop(inner);
         tokio::select! {
@@ -466,3 +532,6 @@ async fn sync_loop(weak: Weak<Inner>) {
         }
     }
 }
+
+/// How often a process records that it is alive (and picks up its jobs).
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(30);

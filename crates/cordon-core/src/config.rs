@@ -40,6 +40,14 @@ pub struct AppConfig {
     pub lookup_settle: Duration,
     /// Daily store backups kept (D-5; see [`crate::store::Store::daily_backup`]).
     pub backups_kept: usize,
+    /// What this process is in the team (an agent outranks a desktop for the leader
+    /// leases) and the name others see ("" = "<kind> on <host>").
+    pub process_kind: crate::team::ProcessKind,
+    pub process_label: String,
+    /// How long a claim's or a leader's lease holds without renewal: another process
+    /// takes over only after it (or at once when this host's process has ended). Longer
+    /// than the client's timeout, so a POST under way always ends within its lease.
+    pub lease: Duration,
 }
 
 impl AppConfig {
@@ -69,6 +77,9 @@ impl AppConfig {
             concurrency: 16,
             lookup_settle: Duration::from_secs(30),
             backups_kept: crate::store::BACKUPS_KEPT,
+            process_kind: crate::team::ProcessKind::Desktop,
+            process_label: String::new(),
+            lease: Duration::from_secs(120),
         }
     }
 }

@@ -215,6 +215,9 @@ fn missing_secret_sentence(profile: &str, kind: crate::secrets::kind::SecretKind
         K::CertificatePassword => format!(
             "No certificate password stored for profile “{profile}”: run `cordon profiles add {profile} … --certificate FILE.pfx --secret-stdin` (or enter it in Settings)."
         ),
+        K::TeamStorePassword => format!(
+            "No team store password stored for profile “{profile}”: enter it in Settings → the profile's team store."
+        ),
     }
 }
 

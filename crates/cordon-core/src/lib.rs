@@ -45,6 +45,7 @@ pub mod reconcile;
 pub mod secrets;
 pub mod signin;
 pub mod store;
+pub mod team;
 pub mod tenant;
 pub mod time;
 

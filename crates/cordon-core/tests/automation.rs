@@ -398,6 +398,7 @@ async fn a_paused_rule_sends_nothing_and_stays_paused_after_a_restart() {
         isolation_type: None,
         requested_by: "test".into(),
         source: Some("rule:x".into()),
+        sender: None,
     };
     let item = NewItem {
         machine_id: t.ids[0].clone(),
@@ -408,7 +409,13 @@ async fn a_paused_rule_sends_nothing_and_stays_paused_after_a_restart() {
         .unwrap();
     assert!(
         !store
-            .claim("held", &t.ids[0], Utc::now(), Utc::now())
+            .claim(
+                "held",
+                &t.ids[0],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap()
     );
     // Resumed: the held job runs again (the resume starts its runner), so the item
@@ -517,6 +524,7 @@ fn an_expired_proposal_is_never_executed() {
         isolation_type: None,
         requested_by: "lead".into(),
         source: None,
+        sender: None,
     };
     let item = NewItem {
         machine_id: "a".repeat(40),

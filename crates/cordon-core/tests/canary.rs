@@ -147,6 +147,7 @@ async fn no_secret_or_token_is_left_in_the_files_or_the_log() {
         authority: Some(base.clone()),
         api_base: Some(base),
         certificate_path: None,
+        team_store: None,
     };
     profiles.upsert(profile.clone()).unwrap();
     profiles.set_active(Some("canary")).unwrap();

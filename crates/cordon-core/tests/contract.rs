@@ -25,6 +25,8 @@ mod proposals;
 mod races;
 #[path = "contract/rule_reads.rs"]
 mod rule_reads;
+#[path = "contract/team.rs"]
+mod team;
 
 use std::path::PathBuf;
 
@@ -138,12 +140,18 @@ contract_tests! {
         proposals::verdicts_four_eyes_expiry_and_already_decided,
         proposals::expiry_and_listing,
         cache::caches_round_trip,
+        team::a_claim_leases_the_item_and_only_its_holder_may_post,
+        team::an_ended_process_loses_its_items_at_once,
+        team::a_job_is_sent_only_by_its_principal_or_the_automations_leader,
+        team::named_leases_rank_agents_first_and_expire,
+        team::heartbeats_are_kept_and_a_leave_removes_them,
     ],
     fixture: [
         audit::the_audit_log_is_append_only,
         races::two_handles_racing_to_claim_claim_each_item_once,
         races::two_handles_racing_to_decide_decide_once,
         races::a_cancel_racing_claims_leaves_nothing_claimed_after_it,
+        team::two_handles_bidding_at_once_agree_on_one_leader,
     ],
 }
 
@@ -165,6 +173,7 @@ pub fn new_job(id: &str, kind: JobKind, source: Option<&str>) -> NewJob {
         isolation_type: None,
         requested_by: "ana@contoso.com".into(),
         source: source.map(str::to_owned),
+        sender: None,
     }
 }
 

@@ -83,6 +83,7 @@ fn keyring_remove_profile_deletes_its_secrets() {
             authority: None,
             api_base: None,
             certificate_path: None,
+            team_store: None,
         })
         .unwrap();
     let big = canary(16384);

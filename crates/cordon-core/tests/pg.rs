@@ -37,6 +37,8 @@ pub const TABLES: &[&str] = &[
     "rule_decisions",
     "proposals",
     "suppressions",
+    "leases",
+    "processes",
 ];
 
 /// The applied migrations, as `version` lines.
@@ -126,6 +128,32 @@ fn snapshot(db: &TestDb) -> Vec<Vec<Option<String>>> {
          UNION ALL SELECT 'schema ' || version || ' ' || applied_at FROM cordon_schema
          ORDER BY 1",
     )
+}
+
+#[test]
+fn a_cordon_one_additive_release_back_uses_the_store_and_two_back_is_refused() {
+    let Some(db) = TestDb::new() else { return };
+    drop(PgStore::open_config(db.config.clone()).unwrap());
+    assert_eq!(
+        db.sql("SELECT works_with FROM cordon_schema WHERE version = 4")[0][0].as_deref(),
+        Some("3"),
+        "migration 4 is additive: a Cordon of schema 3 may go on"
+    );
+    let before = snapshot(&db);
+    // The previous release (schema 3) opens it as is and writes no migration.
+    let previous = PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..3])
+        .expect("one additive release back opens the store");
+    assert_eq!(previous.schema_version().unwrap(), PG_SCHEMA_VERSION);
+    drop(previous);
+    assert_eq!(snapshot(&db), before, "nothing written");
+    // Two releases back is refused with the sentence.
+    match PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..2]) {
+        Err(CoreError::TeamStore(m)) => assert!(
+            m.contains("newer Cordon (schema 4, this one knows 2)"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

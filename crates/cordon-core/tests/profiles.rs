@@ -23,6 +23,7 @@ fn sim_profile(base: &str, name: &str, client_id: &str, mode: AuthMode) -> Profi
         authority: Some(base.into()),
         api_base: Some(base.into()),
         certificate_path: None,
+        team_store: None,
     }
 }
 

@@ -76,6 +76,7 @@ fn the_audit_log_is_append_only() {
         isolation_type: None,
         requested_by: "ana@contoso.com".into(),
         source: None,
+        sender: None,
     };
     let items = [NewItem {
         machine_id: "a".repeat(40),
@@ -156,6 +157,7 @@ fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
         isolation_type: None,
         requested_by: "ana".into(),
         source: None,
+        sender: None,
     };
     let ids: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(40)).collect();
     let items: Vec<NewItem> = ids
@@ -168,12 +170,24 @@ fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
     store.create_job(&job, &items, Utc::now()).unwrap();
     assert!(
         store
-            .claim(&job.id, &ids[0], Utc::now(), Utc::now())
+            .claim(
+                &job.id,
+                &ids[0],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap()
     );
     assert!(
         !store
-            .claim(&job.id, &ids[0], Utc::now(), Utc::now())
+            .claim(
+                &job.id,
+                &ids[0],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap(),
         "claimed once"
     );
@@ -181,7 +195,13 @@ fn after_a_cancel_nothing_can_be_claimed_and_every_move_is_audited() {
     assert_eq!(after.state, JobState::Cancelled);
     assert!(
         !store
-            .claim(&job.id, &ids[1], Utc::now(), Utc::now())
+            .claim(
+                &job.id,
+                &ids[1],
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
             .unwrap(),
         "no claim after the cancel"
     );

@@ -305,6 +305,12 @@ impl Client {
             .unwrap_or_else(|| inner.credentials.client_id().to_owned()))
     }
 
+    /// How many processes send under this app registration now (this one included):
+    /// the pacer keeps this process to its share of Defender's per-application limits.
+    pub fn set_share(&self, processes: u32) {
+        self.inner.pacer.set_share(processes);
+    }
+
     /// How many 429 answers this client has received (all APIs).
     pub fn throttled_total(&self) -> u64 {
         self.inner

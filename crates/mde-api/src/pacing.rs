@@ -11,6 +11,12 @@
 //! [`Pacer::hold`] makes every later send to that API wait until the time has passed
 //! nothing is sent before the server said it would take it again).
 //!
+//! Processes that share one app registration share its budget too (Defender counts
+//! per application): [`Client::set_share`] tells the pacer how many processes send
+//! under this registration now (the team's heartbeats count them), and each keeps to
+//! its share, `limit / share` (at least one request per window), so a burst from two
+//! processes earns no more 429s than one process would.
+//!
 //! Each window is kept a little longer than the server's (see `with_margin`), so
 //! that the jitter between our stamp and the server's count never earns a 429.
 //! The window lengths are 60 s and 3,600 s against Defender; benchmarks and
@@ -80,6 +86,8 @@ pub(crate) struct Pacer {
     minute_window: Duration,
     hour_window: Duration,
     windows: StdMutex<HashMap<&'static str, Arc<Window>>>,
+    /// Processes sharing the budget (1 when alone).
+    share: std::sync::atomic::AtomicU32,
 }
 
 impl Pacer {
@@ -103,7 +111,20 @@ impl Pacer {
             minute_window,
             hour_window,
             windows: StdMutex::default(),
+            share: std::sync::atomic::AtomicU32::new(1),
         }
+    }
+
+    /// Processes sharing this budget now (at least 1).
+    pub(crate) fn set_share(&self, processes: u32) {
+        self.share
+            .store(processes.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `limit` as this process's share of it (at least one request).
+    fn mine(&self, limit: Option<u32>) -> Option<u32> {
+        let share = self.share.load(std::sync::atomic::Ordering::Relaxed).max(1);
+        limit.map(|l| (l / share).max(1))
     }
 
     fn unlimited(&self) -> bool {
@@ -195,8 +216,8 @@ impl Pacer {
             let wait_until = {
                 let mut log = window.log();
                 let limits = [
-                    (self.per_minute, with_margin(self.minute_window)),
-                    (self.per_hour, with_margin(self.hour_window)),
+                    (self.mine(self.per_minute), with_margin(self.minute_window)),
+                    (self.mine(self.per_hour), with_margin(self.hour_window)),
                 ];
                 let wait_until = limits
                     .into_iter()
@@ -309,6 +330,45 @@ mod tests {
         let before = Instant::now();
         pacer.acquire("unisolate").await;
         assert_eq!(Instant::now(), before);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_processes_sharing_an_app_keep_to_half_the_budget_each() {
+        // Two processes under one registration: each sends at most 5 of the 10 per
+        // minute, so together they stay within Defender's count.
+        let (a, b) = (Pacer::new(Some(10), None), Pacer::new(Some(10), None));
+        a.set_share(2);
+        b.set_share(2);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..8 {
+            a.acquire("isolate").await;
+            times.push(Instant::now());
+            b.acquire("isolate").await;
+            times.push(Instant::now());
+        }
+        times.sort();
+        let first_minute = times.iter().filter(|t| **t < start + MINUTE).count();
+        assert_eq!(first_minute, 10, "5 each in the first minute: {times:?}");
+        for (i, t) in times.iter().enumerate() {
+            let in_minute = times[i..].iter().filter(|u| **u < *t + MINUTE).count();
+            assert!(in_minute <= 10, "the shared budget holds at {i}");
+        }
+        // Alone again: the whole budget.
+        a.set_share(1);
+        let before = Instant::now();
+        for _ in 0..5 {
+            a.acquire("unisolate").await;
+        }
+        a.set_share(0);
+        for _ in 0..5 {
+            a.acquire("unisolate").await;
+        }
+        assert_eq!(
+            Instant::now(),
+            before,
+            "ten at once with a share of 1 (0 counts as 1)"
+        );
     }
 
     #[tokio::test(start_paused = true)]

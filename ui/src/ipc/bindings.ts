@@ -352,6 +352,18 @@ async rule() : Promise<Result<RuleStatus, IpcError>> {
 }
 },
 /**
+ * The team on this store: who runs the automation and the sync, which agents are
+ * alive, and a warning when a team store has none.
+ */
+async teamStatus() : Promise<Result<TeamStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("team_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Changes the rule. A promotion to approval or automatic without `confirmed` is
  * refused as `validation` on `confirmed`, its sentence carrying the dry-run record.
  */
@@ -1123,12 +1135,23 @@ apiBase: string | null;
 /**
  * A PEM (certificate + private key) or PFX file, for [`AuthMode::Certificate`].
  */
-certificatePath: string | null }
+certificatePath: string | null; 
+/**
+ * The team store (`postgres://LOGIN@HOST:5432/DATABASE`, without its password:
+ * that is kept in the credential store) shared with the team's agents and
+ * desktops; none keeps the journal in this computer's file.
+ */
+teamStore?: string | null }
 /**
  * A profile to add or replace, with an optional secret for its auth mode (the client
  * secret, or a PFX password). The secret goes straight to the secret store.
  */
-export type ProfileInput = { profile: Profile; secret: string | null }
+export type ProfileInput = { profile: Profile; secret: string | null; 
+/**
+ * The team store login's password (kept in the credential store); empty or
+ * absent keeps the one stored.
+ */
+teamStorePassword?: string | null }
 /**
  * A profile as the Settings view and `cordon profiles list` show it.
  */
@@ -1471,6 +1494,62 @@ loading: boolean }
  * Hyper-V hosts get `Selective`, so they (and their VMs) keep what they need.
  */
 export type TagType = { tag: string; isolationType: IsolationKind }
+/**
+ * One process seen recently on the store.
+ */
+export type TeamProcess = { 
+/**
+ * `agent`, `desktop` or `cli`.
+ */
+kind: string; label: string; host: string; 
+/**
+ * Its last heartbeat, RFC 3339.
+ */
+seenAt: string; 
+/**
+ * This very process.
+ */
+me: boolean; 
+/**
+ * The duties it leads now (`sync`, `automation`).
+ */
+leads: string[] }
+/**
+ * The team as this process sees it.
+ */
+export type TeamStatus = { 
+/**
+ * A team store (PostgreSQL) rather than this computer's file.
+ */
+shared: boolean; 
+/**
+ * Where the store is: "this computer" or `host:port/database`.
+ */
+store: string; 
+/**
+ * Processes seen in the last few minutes, the latest first.
+ */
+processes: TeamProcess[]; 
+/**
+ * Who runs the isolation rule and auto-reconcile now (a label), if anyone.
+ */
+automationLeader: string | null; 
+/**
+ * Who syncs with Defender now, if anyone.
+ */
+syncLeader: string | null; 
+/**
+ * One sentence for the banner: "Automation runs on agent X, last round 2 min ago."
+ */
+summary: string; 
+/**
+ * Set when no agent is alive on a team store (automation then waits for a desktop).
+ */
+warning: string | null; 
+/**
+ * Agents seen in the last day whose heartbeats stopped without a clean stop.
+ */
+silentAgents: TeamProcess[] }
 /**
  * Which tenant the window works on.
  */

@@ -4,6 +4,7 @@
 // sentence, HTTP status, Defender code, correlation id) for the "details" toggle.
 import { commands, events } from "./bindings";
 import type {
+  TeamStatus,
   AlertFilter,
   AlertRow,
   AutomationChange,
@@ -49,6 +50,8 @@ import type {
 } from "./bindings";
 
 export type {
+  TeamProcess,
+  TeamStatus,
   AlertFilter,
   AlertRow,
   AutomationChange,
@@ -264,6 +267,9 @@ export const propose = (request: ProposalRequest): Promise<Proposal> => settle((
 /** Approves or rejects proposals; one outcome per id (a refused one says why). */
 export const decideProposals = (verdict: ProposalVerdict): Promise<VerdictOutcome[]> =>
   settle(() => commands.decideProposals(verdict));
+
+/** The team on this store: who runs the automation and the sync, agents alive, a warning without one. */
+export const teamStatus = (): Promise<TeamStatus> => settle(() => commands.teamStatus());
 
 /** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
 export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {

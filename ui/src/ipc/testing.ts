@@ -47,7 +47,8 @@ export type CommandName =
   | "alerts"
   | "proposals"
   | "propose"
-  | "decide_proposals";
+  | "decide_proposals"
+  | "team_status";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;

@@ -13,6 +13,10 @@ export interface ProfileFormState {
   certificatePath: string;
   /** Write-only: typed here, sent once, never shown again. */
   secret: string;
+  /** The team store (PostgreSQL) shared with the team's agents; empty for this computer. */
+  teamStore: string;
+  /** Write-only, like the secret: kept in the credential store. */
+  teamStorePassword: string;
 }
 
 export type FormField = Exclude<keyof ProfileFormState, "cloud" | "authMode"> | "cloud" | "authMode";
@@ -68,6 +72,8 @@ export function emptyForm(): ProfileFormState {
     apiBase: "",
     certificatePath: "",
     secret: "",
+    teamStore: "",
+    teamStorePassword: "",
   };
 }
 
@@ -83,6 +89,8 @@ export function formOf(view: ProfileView): ProfileFormState {
     apiBase: p.apiBase ?? "",
     certificatePath: p.certificatePath ?? "",
     secret: "",
+    teamStore: p.teamStore ?? "",
+    teamStorePassword: "",
   };
 }
 
@@ -113,6 +121,10 @@ export function validateForm(f: ProfileFormState): FormErrors {
   }
   if (f.authMode === "certificate" && !f.certificatePath.trim())
     e.certificatePath = "Certificate sign-in needs a certificate file (PEM with its private key, or PFX).";
+  const team = f.teamStore.trim();
+  if (team && !/^postgres(ql)?:\/\//i.test(team))
+    e.teamStore = "A team store URL starts with postgres://, e.g. postgres://LOGIN@HOST:5432/cordon?sslmode=require.";
+  if (!team && f.teamStorePassword) e.teamStorePassword = "A team store password needs a team store URL.";
   return e;
 }
 
@@ -128,7 +140,13 @@ export function toProfile(f: ProfileFormState): Profile {
     authority: custom ? f.authority.trim() : null,
     apiBase: custom ? f.apiBase.trim() : null,
     certificatePath: f.authMode === "certificate" ? f.certificatePath.trim() : null,
+    teamStore: f.teamStore.trim() || null,
   };
+}
+
+/** The team store password to send with the profile (empty keeps the stored one). */
+export function teamPasswordToSend(f: ProfileFormState): string | null {
+  return f.teamStore.trim() && f.teamStorePassword !== "" ? f.teamStorePassword : null;
 }
 
 /** The secret to send with the profile, only for the mode that stores one. */

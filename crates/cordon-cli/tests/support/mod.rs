@@ -152,6 +152,11 @@ impl Env {
     /// Starts `cordon ARGS` as the analyst app without waiting (long-running commands
     /// such as `cordon agent`); stdout and stderr are discarded.
     pub fn spawn_cordon(&self, args: &[&str]) -> std::process::Child {
+        self.spawn_cordon_with(args, &[])
+    }
+
+    /// [`Env::spawn_cordon`] with these environment variables too.
+    pub fn spawn_cordon_with(&self, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
         let base = self.sim.base_url();
         Command::new(env!("CARGO_BIN_EXE_cordon"))
             .arg("--data-dir")
@@ -164,6 +169,7 @@ impl Env {
             .env("CORDON_CLIENT_SECRET", identities::ANALYST_SECRET)
             .env("CORDON_AUTHORITY", &base)
             .env("CORDON_API_BASE", &base)
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -155,7 +155,7 @@ impl Automation {
             job_id: None,
             refused: Some(why),
         };
-        let Some((p, _)) = self.store.proposal(id)? else {
+        let Some((p, proposer_oid)) = self.store.proposal(id)? else {
             return Err(CoreError::Invalid {
                 field: "ids".into(),
                 message: format!("No proposal “{id}”: `cordon approvals list` shows the queue."),
@@ -181,6 +181,16 @@ impl Automation {
                     isolation_type: p.isolation_type,
                     requested_by: by.name.clone(),
                     source: Some(format!("{APPROVAL_SOURCE}{}", p.id)),
+                    // On a team store the rule's proposals are the automation's work
+                    // (its leader, the agent, sends them); on this computer's store any
+                    // of its Cordon processes may. A person's go with the approver.
+                    sender: if proposer_oid != super::evaluate::RULE_PROPOSER {
+                        Some(by.oid.clone())
+                    } else if self.store.pg().is_some() {
+                        Some(crate::team::AUTOMATION.to_owned())
+                    } else {
+                        None
+                    },
                 },
                 NewItem {
                     machine_id: p.machine_id.clone(),

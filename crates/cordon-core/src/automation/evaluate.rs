@@ -183,6 +183,29 @@ impl Automation {
         Ok(decisions)
     }
 
+    /// Takes (or renews) the automation's lease, or says who runs the rule: one
+    /// process per store runs it (on a team store, an agent).
+    pub(crate) async fn lead(&self) -> Result<()> {
+        let team = self.jobs.team();
+        if !team.may_lead_automation() {
+            return Err(CoreError::Refused(
+                "On a team store the isolation rule runs on the agent (`cordon agent`), not here: see Settings → Team for which agent runs it.".into(),
+            ));
+        }
+        if team.lead(crate::team::AUTOMATION_LEASE).await? {
+            return Ok(());
+        }
+        let leader = team
+            .status()
+            .await
+            .ok()
+            .and_then(|s| s.automation_leader)
+            .unwrap_or_else(|| "another process".into());
+        Err(CoreError::Refused(format!(
+            "The isolation rule runs on {leader} now; only one process runs it, so this round was not run."
+        )))
+    }
+
     /// One evaluation now, its isolations run to their end (`cordon rule run --once`).
     pub async fn run_round_and_wait(&self) -> Result<Vec<RuleDecision>> {
         let (decisions, jobs) = self.evaluate().await?;
@@ -195,6 +218,7 @@ impl Automation {
     /// Fetches, decides and commits one round; returns its decisions and the ids of
     /// the jobs it committed.
     async fn evaluate(&self) -> Result<(Vec<RuleDecision>, Vec<String>)> {
+        self.lead().await?;
         let me = self.principal().await?;
         let store = Arc::clone(&self.store);
         let settings = {
@@ -269,6 +293,7 @@ impl Automation {
                             isolation_type: d.isolation_type,
                             requested_by: me.name.clone(),
                             source: Some(format!("{RULE_SOURCE}{}", d.alert_id)),
+                            sender: Some(crate::team::AUTOMATION.to_owned()),
                         },
                         NewItem {
                             machine_id: d.machine_id.clone(),

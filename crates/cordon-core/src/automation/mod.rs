@@ -180,6 +180,14 @@ impl Automation {
     pub async fn agent_snapshot(&self, tenant: &str) -> Result<crate::agent::AgentSnapshot> {
         let sync = self.fleet.status();
         let throttled_total = self.fleet.client().throttled_total();
+        let team = self.jobs.team().status().await?;
+        let leads = team
+            .processes
+            .iter()
+            .find(|p| p.me)
+            .map(|p| p.leads.clone())
+            .unwrap_or_default();
+        let agents_alive = team.processes.iter().filter(|p| p.kind == "agent").count() as u32;
         let (store, tenant) = (Arc::clone(&self.store), tenant.to_owned());
         off_runtime(move || {
             let by_state = store.open_items_by_state()?;
@@ -208,6 +216,8 @@ impl Automation {
                     .iter()
                     .filter_map(|p| crate::time::parse_rfc3339(&p.proposed_at))
                     .min(),
+                leads,
+                agents_alive,
             })
         })
         .await
@@ -229,6 +239,17 @@ impl Automation {
 
     /// One check of the loop: expire proposals; run a round when one is due.
     pub(crate) async fn tick(&self) {
+        // Only the automation's leader runs rounds (the lease is bid for here, and
+        // renewed every tick while held); the others wait quietly.
+        let team = self.jobs.team();
+        if !team.may_lead_automation()
+            || !team
+                .lead(crate::team::AUTOMATION_LEASE)
+                .await
+                .unwrap_or(false)
+        {
+            return;
+        }
         let store = Arc::clone(&self.store);
         let due = off_runtime(move || -> Result<bool> {
             store.expire_proposals(Utc::now())?;

@@ -7,6 +7,7 @@
 
 pub mod automation;
 pub mod jobs;
+pub mod team;
 pub mod wait;
 
 use serde::{Deserialize, Serialize};

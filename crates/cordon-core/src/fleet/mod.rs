@@ -12,6 +12,7 @@
 pub mod actions;
 mod cache;
 pub mod derive;
+mod follow;
 pub mod resolve;
 pub(crate) mod sync;
 pub mod view;

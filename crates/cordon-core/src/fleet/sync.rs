@@ -261,7 +261,7 @@ impl Fleet {
     }
 
     /// A new revision, announced.
-    fn bump(&self) {
+    pub(crate) fn bump(&self) {
         let status = {
             let mut c = self.cache();
             c.revision = c.revision.wrapping_add(1);

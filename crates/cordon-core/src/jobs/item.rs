@@ -32,6 +32,8 @@ use crate::fleet::Fleet;
 use crate::jobs::book::Book;
 use crate::jobs::lookup::Lookups;
 use crate::store::{ItemRow, JobRow, Store, Transition, off_runtime};
+use crate::team::Team;
+use crate::team::lease::ItemTake;
 
 /// Tries (lookups finding nothing, or sends that never left) before an item fails.
 pub const MAX_MISSES: u32 = 5;
@@ -107,6 +109,8 @@ pub(crate) struct ItemTask {
     /// How long after the intent an unknown outcome is first looked up, and the
     /// spacing of the lookups that follow ([`crate::jobs::lookup`]).
     pub settle: Duration,
+    /// This process in the team: the claimant, its leases ([`crate::team`]).
+    pub team: Team,
 }
 
 impl ItemTask {
@@ -182,11 +186,20 @@ impl ItemTask {
                         return;
                     }
                 }
-                ItemState::Sending | ItemState::Unknown => {
-                    if !self.reconcile(&item, &mut lookups).await {
-                        return;
+                ItemState::Sending | ItemState::Unknown => match self.take(&item).await {
+                    Some(ItemTake::Taken { .. }) => {
+                        if !self.reconcile(&item, &mut lookups).await {
+                            return;
+                        }
                     }
-                }
+                    // Another live process holds it: wait for its lease, then look.
+                    Some(ItemTake::Held { until, .. }) => {
+                        let wait = to_std(until - Utc::now()).min(to_std(self.team.lease()));
+                        tokio::time::sleep(wait + Duration::from_millis(200)).await;
+                    }
+                    Some(ItemTake::Closed) => {}
+                    None => return,
+                },
                 _ => return,
             }
         }
@@ -216,11 +229,18 @@ impl ItemTask {
         };
         let intent = self.fleet.now();
         let claimed_at = std::time::Instant::now();
+        if !self.team.ready_to_claim(job.sender.as_deref()).await {
+            drop(slot);
+            self.book.inflight_done(&job.id);
+            return false;
+        }
+        let claimant = self.team.claimant(Utc::now());
+        let owner = claimant.owner.clone();
         let claimed = {
             let (j, m) = (job.id.clone(), item.machine_id.clone());
             let book = self.book.clone();
             self.with_store(move |store| {
-                let claimed = store.claim(&j, &m, intent, Utc::now());
+                let claimed = store.claim(&j, &m, &claimant, intent, Utc::now());
                 if matches!(claimed, Ok(true)) {
                     book.emit_item(store, &j, &m);
                 }
@@ -233,6 +253,8 @@ impl ItemTask {
             Some(Ok(false)) => {
                 drop(slot);
                 self.book.inflight_done(&job.id);
+                // Lost a race (or the job is not ours to send now): look again soon.
+                tokio::time::sleep(Duration::from_millis(250)).await;
                 return true;
             }
             Some(Err(e)) => {
@@ -258,6 +280,23 @@ impl ItemTask {
             let go_on = self.apply_async(sending, t).await;
             self.book.inflight_done(&job.id);
             return go_on;
+        }
+        // The lease is checked again right before the POST: a process that slept (a
+        // laptop's lid) after its claim sends nothing once another may have taken it.
+        let holds = {
+            let (j, m, owner) = (job.id.clone(), item.machine_id.clone(), owner.clone());
+            self.with_store(move |store| store.holds_item(&j, &m, &owner, Utc::now()))
+                .await
+        };
+        if !matches!(holds, Some(Ok(true))) {
+            drop(slot);
+            self.book.inflight_done(&job.id);
+            tracing::warn!(
+                job = job.id,
+                machine = item.machine_id,
+                "the claim's lease ended before the POST: nothing sent, the item is looked up"
+            );
+            return holds.is_some();
         }
         slot.spend();
         let answer = match job.kind {
@@ -293,6 +332,7 @@ impl ItemTask {
             job: Arc::clone(&self.job),
             gate: Arc::clone(&self.gate),
             settle: self.settle,
+            team: self.team.clone(),
         }
     }
 
@@ -405,6 +445,28 @@ impl ItemTask {
                 self.book.halt(store, job, &e);
                 false
             }
+        }
+    }
+}
+
+impl ItemTask {
+    /// Takes (or renews) the lease of an item left `sending` or `unknown` before it is
+    /// looked up; `None` when the store failed (the job is halted).
+    async fn take(&self, item: &ItemRow) -> Option<ItemTake> {
+        let _ = self.team.oid().await;
+        let c = self.team.claimant(Utc::now());
+        let dead = self.team.ended(item.lease_owner.as_deref());
+        let (j, m) = (self.job.id.clone(), item.machine_id.clone());
+        match self
+            .with_store(move |store| store.take_item(&j, &m, &c, dead.as_deref(), Utc::now()))
+            .await
+        {
+            Some(Ok(t)) => Some(t),
+            Some(Err(e)) => {
+                self.halt_async(e).await;
+                None
+            }
+            None => None,
         }
     }
 }

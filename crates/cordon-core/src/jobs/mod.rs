@@ -69,6 +69,11 @@ impl Jobs {
         }
     }
 
+    /// This process in the team (its principal, its leases).
+    pub(crate) fn team(&self) -> &crate::team::Team {
+        self.runner.team()
+    }
+
     /// Progress of every job this core drives: one event per item change.
     pub fn subscribe(&self) -> broadcast::Receiver<JobProgress> {
         self.runner.book().subscribe()
@@ -80,6 +85,7 @@ impl Jobs {
         if let Some(me) = id.known.get() {
             return me.clone();
         }
+        let _ = self.runner.team().oid().await;
         match id.client.identity().await {
             Ok(me) => id.known.get_or_init(|| async { me }).await.clone(),
             // Not known yet (no token): the client id, and ask again next time.
@@ -263,6 +269,8 @@ impl Jobs {
             },
             requested_by: requested_by.to_owned(),
             source: req.source.clone(),
+            // Only this principal's processes send it (crate::team).
+            sender: self.runner.team().oid_now(),
         };
         let items: Vec<NewItem> = machine_ids
             .iter()

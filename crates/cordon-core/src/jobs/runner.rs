@@ -18,6 +18,7 @@ use crate::fleet::Fleet;
 use crate::jobs::book::Book;
 use crate::jobs::item::ItemTask;
 use crate::store::{Store, off_runtime};
+use crate::team::Team;
 
 /// The jobs this process drives. Cheap to clone.
 #[derive(Clone)]
@@ -26,18 +27,26 @@ pub(crate) struct Runner {
     /// `AppConfig::lookup_settle`, handed to every item.
     settle: Duration,
     book: Book,
+    /// This process in the team: its leases, its principal ([`crate::team`]).
+    team: Team,
 }
 
 impl Runner {
     /// A runner with `concurrency` requests in flight per job; a cancel waits up to
     /// `timeout` (the client's) for POSTs under way; an unknown outcome is looked up
     /// `settle` after its intent at the soonest, and again spaced by `settle`.
-    pub fn new(concurrency: usize, timeout: Duration, settle: Duration) -> Self {
+    pub fn new(concurrency: usize, timeout: Duration, settle: Duration, team: Team) -> Self {
         Self {
             concurrency: concurrency.max(1),
             settle,
             book: Book::new(timeout),
+            team,
         }
+    }
+
+    /// This process in the team.
+    pub fn team(&self) -> &Team {
+        &self.team
     }
 
     /// The bookkeeping (progress, cancels, halts, POSTs under way).
@@ -97,6 +106,16 @@ impl Runner {
                 return;
             }
         };
+        // Another principal's job (or the automation's, led elsewhere) waits for its
+        // own processes: this one never sends it.
+        if !self.team.may_run(job.sender.as_deref()).await {
+            tracing::debug!(
+                job_id,
+                sender = job.sender,
+                "not this process's job: left to its sender"
+            );
+            return;
+        }
         let gate = Arc::new(Semaphore::new(self.concurrency));
         let mut set = JoinSet::new();
         for item in items.into_iter().filter(|i| !i.state.is_terminal()) {
@@ -107,6 +126,7 @@ impl Runner {
                 job: Arc::clone(&job),
                 gate: Arc::clone(&gate),
                 settle: self.settle,
+                team: self.team.clone(),
             };
             set.spawn(async move { task.drive(&item.machine_id).await });
         }

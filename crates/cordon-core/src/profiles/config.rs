@@ -71,7 +71,22 @@ pub fn app_config(profile: &Profile, secrets: Arc<dyn SecretStore>) -> Result<Ap
         Cloud::Global | Cloud::Custom => profile.name.clone(),
         other => format!("{} ({other:?})", profile.name),
     };
-    Ok(AppConfig::new(endpoints, credentials, label))
+    let mut cfg = AppConfig::new(endpoints, credentials, label);
+    if let Some(url) = profile
+        .team_store
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
+        // The password joins the URL in memory only (`StoreUrl`'s Debug hides it).
+        let password = secrets.get(&secret_key(profile, SecretKind::TeamStorePassword))?;
+        cfg.store_url = Some(crate::config::StoreUrl::new(
+            crate::store::pg::with_password(
+                url.trim(),
+                password.as_ref().map(mde_api::Secret::expose),
+            ),
+        ));
+    }
+    Ok(cfg)
 }
 
 fn need(

@@ -38,6 +38,11 @@ pub struct Profile {
     pub api_base: Option<String>,
     /// A PEM (certificate + private key) or PFX file, for [`AuthMode::Certificate`].
     pub certificate_path: Option<String>,
+    /// The team store (`postgres://LOGIN@HOST:5432/DATABASE`, without its password:
+    /// that is kept in the credential store) shared with the team's agents and
+    /// desktops; none keeps the journal in this computer's file.
+    #[serde(default)]
+    pub team_store: Option<String>,
 }
 
 /// How Cordon signs in to a tenant.
@@ -169,6 +174,9 @@ impl Profile {
                 "Certificate sign-in needs a certificate file (PEM with its private key, or PFX)."
                     .into(),
             ));
+        }
+        if let Some(url) = &self.team_store {
+            crate::store::pg::check_profile_url(url).map_err(|m| invalid("teamStore", m))?;
         }
         if let Some(path) = &self.certificate_path
             && mde_api::CertificateCredential::is_network_path(path)

@@ -21,6 +21,7 @@ fn profile(name: &str) -> Profile {
         authority: None,
         api_base: None,
         certificate_path: None,
+        team_store: None,
     }
 }
 
@@ -460,6 +461,7 @@ fn a_network_certificate_path_is_refused_when_saved() {
         let cert = Profile {
             auth_mode: AuthMode::Certificate,
             certificate_path: Some(unc.into()),
+            team_store: None,
             ..profile("p")
         };
         assert_eq!(field_of(store.upsert(cert)), "certificatePath", "{unc}");

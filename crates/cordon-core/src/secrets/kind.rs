@@ -17,13 +17,16 @@ pub enum SecretKind {
     RefreshToken,
     /// The password of a PFX certificate (auth mode `certificate`).
     CertificatePassword,
+    /// The password of the profile's team store login (PostgreSQL).
+    TeamStorePassword,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 3] = [
+    pub const ALL: [SecretKind; 4] = [
         SecretKind::ClientSecret,
         SecretKind::RefreshToken,
         SecretKind::CertificatePassword,
+        SecretKind::TeamStorePassword,
     ];
 
     /// The stable name used in the credential store's user field.
@@ -32,6 +35,7 @@ impl SecretKind {
             SecretKind::ClientSecret => "client-secret",
             SecretKind::RefreshToken => "refresh-token",
             SecretKind::CertificatePassword => "certificate-password",
+            SecretKind::TeamStorePassword => "team-store-password",
         }
     }
 }
@@ -42,6 +46,7 @@ impl std::fmt::Display for SecretKind {
             SecretKind::ClientSecret => "client secret",
             SecretKind::RefreshToken => "refresh token (sign-in)",
             SecretKind::CertificatePassword => "certificate password",
+            SecretKind::TeamStorePassword => "team store password",
         })
     }
 }

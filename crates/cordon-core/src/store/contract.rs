@@ -34,6 +34,7 @@ use crate::dto::automation::{
 };
 use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, ItemState};
 use crate::error::{CoreError, Result};
+use crate::team::lease::{Bid, Claimant, ItemTake, LeaseRow, ProcessRow};
 
 /// A visitor of audit entries (the exports stream them).
 pub type AuditVisit<'a> = &'a mut dyn FnMut(AuditEntry) -> Result<()>;
@@ -81,7 +82,7 @@ contract! {
     fn set_setting_json(&self, key: &str, json: &str) -> Result<()>;
 
     fn create_job(&self, job: &NewJob, items: &[NewItem], now: DateTime<Utc>) -> Result<()>;
-    fn claim(&self, job_id: &str, machine_id: &str, tenant_now: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool>;
+    fn claim(&self, job_id: &str, machine_id: &str, c: &Claimant, tenant_now: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool>;
     fn transition(&self, job_id: &str, machine_id: &str, from: ItemState, t: &Transition, now: DateTime<Utc>) -> Result<Option<ItemState>>;
     fn cancel_job(&self, job_id: &str, actor: &str, now: DateTime<Utc>) -> Result<JobRow>;
     fn halt_job(&self, job_id: &str, error: &IpcError, now: DateTime<Utc>) -> Result<()>;
@@ -124,6 +125,16 @@ contract! {
     fn proposals(&self, all: bool) -> Result<Vec<Proposal>>;
     fn proposal(&self, id: &str) -> Result<Option<(Proposal, String)>>;
     fn decide_proposal(&self, id: &str, approve: bool, by: &Decider, comment: &str, job: Option<(NewJob, NewItem)>, now: DateTime<Utc>) -> Result<Verdict>;
+
+    /// The team (`crate::team`): item leases, named leases, heartbeats.
+    fn holds_item(&self, job_id: &str, machine_id: &str, owner: &str, now: DateTime<Utc>) -> Result<bool>;
+    fn take_item(&self, job_id: &str, machine_id: &str, c: &Claimant, dead: Option<&str>, now: DateTime<Utc>) -> Result<ItemTake>;
+    fn take_lease(&self, name: &str, b: &Bid, dead: Option<&str>, now: DateTime<Utc>) -> Result<LeaseRow>;
+    fn release_lease(&self, name: &str, owner: &str) -> Result<()>;
+    fn leases(&self) -> Result<Vec<LeaseRow>>;
+    fn heartbeat(&self, p: &ProcessRow) -> Result<()>;
+    fn processes(&self, since: DateTime<Utc>) -> Result<Vec<ProcessRow>>;
+    fn leave(&self, owner: &str, now: DateTime<Utc>) -> Result<()>;
 }
 
 engine_for!(SqliteStore);

@@ -20,8 +20,9 @@ use super::{SqliteStore, ts};
 use crate::dto::IpcError;
 use crate::dto::jobs::{ItemState, JobState};
 use crate::error::{CoreError, Result};
+use crate::team::lease::Claimant;
 
-fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {
+pub(crate) fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {
     tx.query_row(
         &format!("SELECT {JOB_COLS} FROM jobs WHERE id = ?1"),
         [id],
@@ -31,7 +32,11 @@ fn job_in(tx: &Transaction<'_>, id: &str) -> Result<JobRow> {
     .ok_or_else(|| CoreError::UnknownJob(id.to_owned()))
 }
 
-fn item_in(tx: &Transaction<'_>, job_id: &str, machine_id: &str) -> Result<Option<ItemRow>> {
+pub(crate) fn item_in(
+    tx: &Transaction<'_>,
+    job_id: &str,
+    machine_id: &str,
+) -> Result<Option<ItemRow>> {
     Ok(tx
         .query_row(
             &format!("SELECT {ITEM_COLS} FROM job_items WHERE job_id = ?1 AND machine_id = ?2"),
@@ -102,7 +107,7 @@ pub(crate) fn insert_job(
     let at = ts(now);
     tx.execute(
         &format!(
-            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?7, NULL)"
+            "INSERT INTO jobs ({JOB_COLS}) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?7, NULL, ?8)"
         ),
         params![
             job.id,
@@ -111,7 +116,8 @@ pub(crate) fn insert_job(
             job.isolation_type.map(isolation_str),
             job.requested_by,
             job.source,
-            at
+            at,
+            job.sender
         ],
     )?;
     let row = job_in(tx, &job.id)?;
@@ -156,6 +162,8 @@ pub(crate) fn created_audit(job: &NewJob, items: usize) -> NewAudit {
 /// The audit row of a new job's item `seq` (committed `planned`).
 pub(crate) fn planned_audit(job: &JobRow, seq: u32, it: &NewItem, now: DateTime<Utc>) -> NewAudit {
     let item = ItemRow {
+        lease_owner: None,
+        lease_until: None,
         job_id: job.id.clone(),
         seq,
         machine_id: it.machine_id.clone(),
@@ -244,13 +252,16 @@ impl SqliteStore {
         self.write(|tx| insert_job(tx, job, items, now))
     }
 
-    /// Commits `planned → sending` (the intent to POST now) if the job is still
-    /// running and the item still planned; `false` otherwise (nothing may be sent).
-    /// `tenant_now` (the tenant clock) becomes the item's intent time.
+    /// Commits `planned → sending` (the intent to POST now) under `c`'s lease if the
+    /// job is still running, the item still planned and `c` may send the job (its
+    /// principal, or the automation's leader: [`crate::team::lease::may_send`]);
+    /// `false` otherwise (nothing may be sent). `tenant_now` (the tenant clock) becomes
+    /// the item's intent time.
     pub fn claim(
         &self,
         job_id: &str,
         machine_id: &str,
+        c: &Claimant,
         tenant_now: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
@@ -263,6 +274,10 @@ impl SqliteStore {
             if job.state != JobState::Running || item.state != ItemState::Planned {
                 return Ok(false);
             }
+            let automation = super::team::automation_lease(tx, job.sender.as_deref())?;
+            if !crate::team::lease::may_send(&job, c, automation.as_ref(), now) {
+                return Ok(false);
+            }
             // S-6: a paused automation holds the unsent items of rule-started jobs,
             // whichever process runs them (read in the claim's own transaction).
             if super::automation::held_by_pause(tx, &job)? {
@@ -270,9 +285,16 @@ impl SqliteStore {
             }
             tx.execute(
                 "UPDATE job_items SET state = 'sending', attempts = attempts + 1, intent_at = ?3,
-                        not_before = NULL, updated_at = ?4
+                        not_before = NULL, updated_at = ?4, lease_owner = ?5, lease_until = ?6
                  WHERE job_id = ?1 AND machine_id = ?2",
-                params![job_id, machine_id, ts(tenant_now), ts(now)],
+                params![
+                    job_id,
+                    machine_id,
+                    ts(tenant_now),
+                    ts(now),
+                    c.owner,
+                    ts(c.until)
+                ],
             )?;
             let t = claim_move(&item);
             append(

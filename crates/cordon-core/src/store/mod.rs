@@ -30,13 +30,14 @@ mod backup;
 mod cache;
 mod contract;
 mod health;
-mod jobs;
+pub(crate) mod jobs;
 pub mod journal_entry;
 pub mod pg;
 mod proposals;
 mod queries;
-mod rows;
+pub(crate) mod rows;
 mod schema;
+pub(crate) mod team;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -17,6 +17,10 @@ pub struct NewJob {
     pub isolation_type: Option<IsolationKind>,
     pub requested_by: String,
     pub source: Option<String>,
+    /// Whose processes may send it ([`crate::team::Sender`]): a principal's object
+    /// id, [`crate::team::AUTOMATION`] (whoever leads the automation), or `None`
+    /// (any process: jobs journaled before team mode).
+    pub sender: Option<String>,
 }
 
 /// A machine of a new job.
@@ -39,6 +43,8 @@ pub struct JobRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub error: Option<IpcError>,
+    /// Whose processes may send it (see [`NewJob::sender`]).
+    pub sender: Option<String>,
 }
 
 /// An item as stored.
@@ -62,6 +68,10 @@ pub struct ItemRow {
     pub not_before: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The process that claimed it for a POST (or took it over for a lookup), and
+    /// until when no other process may take it ([`crate::team`]).
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 /// One move of an item.
@@ -189,8 +199,7 @@ pub(crate) fn opt_ts(s: Option<String>) -> Option<DateTime<Utc>> {
     s.as_deref().map(parse_ts)
 }
 
-pub(crate) const JOB_COLS: &str =
-    "id, kind, state, comment, isolation_type, requested_by, source, created_at, updated_at, error";
+pub(crate) const JOB_COLS: &str = "id, kind, state, comment, isolation_type, requested_by, source, created_at, updated_at, error, sender";
 
 pub(crate) fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     let iso: Option<String> = r.get(4)?;
@@ -205,10 +214,11 @@ pub(crate) fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
         created_at: parse_ts(&r.get::<_, String>(7)?),
         updated_at: parse_ts(&r.get::<_, String>(8)?),
         error: error_of(r.get(9)?),
+        sender: r.get(10)?,
     })
 }
 
-pub(crate) const ITEM_COLS: &str = "job_id, seq, machine_id, machine_name, state, action_id, action_status, attempts, misses, error, intent_at, not_before, created_at, updated_at";
+pub(crate) const ITEM_COLS: &str = "job_id, seq, machine_id, machine_name, state, action_id, action_status, attempts, misses, error, intent_at, not_before, created_at, updated_at, lease_owner, lease_until";
 
 pub(crate) fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
@@ -226,6 +236,8 @@ pub(crate) fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         not_before: opt_ts(r.get(11)?),
         created_at: parse_ts(&r.get::<_, String>(12)?),
         updated_at: parse_ts(&r.get::<_, String>(13)?),
+        lease_owner: r.get(14)?,
+        lease_until: opt_ts(r.get(15)?),
     })
 }
 

@@ -151,6 +151,33 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, value)
     );
     "#,
+    // 3: the team's columns and tables (`crate::team`): whose processes may send a
+    // job, item leases, named leases (the sync and automation leaders) and the
+    // processes' heartbeats. Additive: a Cordon of schema 2 ignores them.
+    r#"
+    ALTER TABLE jobs ADD COLUMN sender TEXT;
+    ALTER TABLE job_items ADD COLUMN lease_owner TEXT;
+    ALTER TABLE job_items ADD COLUMN lease_until TEXT;
+    CREATE TABLE leases (
+        name     TEXT PRIMARY KEY,
+        owner    TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        label    TEXT NOT NULL,
+        until    TEXT NOT NULL,
+        taken_at TEXT NOT NULL
+    );
+    CREATE TABLE processes (
+        owner      TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        label      TEXT NOT NULL,
+        host       TEXT NOT NULL,
+        oid        TEXT,
+        app_id     TEXT,
+        started_at TEXT NOT NULL,
+        seen_at    TEXT NOT NULL
+    );
+    CREATE INDEX processes_seen ON processes(seen_at);
+    "#,
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -12,7 +12,20 @@ use crate::secrets::{Secret, SecretKind};
 /// A client secret for `clientSecret`, a PFX password for `certificate`; the delegated
 /// modes keep only the refresh token of a sign-in, so a typed secret is refused.
 pub fn save_profile(profiles: &ProfileStore, input: ProfileInput) -> Result<ProfileView> {
-    let ProfileInput { profile, secret } = input;
+    let ProfileInput {
+        profile,
+        secret,
+        team_store_password,
+    } = input;
+    let team_password = team_store_password
+        .filter(|s| !s.is_empty())
+        .map(Secret::new);
+    if team_password.is_some() && profile.team_store.is_none() {
+        return Err(CoreError::Invalid {
+            field: "teamStorePassword".into(),
+            message: "A team store password needs a team store URL.".into(),
+        });
+    }
     let secret = secret.filter(|s| !s.is_empty()).map(Secret::new);
     let kind = match profile.auth_mode {
         AuthMode::ClientSecret => SecretKind::ClientSecret,
@@ -29,6 +42,9 @@ pub fn save_profile(profiles: &ProfileStore, input: ProfileInput) -> Result<Prof
     let view = profiles.upsert(profile)?;
     if let Some(secret) = secret {
         profiles.set_secret(&view.profile.name, kind, &secret)?;
+    }
+    if let Some(password) = team_password {
+        profiles.set_secret(&view.profile.name, SecretKind::TeamStorePassword, &password)?;
     }
     profiles.view(&view.profile.name)
 }

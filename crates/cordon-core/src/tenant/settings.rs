@@ -96,6 +96,10 @@ pub struct SettingsView {
 pub struct ProfileInput {
     pub profile: Profile,
     pub secret: Option<String>,
+    /// The team store login's password (kept in the credential store); empty or
+    /// absent keeps the one stored.
+    #[serde(default)]
+    pub team_store_password: Option<String>,
 }
 
 impl std::fmt::Debug for ProfileInput {
@@ -103,6 +107,10 @@ impl std::fmt::Debug for ProfileInput {
         f.debug_struct("ProfileInput")
             .field("profile", &self.profile)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field(
+                "team_store_password",
+                &self.team_store_password.as_ref().map(|_| "***"),
+            )
             .finish()
     }
 }

@@ -30,6 +30,7 @@ fn add(store: &ProfileStore, name: &str, tenant: &str, authority: &str) {
             authority: Some(authority.into()),
             api_base: Some(SIM.into()),
             certificate_path: None,
+            team_store: None,
         })
         .expect("valid profile");
     store
@@ -304,8 +305,10 @@ fn saving_keeps_the_secret_its_auth_mode_uses() {
             authority: None,
             api_base: None,
             certificate_path: (auth_mode == AuthMode::Certificate).then(|| "/c.pfx".into()),
+            team_store: None,
         },
         secret: secret.map(str::to_owned),
+        team_store_password: None,
     };
     let saved =
         save_profile(&store, input("app", AuthMode::ClientSecret, Some("s3"))).expect("saved");
@@ -336,6 +339,70 @@ fn saving_keeps_the_secret_its_auth_mode_uses() {
         "nothing saved"
     );
     save_profile(&store, input("web", AuthMode::Browser, None)).expect("saved without one");
+}
+
+#[test]
+fn a_team_store_keeps_its_password_in_the_credential_store_and_joins_it_in_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let team = |url: &str, password: Option<&str>| ProfileInput {
+        profile: Profile {
+            name: "soc".into(),
+            tenant_id: TENANT.into(),
+            client_id: CLIENT.into(),
+            cloud: Cloud::Global,
+            auth_mode: AuthMode::ClientSecret,
+            authority: None,
+            api_base: None,
+            certificate_path: None,
+            team_store: Some(url.into()),
+        },
+        secret: Some("app-secret".into()),
+        team_store_password: password.map(str::to_owned),
+    };
+    // A password inside the URL is refused, nothing saved, the password not echoed.
+    let refused = save_profile(&store, team("postgres://ana:hunter2@db/cordon", None));
+    match refused {
+        Err(CoreError::Invalid { field, message }) => {
+            assert_eq!(field, "teamStore");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store.get("soc"),
+        Err(CoreError::UnknownProfile(_))
+    ));
+
+    save_profile(
+        &store,
+        team(
+            "postgres://ana@db.example:5432/cordon?sslmode=require",
+            Some("hunter2"),
+        ),
+    )
+    .expect("saved");
+    let profiles_file = std::fs::read_to_string(store.path()).expect("profiles file");
+    assert!(profiles_file.contains("db.example"), "the URL is kept");
+    assert!(
+        !profiles_file.contains("hunter2"),
+        "never the password on disk"
+    );
+    let profile = store.get("soc").expect("profile");
+    let cfg = crate::profiles::app_config(&profile, store.secrets()).expect("config");
+    let url = cfg.store_url.expect("a team store");
+    assert!(
+        url.as_str().ends_with("&password=hunter2"),
+        "joined in memory"
+    );
+    assert!(!format!("{url:?}").contains("hunter2"), "{url:?}");
+    // A password without a URL is refused.
+    let mut alone = team("postgres://ana@db/cordon", Some("x"));
+    alone.profile.team_store = None;
+    assert!(matches!(
+        save_profile(&store, alone),
+        Err(CoreError::Invalid { field, .. }) if field == "teamStorePassword"
+    ));
 }
 
 /// One rule for the app's actions and the connection test: a known list must hold

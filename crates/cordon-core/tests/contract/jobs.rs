@@ -51,7 +51,17 @@ pub fn a_job_runs_to_done_with_its_audit_rows(store: &Store) {
     for (n, tag) in ["a", "b"].into_iter().enumerate() {
         let m = machine(tag);
         let at = t(1 + n as i64);
-        assert!(store.claim("job-1", &m, t(100), at).unwrap());
+        assert!(
+            store
+                .claim(
+                    "job-1",
+                    &m,
+                    &cordon_core::team::Claimant::ended("test-process"),
+                    t(100),
+                    at
+                )
+                .unwrap()
+        );
         let sending = store.item("job-1", &m).unwrap().unwrap();
         assert_eq!(sending.state, ItemState::Sending);
         assert_eq!(sending.attempts, 1);
@@ -160,31 +170,81 @@ pub fn claims_are_refused_when_not_running_or_paused(store: &Store) {
     assert!(store.held(&rule_row).unwrap());
     assert!(!store.held(&store.job("job-p").unwrap().unwrap()).unwrap());
     assert!(
-        !store.claim("job-r", &machine("a"), t(2), t(2)).unwrap(),
+        !store
+            .claim(
+                "job-r",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(2),
+                t(2)
+            )
+            .unwrap(),
         "a paused automation holds the rule's unsent items"
     );
     assert!(
-        store.claim("job-p", &machine("c"), t(2), t(2)).unwrap(),
+        store
+            .claim(
+                "job-p",
+                &machine("c"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(2),
+                t(2)
+            )
+            .unwrap(),
         "a person's job is not held"
     );
     pause(false);
     assert!(!store.held(&rule_row).unwrap());
-    assert!(store.claim("job-r", &machine("a"), t(3), t(3)).unwrap());
     assert!(
-        !store.claim("job-r", &machine("a"), t(3), t(3)).unwrap(),
+        store
+            .claim(
+                "job-r",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(3),
+                t(3)
+            )
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim(
+                "job-r",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(3),
+                t(3)
+            )
+            .unwrap(),
         "claimed once"
     );
     assert!(
-        !store.claim("job-r", &machine("zz"), t(3), t(3)).unwrap(),
+        !store
+            .claim(
+                "job-r",
+                &machine("zz"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(3),
+                t(3)
+            )
+            .unwrap(),
         "not an item of the job"
     );
     assert!(matches!(
-        store.claim("job-x", &machine("a"), t(3), t(3)),
+        store.claim("job-x", &machine("a"), &cordon_core::team::Claimant::ended("test-process"), t(3), t(3)),
         Err(CoreError::UnknownJob(id)) if id == "job-x"
     ));
     store.cancel_job("job-r", "bob", t(4)).unwrap();
     assert!(
-        !store.claim("job-r", &machine("b"), t(5), t(5)).unwrap(),
+        !store
+            .claim(
+                "job-r",
+                &machine("b"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(5),
+                t(5)
+            )
+            .unwrap(),
         "cancelled"
     );
     assert_eq!(
@@ -198,7 +258,17 @@ pub fn a_cancel_cancels_what_was_not_sent(store: &Store) {
     store
         .create_job(&job, &new_items(&["a", "b", "c"]), t(0))
         .unwrap();
-    assert!(store.claim("job-c", &machine("a"), t(1), t(1)).unwrap());
+    assert!(
+        store
+            .claim(
+                "job-c",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
     let after = store.cancel_job("job-c", "bob", t(2)).unwrap();
     assert_eq!((after.state, after.updated_at), (JobState::Cancelled, t(2)));
     let states: Vec<ItemState> = store
@@ -266,7 +336,15 @@ pub fn halt_and_resume(store: &Store) {
     assert_eq!(halted.state, JobState::Halted);
     assert_eq!(halted.error, Some(error.clone()));
     assert!(
-        !store.claim("job-h", &machine("a"), t(2), t(2)).unwrap(),
+        !store
+            .claim(
+                "job-h",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(2),
+                t(2)
+            )
+            .unwrap(),
         "nothing is sent from a halted job"
     );
     assert_eq!(store.unfinished_job_ids().unwrap(), ["job-h"]);
@@ -275,7 +353,17 @@ pub fn halt_and_resume(store: &Store) {
     store.unhalt_job("job-h", t(3)).unwrap();
     let resumed = store.job("job-h").unwrap().unwrap();
     assert_eq!((resumed.state, resumed.error), (JobState::Running, None));
-    assert!(store.claim("job-h", &machine("a"), t(4), t(4)).unwrap());
+    assert!(
+        store
+            .claim(
+                "job-h",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(4),
+                t(4)
+            )
+            .unwrap()
+    );
     let failed = Transition::new(ItemState::Failed, "Defender refused").error(IpcError::NotFound {
         message: "no such machine".into(),
     });
@@ -301,7 +389,17 @@ pub fn halt_and_resume(store: &Store) {
     // A job halted after its last item ended is done as soon as it resumes.
     let last = new_job("job-l", JobKind::Isolate, None);
     store.create_job(&last, &new_items(&["b"]), t(10)).unwrap();
-    assert!(store.claim("job-l", &machine("b"), t(11), t(11)).unwrap());
+    assert!(
+        store
+            .claim(
+                "job-l",
+                &machine("b"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(11),
+                t(11)
+            )
+            .unwrap()
+    );
     store.halt_job("job-l", &error, t(12)).unwrap();
     let done = Transition::new(ItemState::Adopted, "found it");
     store
@@ -318,7 +416,17 @@ pub fn moves_are_guarded_and_counted(store: &Store) {
         .create_job(&job, &new_items(&["a", "b", "c"]), t(0))
         .unwrap();
     let a = machine("a");
-    assert!(store.claim("job-m", &a, t(1), t(1)).unwrap());
+    assert!(
+        store
+            .claim(
+                "job-m",
+                &a,
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
     // Unknown: the POST got no clear answer; then a lookup finds nothing.
     let unknown = Transition::new(ItemState::Unknown, "no answer");
     assert_eq!(
@@ -349,7 +457,17 @@ pub fn moves_are_guarded_and_counted(store: &Store) {
     assert_eq!(counts.throttled_until, Some(t(30)));
     assert_eq!(counts.last_update, Some(t(3)));
     // The second attempt clears the throttle and counts.
-    assert!(store.claim("job-m", &a, t(31), t(31)).unwrap());
+    assert!(
+        store
+            .claim(
+                "job-m",
+                &a,
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(31),
+                t(31)
+            )
+            .unwrap()
+    );
     let item = store.item("job-m", &a).unwrap().unwrap();
     assert_eq!((item.attempts, item.not_before), (2, None));
     assert_eq!(

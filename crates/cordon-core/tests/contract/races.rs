@@ -11,7 +11,7 @@ use super::proposals::{approved_job, decider};
 use super::{Fixture, machine, new_items, new_job, proposal, t};
 
 /// Runs `work` on two threads, one per handle, released together.
-fn race<T: Send + 'static>(
+pub fn race<T: Send + 'static>(
     a: Arc<Store>,
     b: Arc<Store>,
     work: impl Fn(&Store, usize) -> T + Send + Sync + 'static,
@@ -53,7 +53,17 @@ pub fn two_handles_racing_to_claim_claim_each_item_once(f: &Fixture) {
         }
         order
             .into_iter()
-            .filter(|m| store.claim("race", m, t(1), t(1)).unwrap())
+            .filter(|m| {
+                store
+                    .claim(
+                        "race",
+                        m,
+                        &cordon_core::team::Claimant::ended("test-process"),
+                        t(1),
+                        t(1),
+                    )
+                    .unwrap()
+            })
             .count()
     });
     assert_eq!(
@@ -137,7 +147,15 @@ pub fn a_cancel_racing_claims_leaves_nothing_claimed_after_it(f: &Fixture) {
         race(a, b, move |store, who| {
             if who == 0 {
                 for m in ids.iter() {
-                    store.claim(&id, m, t(1), t(1)).unwrap();
+                    store
+                        .claim(
+                            &id,
+                            m,
+                            &cordon_core::team::Claimant::ended("test-process"),
+                            t(1),
+                            t(1),
+                        )
+                        .unwrap();
                 }
             } else {
                 std::thread::sleep(std::time::Duration::from_millis(5 * round));

@@ -140,14 +140,44 @@ pub fn open_items_by_state_counts_unfinished_jobs(store: &Store) {
             t(0),
         )
         .unwrap();
-    assert!(store.claim("j1", &machine("a"), t(1), t(1)).unwrap());
-    assert!(store.claim("j1", &machine("b"), t(1), t(1)).unwrap());
+    assert!(
+        store
+            .claim(
+                "j1",
+                &machine("a"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim(
+                "j1",
+                &machine("b"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
     let done = Transition::new(ItemState::Done, "ok");
     store
         .transition("j1", &machine("b"), ItemState::Sending, &done, t(2))
         .unwrap();
     // j2 ends: its item no longer counts.
-    assert!(store.claim("j2", &machine("d"), t(1), t(1)).unwrap());
+    assert!(
+        store
+            .claim(
+                "j2",
+                &machine("d"),
+                &cordon_core::team::Claimant::ended("test-process"),
+                t(1),
+                t(1)
+            )
+            .unwrap()
+    );
     store
         .transition("j2", &machine("d"), ItemState::Sending, &done, t(2))
         .unwrap();

@@ -255,6 +255,7 @@ fn the_roles_through_the_store_contract() {
         isolation_type: None,
         requested_by: "ana".into(),
         source: None,
+        sender: None,
     };
     let item = [NewItem {
         machine_id: "m1".into(),
@@ -264,7 +265,17 @@ fn the_roles_through_the_store_contract() {
 
     analyst.bind_tenant(auth, tenant, "Prod (renamed)").unwrap();
     analyst.create_job(&job("j1"), &item, Utc::now()).unwrap();
-    assert!(analyst.claim("j1", "m1", Utc::now(), Utc::now()).unwrap());
+    assert!(
+        analyst
+            .claim(
+                "j1",
+                "m1",
+                &cordon_core::team::Claimant::ended("test-process"),
+                Utc::now(),
+                Utc::now()
+            )
+            .unwrap()
+    );
     analyst.cancel_job("j1", "ana", Utc::now()).unwrap();
     assert_eq!(reader.jobs().unwrap().len(), 1, "the reader reads it");
     let page = reader

@@ -292,6 +292,7 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
             isolation_type: None,
             requested_by: "test".into(),
             source: None,
+            sender: None,
         };
         let items: Vec<NewItem> = ids
             .iter()
@@ -304,7 +305,17 @@ async fn a_crash_that_left_items_sending_is_resolved_by_lookup() {
         store.create_job(&job, &items, Utc::now()).unwrap();
         // Both intents committed as `sending`; only the first POST left before the crash.
         for id in &ids {
-            assert!(store.claim(&job.id, id, app.now(), Utc::now()).unwrap());
+            assert!(
+                store
+                    .claim(
+                        &job.id,
+                        id,
+                        &cordon_core::team::Claimant::ended("test-process"),
+                        app.now(),
+                        Utc::now()
+                    )
+                    .unwrap()
+            );
         }
         let client = mde_api::Client::new(
             mde_api::Endpoints::custom(&env.sim.base_url(), &env.sim.base_url()).unwrap(),

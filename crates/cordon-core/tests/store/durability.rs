@@ -185,6 +185,7 @@ fn new_job(id: &str) -> (NewJob, Vec<NewItem>) {
         isolation_type: None,
         requested_by: "ana@contoso.com".into(),
         source: None,
+        sender: None,
     };
     let items = ["a", "b"]
         .iter()

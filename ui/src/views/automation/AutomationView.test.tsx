@@ -4,11 +4,22 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { emitAutomationChanged, mockBackend, type CommandName, type Handler } from "../../ipc/testing";
-import type { AppInfo, RuleChange, RuleDecision } from "../../ipc";
+import type { AppInfo, RuleChange, RuleDecision, TeamStatus } from "../../ipc";
 import { makeDetail, makeRow, makeSnapshot } from "../../test/fixtures";
 import { makeAlert, makeProposal, makeRuleStatus } from "../../test/automationFixtures";
 
 const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: ["Machine.Isolate"], mayIsolate: true };
+
+const TEAM: TeamStatus = {
+  shared: false,
+  store: "this computer",
+  processes: [],
+  automationLeader: "desktop on vm",
+  syncLeader: "desktop on vm",
+  summary: "Automation runs here (desktop on vm), last round 2 min ago.",
+  warning: null,
+  silentAgents: [],
+};
 
 function start(handlers: Partial<Record<CommandName, Handler>>) {
   const backend = mockBackend({
@@ -17,6 +28,7 @@ function start(handlers: Partial<Record<CommandName, Handler>>) {
     rule: () => makeRuleStatus(),
     alerts: () => [],
     proposals: () => [],
+    team_status: () => TEAM,
     ...handlers,
   });
   const user = userEvent.setup();
@@ -182,5 +194,30 @@ describe("Alerts & rules view", () => {
     const own = await screen.findAllByTestId("machine-alert");
     expect(own.map((a) => a.getAttribute("data-alert-id"))).toEqual([alert.id]);
     expect(own[0]!.textContent).toContain("rule: Queued for approval");
+  });
+
+  it("says where the automation runs and warns when a team store has no agent", async () => {
+    start({
+      team_status: () => ({
+        ...TEAM,
+        shared: true,
+        store: "db.example:5432/cordon",
+        automationLeader: null,
+        summary: "No process runs the automation now (last round 3 h ago).",
+        warning: "No agent is running (the last one was seen 3 h ago): the rule and auto-reconcile run only while a desktop leads them.",
+      }),
+    });
+    await userEvent.setup().click(await screen.findByTestId("nav-automation"));
+    expect((await screen.findByTestId("team-summary")).textContent).toBe(
+      "No process runs the automation now (last round 3 h ago). Team store: db.example:5432/cordon.",
+    );
+    expect(screen.getByTestId("team-warning").textContent).toContain("No agent is running (the last one was seen 3 h ago)");
+  });
+
+  it("shows no warning when the automation runs here", async () => {
+    start({});
+    await userEvent.setup().click(await screen.findByTestId("nav-automation"));
+    expect((await screen.findByTestId("team-summary")).textContent).toBe(TEAM.summary);
+    expect(screen.queryByTestId("team-warning")).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ import { AlertsPanel } from "./AlertsPanel";
 import { ApprovalQueue } from "./ApprovalQueue";
 import { RuleEditor } from "./RuleEditor";
 import { RuleStatusBar } from "./RuleStatusBar";
+import { TeamBanner, useTeamStatus } from "./TeamBanner";
 import { Suppressions } from "./Suppressions";
 
 const useStyles = makeStyles({
@@ -29,6 +30,7 @@ export function AutomationView({ nav }: { nav?: ReactNode }) {
   const s = useStyles();
   const info = useAppInfo();
   const rule = useRule();
+  const team = useTeamStatus();
   const snapshot = useSnapshot();
   const now = useNow();
   const mayAct = info.data?.mayIsolate ?? true;
@@ -40,6 +42,7 @@ export function AutomationView({ nav }: { nav?: ReactNode }) {
       <div className={s.top}>
         {rule.error && <IpcErrorMessage error={ipc.toIpcError(rule.error)} data-testid="rule-error" />}
         {rule.data ? <RuleStatusBar status={rule.data} now={now} mayAct={mayAct} /> : rule.isPending && <Spinner size="tiny" label="Reading the rule…" />}
+        {team.data && <TeamBanner status={team.data} />}
         <ApprovalQueue mayAct={mayAct} now={now} />
         <AlertsPanel now={now} mayAct={mayAct} onIsolate={setIsolating} />
         {rule.data && <RuleEditor status={rule.data} mayAct={mayAct} />}

@@ -20,6 +20,7 @@ import {
   emptyForm,
   formOf,
   secretToSend,
+  teamPasswordToSend,
   toProfile,
   validateForm,
   type FormErrors,
@@ -71,7 +72,11 @@ export function ProfileForm({ editing, canStoreSecrets, saving, onSave, onCancel
     setErrors(found);
     if (Object.values(found).some(Boolean)) return;
     try {
-      await onSave({ profile: toProfile(form), secret: secretToSend(form) });
+      await onSave({
+        profile: toProfile(form),
+        secret: secretToSend(form),
+        teamStorePassword: teamPasswordToSend(form),
+      });
       setForm(emptyForm());
       setErrors({});
     } catch (e) {
@@ -177,6 +182,35 @@ export function ProfileForm({ editing, canStoreSecrets, saving, onSave, onCancel
             value={form.secret}
             placeholder={storedSecret ? "replace secret" : ""}
             onChange={(_, d) => set("secret", d.value)}
+          />
+        </Field>
+      )}
+      <Field
+        label="Team store (optional)"
+        className={styles.wide}
+        {...fieldProps("teamStore")}
+        hint="A PostgreSQL store shared with your team's agents and desktops, without its password. Empty keeps the journal on this computer."
+      >
+        <Input
+          data-testid="profile-team-store"
+          value={form.teamStore}
+          placeholder="postgres://LOGIN@HOST:5432/cordon?sslmode=require"
+          onChange={(_, d) => set("teamStore", d.value)}
+        />
+      </Field>
+      {form.teamStore.trim() !== "" && (
+        <Field
+          label="Team store password"
+          className={styles.wide}
+          {...fieldProps("teamStorePassword")}
+          hint="Kept in the secret store only. Leave empty to keep the stored one (or for a login without a password)."
+        >
+          <Input
+            data-testid="profile-team-store-password"
+            type="password"
+            autoComplete="off"
+            value={form.teamStorePassword}
+            onChange={(_, d) => set("teamStorePassword", d.value)}
           />
         </Field>
       )}

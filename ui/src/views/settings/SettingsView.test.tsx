@@ -113,8 +113,10 @@ describe("Settings view", () => {
           authority: "http://127.0.0.1:41234",
           apiBase: "http://127.0.0.1:41234",
           certificatePath: null,
+          teamStore: null,
         },
         secret: "s3cret-value",
+        teamStorePassword: null,
       },
     });
     // The secret went once, in save_profile only.
@@ -299,5 +301,35 @@ describe("Settings view", () => {
     expect(note.textContent).toContain("no Secret Service on the session bus");
     await user.click(screen.getByTestId("auth-mode-clientSecret"));
     expect(screen.getByText("Secure storage is unavailable: the secret cannot be stored.")).toBeTruthy();
+  });
+
+  it("saves a team store URL and sends its password once, refusing another scheme", { timeout: 30000 }, async () => {
+    let saved: ProfileView[] = [];
+    const { backend, user } = start({
+      list_profiles: () => settings(saved),
+      save_profile: ({ input }: { input: { profile: ProfileView["profile"] } }) => {
+        saved = [profile(input.profile.name, input.profile)];
+        return saved[0];
+      },
+    });
+    await openSettings(user);
+    await fill(user, "profile-name", "SOC team");
+    await fill(user, "profile-tenant", "11111111-1111-1111-1111-111111111111");
+    await fill(user, "profile-client", "33333333-3333-3333-3333-333333333333");
+    await fill(user, "profile-team-store", "mysql://db/cordon");
+    await user.click(screen.getByTestId("profile-save"));
+    expect((await screen.findByTestId("field-error-teamStore")).textContent).toMatch(/starts with postgres:\/\//);
+    expect(backend.callsTo("save_profile")).toHaveLength(0);
+
+    await user.clear(screen.getByTestId("profile-team-store"));
+    await fill(user, "profile-team-store", "postgres://ana@db.example:5432/cordon?sslmode=require");
+    const password = screen.getByTestId("profile-team-store-password") as HTMLInputElement;
+    expect(password.type).toBe("password");
+    await fill(user, "profile-team-store-password", "pg-s3cret");
+    await user.click(screen.getByTestId("profile-save"));
+    await waitFor(() => expect(backend.callsTo("save_profile")).toHaveLength(1));
+    const input = (backend.callsTo("save_profile")[0]!.args as { input: { profile: { teamStore: string }; teamStorePassword: string } }).input;
+    expect(input.profile.teamStore).toBe("postgres://ana@db.example:5432/cordon?sslmode=require");
+    expect(input.teamStorePassword).toBe("pg-s3cret");
   });
 });

@@ -15,6 +15,7 @@ use super::PgStore;
 use super::audit::append;
 use super::automation::held_by_pause;
 use super::sql::{Param, count, exec, item_row, job_row, one, opt, rows};
+use super::team::automation_lease;
 use crate::dto::IpcError;
 use crate::dto::jobs::{ItemState, JobState};
 use crate::error::{CoreError, Result};
@@ -27,6 +28,7 @@ use crate::store::rows::{
     item_state_str, job_state_str, kind_str,
 };
 use crate::store::ts;
+use crate::team::lease::Claimant;
 
 /// The job `id`, its row locked until the transaction ends.
 pub(super) async fn lock_job(c: &impl GenericClient, id: &str) -> Result<JobRow> {
@@ -38,7 +40,7 @@ pub(super) async fn lock_job(c: &impl GenericClient, id: &str) -> Result<JobRow>
 }
 
 /// The item, its row locked until the transaction ends (lock its job first).
-async fn lock_item(
+pub(super) async fn lock_item(
     c: &impl GenericClient,
     job_id: &str,
     machine_id: &str,
@@ -99,9 +101,9 @@ pub(super) async fn insert_job(
 ) -> Result<()> {
     let at = ts(now);
     let sql = format!(
-        "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $7, NULL)"
+        "INSERT INTO jobs ({JOB_COLS}) VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $7, NULL, $8)"
     );
-    let p: [Param<'_>; 7] = [
+    let p: [Param<'_>; 8] = [
         &job.id,
         &kind_str(job.kind),
         &job.comment,
@@ -109,6 +111,7 @@ pub(super) async fn insert_job(
         &job.requested_by,
         &job.source,
         &at,
+        &job.sender,
     ];
     exec(c, &sql, &p).await?;
     let row = lock_job(c, &job.id).await?;
@@ -141,10 +144,11 @@ impl PgStore {
         &self,
         job_id: &str,
         machine_id: &str,
+        c: &Claimant,
         tenant_now: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let (job_id, machine_id) = (job_id.to_owned(), machine_id.to_owned());
+        let (job_id, machine_id, c) = (job_id.to_owned(), machine_id.to_owned(), c.clone());
         self.transaction(move |tx| {
             Box::pin(async move {
                 let job = lock_job(tx, &job_id).await?;
@@ -154,15 +158,27 @@ impl PgStore {
                 if job.state != JobState::Running || item.state != ItemState::Planned {
                     return Ok(false);
                 }
+                let automation = automation_lease(tx, job.sender.as_deref()).await?;
+                if !crate::team::lease::may_send(&job, &c, automation.as_ref(), now) {
+                    return Ok(false);
+                }
                 if held_by_pause(tx, &job).await? {
                     return Ok(false);
                 }
+                let p: [Param<'_>; 6] = [
+                    &job_id,
+                    &machine_id,
+                    &ts(tenant_now),
+                    &ts(now),
+                    &c.owner,
+                    &ts(c.until),
+                ];
                 exec(
                     tx,
                     "UPDATE job_items SET state = 'sending', attempts = attempts + 1, intent_at = $3,
-                            not_before = NULL, updated_at = $4
+                            not_before = NULL, updated_at = $4, lease_owner = $5, lease_until = $6
                      WHERE job_id = $1 AND machine_id = $2",
-                    &[&job_id, &machine_id, &ts(tenant_now), &ts(now)],
+                    &p,
                 )
                 .await?;
                 let t = claim_move(&item);

@@ -22,6 +22,12 @@
 //! `docs/team-store.md` says what each may do. A migration that adds a table grants on
 //! it in the same migration. Never edit a migration that shipped: append one.
 
+/// For each migration, the oldest program schema that may still use the store after
+/// it (an additive migration leaves the previous release working).
+pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3];
+/// The first migration whose `cordon_schema` row can record [`WORKS_WITH`].
+pub const WORKS_WITH_SINCE: u32 = 4;
+
 /// The migrations, in order.
 pub const MIGRATIONS: &[&str] = &[
     // 1: caches, journal, audit, settings (SQLite's 1), with the team's columns.
@@ -234,5 +240,41 @@ pub const MIGRATIONS: &[&str] = &[
     -- runs and its decisions.
     GRANT INSERT ON rule_seen, rule_runs, rule_decisions TO cordon_agent;
     GRANT DELETE ON rule_seen TO cordon_agent;
+    "#,
+    // 4: the team's columns and tables (`crate::team`): whose processes may send a
+    // job, named leases (the sync and automation leaders) and the processes'
+    // heartbeats (`job_items` has had its lease columns since 1). Additive: a Cordon
+    // of schema 3 may go on using the store (`cordon_schema.works_with`).
+    r#"
+    ALTER TABLE cordon_schema ADD COLUMN works_with INTEGER;
+    ALTER TABLE jobs ADD COLUMN sender TEXT COLLATE "C";
+    CREATE TABLE leases (
+        name     TEXT COLLATE "C" PRIMARY KEY,
+        owner    TEXT COLLATE "C" NOT NULL,
+        kind     TEXT COLLATE "C" NOT NULL,
+        label    TEXT COLLATE "C" NOT NULL,
+        until    TEXT COLLATE "C" NOT NULL,
+        taken_at TEXT COLLATE "C" NOT NULL,
+        db_user  TEXT COLLATE "C" NOT NULL
+    );
+    CREATE TRIGGER leases_db_user BEFORE INSERT OR UPDATE ON leases
+        FOR EACH ROW EXECUTE FUNCTION cordon_stamp_db_user();
+    CREATE TABLE processes (
+        owner      TEXT COLLATE "C" PRIMARY KEY,
+        kind       TEXT COLLATE "C" NOT NULL,
+        label      TEXT COLLATE "C" NOT NULL,
+        host       TEXT COLLATE "C" NOT NULL,
+        oid        TEXT COLLATE "C",
+        app_id     TEXT COLLATE "C",
+        started_at TEXT COLLATE "C" NOT NULL,
+        seen_at    TEXT COLLATE "C" NOT NULL,
+        db_user    TEXT COLLATE "C" NOT NULL
+    );
+    CREATE INDEX processes_seen ON processes(seen_at);
+    CREATE TRIGGER processes_db_user BEFORE INSERT OR UPDATE ON processes
+        FOR EACH ROW EXECUTE FUNCTION cordon_stamp_db_user();
+    REVOKE ALL ON leases, processes FROM PUBLIC;
+    GRANT SELECT ON leases, processes TO cordon_reader, cordon_analyst, cordon_agent;
+    GRANT INSERT, UPDATE, DELETE ON leases, processes TO cordon_analyst, cordon_agent;
     "#,
 ];

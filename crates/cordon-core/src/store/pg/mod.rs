@@ -43,7 +43,9 @@ mod queries;
 mod rule_reads;
 mod schema;
 mod sql;
+mod team;
 mod tls;
+mod url;
 mod worker;
 
 use std::future::Future;
@@ -55,6 +57,7 @@ pub use deadpool_postgres;
 pub use migrations::MIGRATIONS as PG_MIGRATIONS;
 pub use schema::PG_SCHEMA_VERSION;
 pub use tokio_postgres;
+pub use url::{check_profile_url, with_password};
 
 use crate::error::{CoreError, Result};
 

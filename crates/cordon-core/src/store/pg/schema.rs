@@ -19,7 +19,9 @@
 //! The version is first read without a lock and without writing: an up-to-date store
 //! costs one query, and a login that may only read (`cordon_reader`) opens it too. A
 //! store whose version is higher than this build's is refused with a sentence, before
-//! anything is written to it.
+//! anything is written to it — unless the migrations since were additive down to this
+//! build's version (`cordon_schema.works_with`, recorded since migration 4), so a team
+//! can upgrade the agent first and the desktops over the following days.
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
@@ -51,6 +53,56 @@ pub(crate) async fn read_version(c: &impl GenericClient) -> Result<u32> {
         .await?
         .get(0);
     Ok(u32::try_from(v).unwrap_or(0))
+}
+
+/// The oldest program schema that may still use a store at `version`, as recorded
+/// by the migration that made it (`None` before migration 4 recorded it).
+async fn works_with(c: &impl GenericClient, version: u32) -> Result<Option<u32>> {
+    let has: bool = c
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                WHERE table_name = 'cordon_schema' AND column_name = 'works_with'
+                  AND table_schema = current_schema())",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !has {
+        return Ok(None);
+    }
+    let v = i32::try_from(version).unwrap_or(i32::MAX);
+    let row = c
+        .query_opt(
+            "SELECT works_with FROM cordon_schema WHERE version = $1",
+            &[&v],
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.get::<_, Option<i32>>(0))
+        .and_then(|w| u32::try_from(w).ok()))
+}
+
+/// Whether this build (schema `latest`) may use a store at `current` without
+/// migrating it: the same version, or a newer one whose migrations since were
+/// additive down to `latest` ("one release back": the agent upgrades first).
+async fn usable_as_is(c: &impl GenericClient, current: u32, latest: u32) -> Result<bool> {
+    if current == latest {
+        return Ok(true);
+    }
+    if current < latest {
+        return Ok(false);
+    }
+    match works_with(c, current).await? {
+        Some(w) if w <= latest => {
+            tracing::info!(
+                store = current,
+                program = latest,
+                "the team store is one additive step ahead: used as is"
+            );
+            Ok(true)
+        }
+        _ => refuse_newer(current, latest).map(|()| false),
+    }
 }
 
 /// Refuses a store written by a newer Cordon.
@@ -92,8 +144,7 @@ pub(crate) async fn migrate(
 ) -> Result<()> {
     let latest = migrations.len() as u32;
     let current = read_version(&*client).await?;
-    refuse_newer(current, latest)?;
-    if current == latest {
+    if usable_as_is(&*client, current, latest).await? {
         return Ok(());
     }
     let cannot = |e: crate::error::CoreError| {
@@ -112,7 +163,10 @@ pub(crate) async fn migrate(
             .map_err(|e| cannot(e.into()))?;
         let current = read_version(&tx).await?;
         // Dropping `tx` on an error rolls it back: nothing is written.
-        refuse_newer(current, latest)?;
+        if current >= latest && usable_as_is(&tx, current, latest).await? {
+            tx.rollback().await?;
+            return Ok(());
+        }
         let Some(sql) = migrations.get(current as usize) else {
             tx.rollback().await?;
             return Ok(());
@@ -131,6 +185,17 @@ pub(crate) async fn migrate(
             &[&version, &now],
         )
         .await?;
+        if let Some(w) = super::migrations::WORKS_WITH
+            .get(current as usize)
+            .filter(|_| next >= super::migrations::WORKS_WITH_SINCE)
+        {
+            let w = i32::try_from(*w).unwrap_or(i32::MAX);
+            tx.execute(
+                "UPDATE cordon_schema SET works_with = $1 WHERE version = $2",
+                &[&w, &version],
+            )
+            .await?;
+        }
         tx.commit().await?;
         tracing::info!(version = next, "team store migrated");
     }

@@ -70,6 +70,7 @@ pub(super) fn job_row(r: &Row) -> Result<JobRow> {
         created_at: parse_ts(get(r, 7)?),
         updated_at: parse_ts(get(r, 8)?),
         error: error_of(get(r, 9)?),
+        sender: get(r, 10)?,
     })
 }
 
@@ -90,5 +91,7 @@ pub(super) fn item_row(r: &Row) -> Result<ItemRow> {
         not_before: opt_ts(get(r, 11)?),
         created_at: parse_ts(get(r, 12)?),
         updated_at: parse_ts(get(r, 13)?),
+        lease_owner: get(r, 14)?,
+        lease_until: opt_ts(get(r, 15)?),
     })
 }
