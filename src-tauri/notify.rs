@@ -166,6 +166,7 @@ mod tests {
                 cancelled: 0,
                 throttled_until: None,
                 error: None,
+                sent_by: None,
             },
             item: None,
         }

@@ -123,6 +123,7 @@ mod tests {
                 cancelled: 0,
                 throttled_until: throttled.map(str::to_owned),
                 error: None,
+                sent_by: None,
             },
             item: state.map(|state| JobItem {
                 machine_id: "ab".repeat(20),

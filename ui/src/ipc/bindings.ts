@@ -1043,7 +1043,13 @@ throttledUntil: string | null;
 /**
  * Why the job stopped, when it is `halted`.
  */
-error: IpcError | null }
+error: IpcError | null; 
+/**
+ * Who may send it when not any Cordon process may: "Alice's Cordon" (a person's
+ * job waits while that person's laptop is closed) or "the agent that runs the
+ * automation".
+ */
+sentBy: string | null }
 /**
  * The machine detail drawer.
  */

@@ -95,6 +95,7 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     failed: 0,
     cancelled: 0,
     throttledUntil: null,
+    sentBy: null,
     error: null,
     ...overrides,
   };

@@ -160,6 +160,10 @@ pub struct JobSummary {
     pub throttled_until: Option<String>,
     /// Why the job stopped, when it is `halted`.
     pub error: Option<IpcError>,
+    /// Who may send it when not any Cordon process may: "Alice's Cordon" (a person's
+    /// job waits while that person's laptop is closed) or "the agent that runs the
+    /// automation".
+    pub sent_by: Option<String>,
 }
 
 /// One machine of a job.

@@ -41,6 +41,8 @@ pub(crate) fn summary_of(
             .filter(|t| *t > now && state == JobState::Running)
             .map(rfc3339),
         error,
+        // On a team store only: on this computer every Cordon process may send it.
+        sent_by: store.pg().and_then(|_| crate::team::lease::sent_by(j)),
     })
 }
 

@@ -126,6 +126,14 @@ pub fn may_send(
     }
 }
 
+/// Who may send `job`, in words, when not any process may (see [`may_send`]).
+pub fn sent_by(job: &JobRow) -> Option<String> {
+    match job.sender.as_deref()? {
+        AUTOMATION => Some("the agent that runs the automation".to_owned()),
+        _ => Some(format!("{}'s Cordon", job.requested_by)),
+    }
+}
+
 /// Whether `c` may take `item` (left `sending` or `unknown`) to look it up: no lease,
 /// its own, an expired one, or one of a process known to have ended (`dead`).
 pub fn take_item(item: &ItemRow, c: &Claimant, dead: Option<&str>, now: DateTime<Utc>) -> ItemTake {

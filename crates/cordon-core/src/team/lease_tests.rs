@@ -98,6 +98,19 @@ fn who_may_send_a_job() {
 }
 
 #[test]
+fn a_job_says_who_sends_it() {
+    assert_eq!(sent_by(&job(None)), None);
+    assert_eq!(
+        sent_by(&job(Some("oid-alice"))).as_deref(),
+        Some("someone's Cordon")
+    );
+    assert_eq!(
+        sent_by(&job(Some(AUTOMATION))).as_deref(),
+        Some("the agent that runs the automation")
+    );
+}
+
+#[test]
 fn who_may_take_an_item_left_sending_or_unknown() {
     use ItemState::*;
     let taken = |from: Option<&str>| ItemTake::Taken {

@@ -121,12 +121,14 @@ describe("bulk release from the Machines view", () => {
     await waitFor(() => expect(within(panel).getByTestId("job-count").textContent).toBe("0 of 3"));
     await act(() =>
       emitJobChanged({
-        job: makeJob({ finished: 1, succeeded: 1, throttledUntil: "2026-11-28T10:05:07Z", updatedAt: "2026-11-28T10:00:01Z" }),
+        job: makeJob({ finished: 1, succeeded: 1, throttledUntil: "2026-11-28T10:05:07Z", updatedAt: "2026-11-28T10:00:01Z", sentBy: "Ana's Cordon" }),
         item: makeItem(ids[0]!, { state: "done", actionId: "act-1", updatedAt: "2026-11-28T10:00:01Z" }),
       }),
     );
     await waitFor(() => expect(within(panel).getByTestId("job-count").textContent).toBe("1 of 3"));
     expect(within(panel).getByTestId("job-throttled").textContent).toBe("Defender asks Cordon to wait: throttled until 10:05:07");
+    // A person's job on a team store says whose Cordon sends it (it waits while that laptop is closed).
+    expect(within(panel).getByTestId("job-sent-by").textContent).toBe("Sent by Ana's Cordon");
     const done = within(panel).getAllByTestId("job-item").find((i) => i.getAttribute("data-machine-id") === ids[0]);
     expect(done!.getAttribute("data-item-state")).toBe("done");
     await user.click(within(panel).getByTestId("job-cancel"));

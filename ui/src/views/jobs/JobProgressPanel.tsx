@@ -98,6 +98,11 @@ export function JobProgressPanel({ jobId, onClose }: { jobId: string; onClose?: 
             Defender asks Cordon to wait: throttled until {clockTime(job.throttledUntil)}
           </Text>
         )}
+        {job.sentBy && !final && (
+          <Text className={styles.throttled} data-testid="job-sent-by">
+            Sent by {job.sentBy}
+          </Text>
+        )}
         <span className={styles.spacer} />
         {!final && (
           <Button size="small" onClick={cancel} disabled={cancelling} data-testid="job-cancel">
