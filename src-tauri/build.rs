@@ -49,6 +49,8 @@ fn main() {
         "proposals",
         "propose",
         "decide_proposals",
+        "ui_prefs",
+        "set_ui_pref",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -3,10 +3,14 @@
 //! Settings tests record every answer and event and check that none carries a secret
 //! or a token (T-8). The jobs commands (bulk work, reconciliation, history, audit) are
 //! in `ipc/jobs.rs`, automation (the rule, the alerts, the approval queue, the demo's
-//! person and its seeded story) in `ipc/automation.rs`: modules of this binary.
+//! person and its seeded story) in `ipc/automation.rs`, the window's own commands
+//! (preferences, the portal, the Machines export) in `ipc/desktop.rs`: modules of this
+//! binary.
 
 #[path = "ipc/automation.rs"]
 mod automation;
+#[path = "ipc/desktop.rs"]
+mod desktop;
 #[path = "ipc/jobs.rs"]
 mod jobs;
 

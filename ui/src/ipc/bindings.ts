@@ -472,6 +472,28 @@ async decideProposals(verdict: ProposalVerdict) : Promise<Result<VerdictOutcome[
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every UI preference, each as JSON text (`theme`, `lastView`, a grid's columns …).
+ */
+async uiPrefs() : Promise<Result<Partial<{ [key in string]: string }>, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ui_prefs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sets one UI preference (`json`: its value as JSON text; `null` removes it).
+ */
+async setUiPref(key: string, json: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_ui_pref", { key, json }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

@@ -265,6 +265,11 @@ export const propose = (request: ProposalRequest): Promise<Proposal> => settle((
 export const decideProposals = (verdict: ProposalVerdict): Promise<VerdictOutcome[]> =>
   settle(() => commands.decideProposals(verdict));
 
+/** Every UI preference (theme, last view, a grid's columns …), each as JSON text; kept by Rust. */
+export const uiPrefs = (): Promise<Partial<Record<string, string>>> => settle(() => commands.uiPrefs());
+/** Sets one UI preference (`json`: its value as JSON text; `"null"` removes it). */
+export const setUiPref = (key: string, json: string): Promise<null> => settle(() => commands.setUiPref(key, json));
+
 /** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
 export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {
   return events.automationChanged.listen((event) => cb(event.payload.change));
