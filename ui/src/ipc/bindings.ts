@@ -853,7 +853,12 @@ limit?: number | null;
 /**
  * Rows to skip from the newest (the first page is the newest rows).
  */
-offset?: number | null }
+offset?: number | null; 
+/**
+ * The viewer's offset from UTC in minutes (UTC+01:00 is 60): `per_day` counts
+ * the viewer's local days. Absent: UTC days (the CLI).
+ */
+utcOffsetMinutes?: number | null }
 /**
  * One isolation action in the History view.
  */

@@ -311,6 +311,11 @@ pub struct HistoryFilter {
     #[serde(default)]
     #[specta(optional)]
     pub offset: Option<u32>,
+    /// The viewer's offset from UTC in minutes (UTC+01:00 is 60): `per_day` counts
+    /// the viewer's local days. Absent: UTC days (the CLI).
+    #[serde(default)]
+    #[specta(optional)]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// Rows per page when a filter gives no `limit`.

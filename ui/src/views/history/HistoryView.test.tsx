@@ -29,9 +29,20 @@ describe("History view", () => {
       status: null,
       requestor: null,
       machine: "ws-1",
-      since: "2026-11-01",
+      since: "2026-11-01T00:00:00.000Z",
       until: null,
+      utcOffsetMinutes: 0,
     });
+  });
+
+  it("sends the person's local days and offset (TZ=Europe/Paris)", () => {
+    process.env.TZ = "Europe/Paris";
+    try {
+      const f = toFilter({ kind: "", status: "", requestor: "", machine: "", since: "2026-11-01", until: "2026-11-02" }, new Date("2026-11-05T12:00:00Z"));
+      expect([f.since, f.until, f.utcOffsetMinutes]).toEqual(["2026-10-31T23:00:00.000Z", "2026-11-02T22:59:59.999Z", 60]);
+    } finally {
+      process.env.TZ = "UTC";
+    }
   });
 
   it("shows the chart per day, the rows, filters and exports CSV", async () => {

@@ -14,7 +14,7 @@ import type { JobItem } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { actionTitle } from "../../lib/bulk";
 import { ITEM_LABEL, JOB_STATE_LABEL, countText, fraction, isFinal, orderedItems, outcomeText } from "../../lib/progress";
-import { clockTime } from "../../lib/time";
+import { clockTime, exactTime } from "../../lib/time";
 import { useJobProgress } from "./useJobProgress";
 
 const useStyles = makeStyles({
@@ -94,7 +94,7 @@ export function JobProgressPanel({ jobId, onClose }: { jobId: string; onClose?: 
           {countText(job)}
         </Text>
         {job.throttledUntil && !final && (
-          <Text className={styles.throttled} data-testid="job-throttled">
+          <Text className={styles.throttled} data-testid="job-throttled" title={exactTime(job.throttledUntil)}>
             Defender asks Cordon to wait: throttled until {clockTime(job.throttledUntil)}
           </Text>
         )}
