@@ -598,7 +598,12 @@ actor: string;
  * What, e.g. `job.created`, `item.sent`, `item.done`, `item.adopted`, `item.failed`,
  * `job.cancelled`, `auto_reconcile.resubmit`.
  */
-event: string; jobId: string | null; machineId: string | null; comment: string | null; actionId: string | null; 
+event: string; jobId: string | null; machineId: string | null; 
+/**
+ * The machine's DNS name, resolved when read (the machine cache, else the name
+ * its job item recorded); `None` when neither knows it.
+ */
+machineName: string | null; comment: string | null; actionId: string | null; 
 /**
  * Result or detail in words.
  */

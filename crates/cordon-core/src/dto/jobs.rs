@@ -387,6 +387,9 @@ pub struct AuditEntry {
     pub event: String,
     pub job_id: Option<String>,
     pub machine_id: Option<String>,
+    /// The machine's DNS name, resolved when read (the machine cache, else the name
+    /// its job item recorded); `None` when neither knows it.
+    pub machine_name: Option<String>,
     pub comment: Option<String>,
     pub action_id: Option<String>,
     /// Result or detail in words.

@@ -111,8 +111,8 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
             <div role="gridcell" className={cell}>
               {e.event}
             </div>
-            <div role="gridcell" className={cell} title={e.machineId ?? undefined}>
-              {e.machineId ?? "–"}
+            <div role="gridcell" className={cell} title={e.machineId ?? undefined} data-testid="audit-machine">
+              {e.machineName ?? e.machineId ?? "–"}
             </div>
             <div role="gridcell" className={cell} title={e.comment ?? undefined}>
               {e.comment ?? "–"}
