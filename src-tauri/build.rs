@@ -35,6 +35,7 @@ fn main() {
         "save_history_csv",
         "audit",
         "save_audit_export",
+        "save_machines_csv",
         "reconcile_settings",
         "set_reconcile_settings",
         "rule",
@@ -51,6 +52,8 @@ fn main() {
         "decide_proposals",
         "ui_prefs",
         "set_ui_pref",
+        "open_in_portal",
+        "cancel_action",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

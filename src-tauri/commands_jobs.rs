@@ -101,6 +101,22 @@ pub async fn save_history_csv(
         .await
 }
 
+/// Saves the Machines view as the person sees it (`machine_ids`: its filtered rows, in
+/// order) as CSV where they choose (the native save dialog, from Rust); `None` if
+/// they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_machines_csv(
+    state: State<'_, AppState>,
+    saver: State<'_, Saver>,
+    machine_ids: Vec<String>,
+) -> Res<Option<SavedFile>> {
+    let text = state.read(move |c| c.machines_csv(&machine_ids)).await?;
+    saver
+        .save(Suggestion::new("machines", ExportFormat::Csv), text)
+        .await
+}
+
 /// One page of the audit log, filtered (counted from the newest; [`AuditPage`]).
 #[tauri::command]
 #[specta::specta]

@@ -56,6 +56,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::save_history_csv,
             commands_jobs::audit,
             commands_jobs::save_audit_export,
+            commands_jobs::save_machines_csv,
             commands_jobs::reconcile_settings,
             commands_jobs::set_reconcile_settings,
             commands_automation::rule,
@@ -72,6 +73,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_automation::decide_proposals,
             commands_desktop::ui_prefs,
             commands_desktop::set_ui_pref,
+            commands_desktop::open_in_portal,
+            commands_desktop::cancel_action,
         ])
         .events(tauri_specta::collect_events![
             events::SyncChanged,

@@ -111,9 +111,17 @@ struct Harness {
 }
 
 fn harness(state: AppState) -> Harness {
+    harness_with(state, None)
+}
+
+/// A harness whose exports are written by `saver` (no dialog on the mock runtime).
+fn harness_with(state: AppState, saver: Option<cordon_desktop::export::Saver>) -> Harness {
     let app = cordon_desktop::setup(mock_builder(), Some(state))
         .build(mock_context(noop_assets()))
         .expect("app builds");
+    if let Some(saver) = saver {
+        tauri::Manager::manage(&app, saver);
+    }
     cordon_desktop::attach(app.handle());
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()

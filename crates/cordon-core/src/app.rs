@@ -196,6 +196,16 @@ impl App {
     pub async fn actions(&self, filter: ActionFilter) -> Result<Vec<ActionRow>> {
         self.inner.fleet.actions(filter).await
     }
+    /// The Machines view's rows `ids` (the filtered view, in its order) as CSV.
+    pub fn machines_csv(&self, ids: &[String]) -> Result<String> {
+        self.inner.fleet.machines_csv(ids)
+    }
+    /// A machine's device page in the tenant's Microsoft Defender portal.
+    pub fn portal_url(&self, machine_id: &str) -> Result<String> {
+        self.inner
+            .fleet
+            .portal_url(self.inner.cfg.portal_host.as_deref(), machine_id)
+    }
     /// Cancels a `Pending` or `InProgress` action (validated before any request).
     pub async fn cancel(&self, action_id: &str, comment: &str) -> Result<ActionRow> {
         self.inner.fleet.cancel(action_id, comment).await

@@ -40,6 +40,10 @@ pub struct AppConfig {
     pub lookup_settle: Duration,
     /// Daily store backups kept (D-5; see [`crate::store::Store::daily_backup`]).
     pub backups_kept: usize,
+    /// The host of the tenant's Microsoft Defender portal (device pages open there):
+    /// the cloud's ([`mde_api::Cloud::portal_host`]); `None` for custom endpoints and
+    /// the demo, which have no portal.
+    pub portal_host: Option<String>,
 }
 
 impl AppConfig {
@@ -49,8 +53,10 @@ impl AppConfig {
         credentials: Credentials,
         tenant_label: impl Into<String>,
     ) -> Self {
+        let portal_host = mde_api::Cloud::of(&endpoints)
+            .and_then(mde_api::Cloud::portal_host)
+            .map(str::to_owned);
         Self {
-            endpoints,
             credentials,
             // The sync loop itself retries every few seconds, so the client retries a
             // failed read only twice: an unreachable tenant is reported in seconds.
@@ -69,6 +75,8 @@ impl AppConfig {
             concurrency: 16,
             lookup_settle: Duration::from_secs(30),
             backups_kept: crate::store::BACKUPS_KEPT,
+            endpoints,
+            portal_host,
         }
     }
 }

@@ -319,6 +319,19 @@ async saveAuditExport(filter: AuditFilter, format: ExportFormat) : Promise<Resul
 }
 },
 /**
+ * Saves the Machines view as the person sees it (`machine_ids`: its filtered rows, in
+ * order) as CSV where they choose (the native save dialog, from Rust); `None` if
+ * they cancelled.
+ */
+async saveMachinesCsv(machineIds: string[]) : Promise<Result<SavedFile | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_machines_csv", { machineIds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Auto-reconcile and its bounds.
  */
 async reconcileSettings() : Promise<Result<ReconcileSettings, IpcError>> {
@@ -494,6 +507,29 @@ async setUiPref(key: string, json: string) : Promise<Result<null, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Opens a machine's device page in the tenant's Microsoft Defender portal (the system
+ * browser); refused for a tenant without a portal (custom endpoints, the demo).
+ */
+async openInPortal(machineId: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_in_portal", { machineId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a `Pending` or `InProgress` action in Defender (`cordon cancel`'s verb).
+ */
+async cancelAction(actionId: string, comment: string) : Promise<Result<ActionRow, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_action", { actionId, comment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -550,6 +586,10 @@ status: string | null;
  * True when an already-pending action was adopted instead of sending twice.
  */
 adopted: boolean; error: IpcError | null }
+/**
+ * One machine action (any type) as listed by `cordon actions` or after a cancel.
+ */
+export type ActionRow = { actionId: string; actionType: string; status: string; scope: string | null; machineId: string | null; machineName: string | null; requestor: string; comment: string; created: string; updated: string | null; cancelledBy: string | null; cancelComment: string | null }
 /**
  * Which alerts to list.
  */

@@ -30,6 +30,7 @@ import type {
   ReconcileSettings,
   ReconRow,
   ActionOutcome,
+  ActionRow,
   About,
   AppInfo,
   ConnectionTest,
@@ -69,6 +70,7 @@ export type {
   TagType,
   VerdictOutcome,
   ActionOutcome,
+  ActionRow,
   SavedFile,
   About,
   AppInfo,
@@ -269,6 +271,15 @@ export const decideProposals = (verdict: ProposalVerdict): Promise<VerdictOutcom
 export const uiPrefs = (): Promise<Partial<Record<string, string>>> => settle(() => commands.uiPrefs());
 /** Sets one UI preference (`json`: its value as JSON text; `"null"` removes it). */
 export const setUiPref = (key: string, json: string): Promise<null> => settle(() => commands.setUiPref(key, json));
+
+/** Opens the machine's page in the tenant's Defender portal (Rust builds the URL from the cloud and the id). */
+export const openInPortal = (machineId: string): Promise<null> => settle(() => commands.openInPortal(machineId));
+/** Cancels a Pending or InProgress action in Defender (comment required). */
+export const cancelAction = (actionId: string, comment: string): Promise<ActionRow> =>
+  settle(() => commands.cancelAction(actionId, comment));
+/** Saves the Machines view's rows (`machineIds`, as shown) as CSV where the person chooses; `null` if they cancelled. */
+export const saveMachinesCsv = (machineIds: string[]): Promise<SavedFile | null> =>
+  settle(() => commands.saveMachinesCsv(machineIds));
 
 /** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
 export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {

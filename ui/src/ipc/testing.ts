@@ -49,7 +49,10 @@ export type CommandName =
   | "propose"
   | "decide_proposals"
   | "ui_prefs"
-  | "set_ui_pref";
+  | "set_ui_pref"
+  | "open_in_portal"
+  | "cancel_action"
+  | "save_machines_csv";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;

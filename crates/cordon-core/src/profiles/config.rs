@@ -71,7 +71,10 @@ pub fn app_config(profile: &Profile, secrets: Arc<dyn SecretStore>) -> Result<Ap
         Cloud::Global | Cloud::Custom => profile.name.clone(),
         other => format!("{} ({other:?})", profile.name),
     };
-    Ok(AppConfig::new(endpoints, credentials, label))
+    let mut cfg = AppConfig::new(endpoints, credentials, label);
+    // The profile names its cloud (GCC High and DoD share their endpoints).
+    cfg.portal_host = profile.cloud.portal_host().map(str::to_owned);
+    Ok(cfg)
 }
 
 fn need(

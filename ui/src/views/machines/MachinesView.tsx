@@ -26,6 +26,7 @@ import { queryKeys, useAppInfo, useJobs, useSnapshot } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
+import { ExportMachines } from "./ExportMachines";
 import { MachineDetailDrawer } from "./MachineDetailDrawer";
 import { MachineTable } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
@@ -164,6 +165,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
           <Button size="small" onClick={() => setBatchesOpen(true)} data-testid="open-batches">
             Batches
           </Button>
+          <ExportMachines rows={visible} />
         </div>
         {checked.size > 0 && (
           <SelectionBar
