@@ -28,6 +28,7 @@ fn main() {
         "cancel_job",
         "jobs",
         "job",
+        "job_outcomes",
         "reconciliation",
         "resubmit",
         "groups",

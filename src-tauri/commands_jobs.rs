@@ -6,6 +6,7 @@ use cordon_core::dto::jobs::{
     AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
     HistoryFilter, IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
 };
+use cordon_core::dto::wait::WaitReport;
 use tauri::State;
 
 use crate::export::{SavedFile, Saver, Suggestion};
@@ -52,6 +53,15 @@ pub async fn jobs(state: State<'_, AppState>) -> Res<Vec<JobSummary>> {
 #[specta::specta]
 pub async fn job(state: State<'_, AppState>, id: String) -> Res<JobDetail> {
     Ok(state.read(move |c| c.job(&id)).await?)
+}
+
+/// Each machine of a job with Defender's status of its action now (Pending,
+/// InProgress, Succeeded, Failed, TimeOut, Cancelled): the job panel follows the
+/// actions past "sent" to their end.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_outcomes(state: State<'_, AppState>, id: String) -> Res<WaitReport> {
+    Ok(state.read(move |c| c.job_outcomes(&id)).await?)
 }
 
 /// The Reconciliation view: stuck actions with their cause and next step.

@@ -49,6 +49,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::cancel_job,
             commands_jobs::jobs,
             commands_jobs::job,
+            commands_jobs::job_outcomes,
             commands_jobs::reconciliation,
             commands_jobs::resubmit,
             commands_jobs::groups,

@@ -253,6 +253,10 @@ impl App {
     ) -> Result<WaitReport> {
         self.inner.jobs.wait(id, limit, on_end).await
     }
+    /// Each machine of job `id` with Defender's status of its action now (no wait).
+    pub fn job_outcomes(&self, id: &str) -> Result<WaitReport> {
+        self.inner.jobs.outcomes(id)
+    }
     /// Runs an unfinished job to its end.
     pub async fn resume_job(&self, id: &str) -> Result<JobDetail> {
         self.inner.jobs.resume(id).await

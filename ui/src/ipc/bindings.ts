@@ -240,6 +240,19 @@ async job(id: string) : Promise<Result<JobDetail, IpcError>> {
 }
 },
 /**
+ * Each machine of a job with Defender's status of its action now (Pending,
+ * InProgress, Succeeded, Failed, TimeOut, Cancelled): the job panel follows the
+ * actions past "sent" to their end.
+ */
+async jobOutcomes(id: string) : Promise<Result<WaitReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("job_outcomes", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The Reconciliation view: stuck actions with their cause and next step.
  */
 async reconciliation() : Promise<Result<ReconRow[], IpcError>> {
@@ -1573,6 +1586,68 @@ export type VerdictOutcome = { id: string; state: ProposalState; jobId: string |
  * Why it was refused (four eyes, expired, a guard rail), else `None`.
  */
 refused: string | null }
+/**
+ * One machine of a job, with its action as last seen.
+ */
+export type WaitItem = { machineId: string; machineName: string | null; actionId: string | null; 
+/**
+ * Defender's status: Pending, InProgress, Succeeded, Failed, TimeOut, Cancelled.
+ */
+status: string | null; outcome: WaitOutcome; 
+/**
+ * When Defender last updated the action.
+ */
+updated: string | null; 
+/**
+ * Why nothing was sent (`NotSent`).
+ */
+error: IpcError | null }
+/**
+ * How one machine's action ended, as a wait reports it.
+ */
+export type WaitOutcome = 
+/**
+ * Defender's action `Succeeded`.
+ */
+"succeeded" | 
+/**
+ * Defender's action ended `Failed`, `TimeOut` or `Cancelled` (see `status`).
+ */
+"failed" | 
+/**
+ * No action to wait for: the job failed or cancelled this machine before any was
+ * created (see `error`).
+ */
+"not_sent" | 
+/**
+ * Still `Pending` or `InProgress` when the wait ran out.
+ */
+"waiting"
+/**
+ * The end of a wait: every machine of the job and the counts.
+ */
+export type WaitReport = { jobId: string; 
+/**
+ * True when the time ran out before every action ended.
+ */
+ranOut: boolean; 
+/**
+ * How long the wait lasted, in whole seconds.
+ */
+waitedSecs: number; succeeded: number; 
+/**
+ * Actions that ended otherwise, and machines for which none was sent.
+ */
+failed: number; 
+/**
+ * Actions still pending or in progress (when the wait ran out).
+ */
+waiting: number; items: WaitItem[]; 
+/**
+ * The last failed look at Defender, when the wait could not see (e.g. the tenant
+ * was unreachable until the time ran out).
+ */
+error: IpcError | null }
 
 /** tauri-specta globals **/
 

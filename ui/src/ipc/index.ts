@@ -31,6 +31,7 @@ import type {
   ReconRow,
   ActionOutcome,
   ActionRow,
+  WaitReport,
   About,
   AppInfo,
   ConnectionTest,
@@ -71,6 +72,9 @@ export type {
   VerdictOutcome,
   ActionOutcome,
   ActionRow,
+  WaitItem,
+  WaitOutcome,
+  WaitReport,
   SavedFile,
   About,
   AppInfo,
@@ -272,6 +276,8 @@ export const uiPrefs = (): Promise<Partial<Record<string, string>>> => settle(()
 /** Sets one UI preference (`json`: its value as JSON text; `"null"` removes it). */
 export const setUiPref = (key: string, json: string): Promise<null> => settle(() => commands.setUiPref(key, json));
 
+/** Each machine of a job with Defender's status of its action now (past "sent", to Succeeded / Failed / TimeOut / Cancelled). */
+export const jobOutcomes = (id: string): Promise<WaitReport> => settle(() => commands.jobOutcomes(id));
 /** Opens the machine's page in the tenant's Defender portal (Rust builds the URL from the cloud and the id). */
 export const openInPortal = (machineId: string): Promise<null> => settle(() => commands.openInPortal(machineId));
 /** Cancels a Pending or InProgress action in Defender (comment required). */

@@ -27,6 +27,7 @@ export type CommandName =
   | "cancel_job"
   | "jobs"
   | "job"
+  | "job_outcomes"
   | "reconciliation"
   | "resubmit"
   | "groups"
