@@ -206,9 +206,10 @@ impl App {
             .fleet
             .portal_url(self.inner.cfg.portal_host.as_deref(), machine_id)
     }
-    /// Cancels a `Pending` or `InProgress` action (validated before any request).
+    /// Cancels a `Pending` or `InProgress` action (validated before any request), and
+    /// audits it.
     pub async fn cancel(&self, action_id: &str, comment: &str) -> Result<ActionRow> {
-        self.inner.fleet.cancel(action_id, comment).await
+        self.inner.jobs.cancel_action(action_id, comment).await
     }
 
     // Jobs.
