@@ -135,3 +135,22 @@ describe("Machines export", () => {
     expect(backend.callsTo("save_machines_csv").map((c) => c.args)).toEqual([{ machineIds: [rows.db.id] }]);
   });
 });
+
+describe("selection actions", () => {
+  it("copies the selected machines' ids, one a line", async () => {
+    const { user, rows } = start();
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, "clipboard", { configurable: true, value: { writeText } });
+    await waitFor(() => expect(screen.getAllByTestId("machine-row")).toHaveLength(6));
+    const check = (id: string) =>
+      within(screen.getAllByTestId("machine-row").find((r) => r.getAttribute("data-machine-id") === id)!).getByRole("checkbox");
+    await user.click(check(rows.db.id));
+    await user.click(check(rows.kiosk.id));
+    const copy = await screen.findByTestId("selection-copy-ids");
+    expect(copy.textContent).toBe("Copy 2 ids");
+    await user.click(copy);
+    await waitFor(() => expect(copy.textContent).toBe("Ids copied"));
+    const [text] = writeText.mock.calls[0] as unknown as [string];
+    expect(text.split("\n").sort()).toEqual([rows.db.id, rows.kiosk.id].sort());
+  });
+});

@@ -27,6 +27,7 @@ import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
 import { ExportMachines } from "./ExportMachines";
+import { copyText } from "../../lib/clipboard";
 import { MachineDetailDrawer } from "./MachineDetailDrawer";
 import { MachineTable } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
@@ -174,6 +175,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             onRelease={() => bulkFromSelection("release")}
             onIsolate={() => bulkFromSelection("isolate")}
             onClear={() => setChecked(EMPTY_SELECTION)}
+            onCopyIds={() => copyText(chosen.map((r) => r.id).join("\n"))}
           />
         )}
         {jobIds.map((id) => (
