@@ -31,6 +31,7 @@ fn main() {
         "cancel_job",
         "jobs",
         "job",
+        "job_outcomes",
         "reconciliation",
         "resubmit",
         "groups",
@@ -38,6 +39,7 @@ fn main() {
         "save_history_csv",
         "audit",
         "save_audit_export",
+        "save_machines_csv",
         "reconcile_settings",
         "set_reconcile_settings",
         "rule",
@@ -53,6 +55,10 @@ fn main() {
         "propose",
         "decide_proposals",
         "team_status",
+        "ui_prefs",
+        "set_ui_pref",
+        "open_in_portal",
+        "cancel_action",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

@@ -6,6 +6,7 @@ use cordon_core::dto::jobs::{
     AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
     HistoryFilter, IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
 };
+use cordon_core::dto::wait::WaitReport;
 use tauri::State;
 
 use crate::export::{SavedFile, Saver, Suggestion};
@@ -54,6 +55,15 @@ pub async fn job(state: State<'_, AppState>, id: String) -> Res<JobDetail> {
     Ok(state.read(move |c| c.job(&id)).await?)
 }
 
+/// Each machine of a job with Defender's status of its action now (Pending,
+/// InProgress, Succeeded, Failed, TimeOut, Cancelled): the job panel follows the
+/// actions past "sent" to their end.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_outcomes(state: State<'_, AppState>, id: String) -> Res<WaitReport> {
+    Ok(state.read(move |c| c.job_outcomes(&id)).await?)
+}
+
 /// The Reconciliation view: stuck actions with their cause and next step.
 #[tauri::command]
 #[specta::specta]
@@ -98,6 +108,22 @@ pub async fn save_history_csv(
     let text = state.read(move |c| c.history_csv(filter)).await?;
     saver
         .save(Suggestion::new("history", ExportFormat::Csv), text)
+        .await
+}
+
+/// Saves the Machines view as the person sees it (`machine_ids`: its filtered rows, in
+/// order) as CSV where they choose (the native save dialog, from Rust); `None` if
+/// they cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_machines_csv(
+    state: State<'_, AppState>,
+    saver: State<'_, Saver>,
+    machine_ids: Vec<String>,
+) -> Res<Option<SavedFile>> {
+    let text = state.read(move |c| c.machines_csv(&machine_ids)).await?;
+    saver
+        .save(Suggestion::new("machines", ExportFormat::Csv), text)
         .await
 }
 

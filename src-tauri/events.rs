@@ -69,8 +69,9 @@ fn emit<R: Runtime, E: Event + Serialize + Clone>(handle: &AppHandle<R>, event: 
     }
 }
 
-/// Forwards the current core's change notifications, its jobs' progress (raising a
-/// desktop notification when a job ends), its automation events (a notification when
+/// Forwards the current core's change notifications (and after each, notices of bulk
+/// jobs confirmed by Defender and of releases that became stuck), its jobs' progress
+/// (raising a desktop notification when a job ends), its automation events (a notification when
 /// the breaker opens or proposals wait) and the sign-in prompts to the web view until
 /// the app exits; follows the core across switches (re-subscribes).
 pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
@@ -90,6 +91,7 @@ pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
         let mut auto = core.subscribe_automation();
         let mut auto_open = true;
         if !first {
+            notifier.new_tenant();
             // A new tenant: the web view refetches everything.
             emit(
                 &handle,
@@ -104,7 +106,11 @@ pub async fn forward<R: Runtime>(handle: AppHandle<R>) {
         loop {
             tokio::select! {
                 r = rx.recv() => match r {
-                    Ok(status) => emit(&handle, SyncChanged { status }),
+                    Ok(status) => {
+                        emit(&handle, SyncChanged { status });
+                        // Bulk jobs confirmed by Defender, releases that became stuck.
+                        notifier.on_sync(&handle, state.core()).await;
+                    }
                     // Missed some: the latest state is what matters, the UI refetches.
                     Err(RecvError::Lagged(_)) => continue,
                     // This core is gone: wait for the next one.

@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod commands_about;
 pub mod commands_automation;
+pub mod commands_desktop;
 pub mod commands_jobs;
 pub mod demo;
 pub mod desktop;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod launch;
 pub mod navigation;
 pub mod notify;
+pub mod prefs;
 pub mod settings;
 pub mod state;
 
@@ -50,6 +52,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::cancel_job,
             commands_jobs::jobs,
             commands_jobs::job,
+            commands_jobs::job_outcomes,
             commands_jobs::reconciliation,
             commands_jobs::resubmit,
             commands_jobs::groups,
@@ -57,6 +60,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_jobs::save_history_csv,
             commands_jobs::audit,
             commands_jobs::save_audit_export,
+            commands_jobs::save_machines_csv,
             commands_jobs::reconcile_settings,
             commands_jobs::set_reconcile_settings,
             commands_automation::rule,
@@ -72,6 +76,10 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_automation::proposals,
             commands_automation::propose,
             commands_automation::decide_proposals,
+            commands_desktop::ui_prefs,
+            commands_desktop::set_ui_pref,
+            commands_desktop::open_in_portal,
+            commands_desktop::cancel_action,
         ])
         .events(tauri_specta::collect_events![
             events::SyncChanged,
@@ -101,6 +109,9 @@ pub fn setup<R: Runtime>(
         // The exports' save dialog, opened from Rust only (`export`); the web view has
         // no dialog permission.
         .plugin(tauri_plugin_dialog::init())
+        // The window's preferences, read and written from Rust only (`prefs`); the web
+        // view has no store permission.
+        .plugin(tauri_plugin_store::Builder::default().build())
         .invoke_handler(specta_builder::<R>().invoke_handler())
         .setup(move |app| {
             if app.try_state::<state::AppState>().is_none() {
@@ -124,8 +135,8 @@ pub fn setup<R: Runtime>(
         })
 }
 
-/// Manages the log folder and the exports' [`export::Saver`] (unless a test gave
-/// them), registers the typed
+/// Manages the log folder, the exports' [`export::Saver`] and the preferences file
+/// [`prefs::Prefs`] (unless a test gave them), registers the typed
 /// events and starts forwarding them to the web view.
 pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
     if handle.try_state::<commands_about::LogDir>().is_none() {
@@ -133,6 +144,12 @@ pub fn attach<R: Runtime>(handle: &tauri::AppHandle<R>) {
     }
     if handle.try_state::<export::Saver>().is_none() {
         handle.manage(export::Saver::dialog(handle.clone()));
+    }
+    if handle.try_state::<prefs::Prefs>().is_none()
+        && let Some(state) = handle.try_state::<state::AppState>()
+    {
+        let dir = state.data_dir.clone();
+        handle.manage(prefs::Prefs::store(handle.clone(), dir));
     }
     specta_builder::<R>().mount_events(handle);
     tauri::async_runtime::spawn(events::forward(handle.clone()));

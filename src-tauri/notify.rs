@@ -1,14 +1,18 @@
-//! Desktop notifications of bulk work — a job that finished, or one that needs a person
-//! (failed items, a stop because the local store failed) — and of automation: the
+//! Desktop notifications of bulk work — a job that finished sending, or one that needs a
+//! person (failed items, a stop because the local store failed), then the same bulk job
+//! really done: every machine's action final in Defender (Succeeded, Failed, TimeOut,
+//! Cancelled) — and a release that became stuck; and of automation: the
 //! breaker opened, or proposals wait for a second person. Sent from Rust (the web view
 //! has no notification permission); a desktop without a notification service (a CI
 //! display, a locked-down session) only costs a log line.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
+use cordon_core::App;
 use cordon_core::automation::AutomationEvent;
 use cordon_core::dto::jobs::{JobKind, JobProgress, JobState};
+use cordon_core::dto::wait::WaitReport;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -88,12 +92,61 @@ pub fn automation_notice(e: &AutomationEvent, last_waiting: u32) -> Option<Notic
     }
 }
 
-/// Remembers which jobs were notified, so a final state seen twice notifies once, and
-/// how many proposals waited at the last notice.
+fn what(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Release => "Release",
+        JobKind::Isolate => "Isolation",
+    }
+}
+
+/// The notice of a bulk job whose every action is final in Defender.
+pub fn confirmed_notice(kind: JobKind, r: &WaitReport) -> Notice {
+    let total = r.succeeded + r.failed + r.waiting;
+    if r.failed == 0 {
+        Notice {
+            title: format!("{} confirmed by Defender", what(kind)),
+            body: format!("All {total} machines: Succeeded."),
+        }
+    } else {
+        Notice {
+            title: format!("{} finished in Defender: needs attention", what(kind)),
+            body: format!(
+                "{} of {total} succeeded; {} failed, timed out, were cancelled or not sent. See the job in Cordon.",
+                r.succeeded, r.failed
+            ),
+        }
+    }
+}
+
+/// The notice when more releases are stuck than at the last look.
+pub fn stuck_notice(before: u32, now: u32) -> Option<Notice> {
+    (now > before).then(|| {
+        let n = now - before;
+        Notice {
+            title: if n == 1 {
+                "A release is stuck".to_owned()
+            } else {
+                format!("{n} releases are stuck")
+            },
+            body: "Defender has not released them as asked: see Reconciliation in Cordon for why and what to do."
+                .into(),
+        }
+    })
+}
+
+/// Remembers which jobs were notified, so a final state seen twice notifies once, how
+/// many proposals waited at the last notice, the bulk jobs sent whose actions Defender
+/// has not all ended yet, and how many releases were stuck at the last look.
 #[derive(Debug, Default)]
 pub struct Notifier {
     sent: Mutex<HashSet<String>>,
     waiting: Mutex<u32>,
+    following: Mutex<HashMap<String, JobKind>>,
+    stuck: Mutex<Option<u32>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Notifier {
@@ -109,6 +162,56 @@ impl Notifier {
             return;
         }
         show(handle, &n);
+        // A bulk job that sent something: followed to Defender's final word.
+        let j = &p.job;
+        if j.state == JobState::Done && j.total > 1 && j.succeeded + j.adopted > 0 {
+            lock(&self.following).insert(j.id.clone(), j.kind);
+        }
+    }
+
+    /// Another tenant: its jobs and stuck releases are not compared with the last one's.
+    pub fn new_tenant(&self) {
+        lock(&self.following).clear();
+        *lock(&self.stuck) = None;
+    }
+
+    /// After a sync: a notice for each followed bulk job whose actions all ended in
+    /// Defender, and for releases that became stuck. Reads the store and derives the
+    /// fleet's counters on the blocking pool.
+    pub async fn on_sync<R: Runtime>(&self, handle: &AppHandle<R>, core: App) {
+        let jobs: Vec<(String, JobKind)> = lock(&self.following)
+            .iter()
+            .map(|(id, k)| (id.clone(), *k))
+            .collect();
+        let looked = tauri::async_runtime::spawn_blocking(move || {
+            let reports: Vec<(String, JobKind, Option<WaitReport>)> = jobs
+                .into_iter()
+                .map(|(id, k)| {
+                    let r = core.job_outcomes(&id).ok();
+                    (id, k, r)
+                })
+                .collect();
+            (reports, core.snapshot().counters.stuck)
+        })
+        .await;
+        let Ok((reports, stuck)) = looked else { return };
+        for (id, kind, report) in reports {
+            match report {
+                Some(r) if r.waiting == 0 => {
+                    lock(&self.following).remove(&id);
+                    show(handle, &confirmed_notice(kind, &r));
+                }
+                Some(_) => {}
+                // The job is gone (another tenant): stop following it.
+                None => {
+                    lock(&self.following).remove(&id);
+                }
+            }
+        }
+        let before = lock(&self.stuck).replace(stuck);
+        if let Some(n) = before.and_then(|b| stuck_notice(b, stuck)) {
+            show(handle, &n);
+        }
     }
 
     /// Shows the notice of an automation event, if it has one.
@@ -189,6 +292,36 @@ mod tests {
         );
         let halted = notice(&progress(JobState::Halted, 0)).expect("halted");
         assert!(halted.title.contains("needs attention"), "{halted:?}");
+    }
+
+    #[test]
+    fn a_bulk_job_confirmed_by_defender_and_stuck_releases_are_worded() {
+        let report = |succeeded, failed| WaitReport {
+            job_id: "j".into(),
+            ran_out: false,
+            waited_secs: 0,
+            succeeded,
+            failed,
+            waiting: 0,
+            items: Vec::new(),
+            error: None,
+        };
+        let ok = confirmed_notice(JobKind::Release, &report(80, 0));
+        assert_eq!(ok.title, "Release confirmed by Defender");
+        assert_eq!(ok.body, "All 80 machines: Succeeded.");
+        let bad = confirmed_notice(JobKind::Isolate, &report(77, 3));
+        assert_eq!(bad.title, "Isolation finished in Defender: needs attention");
+        assert!(
+            bad.body.starts_with("77 of 80 succeeded; 3 failed"),
+            "{bad:?}"
+        );
+        assert_eq!(stuck_notice(2, 2), None);
+        assert_eq!(stuck_notice(3, 1), None, "fewer stuck is not news");
+        assert_eq!(stuck_notice(0, 1).expect("one").title, "A release is stuck");
+        assert_eq!(
+            stuck_notice(1, 4).expect("three").title,
+            "3 releases are stuck"
+        );
     }
 
     #[test]

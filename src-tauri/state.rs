@@ -67,6 +67,13 @@ impl AppState {
         self
     }
 
+    /// Opens `url` in the system browser (the state's opener: tests give a fake one).
+    pub fn open_url(&self, url: &str) -> std::result::Result<(), cordon_core::dto::IpcError> {
+        (self.opener)(url).map_err(|e| cordon_core::dto::IpcError::Internal {
+            message: format!("Cordon could not open your browser at {url}: {e}"),
+        })
+    }
+
     /// The core in use (a clone: never hold the lock).
     pub fn core(&self) -> App {
         self.core

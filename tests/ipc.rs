@@ -3,10 +3,14 @@
 //! Settings tests record every answer and event and check that none carries a secret
 //! or a token (T-8). The jobs commands (bulk work, reconciliation, history, audit) are
 //! in `ipc/jobs.rs`, automation (the rule, the alerts, the approval queue, the demo's
-//! person and its seeded story) in `ipc/automation.rs`: modules of this binary.
+//! person and its seeded story) in `ipc/automation.rs`, the window's own commands
+//! (preferences, the portal, the Machines export) in `ipc/desktop.rs`: modules of this
+//! binary.
 
 #[path = "ipc/automation.rs"]
 mod automation;
+#[path = "ipc/desktop.rs"]
+mod desktop;
 #[path = "ipc/grid.rs"]
 mod grid;
 #[path = "ipc/jobs.rs"]
@@ -109,9 +113,17 @@ struct Harness {
 }
 
 fn harness(state: AppState) -> Harness {
+    harness_with(state, None)
+}
+
+/// A harness whose exports are written by `saver` (no dialog on the mock runtime).
+fn harness_with(state: AppState, saver: Option<cordon_desktop::export::Saver>) -> Harness {
     let app = cordon_desktop::setup(mock_builder(), Some(state))
         .build(mock_context(noop_assets()))
         .expect("app builds");
+    if let Some(saver) = saver {
+        tauri::Manager::manage(&app, saver);
+    }
     cordon_desktop::attach(app.handle());
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()

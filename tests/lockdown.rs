@@ -79,7 +79,8 @@ fn capabilities() -> Vec<(String, Value)> {
 }
 
 /// T-1: only the main window, no remote URLs, and only our own commands plus event
-/// listening: no shell, http, fs or opener permission reaches the web view.
+/// listening: no shell, http, fs, opener, dialog, store or notification permission
+/// reaches the web view (those plugins are used from Rust only).
 #[test]
 fn t1_capabilities_grant_only_cordons_commands_to_the_main_window() {
     let allowed: BTreeSet<String> = manifest_commands()
@@ -117,7 +118,17 @@ fn t1_capabilities_grant_only_cordons_commands_to_the_main_window() {
             granted.insert(id.to_owned());
         }
     }
-    for bad in ["shell:", "http:", "fs:", "opener:", "dialog:", "process:"] {
+    for bad in [
+        "shell:",
+        "http:",
+        "fs:",
+        "opener:",
+        "dialog:",
+        "process:",
+        "store:",
+        "notification:",
+        "clipboard-manager:",
+    ] {
         assert!(!granted.iter().any(|g| g.starts_with(bad)), "{bad} granted");
     }
 }

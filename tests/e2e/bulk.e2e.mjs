@@ -92,6 +92,15 @@ test("the false-positive batch is released with one click, one comment and the t
     return Number(t) === n && Number(f) === n;
   }, 90000, 250);
   await waitFor("job done", async () => (await panel.getAttribute("data-job-state")) === "done", 15000);
+  // Past "sent": Defender's statuses, followed on each sync, every machine counted.
+  const defender = await $('[data-testid="job-defender"]');
+  await defender.waitForExist({ timeout: 30000 });
+  const counts = await waitFor("Defender's counts", async () => {
+    const c = ["data-succeeded", "data-failed", "data-waiting"];
+    const [ok, bad, wait] = await Promise.all(c.map(async (a) => Number(await defender.getAttribute(a))));
+    return ok + bad + wait === n && ok > 0 ? { ok, bad, wait } : false;
+  }, 60000);
+  assert.match(await defender.getText(), new RegExp(`^In Defender: .*${counts.ok} succeeded`));
   await shot("32-bulk-done");
 
   // Each machine got at most one release request that Defender accepted or answered

@@ -43,6 +43,11 @@ export async function openDemo(args) {
       "wdio:enforceWebDriverClassic": true,
     },
   });
+  // Cordon reopens on the last view used (kept between sessions of one e2e run):
+  // every test starts on Machines.
+  const nav = await browser.$('[data-testid="nav-machines"]');
+  await nav.waitForExist({ timeout: 30000 });
+  await nav.click();
   const banner = await browser.$('[data-testid="demo-banner"]');
   await banner.waitForExist({ timeout: 30000 });
   const simBase = (await banner.getAttribute("data-api-base")).replace(/\/$/, "");

@@ -25,6 +25,10 @@ after(async () => {
 });
 
 test("an unreachable tenant shows a sentence and a retry, and the app stays up", async () => {
+  // Cordon reopens on the last view used: start on Machines.
+  const nav = await browser.$('[data-testid="nav-machines"]');
+  await nav.waitForExist({ timeout: 30000 });
+  await nav.click();
   const banner = await browser.$('[data-testid="sync-error"]');
   await banner.waitForDisplayed({ timeout: 30000 });
   assert.match(await banner.getText(), /could not be reached/i);

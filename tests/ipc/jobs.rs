@@ -115,6 +115,33 @@ async fn bulk_release_reconciliation_history_and_audit_through_ipc() {
     let cancelled = h.invoke("cancel_job", json!({"id": id})).expect("cancel");
     assert_eq!(cancelled["state"], "done");
 
+    // Past "sent": each machine's action followed to Defender's final status. Four
+    // simulated days on, an online machine's release has succeeded and an offline
+    // one's timed out (after three days); each refresh is the sync the app's loop runs.
+    sim.advance(4.0 * 86_400.0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let outcomes = loop {
+        h.invoke("refresh", json!({})).expect("sync");
+        let o = h
+            .invoke("job_outcomes", json!({"id": id}))
+            .expect("outcomes");
+        assert_eq!(o["items"].as_array().expect("items").len(), 3, "{o}");
+        if o["waiting"] == 0 || tokio::time::Instant::now() > deadline {
+            break o;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(outcomes["waiting"], 0, "{outcomes}");
+    assert!(outcomes["succeeded"].as_u64() >= Some(1), "{outcomes}");
+    for item in outcomes["items"].as_array().expect("items") {
+        let expected = match item["status"].as_str() {
+            Some("Succeeded") => "succeeded",
+            Some("TimeOut") => "failed",
+            other => panic!("not a final status: {other:?} in {item}"),
+        };
+        assert_eq!(item["outcome"], expected, "{item}");
+    }
+
     // The audit log has the job; exports are CSV and JSON.
     let filter = json!({"text": null, "since": null, "until": null, "jobId": id});
     let page = h.invoke("audit", json!({"filter": filter})).expect("audit");

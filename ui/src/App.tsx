@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
-import { FluentProvider, webDarkTheme, webLightTheme } from "@fluentui/react-components";
+import { FluentProvider } from "@fluentui/react-components";
 import { ErrorBoundary } from "./components/ErrorBoundary";
-import { MainNav, type ViewName } from "./components/MainNav";
+import { MainNav, VIEW_NAMES, type ViewName } from "./components/MainNav";
 import { StorageErrorBanner } from "./components/StorageErrorBanner";
 import { useAutomationEvents, useProposals } from "./automationQueries";
 import { AuditView } from "./views/audit/AuditView";
@@ -12,6 +12,8 @@ import { MachinesView } from "./views/machines/MachinesView";
 import { ReconciliationView } from "./views/reconciliation/ReconciliationView";
 import { SettingsView } from "./views/settings/SettingsView";
 import { createQueryClient, useJobEvents, useSyncEvents } from "./queries";
+import { oneOf, usePref } from "./lib/prefs";
+import { fluentTheme, isThemeChoice } from "./lib/theme";
 
 const DARK = "(prefers-color-scheme: dark)";
 
@@ -28,6 +30,8 @@ function usePrefersDark(): boolean {
   return dark;
 }
 
+const isViewName = oneOf(VIEW_NAMES);
+
 const AREA: Record<ViewName, string> = {
   machines: "The Machines view",
   automation: "The Alerts & rules view",
@@ -43,7 +47,8 @@ function Views() {
   useJobEvents();
   useAutomationEvents();
   const waiting = useProposals().data?.length ?? 0;
-  const [view, setView] = useState<ViewName>("machines");
+  // Cordon reopens on the view it was closed on.
+  const [view, setView] = usePref<ViewName>("lastView", "machines", isViewName);
   const nav = <MainNav value={view} onChange={setView} badges={{ automation: waiting }} />;
   const body = (() => {
     switch (view) {
@@ -73,14 +78,22 @@ function Views() {
   );
 }
 
+/** The theme the person chose (Settings), over the OS's light or dark. */
+function Themed() {
+  const dark = usePrefersDark();
+  const [choice] = usePref("theme", "system", isThemeChoice);
+  return (
+    <FluentProvider theme={fluentTheme(choice, dark)} style={{ height: "100vh" }} data-theme={choice}>
+      <Views />
+    </FluentProvider>
+  );
+}
+
 export function App({ queryClient }: { queryClient?: QueryClient }) {
   const [client] = useState(() => queryClient ?? createQueryClient());
-  const dark = usePrefersDark();
   return (
     <QueryClientProvider client={client}>
-      <FluentProvider theme={dark ? webDarkTheme : webLightTheme} style={{ height: "100vh" }}>
-        <Views />
-      </FluentProvider>
+      <Themed />
     </QueryClientProvider>
   );
 }

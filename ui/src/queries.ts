@@ -32,11 +32,13 @@ export const queryKeys = {
   historyAll: ["history"] as const,
   history: (f: HistoryFilter) => ["history", f] as const,
   auditAll: ["audit"] as const,
+  jobOutcomesAll: ["jobOutcomes"] as const,
+  jobOutcomes: (id: string) => ["jobOutcomes", id] as const,
   audit: (f: AuditFilter) => ["audit", f] as const,
 };
 
 /** The queries whose data the journal (jobs) and the sync both change. */
-const DERIVED = [queryKeys.groups, queryKeys.recon, queryKeys.jobs, queryKeys.historyAll, queryKeys.auditAll];
+const DERIVED = [queryKeys.groups, queryKeys.recon, queryKeys.jobs, queryKeys.historyAll, queryKeys.auditAll, queryKeys.jobOutcomesAll];
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -148,6 +150,18 @@ export function useReconciliation() {
     queryFn: ipc.reconciliation,
     // "Next step at …" ages with time, not only with events.
     refetchInterval: 30_000,
+  });
+}
+
+/**
+ * Defender's status of each action of a job now (refetched on every sync: the sync
+ * loop polls fast while isolation work moves), once the job has sent what it sends.
+ */
+export function useJobOutcomes(jobId: string, enabled: boolean) {
+  return useQuery<ipc.WaitReport, Error>({
+    queryKey: queryKeys.jobOutcomes(jobId),
+    queryFn: () => ipc.jobOutcomes(jobId),
+    enabled,
   });
 }
 

@@ -233,9 +233,20 @@ impl App {
     pub async fn actions(&self, filter: ActionFilter) -> Result<Vec<ActionRow>> {
         self.inner.fleet.actions(filter).await
     }
-    /// Cancels a `Pending` or `InProgress` action (validated before any request).
+    /// The Machines view's rows `ids` (the filtered view, in its order) as CSV.
+    pub fn machines_csv(&self, ids: &[String]) -> Result<String> {
+        self.inner.fleet.machines_csv(ids)
+    }
+    /// A machine's device page in the tenant's Microsoft Defender portal.
+    pub fn portal_url(&self, machine_id: &str) -> Result<String> {
+        self.inner
+            .fleet
+            .portal_url(self.inner.cfg.portal_host.as_deref(), machine_id)
+    }
+    /// Cancels a `Pending` or `InProgress` action (validated before any request), and
+    /// audits it.
     pub async fn cancel(&self, action_id: &str, comment: &str) -> Result<ActionRow> {
-        self.inner.fleet.cancel(action_id, comment).await
+        self.inner.jobs.cancel_action(action_id, comment).await
     }
 
     // Jobs.
@@ -279,6 +290,10 @@ impl App {
         on_end: impl FnMut(&WaitItem) + Send,
     ) -> Result<WaitReport> {
         self.inner.jobs.wait(id, limit, on_end).await
+    }
+    /// Each machine of job `id` with Defender's status of its action now (no wait).
+    pub fn job_outcomes(&self, id: &str) -> Result<WaitReport> {
+        self.inner.jobs.outcomes(id)
     }
     /// Runs an unfinished job to its end.
     pub async fn resume_job(&self, id: &str) -> Result<JobDetail> {

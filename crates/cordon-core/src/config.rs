@@ -48,6 +48,10 @@ pub struct AppConfig {
     /// takes over only after it (or at once when this host's process has ended). Longer
     /// than the client's timeout, so a POST under way always ends within its lease.
     pub lease: Duration,
+    /// The host of the tenant's Microsoft Defender portal (device pages open there):
+    /// the cloud's ([`mde_api::Cloud::portal_host`]); `None` for custom endpoints and
+    /// the demo, which have no portal.
+    pub portal_host: Option<String>,
 }
 
 impl AppConfig {
@@ -57,8 +61,10 @@ impl AppConfig {
         credentials: Credentials,
         tenant_label: impl Into<String>,
     ) -> Self {
+        let portal_host = mde_api::Cloud::of(&endpoints)
+            .and_then(mde_api::Cloud::portal_host)
+            .map(str::to_owned);
         Self {
-            endpoints,
             credentials,
             // The sync loop itself retries every few seconds, so the client retries a
             // failed read only twice: an unreachable tenant is reported in seconds.
@@ -80,6 +86,8 @@ impl AppConfig {
             process_kind: crate::team::ProcessKind::Desktop,
             process_label: String::new(),
             lease: Duration::from_secs(120),
+            endpoints,
+            portal_host,
         }
     }
 }

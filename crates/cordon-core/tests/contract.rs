@@ -133,6 +133,7 @@ contract_tests! {
         jobs::moves_are_guarded_and_counted,
         audit::audit_pages_count_from_the_newest_end,
         audit::the_text_filter_pages_and_counts_its_matches,
+        audit::entries_name_their_machines,
         automation::settings_meta_and_the_tenant_binding,
         automation::pause_and_breaker_are_audited,
         automation::a_round_commits_alerts_decisions_a_job_and_a_proposal,

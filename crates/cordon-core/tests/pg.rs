@@ -139,7 +139,9 @@ fn a_cordon_one_additive_release_back_uses_the_store_and_two_back_is_refused() {
     let latest = PG_SCHEMA_VERSION;
     let back = (latest - 1) as usize;
     assert_eq!(
-        db.sql(&format!("SELECT works_with FROM cordon_schema WHERE version = {latest}"))[0][0]
+        db.sql(&format!(
+            "SELECT works_with FROM cordon_schema WHERE version = {latest}"
+        ))[0][0]
             .as_deref(),
         Some(back.to_string().as_str()),
         "the latest migration is additive: the previous release may go on"
@@ -154,7 +156,10 @@ fn a_cordon_one_additive_release_back_uses_the_store_and_two_back_is_refused() {
     // Two releases back is refused with the sentence.
     match PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..back - 1]) {
         Err(CoreError::TeamStore(m)) => assert!(
-            m.contains(&format!("newer Cordon (schema {latest}, this one knows {})", back - 1)),
+            m.contains(&format!(
+                "newer Cordon (schema {latest}, this one knows {})",
+                back - 1
+            )),
             "{m}"
         ),
         other => panic!("{other:?}"),

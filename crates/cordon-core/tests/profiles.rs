@@ -215,4 +215,21 @@ async fn actions_are_filtered_by_defender_and_cancel_is_validated() {
     let cancelled = app.cancel(&action_id, "wrong machine").await.unwrap();
     assert_eq!(cancelled.status, "Cancelled");
     assert_eq!(cancelled.cancel_comment.as_deref(), Some("wrong machine"));
+    // The cancel is in the audit log, with its machine, action and reason.
+    let log = app
+        .audit(&cordon_core::dto::jobs::AuditFilter::default())
+        .unwrap();
+    let entry = log
+        .entries
+        .iter()
+        .find(|e| e.event == "action.cancelled")
+        .expect("the cancel is audited");
+    assert_eq!(entry.machine_id.as_deref(), Some(id.as_str()));
+    assert_eq!(entry.action_id.as_deref(), Some(action_id.as_str()));
+    assert_eq!(entry.comment.as_deref(), Some("wrong machine"));
+    assert!(
+        entry.detail.ends_with("is Cancelled in Defender"),
+        "{}",
+        entry.detail
+    );
 }

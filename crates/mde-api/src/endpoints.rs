@@ -158,6 +158,37 @@ impl Cloud {
     }
 }
 
+impl Cloud {
+    /// The host of this cloud's Microsoft Defender portal (where a person opens a
+    /// device page); `None` for [`Cloud::Custom`]. GCC uses the commercial portal;
+    /// GCC High and DoD have their own (Microsoft's "Defender for Endpoint for US
+    /// Government customers", portal URLs).
+    pub fn portal_host(self) -> Option<&'static str> {
+        match self {
+            Cloud::Global
+            | Cloud::Us
+            | Cloud::Eu
+            | Cloud::Uk
+            | Cloud::Au
+            | Cloud::Swa
+            | Cloud::Ina
+            | Cloud::Gcc => Some("security.microsoft.com"),
+            Cloud::GccHigh => Some("security.microsoft.us"),
+            Cloud::Dod => Some("security.apps.mil"),
+            Cloud::Custom => None,
+        }
+    }
+
+    /// The first of Microsoft's clouds whose built-in endpoints are `e` (GCC High and
+    /// DoD share theirs: GCC High is named); `None` for custom endpoints.
+    pub fn of(e: &Endpoints) -> Option<Cloud> {
+        Cloud::ALL.into_iter().find(|c| {
+            Endpoints::for_cloud(*c)
+                .is_some_and(|k| k.authority == e.authority && k.api_base == e.api_base)
+        })
+    }
+}
+
 impl std::str::FromStr for Cloud {
     type Err = UnknownCloud;
 

@@ -1,6 +1,7 @@
 import { CounterBadge, Tab, TabList } from "@fluentui/react-components";
 
-export type ViewName = "machines" | "automation" | "reconciliation" | "history" | "audit" | "settings";
+export const VIEW_NAMES = ["machines", "automation", "reconciliation", "history", "audit", "settings"] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
 
 const VIEWS: { value: ViewName; label: string }[] = [
   { value: "machines", label: "Machines" },

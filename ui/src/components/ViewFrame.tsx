@@ -12,7 +12,7 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground3,
     borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
   },
-  title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
+  title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400, margin: 0 },
   tenant: { color: tokens.colorNeutralForeground2 },
   main: {
     display: "flex",
@@ -45,7 +45,9 @@ export function ViewFrame({
   return (
     <div className={styles.root} data-testid={testId}>
       <header className={styles.header}>
-        <Text className={styles.title}>Cordon</Text>
+        <Text as="h1" className={styles.title}>
+          Cordon
+        </Text>
         {nav}
         {info.data && (
           <Text className={styles.tenant} data-testid="tenant-label" title={info.data.apiBase}>

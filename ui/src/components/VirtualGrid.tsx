@@ -81,6 +81,8 @@ export function VirtualGrid<T>(p: VirtualGridProps<T>) {
       role="grid"
       aria-label={p.ariaLabel}
       aria-rowcount={rows.length + 1}
+      // The grid scrolls: it takes focus, so the arrow and page keys scroll it.
+      tabIndex={0}
       data-testid={p.testId}
     >
       <div className={mergeClasses(s.row, p.rowClassName, s.head)} role="row">

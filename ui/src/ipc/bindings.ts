@@ -273,6 +273,19 @@ async job(id: string) : Promise<Result<JobDetail, IpcError>> {
 }
 },
 /**
+ * Each machine of a job with Defender's status of its action now (Pending,
+ * InProgress, Succeeded, Failed, TimeOut, Cancelled): the job panel follows the
+ * actions past "sent" to their end.
+ */
+async jobOutcomes(id: string) : Promise<Result<WaitReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("job_outcomes", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The Reconciliation view: stuck actions with their cause and next step.
  */
 async reconciliation() : Promise<Result<ReconRow[], IpcError>> {
@@ -346,6 +359,19 @@ async audit(filter: AuditFilter) : Promise<Result<AuditPage, IpcError>> {
 async saveAuditExport(filter: AuditFilter, format: ExportFormat) : Promise<Result<SavedFile | null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_audit_export", { filter, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the Machines view as the person sees it (`machine_ids`: its filtered rows, in
+ * order) as CSV where they choose (the native save dialog, from Rust); `None` if
+ * they cancelled.
+ */
+async saveMachinesCsv(machineIds: string[]) : Promise<Result<SavedFile | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_machines_csv", { machineIds }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -517,6 +543,51 @@ async decideProposals(verdict: ProposalVerdict) : Promise<Result<VerdictOutcome[
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every UI preference, each as JSON text (`theme`, `lastView`, a grid's columns …).
+ */
+async uiPrefs() : Promise<Result<Partial<{ [key in string]: string }>, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ui_prefs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sets one UI preference (`json`: its value as JSON text; `null` removes it).
+ */
+async setUiPref(key: string, json: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_ui_pref", { key, json }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a machine's device page in the tenant's Microsoft Defender portal (the system
+ * browser); refused for a tenant without a portal (custom endpoints, the demo).
+ */
+async openInPortal(machineId: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_in_portal", { machineId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a `Pending` or `InProgress` action in Defender (`cordon cancel`'s verb).
+ */
+async cancelAction(actionId: string, comment: string) : Promise<Result<ActionRow, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_action", { actionId, comment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -574,6 +645,10 @@ status: string | null;
  */
 adopted: boolean; error: IpcError | null }
 /**
+ * One machine action (any type) as listed by `cordon actions` or after a cancel.
+ */
+export type ActionRow = { actionId: string; actionType: string; status: string; scope: string | null; machineId: string | null; machineName: string | null; requestor: string; comment: string; created: string; updated: string | null; cancelledBy: string | null; cancelComment: string | null }
+/**
  * Which alerts to list.
  */
 export type AlertFilter = { 
@@ -621,7 +696,12 @@ actor: string;
  * What, e.g. `job.created`, `item.sent`, `item.done`, `item.adopted`, `item.failed`,
  * `job.cancelled`, `auto_reconcile.resubmit`.
  */
-event: string; jobId: string | null; machineId: string | null; comment: string | null; actionId: string | null; 
+event: string; jobId: string | null; machineId: string | null; 
+/**
+ * The machine's DNS name, resolved when read (the machine cache, else the name
+ * its job item recorded); `None` when neither knows it.
+ */
+machineName: string | null; comment: string | null; actionId: string | null; 
 /**
  * Result or detail in words.
  */
@@ -1006,7 +1086,12 @@ limit?: number | null;
 /**
  * Rows to skip from the newest (the first page is the newest rows).
  */
-offset?: number | null }
+offset?: number | null; 
+/**
+ * The viewer's offset from UTC in minutes (UTC+01:00 is 60): `per_day` counts
+ * the viewer's local days. Absent: UTC days (the CLI).
+ */
+utcOffsetMinutes?: number | null }
 /**
  * One isolation action in the History view.
  */
@@ -1755,6 +1840,68 @@ export type VerdictOutcome = { id: string; state: ProposalState; jobId: string |
  * Why it was refused (four eyes, expired, a guard rail), else `None`.
  */
 refused: string | null }
+/**
+ * One machine of a job, with its action as last seen.
+ */
+export type WaitItem = { machineId: string; machineName: string | null; actionId: string | null; 
+/**
+ * Defender's status: Pending, InProgress, Succeeded, Failed, TimeOut, Cancelled.
+ */
+status: string | null; outcome: WaitOutcome; 
+/**
+ * When Defender last updated the action.
+ */
+updated: string | null; 
+/**
+ * Why nothing was sent (`NotSent`).
+ */
+error: IpcError | null }
+/**
+ * How one machine's action ended, as a wait reports it.
+ */
+export type WaitOutcome = 
+/**
+ * Defender's action `Succeeded`.
+ */
+"succeeded" | 
+/**
+ * Defender's action ended `Failed`, `TimeOut` or `Cancelled` (see `status`).
+ */
+"failed" | 
+/**
+ * No action to wait for: the job failed or cancelled this machine before any was
+ * created (see `error`).
+ */
+"not_sent" | 
+/**
+ * Still `Pending` or `InProgress` when the wait ran out.
+ */
+"waiting"
+/**
+ * The end of a wait: every machine of the job and the counts.
+ */
+export type WaitReport = { jobId: string; 
+/**
+ * True when the time ran out before every action ended.
+ */
+ranOut: boolean; 
+/**
+ * How long the wait lasted, in whole seconds.
+ */
+waitedSecs: number; succeeded: number; 
+/**
+ * Actions that ended otherwise, and machines for which none was sent.
+ */
+failed: number; 
+/**
+ * Actions still pending or in progress (when the wait ran out).
+ */
+waiting: number; items: WaitItem[]; 
+/**
+ * The last failed look at Defender, when the wait could not see (e.g. the tenant
+ * was unreachable until the time ran out).
+ */
+error: IpcError | null }
 
 /** tauri-specta globals **/
 

@@ -31,6 +31,8 @@ import type {
   ReconcileSettings,
   ReconRow,
   ActionOutcome,
+  ActionRow,
+  WaitReport,
   About,
   AppInfo,
   ConnectionTest,
@@ -72,6 +74,10 @@ export type {
   TagType,
   VerdictOutcome,
   ActionOutcome,
+  ActionRow,
+  WaitItem,
+  WaitOutcome,
+  WaitReport,
   SavedFile,
   About,
   AppInfo,
@@ -270,6 +276,21 @@ export const decideProposals = (verdict: ProposalVerdict): Promise<VerdictOutcom
 
 /** The team on this store: who runs the automation and the sync, agents alive, a warning without one. */
 export const teamStatus = (): Promise<TeamStatus> => settle(() => commands.teamStatus());
+/** Every UI preference (theme, last view, a grid's columns …), each as JSON text; kept by Rust. */
+export const uiPrefs = (): Promise<Partial<Record<string, string>>> => settle(() => commands.uiPrefs());
+/** Sets one UI preference (`json`: its value as JSON text; `"null"` removes it). */
+export const setUiPref = (key: string, json: string): Promise<null> => settle(() => commands.setUiPref(key, json));
+
+/** Each machine of a job with Defender's status of its action now (past "sent", to Succeeded / Failed / TimeOut / Cancelled). */
+export const jobOutcomes = (id: string): Promise<WaitReport> => settle(() => commands.jobOutcomes(id));
+/** Opens the machine's page in the tenant's Defender portal (Rust builds the URL from the cloud and the id). */
+export const openInPortal = (machineId: string): Promise<null> => settle(() => commands.openInPortal(machineId));
+/** Cancels a Pending or InProgress action in Defender (comment required). */
+export const cancelAction = (actionId: string, comment: string): Promise<ActionRow> =>
+  settle(() => commands.cancelAction(actionId, comment));
+/** Saves the Machines view's rows (`machineIds`, as shown) as CSV where the person chooses; `null` if they cancelled. */
+export const saveMachinesCsv = (machineIds: string[]): Promise<SavedFile | null> =>
+  settle(() => commands.saveMachinesCsv(machineIds));
 
 /** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
 export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {

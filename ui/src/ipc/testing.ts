@@ -27,6 +27,7 @@ export type CommandName =
   | "cancel_job"
   | "jobs"
   | "job"
+  | "job_outcomes"
   | "reconciliation"
   | "resubmit"
   | "groups"
@@ -48,7 +49,12 @@ export type CommandName =
   | "proposals"
   | "propose"
   | "decide_proposals"
-  | "team_status";
+  | "team_status"
+  | "ui_prefs"
+  | "set_ui_pref"
+  | "open_in_portal"
+  | "cancel_action"
+  | "save_machines_csv";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
@@ -63,8 +69,15 @@ export interface MockBackend {
   callsTo(cmd: CommandName): Call[];
 }
 
+/** The preferences every window reads at start: none kept, and saving works. */
+const PREFS_DEFAULTS: Partial<Record<CommandName, Handler>> = {
+  ui_prefs: () => ({}),
+  set_ui_pref: () => null,
+};
+
 /**
- * Installs a fake back end. A handler that throws a plain object makes the command
+ * Installs a fake back end (with no UI preferences kept unless a test gives
+ * `ui_prefs`). A handler that throws a plain object makes the command
  * fail with that object as its `IpcError`; a command without a handler fails loudly.
  */
 export function mockBackend(handlers: Partial<Record<CommandName, Handler>>): MockBackend {
@@ -72,7 +85,7 @@ export function mockBackend(handlers: Partial<Record<CommandName, Handler>>): Mo
   mockIPC(
     (cmd, args) => {
       calls.push({ cmd, args });
-      const handler = handlers[cmd as CommandName];
+      const handler = handlers[cmd as CommandName] ?? PREFS_DEFAULTS[cmd as CommandName];
       if (!handler) {
         throw { kind: "internal", message: `the test back end has no command ${cmd}` };
       }

@@ -1,6 +1,6 @@
-// Day fields of the History and Audit filters. Plain text "YYYY-MM-DD" rather than a
-// date input: WebKitGTK shows today's date in an empty date input, which reads as a
-// filter that is not there.
+// Day fields of the History and Audit filters (Fluent's date picker, `DayPicker`, which
+// also takes a typed "YYYY-MM-DD"; not the browser's date input: WebKitGTK shows today's
+// date in an empty one, which reads as a filter that is not there).
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 

@@ -196,6 +196,7 @@ export function makeAudit(seqNo: number, overrides: Partial<AuditEntry> = {}): A
     event: "item.done",
     jobId: "job-1",
     machineId: hexId(seqNo),
+    machineName: `ws-${seqNo}.contoso.local`,
     comment: "False positive",
     actionId: `act-${seqNo}`,
     detail: "Defender created the action",

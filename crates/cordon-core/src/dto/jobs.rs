@@ -320,6 +320,11 @@ pub struct HistoryFilter {
     #[serde(default)]
     #[specta(optional)]
     pub offset: Option<u32>,
+    /// The viewer's offset from UTC in minutes (UTC+01:00 is 60): `per_day` counts
+    /// the viewer's local days. Absent: UTC days (the CLI).
+    #[serde(default)]
+    #[specta(optional)]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// Rows per page when a filter gives no `limit`.
@@ -391,6 +396,9 @@ pub struct AuditEntry {
     pub event: String,
     pub job_id: Option<String>,
     pub machine_id: Option<String>,
+    /// The machine's DNS name, resolved when read (the machine cache, else the name
+    /// its job item recorded); `None` when neither knows it.
+    pub machine_name: Option<String>,
     pub comment: Option<String>,
     pub action_id: Option<String>,
     /// Result or detail in words.

@@ -19,6 +19,7 @@ pub mod resolve;
 pub(crate) mod sync;
 pub mod view;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -166,6 +167,39 @@ impl Fleet {
         Ok(view::detail(m, &acts, now, self.thresholds()))
     }
 
+    /// The Machines view's rows `ids` (the person's filtered view, in its order) as CSV
+    /// ([`crate::export::csv`]); ids the cache no longer knows are left out.
+    pub fn machines_csv(&self, ids: &[String]) -> Result<String> {
+        let snapshot = self.snapshot();
+        let by_id: HashMap<String, &MachineRow> = snapshot
+            .machines
+            .iter()
+            .map(|m| (m.id.to_ascii_lowercase(), m))
+            .collect();
+        let rows = ids
+            .iter()
+            .filter_map(|id| by_id.get(&id.trim().to_ascii_lowercase()).copied());
+        view::csv(rows)
+    }
+
+    /// A cached machine's device page in the tenant's Defender portal (`host`, the
+    /// cloud's: [`crate::AppConfig::portal_host`]); refused for an unknown machine and
+    /// for a tenant without a portal (custom endpoints, the demo).
+    pub fn portal_url(&self, host: Option<&str>, machine_id: &str) -> Result<String> {
+        let c = self.cache();
+        let m = c
+            .machine(&machine_id.trim().to_ascii_lowercase())
+            .ok_or_else(|| CoreError::UnknownMachine(machine_id.trim().to_owned()))?;
+        let refused = |message: &str| CoreError::Invalid {
+            field: "portal".into(),
+            message: message.to_owned(),
+        };
+        let host = host.ok_or_else(|| {
+            refused("This tenant has no Microsoft Defender portal (custom endpoints or the demo tenant).")
+        })?;
+        device_url(host, &m.id).ok_or_else(|| refused("This machine id cannot name a portal page."))
+    }
+
     /// Finds one machine by id or DNS name (full or short host name).
     pub async fn find_machine(&self, query: &str) -> Result<MachineRow> {
         let q = query.trim();
@@ -281,5 +315,70 @@ impl Fleet {
     /// Resolves when [`Fleet::wake`] is called.
     pub(crate) async fn woken(&self) {
         self.inner.wake.notified().await;
+    }
+}
+
+/// `https://<host>/machines/v2/<id>/overview`, the portal's device page; `None` unless
+/// the id is a machine id (hexadecimal) and the host a plain host name, so nothing
+/// else can be opened through it.
+pub fn device_url(host: &str, machine_id: &str) -> Option<String> {
+    let id_ok = !machine_id.is_empty() && machine_id.chars().all(|c| c.is_ascii_hexdigit());
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    (id_ok && host_ok).then(|| {
+        format!(
+            "https://{host}/machines/v2/{}/overview",
+            machine_id.to_ascii_lowercase()
+        )
+    })
+}
+
+#[cfg(test)]
+mod portal_tests {
+    use super::device_url;
+
+    #[test]
+    fn the_device_page_is_built_from_the_clouds_host_and_a_hex_id_only() {
+        let id = "ABCDEF0123456789abcdef0123456789abcdef01";
+        assert_eq!(
+            device_url("security.microsoft.com", id).as_deref(),
+            Some(
+                "https://security.microsoft.com/machines/v2/abcdef0123456789abcdef0123456789abcdef01/overview"
+            )
+        );
+        assert_eq!(
+            device_url("security.apps.mil", "0a").as_deref(),
+            Some("https://security.apps.mil/machines/v2/0a/overview")
+        );
+        for bad_id in ["", "../../evil", "0a?x=1", "0a/overview#", "zz"] {
+            assert_eq!(
+                device_url("security.microsoft.com", bad_id),
+                None,
+                "{bad_id}"
+            );
+        }
+        for bad_host in ["", "evil.example/path", "user@host", "host:443"] {
+            assert_eq!(device_url(bad_host, "0a"), None, "{bad_host}");
+        }
+    }
+
+    #[test]
+    fn each_cloud_opens_its_own_portal() {
+        use mde_api::{Cloud, Endpoints};
+        assert_eq!(Cloud::Global.portal_host(), Some("security.microsoft.com"));
+        assert_eq!(Cloud::Eu.portal_host(), Some("security.microsoft.com"));
+        assert_eq!(Cloud::Gcc.portal_host(), Some("security.microsoft.com"));
+        assert_eq!(Cloud::GccHigh.portal_host(), Some("security.microsoft.us"));
+        assert_eq!(Cloud::Dod.portal_host(), Some("security.apps.mil"));
+        assert_eq!(Cloud::Custom.portal_host(), None);
+        // From endpoints alone: the cloud they are (GCC High for the shared
+        // government hosts), none for custom ones.
+        let of = |c| Cloud::of(&Endpoints::for_cloud(c).expect("built in"));
+        assert_eq!(of(Cloud::Uk), Some(Cloud::Uk));
+        assert_eq!(of(Cloud::Dod), Some(Cloud::GccHigh));
+        let sim = Endpoints::custom("http://127.0.0.1:9", "http://127.0.0.1:9").expect("custom");
+        assert_eq!(Cloud::of(&sim), None);
     }
 }

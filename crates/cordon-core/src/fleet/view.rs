@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use mde_api::{ActionStatus, ActionType, Machine, MachineAction};
 
 use crate::dto::{Counters, IsolationState, MachineDetail, MachineRow, TimelineEntry};
+use crate::error::Result;
 use crate::fleet::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
 use crate::time::rfc3339;
 
@@ -183,4 +184,52 @@ pub fn detail(
             .collect(),
         timeline,
     }
+}
+
+/// Machines as CSV ([`crate::export::csv`]: BOM, CRLF, every cell quoted,
+/// formula-safe): the "isolated now" list a manager asks for.
+pub fn csv<'a>(rows: impl IntoIterator<Item = &'a MachineRow>) -> Result<String> {
+    let header = [
+        "name",
+        "id",
+        "state",
+        "isolatedNow",
+        "reason",
+        "since",
+        "health",
+        "lastSeen",
+        "os",
+        "ip",
+        "risk",
+        "exposure",
+        "deviceValue",
+        "tags",
+        "group",
+    ];
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    crate::export::csv(
+        &header,
+        rows.into_iter().map(|m| {
+            [
+                m.name.clone(),
+                m.id.clone(),
+                serde_json::to_value(m.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                if m.isolated_now { "yes" } else { "no" }.to_owned(),
+                m.reason.clone(),
+                opt(&m.since),
+                m.health.clone(),
+                opt(&m.last_seen),
+                m.os.clone(),
+                opt(&m.ip),
+                opt(&m.risk),
+                opt(&m.exposure),
+                opt(&m.device_value),
+                m.tags.join("; "),
+                opt(&m.group),
+            ]
+        }),
+    )
 }

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::dto::ActionRow;
 use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, ExportFormat};
 use crate::error::{CoreError, Result};
 use crate::jobs::Jobs;
@@ -37,6 +38,26 @@ impl Jobs {
                 .map_err(|e| CoreError::Storage(format!("encoding the audit log: {e}"))),
             ExportFormat::Csv => audit_csv(&entries),
         }
+    }
+
+    /// Cancels a `Pending` or `InProgress` action in Defender (the fleet's verb) and
+    /// audits it (`action.cancelled`, with the machine, the action and the comment):
+    /// a cancel from the app or the CLI is in the log like every other action.
+    pub async fn cancel_action(&self, action_id: &str, comment: &str) -> Result<ActionRow> {
+        let row = self.fleet.cancel(action_id, comment).await?;
+        let detail = format!(
+            "{} {} is {} in Defender",
+            row.action_type, row.action_id, row.status
+        );
+        self.audit_append(
+            "action.cancelled",
+            None,
+            row.machine_id.as_deref(),
+            Some(&row.action_id),
+            Some(comment.trim()),
+            &detail,
+        )?;
+        Ok(row)
     }
 
     /// Appends one audit entry (e.g. an auto-reconcile step), signed by this core.
@@ -87,6 +108,7 @@ pub fn audit_csv(entries: &[AuditEntry]) -> Result<String> {
         "event",
         "job_id",
         "machine_id",
+        "machine_name",
         "action_id",
         "comment",
         "detail",
@@ -101,6 +123,7 @@ pub fn audit_csv(entries: &[AuditEntry]) -> Result<String> {
                 e.event.clone(),
                 e.job_id.clone().unwrap_or_default(),
                 e.machine_id.clone().unwrap_or_default(),
+                e.machine_name.clone().unwrap_or_default(),
                 e.action_id.clone().unwrap_or_default(),
                 e.comment.clone().unwrap_or_default(),
                 e.detail.clone(),

@@ -21,6 +21,18 @@ use crate::jobs::Jobs;
 use crate::time::rfc3339;
 
 impl Jobs {
+    /// Each machine of job `id` with its action as the cache has it now (no wait, no
+    /// call: the sync loop keeps the cache current while work is under way); the
+    /// desktop's job panel follows it to Defender's final statuses.
+    pub fn outcomes(&self, id: &str) -> Result<WaitReport> {
+        Ok(report(
+            id,
+            look(&self.fleet, &self.job(id)?.items),
+            Duration::ZERO,
+            None,
+        ))
+    }
+
     /// Waits until every action of job `id` has ended, or `limit` has passed.
     pub async fn wait(
         &self,

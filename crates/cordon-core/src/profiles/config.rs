@@ -86,6 +86,8 @@ pub fn app_config(profile: &Profile, secrets: Arc<dyn SecretStore>) -> Result<Ap
             ),
         ));
     }
+    // The profile names its cloud (GCC High and DoD share their endpoints).
+    cfg.portal_host = profile.cloud.portal_host().map(str::to_owned);
     Ok(cfg)
 }
 

@@ -106,7 +106,7 @@ pub fn history_all_from<'a>(
             .cmp(&x.created)
             .then_with(|| y.action_id.cmp(&x.action_id))
     });
-    let per_day = per_day(&rows);
+    let per_day = per_day(&rows, filter.utc_offset_minutes.unwrap_or(0));
     let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     Ok(History {
         rows,
@@ -120,14 +120,21 @@ pub fn history_all_from<'a>(
 /// The longest span whose empty days are filled in (ten years).
 const MAX_FILLED_DAYS: i64 = 3660;
 
-/// Isolations and releases per creation day (UTC), oldest first, with zero days filled.
-fn per_day(rows: &[HistoryRow]) -> Vec<DayCount> {
+/// The widest offset from UTC a zone has (UTC+14:00); a larger one is clamped.
+const MAX_OFFSET_MINUTES: i32 = 14 * 60;
+
+/// Isolations and releases per creation day, oldest first, with zero days filled: the
+/// days of a viewer `offset_minutes` from UTC (0: UTC days).
+fn per_day(rows: &[HistoryRow], offset_minutes: i32) -> Vec<DayCount> {
+    let offset = Duration::minutes(i64::from(
+        offset_minutes.clamp(-MAX_OFFSET_MINUTES, MAX_OFFSET_MINUTES),
+    ));
     let mut by_day: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
     for r in rows {
-        let Some(day) = r
-            .created
-            .get(..10)
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        let Some(day) = DateTime::parse_from_rfc3339(&r.created)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+            .map(|t| t.checked_add_signed(offset).unwrap_or(t).date_naive())
         else {
             continue;
         };

@@ -200,6 +200,7 @@ fn filters_table() {
                 until: s("2026-11-30"),
                 limit: Some(5),
                 offset: Some(0),
+                utc_offset_minutes: None,
             },
             vec!["a2"],
         ),
@@ -266,6 +267,37 @@ fn per_day_counts_by_creation_day_with_gaps_filled() {
     };
     let h = history(&m, &a, &none).unwrap();
     assert!(h.rows.is_empty() && h.per_day.is_empty());
+}
+
+/// The chart counts the viewer's local days: an isolation at 23:59:59 UTC is the next
+/// day an hour east of UTC, a release at midnight UTC the day before an hour west.
+#[test]
+fn per_day_counts_the_viewers_local_days() {
+    let (m, a) = fixture();
+    let days = |offset: Option<i32>| -> Vec<(String, u32, u32)> {
+        let f = HistoryFilter {
+            since: Some("2026-11-22".into()),
+            until: Some("2026-11-23T00:30:00Z".into()),
+            utc_offset_minutes: offset,
+            ..Default::default()
+        };
+        history(&m, &a, &f)
+            .unwrap()
+            .per_day
+            .into_iter()
+            .map(|d| (d.day, d.isolations, d.releases))
+            .collect()
+    };
+    let utc = days(None);
+    assert_eq!(utc, days(Some(0)));
+    assert_eq!(
+        utc,
+        vec![("2026-11-22".into(), 1, 0), ("2026-11-23".into(), 0, 1)]
+    );
+    assert_eq!(days(Some(60)), vec![("2026-11-23".into(), 1, 1)]);
+    assert_eq!(days(Some(-60)), vec![("2026-11-22".into(), 1, 1)]);
+    // An absurd offset is clamped to UTC+14:00, never a panic.
+    assert_eq!(days(Some(i32::MAX)), vec![("2026-11-23".into(), 1, 1)]);
 }
 
 #[test]

@@ -135,8 +135,15 @@ impl SqliteStore {
     }
 }
 
+/// The entry's columns, and its machine's name: the cached machine's DNS name, else
+/// the name the job item recorded when it was planned (a machine since gone).
 pub(crate) const COLUMNS: &str =
-    "seq, at, actor, event, job_id, machine_id, comment, action_id, detail";
+    "seq, at, actor, event, job_id, machine_id, comment, action_id, detail,
+     COALESCE(
+       (SELECT json_extract(m.json, '$.computerDnsName') FROM machines m
+         WHERE m.id = audit.machine_id),
+       (SELECT i.machine_name FROM job_items i
+         WHERE i.job_id = audit.job_id AND i.machine_id = audit.machine_id))";
 const WHERE: &str = "(?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at <= ?2)
                      AND (?3 IS NULL OR job_id = ?3)";
 
@@ -151,6 +158,7 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
         comment: r.get(6)?,
         action_id: r.get(7)?,
         detail: r.get(8)?,
+        machine_name: r.get(9)?,
     })
 }
 
@@ -164,7 +172,8 @@ pub(crate) fn needle(filter: &AuditFilter) -> Option<String> {
         .map(str::to_lowercase)
 }
 
-/// Whether `t` (lowercase) is in the actor, event, machine, comment, detail or action.
+/// Whether `t` (lowercase) is in the actor, event, machine (id or name), comment,
+/// detail or action.
 /// The text filter's page, newest first: counts `e` when it matches `t` and keeps it
 /// when it falls inside `(offset, limit)` (both engines page the same way).
 pub(crate) fn keep_hit(
@@ -188,6 +197,7 @@ pub(crate) fn hit(e: &AuditEntry, t: &str) -> bool {
         Some(&e.actor),
         Some(&e.event),
         e.machine_id.as_ref(),
+        e.machine_name.as_ref(),
         e.comment.as_ref(),
         Some(&e.detail),
         e.action_id.as_ref(),

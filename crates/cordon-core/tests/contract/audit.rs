@@ -208,3 +208,58 @@ pub fn the_audit_log_is_append_only(f: &Fixture) {
     assert_eq!(after.len(), 3);
     assert_eq!(after[..2], before);
 }
+
+/// Entries name their machine when read: the cached machine's DNS name, else the name
+/// its job item recorded (a machine no longer in the cache), else none; the text
+/// filter finds entries by that name.
+pub fn entries_name_their_machines(store: &Store) {
+    let cached: mde_api::Machine = serde_json::from_value(serde_json::json!({
+        "id": super::machine("a"),
+        "computerDnsName": "cached-a.contoso.local",
+        "healthStatus": "Active",
+    }))
+    .unwrap();
+    store.save_machines(&[cached], &[]).unwrap();
+    store
+        .create_job(
+            &new_job("named", JobKind::Release, None),
+            &new_items(&["a", "b"]),
+            t(1),
+        )
+        .unwrap();
+    let stray = NewAudit {
+        actor: "ana".into(),
+        event: "note".into(),
+        machine_id: Some(super::machine("c")),
+        detail: "a machine nobody knows".into(),
+        ..NewAudit::default()
+    };
+    store.audit_append(t(2), &stray).unwrap();
+    let named: Vec<(Option<String>, Option<String>)> = all(store, &AuditFilter::default())
+        .into_iter()
+        .filter(|e| e.machine_id.is_some())
+        .map(|e| (e.machine_id, e.machine_name))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                Some(super::machine("a")),
+                Some("cached-a.contoso.local".into())
+            ),
+            (Some(super::machine("b")), Some("ws-b".into())),
+            (Some(super::machine("c")), None),
+        ]
+    );
+    let by_name = AuditFilter {
+        text: Some("CACHED-A".into()),
+        ..AuditFilter::default()
+    };
+    let page = store.audit_page(&by_name, None, None).unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(
+        page.entries[0].machine_name.as_deref(),
+        Some("cached-a.contoso.local")
+    );
+    assert_eq!(all(store, &by_name).len(), 1);
+}

@@ -1,12 +1,13 @@
 import { useDeferredValue, useState, type ReactNode } from "react";
 import { Button, Field, Input, Spinner, Text, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import { DayPicker } from "../../components/DayPicker";
+import { Time } from "../../components/Time";
 import * as ipc from "../../ipc";
 import type { AuditFilter, ExportFormat } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
 import { VirtualGrid, useGridCellClass } from "../../components/VirtualGrid";
-import { dayOrNull, dayValid } from "../../lib/dates";
-import { exactTime } from "../../lib/time";
+import { dayBound } from "../history/HistoryView";
 import { dedupe, shownOf, useAudit } from "../../queries";
 
 const TEMPLATE = "60px 150px minmax(140px, 1fr) 170px minmax(140px, 1fr) minmax(200px, 1.6fr) minmax(220px, 2fr)";
@@ -14,7 +15,7 @@ const TEMPLATE = "60px 150px minmax(140px, 1fr) 170px minmax(140px, 1fr) minmax(
 const useStyles = makeStyles({
   filters: { display: "flex", alignItems: "flex-end", gap: tokens.spacingHorizontalM, flexWrap: "wrap" },
   text: { width: "280px" },
-  day: { width: "130px" },
+  day: { width: "150px" },
   grid: { minHeight: 0 },
   row: { gridTemplateColumns: TEMPLATE, minWidth: "1100px" },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -22,10 +23,10 @@ const useStyles = makeStyles({
 
 const HEAD = ["#", "When", "Who", "What", "Machine", "Why (comment)", "Result"];
 
-/** The filter the back end gets: empty fields are left out. */
+/** The filter the back end gets: empty fields are left out; days are local days. */
 export function toAuditFilter(text: string, since: string, until: string): AuditFilter {
   const opt = (v: string) => (v.trim() === "" ? null : v.trim());
-  return { text: opt(text), since: dayOrNull(since), until: dayOrNull(until), jobId: null };
+  return { text: opt(text), since: dayBound(since, "start"), until: dayBound(until, "end"), jobId: null };
 }
 
 /** Every action Cordon took or was asked to take; filter; CSV / JSON export. */
@@ -57,12 +58,8 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
         <Field label="Filter (who, what, machine, comment, result)">
           <Input className={s.text} type="search" value={text} onChange={(_, d) => setText(d.value)} data-testid="audit-filter" />
         </Field>
-        <Field label="From" validationMessage={dayValid(since) ? undefined : "YYYY-MM-DD"}>
-          <Input className={s.day} placeholder="YYYY-MM-DD" value={since} onChange={(_, d) => setSince(d.value)} data-testid="audit-since" />
-        </Field>
-        <Field label="To" validationMessage={dayValid(until) ? undefined : "YYYY-MM-DD"}>
-          <Input className={s.day} placeholder="YYYY-MM-DD" value={until} onChange={(_, d) => setUntil(d.value)} data-testid="audit-until" />
-        </Field>
+        <DayPicker label="From" className={s.day} value={since} onChange={setSince} testId="audit-since" />
+        <DayPicker label="To" className={s.day} value={until} onChange={setUntil} testId="audit-until" />
         <Button onClick={() => exportAs("csv")} data-testid="audit-export-csv">
           Export CSV
         </Button>
@@ -106,7 +103,7 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
               {e.seq}
             </div>
             <div role="gridcell" className={cell}>
-              {exactTime(e.at)}
+              <Time iso={e.at} />
             </div>
             <div role="gridcell" className={cell} title={e.actor}>
               {e.actor}
@@ -114,8 +111,8 @@ export function AuditView({ nav }: { nav?: ReactNode }) {
             <div role="gridcell" className={cell}>
               {e.event}
             </div>
-            <div role="gridcell" className={cell} title={e.machineId ?? undefined}>
-              {e.machineId ?? "–"}
+            <div role="gridcell" className={cell} title={e.machineId ?? undefined} data-testid="audit-machine">
+              {e.machineName ?? e.machineId ?? "–"}
             </div>
             <div role="gridcell" className={cell} title={e.comment ?? undefined}>
               {e.comment ?? "–"}

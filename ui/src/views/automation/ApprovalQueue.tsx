@@ -5,7 +5,7 @@ import * as ipc from "../../ipc";
 import type { Proposal, VerdictOutcome } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { refreshAutomation, useProposals } from "../../automationQueries";
-import { exactTime, relativeTime } from "../../lib/time";
+import { exactTime, localTime, relativeTime } from "../../lib/time";
 import { queryKeys } from "../../queries";
 
 const useStyles = makeStyles({
@@ -176,7 +176,7 @@ function ProposalRow({ p, now, mayAct, checked, outcome, onCheck }: RowProps) {
         )}
       </span>
       <span role="gridcell" title={exactTime(p.expiresAt)}>
-        {exactTime(p.expiresAt)}
+        {localTime(p.expiresAt)}
       </span>
     </div>
   );

@@ -6,7 +6,7 @@ import type { RuleDecision, RuleStatus } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { automationKeys, refreshAutomation } from "../../automationQueries";
 import { DECISION_LABEL, countDecisions, countsSentence, modeLabel, modeSentence } from "../../lib/automation";
-import { exactTime, relativeTime } from "../../lib/time";
+import { exactTime, localTime, relativeTime } from "../../lib/time";
 import { queryKeys } from "../../queries";
 
 const useStyles = makeStyles({
@@ -71,9 +71,9 @@ export function RuleStatusBar({ status, now, mayAct }: Props) {
           )}
         </Text>
         <span className={s.muted}>{modeSentence(status.settings.mode)}</span>
-        <span className={s.muted} title={exactTime(status.lastRun)}>
+        <span className={s.muted} title={`Last run ${exactTime(status.lastRun)}${status.nextRun ? `\nNext run ${exactTime(status.nextRun)}` : ""}`}>
           Last run {relativeTime(status.lastRun, now)}
-          {status.nextRun ? ` · next ${exactTime(status.nextRun)}` : ""} · {status.isolatedInWindow} isolated in the window ·{" "}
+          {status.nextRun ? ` · next ${localTime(status.nextRun)}` : ""} · {status.isolatedInWindow} isolated in the window ·{" "}
           {status.isolatedByRuleNow} isolated by the rule now
         </span>
       </div>

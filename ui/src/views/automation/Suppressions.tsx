@@ -5,7 +5,7 @@ import * as ipc from "../../ipc";
 import type { RuleStatus, Suppression } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { automationKeys } from "../../automationQueries";
-import { exactTime } from "../../lib/time";
+import { Time } from "../../components/Time";
 
 const useStyles = makeStyles({
   root: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
@@ -57,7 +57,9 @@ export function Suppressions({ list, mayAct }: { list: Suppression[]; mayAct: bo
           <div key={`${x.kind}:${x.value}`} className={s.row} role="row" data-testid="suppression-row">
             <span role="gridcell">{x.kind === "title" ? "Title" : "Detector"}</span>
             <span role="gridcell">{x.value}</span>
-            <span role="gridcell">{exactTime(x.until)}</span>
+            <span role="gridcell">
+              <Time iso={x.until} />
+            </span>
             <span role="gridcell">{x.by}</span>
             <span role="gridcell">{x.reason}</span>
           </div>

@@ -18,8 +18,11 @@ const TOP = 8;
 const LEFT = 34;
 const BOTTOM = 24;
 
-/** Isolations and releases per day, as pairs of bars (plain SVG, drawn from local data). */
-export function DayChart({ days }: { days: DayCount[] }) {
+/**
+ * Isolations and releases per day, as pairs of bars (plain SVG, drawn from local data);
+ * the days are local days (`zone` says which, e.g. "UTC+01:00").
+ */
+export function DayChart({ days, zone }: { days: DayCount[]; zone: string }) {
   const styles = useStyles();
   const scale = chartScale(days);
   const n = scale.days.length;
@@ -31,6 +34,7 @@ export function DayChart({ days }: { days: DayCount[] }) {
   return (
     <figure className={styles.wrap} style={{ margin: 0 }} data-testid="day-chart" data-days={n} data-max={scale.max}>
       <div className={styles.legend}>
+        <span data-testid="chart-zone">Per local day ({zone})</span>
         <span>
           <span className={styles.swatch} style={{ background: tokens.colorPaletteRedBackground3 }} />
           Isolations
@@ -45,7 +49,7 @@ export function DayChart({ days }: { days: DayCount[] }) {
         viewBox={`0 0 ${width} ${TOP + H + BOTTOM}`}
         preserveAspectRatio="none"
         role="img"
-        aria-label={`Isolations and releases per day, ${n} days`}
+        aria-label={`Isolations and releases per local day (${zone}), ${n} days`}
       >
         {scale.ticks.map((t) => (
           <g key={t}>
@@ -59,7 +63,7 @@ export function DayChart({ days }: { days: DayCount[] }) {
           const x = LEFT + i * slot + 2;
           return (
             <g key={d.day} data-testid="chart-day" data-day={d.day} data-isolations={d.isolations} data-releases={d.releases}>
-              <title>{`${d.day}: ${d.isolations} isolations, ${d.releases} releases`}</title>
+              <title>{`${d.day} (${zone}): ${d.isolations} isolations, ${d.releases} releases`}</title>
               <rect className={styles.iso} x={x} y={y(d.isolations)} width={bar} height={barHeight(d.isolations, scale.max, H)} />
               <rect className={styles.rel} x={x + bar} y={y(d.releases)} width={bar} height={barHeight(d.releases, scale.max, H)} />
               {i % labelEvery === 0 && (

@@ -1,7 +1,7 @@
 import { makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
 import type { HistoryRow } from "../../ipc";
 import { VirtualGrid, useGridCellClass } from "../../components/VirtualGrid";
-import { exactTime } from "../../lib/time";
+import { Time } from "../../components/Time";
 
 const TEMPLATE = "150px 80px 100px minmax(180px, 1.2fr) minmax(160px, 1fr) minmax(240px, 2fr)";
 
@@ -37,7 +37,7 @@ export function HistoryTable({ rows }: { rows: HistoryRow[] }) {
         return (
           <>
             <div role="gridcell" className={cell}>
-              {exactTime(r.created)}
+              <Time iso={r.created} />
             </div>
             <div role="gridcell" className={cell}>
               {r.kind === "isolate" ? "Isolate" : "Release"}

@@ -5,7 +5,7 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend } from "../../ipc/testing";
 import type { AppInfo, AuditFilter, History, HistoryFilter } from "../../ipc";
-import { makeAudit, makeDay, makeHistoryRow, makeSnapshot } from "../../test/fixtures";
+import { hexId, makeAudit, makeDay, makeHistoryRow, makeSnapshot } from "../../test/fixtures";
 import { toFilter } from "./HistoryView";
 
 const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: [], mayIsolate: true };
@@ -29,9 +29,20 @@ describe("History view", () => {
       status: null,
       requestor: null,
       machine: "ws-1",
-      since: "2026-11-01",
+      since: "2026-11-01T00:00:00.000Z",
       until: null,
+      utcOffsetMinutes: 0,
     });
+  });
+
+  it("sends the person's local days and offset (TZ=Europe/Paris)", () => {
+    process.env.TZ = "Europe/Paris";
+    try {
+      const f = toFilter({ kind: "", status: "", requestor: "", machine: "", since: "2026-11-01", until: "2026-11-02" }, new Date("2026-11-05T12:00:00Z"));
+      expect([f.since, f.until, f.utcOffsetMinutes]).toEqual(["2026-10-31T23:00:00.000Z", "2026-11-02T22:59:59.999Z", 60]);
+    } finally {
+      process.env.TZ = "UTC";
+    }
   });
 
   it("shows the chart per day, the rows, filters and exports CSV", async () => {
@@ -99,7 +110,11 @@ describe("Audit log view", () => {
       app_info: () => INFO,
       snapshot: () => makeSnapshot([]),
       audit: () => ({
-        entries: [makeAudit(1, { event: "job.created" }), makeAudit(2), makeAudit(3, { event: "auto_reconcile.resubmit", actor: "cordon" })],
+        entries: [
+          makeAudit(1, { event: "job.created", machineId: null, machineName: null }),
+          makeAudit(2),
+          makeAudit(3, { event: "auto_reconcile.resubmit", actor: "cordon", machineName: null }),
+        ],
         total: 3,
         offset: 0,
         limit: 1000,
@@ -115,6 +130,10 @@ describe("Audit log view", () => {
       "item.done",
       "auto_reconcile.resubmit",
     ]);
+    // The machine by name, its id on hover; an id alone where the name is not known.
+    const machines = screen.getAllByTestId("audit-machine");
+    expect(machines.map((m) => m.textContent)).toEqual(["–", "ws-2.contoso.local", hexId(3)]);
+    expect(machines[1]!.getAttribute("title")).toBe(hexId(2));
     await user.type(screen.getByTestId("audit-filter"), "reconcile");
     await waitFor(() => expect(backend.callsTo("audit").at(-1)!.args).toEqual({ filter: { text: "reconcile", since: null, until: null, jobId: null, offset: 0 } }));
     await user.click(screen.getByTestId("audit-export-json"));

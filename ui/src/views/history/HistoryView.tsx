@@ -1,10 +1,12 @@
 import { useDeferredValue, useState, type ReactNode } from "react";
 import { Button, Dropdown, Field, Input, Option, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
+import { DayPicker } from "../../components/DayPicker";
 import * as ipc from "../../ipc";
 import type { HistoryFilter, JobKind } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { ViewFrame } from "../../components/ViewFrame";
-import { dayOrNull, dayValid } from "../../lib/dates";
+import { dayOrNull } from "../../lib/dates";
+import { localDayBound, utcOffset } from "../../lib/time";
 import { dedupe, shownOf, useHistory } from "../../queries";
 import { DayChart } from "./DayChart";
 import { HistoryTable } from "./HistoryTable";
@@ -13,7 +15,7 @@ const useStyles = makeStyles({
   filters: { display: "flex", alignItems: "flex-end", gap: tokens.spacingHorizontalM, flexWrap: "wrap", flexShrink: 0 },
   small: { width: "150px" },
   text: { width: "200px" },
-  day: { width: "130px" },
+  day: { width: "150px" },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -30,16 +32,27 @@ export interface HistoryForm {
 
 const EMPTY_FORM: HistoryForm = { kind: "", status: "", requestor: "", machine: "", since: "", until: "" };
 
-/** The filter the back end gets: empty fields are left out, text is trimmed. */
-export function toFilter(f: HistoryForm): HistoryFilter {
+/** A local day's first or last instant (RFC 3339), or null for an empty or unfinished field. */
+export function dayBound(text: string, edge: "start" | "end"): string | null {
+  const day = dayOrNull(text);
+  return day === null ? null : localDayBound(day, edge);
+}
+
+/**
+ * The filter the back end gets: empty fields are left out, text is trimmed, the days
+ * are the person's local days (their bounds as instants), and the chart counts local
+ * days (the offset from UTC now).
+ */
+export function toFilter(f: HistoryForm, now: Date = new Date()): HistoryFilter {
   const opt = (v: string) => (v.trim() === "" ? null : v.trim());
   return {
     kind: f.kind === "" ? null : f.kind,
     status: opt(f.status),
     requestor: opt(f.requestor),
     machine: opt(f.machine),
-    since: dayOrNull(f.since),
-    until: dayOrNull(f.until),
+    since: dayBound(f.since, "start"),
+    until: dayBound(f.until, "end"),
+    utcOffsetMinutes: 0 - now.getTimezoneOffset(),
   };
 }
 
@@ -107,12 +120,8 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
         <Field label="Machine (name or id)">
           <Input className={styles.text} value={form.machine} onChange={(_, d) => set({ machine: d.value })} data-testid="history-machine" />
         </Field>
-        <Field label="From" validationMessage={dayValid(form.since) ? undefined : "YYYY-MM-DD"}>
-          <Input className={styles.day} placeholder="YYYY-MM-DD" value={form.since} onChange={(_, d) => set({ since: d.value })} data-testid="history-since" />
-        </Field>
-        <Field label="To" validationMessage={dayValid(form.until) ? undefined : "YYYY-MM-DD"}>
-          <Input className={styles.day} placeholder="YYYY-MM-DD" value={form.until} onChange={(_, d) => set({ until: d.value })} data-testid="history-until" />
-        </Field>
+        <DayPicker label="From" className={styles.day} value={form.since} onChange={(since) => set({ since })} testId="history-since" />
+        <DayPicker label="To" className={styles.day} value={form.until} onChange={(until) => set({ until })} testId="history-until" />
         <Button onClick={() => setForm(EMPTY_FORM)} data-testid="history-reset">
           Reset
         </Button>
@@ -131,7 +140,7 @@ export function HistoryView({ nav }: { nav?: ReactNode }) {
         <Spinner size="tiny" label="Loading the history…" />
       ) : (
         <>
-          <DayChart days={pages[0]?.perDay ?? []} />
+          <DayChart days={pages[0]?.perDay ?? []} zone={utcOffset(new Date())} />
           <div className={styles.filters}>
             <Text className={styles.muted} data-testid="history-count">
               {shownOf(rows.length, total, "action", "actions")}

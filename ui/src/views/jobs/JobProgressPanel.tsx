@@ -10,11 +10,12 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { JobItem } from "../../ipc";
+import type { JobItem, WaitItem, WaitReport } from "../../ipc";
+import { useJobOutcomes } from "../../queries";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { actionTitle } from "../../lib/bulk";
 import { ITEM_LABEL, JOB_STATE_LABEL, countText, fraction, isFinal, orderedItems, outcomeText } from "../../lib/progress";
-import { clockTime } from "../../lib/time";
+import { clockTime, exactTime } from "../../lib/time";
 import { useJobProgress } from "./useJobProgress";
 
 const useStyles = makeStyles({
@@ -50,14 +51,32 @@ const useStyles = makeStyles({
   failed: { color: tokens.colorPaletteRedForeground1 },
 });
 
-function ItemLine({ item }: { item: JobItem }) {
+/** "In Defender: 12 succeeded · 1 failed · 3 pending", or that all succeeded. */
+export function defenderText(r: WaitReport): string {
+  if (r.waiting === 0 && r.failed === 0) return `In Defender: all ${r.succeeded} succeeded`;
+  const parts = [`${r.succeeded} succeeded`];
+  if (r.failed > 0) parts.push(`${r.failed} failed, timed out, cancelled or not sent`);
+  if (r.waiting > 0) parts.push(`${r.waiting} still pending`);
+  return `In Defender: ${parts.join(" · ")}`;
+}
+
+function ItemLine({ item, seen }: { item: JobItem; seen: WaitItem | undefined }) {
   const styles = useStyles();
+  // Defender's status now (the sync's), else the one the job last recorded.
+  const status = seen?.status ?? item.actionStatus;
+  const bad = item.state === "failed" || seen?.outcome === "failed" || seen?.outcome === "not_sent";
   return (
-    <li className={styles.item} data-testid="job-item" data-machine-id={item.machineId} data-item-state={item.state}>
+    <li
+      className={styles.item}
+      data-testid="job-item"
+      data-machine-id={item.machineId}
+      data-item-state={item.state}
+      data-defender-status={status ?? undefined}
+    >
       <span title={item.machineId}>{item.machineName ?? item.machineId}</span>
-      <span className={mergeClasses(item.state === "failed" && styles.failed)}>
+      <span className={mergeClasses(bad && styles.failed)}>
         {ITEM_LABEL[item.state]}
-        {item.actionStatus ? ` · ${item.actionStatus}` : ""}
+        {status ? ` · ${status}` : ""}
       </span>
       <span className={styles.muted}>{item.error ? item.error.message : (item.actionId ?? "")}</span>
     </li>
@@ -71,6 +90,9 @@ export function JobProgressPanel({ jobId, onClose }: { jobId: string; onClose?: 
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<ipc.IpcError | null>(null);
   const items = useMemo(() => (view ? orderedItems(view) : []), [view]);
+  const sentAll = view !== null && isFinal(view.job) && view.job.succeeded + view.job.adopted > 0;
+  const outcomes = useJobOutcomes(jobId, sentAll);
+  const seen = useMemo(() => new Map((outcomes.data?.items ?? []).map((i) => [i.machineId, i])), [outcomes.data]);
 
   if (error) return <IpcErrorMessage error={error} data-testid="job-error" />;
   if (!view) return <Spinner size="tiny" label="Loading the job…" />;
@@ -94,7 +116,7 @@ export function JobProgressPanel({ jobId, onClose }: { jobId: string; onClose?: 
           {countText(job)}
         </Text>
         {job.throttledUntil && !final && (
-          <Text className={styles.throttled} data-testid="job-throttled">
+          <Text className={styles.throttled} data-testid="job-throttled" title={exactTime(job.throttledUntil)}>
             Defender asks Cordon to wait: throttled until {clockTime(job.throttledUntil)}
           </Text>
         )}
@@ -119,11 +141,23 @@ export function JobProgressPanel({ jobId, onClose }: { jobId: string; onClose?: 
       <Text className={styles.muted} data-testid="job-summary">
         {final ? outcomeText(job) : `“${job.comment}” · ${job.succeeded} sent, ${job.adopted} already under way, ${job.failed} failed`}
       </Text>
+      {outcomes.data && (
+        <Text
+          className={outcomes.data.waiting > 0 ? styles.muted : undefined}
+          data-testid="job-defender"
+          data-waiting={outcomes.data.waiting}
+          data-succeeded={outcomes.data.succeeded}
+          data-failed={outcomes.data.failed}
+          role="status"
+        >
+          {defenderText(outcomes.data)}
+        </Text>
+      )}
       {job.error && <IpcErrorMessage error={job.error} data-testid="job-halt-error" />}
       {cancelError && <IpcErrorMessage error={cancelError} data-testid="job-cancel-error" />}
       <ul className={styles.list} data-testid="job-items">
         {items.map((it) => (
-          <ItemLine key={it.machineId} item={it} />
+          <ItemLine key={it.machineId} item={it} seen={seen.get(it.machineId)} />
         ))}
       </ul>
     </section>

@@ -13,7 +13,7 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground3,
     borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
   },
-  title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
+  title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400, margin: 0 },
   tenant: { color: tokens.colorNeutralForeground2 },
   spacer: { flex: "1 1 auto" },
 });
@@ -30,7 +30,9 @@ export function AppHeader({ info, sync, onOpen, nav }: Props) {
   const styles = useStyles();
   return (
     <header className={styles.header}>
-      <Text className={styles.title}>Cordon</Text>
+      <Text as="h1" className={styles.title}>
+        Cordon
+      </Text>
       {nav}
       {info && (
         <Text className={styles.tenant} data-testid="tenant-label" title={info.apiBase}>

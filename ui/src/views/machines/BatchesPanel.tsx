@@ -12,7 +12,7 @@ import {
 import type { IsolationGroup } from "../../ipc";
 import { toIpcError } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
-import { exactTime, relativeTime } from "../../lib/time";
+import { exactTime, localTime, relativeTime } from "../../lib/time";
 import { useGroups } from "../../queries";
 
 const useStyles = makeStyles({
@@ -64,9 +64,9 @@ export function BatchesPanel({ open, now, mayAct, onClose, onRelease, onSelect }
           {groups.data?.map((g) => (
             <div key={g.id} className={styles.card} data-testid="batch" data-batch-id={g.id} data-count={g.count}>
               <Text className={styles.title}>{g.title}</Text>
-              <Text className={styles.facts}>
+              <Text className={styles.facts} title={`${exactTime(g.firstAt)} – ${exactTime(g.lastAt)}`}>
                 {g.count} isolated now · by {g.requestor} · {relativeTime(g.firstAt, now)} (
-                {exactTime(g.firstAt)} – {exactTime(g.lastAt)})
+                {localTime(g.firstAt)} – {localTime(g.lastAt)})
               </Text>
               <Text className={styles.facts} title={g.comment}>
                 “{g.comment}”

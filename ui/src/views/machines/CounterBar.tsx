@@ -18,7 +18,8 @@ const useStyles = makeStyles({
   danger: { color: tokens.colorPaletteRedForeground1 },
   warning: { color: tokens.colorPaletteDarkOrangeForeground1 },
   brand: { color: tokens.colorBrandForeground1 },
-  severe: { color: tokens.colorPaletteMarigoldForeground1 },
+  // Marigold's foreground is too light on white for text (axe: 2.6:1).
+  severe: { color: tokens.colorStatusWarningForeground3 },
 });
 
 interface Item {
@@ -61,14 +62,14 @@ export function CounterBar({ counters, filter, onFilter }: Props) {
               checked={pressed}
               appearance={pressed && item.filter !== "all" ? "primary" : "secondary"}
               onClick={() => onFilter(pressed || item.filter === "all" ? "all" : item.filter)}
-              aria-label={`${item.label}: ${n ?? "unknown"}`}
             >
+              {/* Named by its visible text ("89 Isolated now"): what a voice user says. */}
               <span
                 className={`${styles.value} ${item.tone && !pressed && n ? styles[item.tone] : ""}`}
                 data-testid={`${item.testId}-value`}
               >
                 {n === null ? "–" : String(n)}
-              </span>
+              </span>{" "}
               <span className={styles.label}>{item.label}</span>
             </ToggleButton>
           </div>

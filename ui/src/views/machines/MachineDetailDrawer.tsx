@@ -21,6 +21,7 @@ import { useMachineDetail } from "../../queries";
 import { ActionForm } from "./ActionForm";
 import { ActionOutcomes } from "./ActionOutcomes";
 import { MachineAlerts } from "./MachineAlerts";
+import { MachineTools } from "./MachineTools";
 import { Properties } from "./Properties";
 import { Timeline } from "./Timeline";
 
@@ -165,6 +166,7 @@ function DetailContent({ machineId, row, now, mayAct, prefill, onClose }: Conten
                 />
               )}
               {result && <ActionOutcomes kind={result.kind} outcomes={result.outcomes} />}
+              <MachineTools machineId={machine.id} timeline={data?.timeline ?? []} mayAct={mayAct} />
             </section>
             <section className={styles.section} aria-label="Properties">
               <h3 className={styles.h}>Properties</h3>

@@ -75,7 +75,7 @@ describe("Machines view", () => {
       "–",
       "Workstations",
     ]);
-    expect(cells[4]!.getAttribute("title")).toBe("Last full device report: 2026-11-28 10:00:00");
+    expect(cells[4]!.getAttribute("title")).toBe("Last full device report: 2026-11-28 10:00:00 UTC · 2026-11-28T10:00:00Z UTC");
   });
 
   it("says clearly when it runs on the demo tenant", async () => {

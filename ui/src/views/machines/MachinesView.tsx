@@ -26,6 +26,8 @@ import { queryKeys, useAppInfo, useJobs, useSnapshot } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
+import { ExportMachines } from "./ExportMachines";
+import { copyText } from "../../lib/clipboard";
 import { MachineDetailDrawer } from "./MachineDetailDrawer";
 import { MachineTable } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
@@ -164,6 +166,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
           <Button size="small" onClick={() => setBatchesOpen(true)} data-testid="open-batches">
             Batches
           </Button>
+          <ExportMachines rows={visible} />
         </div>
         {checked.size > 0 && (
           <SelectionBar
@@ -172,6 +175,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             onRelease={() => bulkFromSelection("release")}
             onIsolate={() => bulkFromSelection("isolate")}
             onClear={() => setChecked(EMPTY_SELECTION)}
+            onCopyIds={() => copyText(chosen.map((r) => r.id).join("\n"))}
           />
         )}
         {jobIds.map((id) => (

@@ -1,6 +1,6 @@
 import { makeStyles, tokens } from "@fluentui/react-components";
 import type { MachineDetail, MachineRow } from "../../ipc";
-import { exactTime, relativeTime } from "../../lib/time";
+import { exactTime, localTime, relativeTime } from "../../lib/time";
 
 const useStyles = makeStyles({
   list: {
@@ -26,12 +26,15 @@ export function Properties({ machine, detail, now }: Props) {
   const styles = useStyles();
   const os = detail?.osVersion ? `${machine.os} (${detail.osVersion})` : machine.os;
   const ips = detail && detail.ipAddresses.length > 0 ? detail.ipAddresses.join(", ") : machine.ip;
-  const rows: Array<[string, string | null | undefined, boolean?]> = [
+  // [label, value, monospace, hover text (a time's exact value)]
+  const rows: Array<[string, string | null | undefined, boolean?, string?]> = [
     ["Machine id", machine.id, true],
     ["Health", machine.health],
     [
       "Last full report",
-      machine.lastSeen ? `${relativeTime(machine.lastSeen, now)} (${exactTime(machine.lastSeen)})` : "never",
+      machine.lastSeen ? `${relativeTime(machine.lastSeen, now)} (${localTime(machine.lastSeen)})` : "never",
+      false,
+      machine.lastSeen ? exactTime(machine.lastSeen) : undefined,
     ],
     ["OS", os],
     ["IP addresses", ips],
@@ -40,15 +43,15 @@ export function Properties({ machine, detail, now }: Props) {
     ["Device value", machine.deviceValue],
     ["Tags", machine.tags.join(", ")],
     ["Group", machine.group],
-    ["First seen", detail?.firstSeen ? exactTime(detail.firstSeen) : undefined],
+    ["First seen", detail?.firstSeen ? localTime(detail.firstSeen) : undefined, false, detail?.firstSeen ? exactTime(detail.firstSeen) : undefined],
     ["Entra device id", detail?.aadDeviceId, true],
   ];
   return (
     <dl className={styles.list} data-testid="properties">
-      {rows.map(([label, value, mono]) => (
+      {rows.map(([label, value, mono, title]) => (
         <div key={label} style={{ display: "contents" }}>
           <dt className={styles.term}>{label}</dt>
-          <dd className={`${styles.value} ${mono ? styles.mono : ""}`}>{value ? value : "–"}</dd>
+          <dd className={`${styles.value} ${mono ? styles.mono : ""}`} title={title}>{value ? value : "–"}</dd>
         </div>
       ))}
     </dl>

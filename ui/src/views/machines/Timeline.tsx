@@ -1,6 +1,6 @@
 import { makeStyles, tokens } from "@fluentui/react-components";
 import type { TimelineEntry } from "../../ipc";
-import { exactTime, relativeTime } from "../../lib/time";
+import { exactTime, localTime, relativeTime } from "../../lib/time";
 
 const useStyles = makeStyles({
   list: { listStyleType: "none", margin: 0, padding: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
@@ -41,8 +41,8 @@ export function Timeline({ entries, now }: { entries: readonly TimelineEntry[]; 
             {t.scope ? ` (${t.scope})` : ""} · {t.status}
           </span>
           <span className={styles.meta} title={exactTime(t.created)}>
-            by {t.requestor}, {relativeTime(t.created, now)} ({exactTime(t.created)})
-            {t.updated ? ` · updated ${exactTime(t.updated)}` : ""}
+            by {t.requestor}, {relativeTime(t.created, now)} ({localTime(t.created)})
+            {t.updated ? ` · updated ${localTime(t.updated)}` : ""}
           </span>
           {t.comment && <span className={styles.comment}>“{t.comment}”</span>}
           {t.cancelledBy && (

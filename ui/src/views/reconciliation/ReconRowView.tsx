@@ -1,7 +1,7 @@
 import { Badge, Button, Checkbox, Text, makeStyles, tokens } from "@fluentui/react-components";
 import type { ReconRow } from "../../ipc";
 import { NEXT_LABEL, canResubmit, rowAction } from "../../lib/recon";
-import { exactTime, relativeTime } from "../../lib/time";
+import { exactTime, localTime, relativeTime } from "../../lib/time";
 
 const useStyles = makeStyles({
   row: {
@@ -55,7 +55,7 @@ export function ReconRowView({ row, now, checked, mayAct, busy, onCheck, onResub
       </span>
       <span role="gridcell" className={s.stack}>
         <span data-testid="recon-cause-text">{row.causeText}</span>
-        <span className={s.muted} title={row.comment}>
+        <span className={s.muted} title={`${exactTime(row.requestedAt)}\n${row.comment}`}>
           Requested {relativeTime(row.requestedAt, now)} by {row.requestor}
         </span>
       </span>
@@ -69,9 +69,9 @@ export function ReconRowView({ row, now, checked, mayAct, busy, onCheck, onResub
           </Badge>
         </span>
         {(row.nextText !== NEXT_LABEL[row.nextStep] || row.nextAt) && (
-          <Text size={200} data-testid="recon-next-text">
+          <Text size={200} data-testid="recon-next-text" title={row.nextAt ? exactTime(row.nextAt) : undefined}>
             {row.nextText}
-            {row.nextAt ? ` (${exactTime(row.nextAt)})` : ""}
+            {row.nextAt ? ` (${localTime(row.nextAt)})` : ""}
           </Text>
         )}
         {row.tries > 0 && <span className={s.muted}>{row.tries} resubmission{row.tries === 1 ? "" : "s"} so far</span>}

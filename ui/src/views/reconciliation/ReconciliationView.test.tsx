@@ -50,7 +50,7 @@ describe("Reconciliation view", () => {
     const row = within(groups[1]!).getByTestId("recon-row");
     expect(within(row).getByTestId("recon-cause-text").textContent).toBe(offline.causeText);
     expect(within(row).getByTestId("recon-next").textContent).toBe("Wait for the device");
-    expect(within(row).getByTestId("recon-next-text").textContent).toMatch(/^Wait: .* \(2026-12-01 07:00:00\)$/);
+    expect(within(row).getByTestId("recon-next-text").textContent).toMatch(/^Wait: .* \(2026-12-01 07:00 UTC\)$/);
     // The core decided: a release waiting for its device is not resubmitted.
     expect((within(row).getByTestId("recon-resubmit") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId("recon-count").textContent).toBe("3 stuck actions");

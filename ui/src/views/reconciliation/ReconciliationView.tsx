@@ -105,9 +105,11 @@ export function ReconciliationView({ nav }: { nav?: ReactNode }) {
           </div>
         ) : (
           groups.map((g) => (
-            <section key={g.cause} className={styles.group} data-testid="recon-group" data-cause={g.cause} aria-label={g.label}>
-              <div className={styles.groupHead}>
-                {g.label} <span className={styles.muted}>({g.rows.length})</span>
+            <div key={g.cause} className={styles.group} data-testid="recon-group" data-cause={g.cause} role="rowgroup" aria-label={g.label}>
+              <div className={styles.groupHead} role="row">
+                <span role="columnheader">
+                  {g.label} <span className={styles.muted}>({g.rows.length})</span>
+                </span>
               </div>
               {g.rows.map((r) => (
                 <ReconRowView
@@ -121,7 +123,7 @@ export function ReconciliationView({ nav }: { nav?: ReactNode }) {
                   onResubmit={() => resubmit.mutate([r.machineId])}
                 />
               ))}
-            </section>
+            </div>
           ))
         )}
       </div>

@@ -20,6 +20,7 @@ import { AboutPanel } from "./AboutPanel";
 import { ConnectionResult } from "./ConnectionResult";
 import { DeviceCodeCard } from "./DeviceCodeCard";
 import { ProfileForm } from "./ProfileForm";
+import { ThemePanel } from "./ThemePanel";
 
 const useStyles = makeStyles({
   h: { margin: 0, fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold },
@@ -265,6 +266,7 @@ export function SettingsView({ nav }: { nav?: ReactNode }) {
             setFormKey((k) => k + 1);
           }}
         />
+        <ThemePanel />
         <AboutPanel />
     </ViewFrame>
   );

@@ -17,12 +17,21 @@ use super::PgStore;
 use super::sql::{Param, count, exec, get, one, rows};
 use crate::dto::jobs::{AuditEntry, AuditFilter, AuditPage, page_of};
 use crate::error::Result;
-use crate::store::audit::{COLUMNS, NewAudit, hit, keep_hit, needle};
+use crate::store::audit::{NewAudit, hit, keep_hit, needle};
 use crate::store::contract::AuditVisit;
 use crate::store::ts;
 
 /// Rows read at once when the text filter or an export walks the log.
 const CHUNK: i64 = 500;
+
+/// The entry's columns, and its machine's name as SQLite's engine resolves it: the
+/// cached machine's DNS name, else the name its job item recorded.
+const COLUMNS: &str = "seq, at, actor, event, job_id, machine_id, comment, action_id, detail,
+     COALESCE(
+       (SELECT m.json::jsonb ->> 'computerDnsName' FROM machines m
+         WHERE m.id = audit.machine_id),
+       (SELECT i.machine_name FROM job_items i
+         WHERE i.job_id = audit.job_id AND i.machine_id = audit.machine_id))";
 
 /// The filter's bounds: since ($1), until ($2), job ($3).
 const WHERE: &str = "($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at <= $2)
@@ -67,6 +76,7 @@ fn entry(r: &Row) -> Result<AuditEntry> {
         comment: get(r, 6)?,
         action_id: get(r, 7)?,
         detail: get(r, 8)?,
+        machine_name: get(r, 9)?,
     })
 }
 
