@@ -34,7 +34,10 @@ pub struct Prefs {
     put: Arc<Put>,
 }
 
-type Entries = dyn Fn() -> Result<BTreeMap<String, String>, IpcError> + Send + Sync;
+/// Every preference: its key and its value as JSON text.
+pub type PrefMap = BTreeMap<String, String>;
+
+type Entries = dyn Fn() -> Result<PrefMap, IpcError> + Send + Sync;
 type Put = dyn Fn(&str, serde_json::Value) -> Result<(), IpcError> + Send + Sync;
 
 impl Prefs {
@@ -64,7 +67,7 @@ impl Prefs {
     }
 
     /// Every preference, each as JSON text (the web view parses its own).
-    pub fn all(&self) -> Result<BTreeMap<String, String>, IpcError> {
+    pub fn all(&self) -> Result<PrefMap, IpcError> {
         (self.entries)()
     }
 
