@@ -170,6 +170,12 @@ pub fn machine(tag: &str) -> String {
     format!("{tag:0>40}")
 }
 
+/// A claimant whose lease has already ended, as a crash leaves one (the contract's
+/// journal tests are about states, not leases: `team.rs` tests those).
+pub fn gone() -> cordon_core::team::Claimant {
+    cordon_core::team::Claimant::ended("test-process")
+}
+
 pub fn new_job(id: &str, kind: JobKind, source: Option<&str>) -> NewJob {
     NewJob {
         id: id.into(),

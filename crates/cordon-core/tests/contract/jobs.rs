@@ -5,7 +5,7 @@ use cordon_core::dto::IpcError;
 use cordon_core::dto::jobs::{AuditFilter, ItemState, JobKind, JobState};
 use cordon_core::store::{NewAudit, Store, Transition};
 
-use super::{events, machine, new_items, new_job, t};
+use super::{events, gone, machine, new_items, new_job, t};
 
 /// The `detail` of every audit row of `job`, oldest first.
 fn details(store: &Store, job: &str) -> Vec<String> {
@@ -51,17 +51,7 @@ pub fn a_job_runs_to_done_with_its_audit_rows(store: &Store) {
     for (n, tag) in ["a", "b"].into_iter().enumerate() {
         let m = machine(tag);
         let at = t(1 + n as i64);
-        assert!(
-            store
-                .claim(
-                    "job-1",
-                    &m,
-                    &cordon_core::team::Claimant::ended("test-process"),
-                    t(100),
-                    at
-                )
-                .unwrap()
-        );
+        assert!(store.claim("job-1", &m, &gone(), t(100), at).unwrap());
         let sending = store.item("job-1", &m).unwrap().unwrap();
         assert_eq!(sending.state, ItemState::Sending);
         assert_eq!(sending.attempts, 1);
@@ -171,25 +161,13 @@ pub fn claims_are_refused_when_not_running_or_paused(store: &Store) {
     assert!(!store.held(&store.job("job-p").unwrap().unwrap()).unwrap());
     assert!(
         !store
-            .claim(
-                "job-r",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(2),
-                t(2)
-            )
+            .claim("job-r", &machine("a"), &gone(), t(2), t(2))
             .unwrap(),
         "a paused automation holds the rule's unsent items"
     );
     assert!(
         store
-            .claim(
-                "job-p",
-                &machine("c"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(2),
-                t(2)
-            )
+            .claim("job-p", &machine("c"), &gone(), t(2), t(2))
             .unwrap(),
         "a person's job is not held"
     );
@@ -197,53 +175,29 @@ pub fn claims_are_refused_when_not_running_or_paused(store: &Store) {
     assert!(!store.held(&rule_row).unwrap());
     assert!(
         store
-            .claim(
-                "job-r",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(3),
-                t(3)
-            )
+            .claim("job-r", &machine("a"), &gone(), t(3), t(3))
             .unwrap()
     );
     assert!(
         !store
-            .claim(
-                "job-r",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(3),
-                t(3)
-            )
+            .claim("job-r", &machine("a"), &gone(), t(3), t(3))
             .unwrap(),
         "claimed once"
     );
     assert!(
         !store
-            .claim(
-                "job-r",
-                &machine("zz"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(3),
-                t(3)
-            )
+            .claim("job-r", &machine("zz"), &gone(), t(3), t(3))
             .unwrap(),
         "not an item of the job"
     );
     assert!(matches!(
-        store.claim("job-x", &machine("a"), &cordon_core::team::Claimant::ended("test-process"), t(3), t(3)),
+        store.claim("job-x", &machine("a"), &gone(), t(3), t(3)),
         Err(CoreError::UnknownJob(id)) if id == "job-x"
     ));
     store.cancel_job("job-r", "bob", t(4)).unwrap();
     assert!(
         !store
-            .claim(
-                "job-r",
-                &machine("b"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(5),
-                t(5)
-            )
+            .claim("job-r", &machine("b"), &gone(), t(5), t(5))
             .unwrap(),
         "cancelled"
     );
@@ -260,13 +214,7 @@ pub fn a_cancel_cancels_what_was_not_sent(store: &Store) {
         .unwrap();
     assert!(
         store
-            .claim(
-                "job-c",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(1),
-                t(1)
-            )
+            .claim("job-c", &machine("a"), &gone(), t(1), t(1))
             .unwrap()
     );
     let after = store.cancel_job("job-c", "bob", t(2)).unwrap();
@@ -337,13 +285,7 @@ pub fn halt_and_resume(store: &Store) {
     assert_eq!(halted.error, Some(error.clone()));
     assert!(
         !store
-            .claim(
-                "job-h",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(2),
-                t(2)
-            )
+            .claim("job-h", &machine("a"), &gone(), t(2), t(2))
             .unwrap(),
         "nothing is sent from a halted job"
     );
@@ -355,13 +297,7 @@ pub fn halt_and_resume(store: &Store) {
     assert_eq!((resumed.state, resumed.error), (JobState::Running, None));
     assert!(
         store
-            .claim(
-                "job-h",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(4),
-                t(4)
-            )
+            .claim("job-h", &machine("a"), &gone(), t(4), t(4))
             .unwrap()
     );
     let failed = Transition::new(ItemState::Failed, "Defender refused").error(IpcError::NotFound {
@@ -391,13 +327,7 @@ pub fn halt_and_resume(store: &Store) {
     store.create_job(&last, &new_items(&["b"]), t(10)).unwrap();
     assert!(
         store
-            .claim(
-                "job-l",
-                &machine("b"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(11),
-                t(11)
-            )
+            .claim("job-l", &machine("b"), &gone(), t(11), t(11))
             .unwrap()
     );
     store.halt_job("job-l", &error, t(12)).unwrap();
@@ -416,17 +346,7 @@ pub fn moves_are_guarded_and_counted(store: &Store) {
         .create_job(&job, &new_items(&["a", "b", "c"]), t(0))
         .unwrap();
     let a = machine("a");
-    assert!(
-        store
-            .claim(
-                "job-m",
-                &a,
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(1),
-                t(1)
-            )
-            .unwrap()
-    );
+    assert!(store.claim("job-m", &a, &gone(), t(1), t(1)).unwrap());
     // Unknown: the POST got no clear answer; then a lookup finds nothing.
     let unknown = Transition::new(ItemState::Unknown, "no answer");
     assert_eq!(
@@ -457,17 +377,7 @@ pub fn moves_are_guarded_and_counted(store: &Store) {
     assert_eq!(counts.throttled_until, Some(t(30)));
     assert_eq!(counts.last_update, Some(t(3)));
     // The second attempt clears the throttle and counts.
-    assert!(
-        store
-            .claim(
-                "job-m",
-                &a,
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(31),
-                t(31)
-            )
-            .unwrap()
-    );
+    assert!(store.claim("job-m", &a, &gone(), t(31), t(31)).unwrap());
     let item = store.item("job-m", &a).unwrap().unwrap();
     assert_eq!((item.attempts, item.not_before), (2, None));
     assert_eq!(

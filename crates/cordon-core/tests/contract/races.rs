@@ -8,7 +8,7 @@ use cordon_core::dto::jobs::{AuditFilter, ItemState, JobKind};
 use cordon_core::store::{Store, Verdict};
 
 use super::proposals::{approved_job, decider};
-use super::{Fixture, machine, new_items, new_job, proposal, t};
+use super::{Fixture, gone, machine, new_items, new_job, proposal, t};
 
 /// Runs `work` on two threads, one per handle, released together.
 pub fn race<T: Send + 'static>(
@@ -53,17 +53,7 @@ pub fn two_handles_racing_to_claim_claim_each_item_once(f: &Fixture) {
         }
         order
             .into_iter()
-            .filter(|m| {
-                store
-                    .claim(
-                        "race",
-                        m,
-                        &cordon_core::team::Claimant::ended("test-process"),
-                        t(1),
-                        t(1),
-                    )
-                    .unwrap()
-            })
+            .filter(|m| store.claim("race", m, &gone(), t(1), t(1)).unwrap())
             .count()
     });
     assert_eq!(
@@ -147,15 +137,7 @@ pub fn a_cancel_racing_claims_leaves_nothing_claimed_after_it(f: &Fixture) {
         race(a, b, move |store, who| {
             if who == 0 {
                 for m in ids.iter() {
-                    store
-                        .claim(
-                            &id,
-                            m,
-                            &cordon_core::team::Claimant::ended("test-process"),
-                            t(1),
-                            t(1),
-                        )
-                        .unwrap();
+                    store.claim(&id, m, &gone(), t(1), t(1)).unwrap();
                 }
             } else {
                 std::thread::sleep(std::time::Duration::from_millis(5 * round));

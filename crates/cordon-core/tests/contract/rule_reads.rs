@@ -6,7 +6,7 @@ use cordon_core::dto::jobs::{AuditFilter, ItemState, JobKind};
 use cordon_core::store::{Store, Transition};
 
 use super::automation::{decision, round};
-use super::{machine, new_items, new_job, rfc3339, t};
+use super::{gone, machine, new_items, new_job, rfc3339, t};
 
 pub fn the_dry_run_record(store: &Store) {
     let empty = store.dry_run_record(t(0), 30).unwrap();
@@ -142,24 +142,12 @@ pub fn open_items_by_state_counts_unfinished_jobs(store: &Store) {
         .unwrap();
     assert!(
         store
-            .claim(
-                "j1",
-                &machine("a"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(1),
-                t(1)
-            )
+            .claim("j1", &machine("a"), &gone(), t(1), t(1))
             .unwrap()
     );
     assert!(
         store
-            .claim(
-                "j1",
-                &machine("b"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(1),
-                t(1)
-            )
+            .claim("j1", &machine("b"), &gone(), t(1), t(1))
             .unwrap()
     );
     let done = Transition::new(ItemState::Done, "ok");
@@ -169,13 +157,7 @@ pub fn open_items_by_state_counts_unfinished_jobs(store: &Store) {
     // j2 ends: its item no longer counts.
     assert!(
         store
-            .claim(
-                "j2",
-                &machine("d"),
-                &cordon_core::team::Claimant::ended("test-process"),
-                t(1),
-                t(1)
-            )
+            .claim("j2", &machine("d"), &gone(), t(1), t(1))
             .unwrap()
     );
     store
