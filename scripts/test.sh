@@ -51,7 +51,7 @@ dbus-run-session -- bash -c '
     --skip kill_9_' 2>&1 \
   | grep -v -e "Failed to set fd limit" -e "dbus-daemon\[" | tee -a "$counts"
 
-phase "kill -9 harness (D-1): ${CORDON_KILL9_RUNS:-50} bulk jobs of 500 machines killed at random, then resumed; the team variant: ${CORDON_KILL9_TEAM_RUNS:-50} on PostgreSQL with two processes, either killed"
+phase "kill -9 harness (D-1): ${CORDON_KILL9_RUNS:-50} bulk jobs of 500 machines killed at random, then resumed; the team variant: ${CORDON_KILL9_TEAM_RUNS:-50} jobs of 150 machines on PostgreSQL with two processes, either killed"
 # Same features as above, so nothing is rebuilt; --nocapture shows the run count. One
 # test at a time: each runs two lanes of its own.
 cargo test --locked --workspace --features custom-protocol --test kill9 -- --nocapture --test-threads 1 2>&1 \
