@@ -102,6 +102,26 @@ const UPSERT: &str = "INSERT INTO grid
            excluded.os, excluded.risk, excluded.exposure, excluded.value, excluded.grp,
            excluded.tags, excluded.last_seen, excluded.ip)";
 
+/// The grid's change cursor, its `meta` row made if missing and locked until the
+/// transaction ends (every write of the grid takes the next value).
+async fn lock_cursor(tx: &deadpool_postgres::Transaction<'_>) -> Result<u32> {
+    exec(
+        tx,
+        "INSERT INTO meta (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING",
+        &[&GRID_CURSOR],
+    )
+    .await?;
+    Ok(one(
+        tx,
+        "SELECT value FROM meta WHERE key = $1 FOR UPDATE",
+        &[&GRID_CURSOR],
+    )
+    .await?
+    .try_get::<_, String>(0)?
+    .parse()
+    .unwrap_or(0))
+}
+
 impl PgStore {
     /// SQLite's `save_grid`: only rows that differ move, stamped with the next cursor.
     pub fn save_grid(&self, rows: &[GridRecord], removed: &[String], rebuild: bool) -> Result<u32> {
@@ -109,21 +129,7 @@ impl PgStore {
         let removed = removed.to_vec();
         self.transaction(move |tx| {
             Box::pin(async move {
-                exec(
-                    tx,
-                    "INSERT INTO meta (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING",
-                    &[&GRID_CURSOR],
-                )
-                .await?;
-                let cursor: u32 = one(
-                    tx,
-                    "SELECT value FROM meta WHERE key = $1 FOR UPDATE",
-                    &[&GRID_CURSOR],
-                )
-                .await?
-                .try_get::<_, String>(0)?
-                .parse()
-                .unwrap_or(0);
+                let cursor = lock_cursor(tx).await?;
                 let next = cursor.wrapping_add(1);
                 let v = i64::from(next);
                 let mut changed = 0u64;
@@ -184,21 +190,7 @@ impl PgStore {
         let (from, to) = (from.to_owned(), to.to_owned());
         self.transaction(move |tx| {
             Box::pin(async move {
-                exec(
-                    tx,
-                    "INSERT INTO meta (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING",
-                    &[&GRID_CURSOR],
-                )
-                .await?;
-                let cursor: u32 = one(
-                    tx,
-                    "SELECT value FROM meta WHERE key = $1 FOR UPDATE",
-                    &[&GRID_CURSOR],
-                )
-                .await?
-                .try_get::<_, String>(0)?
-                .parse()
-                .unwrap_or(0);
+                let cursor = lock_cursor(tx).await?;
                 let next = cursor.wrapping_add(1);
                 let n = exec(
                     tx,
