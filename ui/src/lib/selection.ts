@@ -65,7 +65,7 @@ export interface BulkCounts {
   isolatable: number;
 }
 
-export function bulkCounts(rows: readonly MachineRow[]): BulkCounts {
+export function bulkCounts(rows: readonly Pick<MachineRow, "isolatedNow" | "state">[]): BulkCounts {
   let releasable = 0;
   let isolatable = 0;
   for (const r of rows) {
