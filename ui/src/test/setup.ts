@@ -39,4 +39,6 @@ afterEach(() => {
   cleanup();
   clearMocks();
   clearStorageError();
+  // The grid's column preferences live in localStorage: each test starts without them.
+  localStorage.clear();
 });
