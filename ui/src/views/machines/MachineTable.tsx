@@ -67,6 +67,8 @@ interface Props {
   /** The window read so far: `rows[0]` is row `offset` of the query's list. */
   rows: MachineRow[];
   offset: number;
+  /** The rows shown are the previous query's while this one's window is on its way. */
+  pending?: boolean;
   /** Rows `first`..`last` are on screen: the view fetches their window. */
   onRange: (first: number, last: number) => void;
   now: Date;
@@ -222,6 +224,8 @@ export function MachineTable(p: Props) {
       onKeyDown={onKeyDown}
       data-testid="machine-grid"
       data-total={total}
+      data-pending={p.pending === true}
+      aria-busy={p.pending === true}
     >
       <div
         className={mergeClasses(rowStyles.row, styles.header)}

@@ -286,6 +286,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             total={total}
             rows={rows}
             offset={page.data?.offset ?? 0}
+            pending={page.isPlaceholderData}
             onRange={onRange}
             now={now}
             selectedId={selectedId}
