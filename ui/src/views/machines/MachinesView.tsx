@@ -79,7 +79,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const matching = useGridCounters(filter, ui.allMatching);
   const { status: sync, pushedAt } = useSyncStatus(page.data?.asOf);
 
-  const rows = page.data?.rows.map((r) => r.machine) ?? EMPTY;
+  const rows = useMemo(() => page.data?.rows.map((r) => r.machine) ?? EMPTY, [page.data]);
   const total = page.data?.total ?? 0;
 
   // The search asks the core once the typing pauses.
@@ -91,19 +91,13 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
 
   // Picked machines seen again in a window take their current state (the bulk bar's counts).
   useEffect(() => {
-    if (rows.length === 0) return;
-    setUi((u) => {
-      let next: Record<string, Picked> | null = null;
-      for (const r of rows) {
-        const p = u.picked[r.id];
-        if (p && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.name !== r.name)) {
-          next = next ?? { ...u.picked };
-          next[r.id] = picked(r);
-        }
-      }
-      return next ? { ...u, picked: next } : u;
+    const moved = rows.filter((r) => {
+      const p = ui.picked[r.id];
+      return p !== undefined && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.name !== r.name);
     });
-  }, [rows, setUi]);
+    if (moved.length === 0) return;
+    setUi((u) => ({ ...u, picked: { ...u.picked, ...Object.fromEntries(moved.filter((r) => u.picked[r.id]).map((r) => [r.id, picked(r)])) } }));
+  }, [rows, ui.picked, setUi]);
 
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [pinnedRow, setPinnedRow] = useState<MachineRow | undefined>(undefined);
