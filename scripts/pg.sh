@@ -9,12 +9,20 @@
 # (without its default cluster), makes a private folder owned by the system user
 # `cordon-pg` (the server refuses to run as root), runs `initdb` with the superuser
 # `postgres` and a random password (scram-sha-256, for TCP and the socket alike), and
-# starts the server on a free loopback port with its socket inside the folder. It waits
-# until the server accepts connections, writes the URL to $STATE and prints
-#   export CORDON_TEST_PG_URL=postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres
-# on standard output (messages go to standard error). Both commands are idempotent:
-# `start` with a server running prints its URL again; `stop` without one does nothing.
-# The server is for tests only: fsync is off.
+# starts the server on a free loopback port with its socket inside the folder. TLS is on
+# (issue 12's "TLS to the server"), with a certificate for 127.0.0.1 and localhost
+# signed by a private CA made for this server (openssl), whose certificate stays in the
+# folder for the TLS tests. It waits until the server accepts connections, writes the
+# URL to $STATE and prints
+#   export CORDON_TEST_PG_URL=postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres?sslmode=disable
+#   export CORDON_TEST_PG_CA=FOLDER/ca.crt
+# on standard output (messages go to standard error). The URL says `sslmode=disable`
+# because Cordon checks every TLS certificate, and the private CA is trusted only where
+# a test says so (`crates/cordon-core/tests/pg_tls.rs`, through SSL_CERT_FILE). Both
+# commands are idempotent: `start` with a server running prints its lines again (a
+# server started before TLS is replaced); `stop` without one does nothing. The server
+# is for tests only: fsync is off. CORDON_PG_STATE names the state file (default
+# target/pg.env of this checkout), so checkouts side by side keep servers apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=${CORDON_PG_STATE:-$PWD/target/pg.env}
@@ -49,13 +57,43 @@ install_server() {
     postgresql >/dev/null
 }
 
-# The state file's values (PG_DIR, PG_URL), when it exists.
+# The state file's values (PG_DIR, PG_URL, PG_CA), when it exists.
 load_state() {
-  PG_DIR="" PG_URL=""
+  PG_DIR="" PG_URL="" PG_CA=""
   [ -f "$STATE" ] || return 1
   PG_DIR=$(sed -n 's/^CORDON_PG_DIR=//p' "$STATE")
   PG_URL=$(sed -n 's/^export CORDON_TEST_PG_URL=//p' "$STATE")
+  PG_CA=$(sed -n 's/^export CORDON_TEST_PG_CA=//p' "$STATE")
   [ -n "$PG_DIR" ] && [ -n "$PG_URL" ]
+}
+
+print_exports() {
+  echo "export CORDON_TEST_PG_URL=$PG_URL"
+  echo "export CORDON_TEST_PG_CA=$PG_CA"
+}
+
+# A private CA and a server certificate for 127.0.0.1 and localhost that it signed, in
+# folder $1: ca.crt (public), server.crt and server.key (the server's own, 0600).
+make_tls() {
+  local dir=$1
+  command -v openssl >/dev/null || die "openssl is needed to make the server's TLS certificate"
+  (
+    cd "$dir"
+    umask 077
+    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key
+    openssl req -x509 -new -key ca.key -sha256 -days 30 -subj "/CN=Cordon test PostgreSQL CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -out ca.crt
+    openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server.key
+    openssl req -new -key server.key -subj "/CN=127.0.0.1" -out server.csr
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "extendedKeyUsage=serverAuth" \
+      "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+      -sha256 -extfile server.ext -out server.crt 2>/dev/null
+    rm -f ca.key ca.srl server.csr server.ext
+    chmod 644 ca.crt
+  ) || die "cannot make the server's TLS certificate"
+  if is_root; then chown "$RUN_USER:" "$dir/server.key" "$dir/server.crt"; fi
 }
 
 running() {
@@ -89,9 +127,12 @@ start_server() {
   local bin
   bin=$(pg_bin || true)
   if load_state && [ -n "$bin" ] && running "$bin"; then
-    say "already running in $PG_DIR"
-    echo "export CORDON_TEST_PG_URL=$PG_URL"
-    return 0
+    if [ -n "$PG_CA" ]; then
+      say "already running in $PG_DIR"
+      print_exports
+      return 0
+    fi
+    say "the server in $PG_DIR was started without TLS: replacing it"
   fi
   if [ -f "$STATE" ]; then
     say "removing a stale record ($STATE)"
@@ -121,13 +162,14 @@ start_server() {
     die "initdb failed"
   fi
   rm -f "$dir/pwfile"
+  make_tls "$dir"
 
   log="$dir/server.log"
   for _ in 1 2 3 4 5 6 7 8; do
     port=$((20000 + RANDOM % 40000))
     port_busy "$port" && continue
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" \
       start >/dev/null 2>&1; then
       break
     fi
@@ -144,11 +186,13 @@ start_server() {
   done
   "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" || die "the server on port $port does not accept connections"
 
-  local url="postgres://postgres:$password@127.0.0.1:$port/postgres"
+  PG_URL="postgres://postgres:$password@127.0.0.1:$port/postgres?sslmode=disable"
+  PG_CA="$dir/ca.crt"
   mkdir -p "$(dirname "$STATE")"
-  (umask 077; printf 'CORDON_PG_DIR=%s\nexport CORDON_TEST_PG_URL=%s\n' "$dir" "$url" >"$STATE")
-  say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (folder $dir, URL in $STATE)"
-  echo "export CORDON_TEST_PG_URL=$url"
+  (umask 077; printf 'CORDON_PG_DIR=%s\nexport CORDON_TEST_PG_URL=%s\nexport CORDON_TEST_PG_CA=%s\n' \
+    "$dir" "$PG_URL" "$PG_CA" >"$STATE")
+  say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, TLS on (folder $dir, URL in $STATE)"
+  print_exports
 }
 
 case "${1:-}" in
@@ -156,8 +200,10 @@ case "${1:-}" in
   stop) stop_server ;;
   status)
     bin=$(pg_bin || true)
-    if load_state && [ -n "$bin" ] && running "$bin"; then
-      echo "export CORDON_TEST_PG_URL=$PG_URL"
+    if load_state && [ -n "$bin" ] && running "$bin" && [ -n "$PG_CA" ]; then
+      print_exports
+    elif [ -n "$PG_DIR" ] && [ -z "$PG_CA" ]; then
+      die "the server in $PG_DIR runs without TLS (started by an older pg.sh): bash scripts/pg.sh start replaces it"
     else
       die "not running (bash scripts/pg.sh start)"
     fi

@@ -38,7 +38,7 @@ if ! pg_env=$(bash scripts/pg.sh status 2>/dev/null); then
   trap 'bash scripts/pg.sh stop || true' EXIT
   pg_env=$(bash scripts/pg.sh start)   # fails the run if the server cannot start
 fi
-eval "$pg_env"                          # exports CORDON_TEST_PG_URL
+eval "$pg_env"                          # exports CORDON_TEST_PG_URL and CORDON_TEST_PG_CA
 
 phase "cargo test (workspace; the Secret Service tests against a real gnome-keyring)"
 # The tests marked #[ignore] need a Secret Service: run them inside a private session

@@ -33,15 +33,14 @@ const STALE: chrono::Duration = chrono::Duration::minutes(15);
 pub async fn run(cfg: AppConfig, args: &AgentArgs) -> Result<ExitCode, CoreError> {
     init_logs();
     let format = WebhookFormat::parse(&args.webhook_format)?;
-    let hook = args.webhook.clone().map(|url| Webhook {
-        url,
-        format,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default(),
-    });
+    let hook = match args.webhook.clone() {
+        Some(url) => Some(Webhook {
+            http: webhook_client(&url)?,
+            url,
+            format,
+        }),
+        None => None,
+    };
     if args.once {
         return once(cfg, hook.as_ref(), args).await;
     }
@@ -174,6 +173,22 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
             format!("# {e}\n"),
         ),
     }
+}
+
+/// The webhook's client: mde-api's (the OS trust store, the system proxy, no
+/// redirects), with a short timeout.
+fn webhook_client(url: &str) -> Result<reqwest::Client, CoreError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| CoreError::Invalid {
+        field: "webhook".into(),
+        message: format!("not a URL: {e}"),
+    })?;
+    mde_api::net::client_builder(&[&parsed])?
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| CoreError::Invalid {
+            field: "webhook".into(),
+            message: format!("cannot make its HTTP client: {e}"),
+        })
 }
 
 struct Webhook {

@@ -24,7 +24,8 @@ Exit codes:
      profile, no tenant configured, a rule change that needs --yes (nothing changed),
      a --from-file that cannot be read or lists no machine
   3  Defender or sign-in error (refused, unreachable, missing permission, not signed
-     in), or refused by a safety rule because of who is signed in (an application may
+     in, a server certificate this computer does not trust: Defender's, the sign-in
+     service's or the team store's), or refused by a safety rule because of who is signed in (an application may
      propose but never approve; only a person closes the breaker; approving needs
      Machine.Isolate) or a protected machine without --override-reason: nothing was done
   4  secure storage unavailable (the OS credential store cannot be used)

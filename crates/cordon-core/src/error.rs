@@ -61,6 +61,17 @@ pub enum CoreError {
     /// refused a statement.
     #[error("team store: {0}")]
     TeamStore(String),
+    /// The team store's server presented a certificate this computer does not trust
+    /// (the API's own refusals stay [`mde_api::Error::UntrustedCertificate`]).
+    #[error(
+        "team store: the certificate of {host}{} is not trusted by this computer: {reason}",
+        issuer.as_ref().map(|i| format!(" (issued by {i})")).unwrap_or_default()
+    )]
+    UntrustedCertificate {
+        host: String,
+        issuer: Option<String>,
+        reason: String,
+    },
     /// No job with this id in the journal.
     #[error("no job {0}")]
     UnknownJob(String),
@@ -179,6 +190,11 @@ impl From<CoreError> for IpcError {
                     first_line(&detail)
                 ),
             },
+            CoreError::UntrustedCertificate {
+                host,
+                issuer,
+                reason,
+            } => untrusted(host, issuer, reason),
             CoreError::UnknownJob(id) => IpcError::NotFound {
                 message: format!("No job “{id}”: `cordon jobs` (or the Jobs list) shows the jobs."),
             },
@@ -275,6 +291,11 @@ pub fn api_to_ipc(e: &mde_api::Error) -> IpcError {
             message: "Defender could not be reached. Check the network, then retry.".into(),
             detail: detail.clone(),
         },
+        E::UntrustedCertificate {
+            host,
+            issuer,
+            reason,
+        } => untrusted(host.clone(), issuer.clone(), reason.clone()),
         E::SignIn { reason } => IpcError::Auth {
             message: format!("Sign-in did not complete: {}", first_line(reason)),
             code: None,
@@ -290,6 +311,23 @@ pub fn api_to_ipc(e: &mde_api::Error) -> IpcError {
             correlation_id: other.correlation_id().map(str::to_owned),
             detail: Some(other.to_string()),
         },
+    }
+}
+
+/// A refused certificate: which server, who issued it, why, and what to do. Never
+/// "check the network": the network worked, the trust store (or the proxy) needs IT.
+fn untrusted(host: String, issuer: Option<String>, reason: String) -> IpcError {
+    let by = issuer
+        .as_deref()
+        .map(|i| format!(" (issued by {i})"))
+        .unwrap_or_default();
+    IpcError::UntrustedCertificate {
+        message: format!(
+            "The certificate of {host}{by} is not trusted by this computer ({reason}). If your company inspects TLS, install its CA in the system certificate store (or ask IT to); nothing was sent."
+        ),
+        host,
+        issuer,
+        reason,
     }
 }
 
@@ -360,6 +398,44 @@ mod tests {
             matches!(&e, IpcError::Storage { message } if message.starts_with("Cordon's team store failed: permission denied") && message.contains("docs/team-store.md")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_refused_certificate_names_the_server_and_its_issuer_not_the_network() {
+        let e = api_to_ipc(&mde_api::Error::UntrustedCertificate {
+            host: "login.microsoftonline.com".into(),
+            issuer: Some("Contoso TLS Inspection CA".into()),
+            reason: "unknown issuer".into(),
+        });
+        assert_eq!(
+            e.to_string(),
+            "The certificate of login.microsoftonline.com (issued by Contoso TLS Inspection CA) is not trusted by this computer (unknown issuer). If your company inspects TLS, install its CA in the system certificate store (or ask IT to); nothing was sent."
+        );
+        assert!(!e.to_string().contains("network"), "{e}");
+        let json = serde_json::to_value(&e).expect("serialises");
+        assert_eq!(json["kind"], "untrustedCertificate");
+        assert_eq!(json["host"], "login.microsoftonline.com");
+        assert_eq!(json["issuer"], "Contoso TLS Inspection CA");
+        assert_eq!(json["reason"], "unknown issuer");
+
+        let e: IpcError = CoreError::UntrustedCertificate {
+            host: "db.example".into(),
+            issuer: None,
+            reason: "expired".into(),
+        }
+        .into();
+        assert!(
+            e.to_string().starts_with(
+                "The certificate of db.example is not trusted by this computer (expired)."
+            ),
+            "{e}"
+        );
+        // The plain network failure keeps its own sentence.
+        let e = api_to_ipc(&mde_api::Error::Transport {
+            detail: "connection refused".into(),
+            timed_out: false,
+        });
+        assert!(matches!(e, IpcError::Unreachable { .. }), "{e:?}");
     }
 
     #[test]

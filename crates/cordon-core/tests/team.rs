@@ -52,6 +52,7 @@ async fn burst(sim: &mde_sim::SimHandle, a: &App, b: &App, ids: &[String], tag: 
                 isolation_type: None,
                 source: None,
                 include_foreign: false,
+                matching: None,
             })
             .await
             .unwrap()

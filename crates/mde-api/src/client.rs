@@ -1,6 +1,7 @@
 //! The public client: one value, cheap to clone, safe to share across tasks.
 //!
-//! It owns its `reqwest::Client` (rustls, no redirects, timeouts), the token
+//! It owns its `reqwest::Client` ([`crate::net`]: the OS trust store, the system
+//! proxy, no redirects; timeouts), the token
 //! cache, the pacer and the server-clock estimate. Operations build URLs from
 //! the API base with percent-encoded path segments, so ids and names cannot
 //! change the route, and decode with the tolerant entity readers.
@@ -134,7 +135,7 @@ impl Client {
                 detail: "empty client id".into(),
             });
         }
-        let http = crate::fetch::http_client(&options)?;
+        let http = crate::net::http_client(&options, &[&endpoints.authority, &endpoints.api_base])?;
         let refresh_token = match &credentials {
             Credentials::Delegated { refresh_token, .. } => Some(refresh_token.clone()),
             _ => None,

@@ -4,10 +4,12 @@
 //! token service refuse us (`Auth`), did an interactive sign-in fail
 //! (`SignIn`), did Defender answer with its error envelope (`Api`), did it
 //! answer with something we cannot read (`Decode`), did nothing
-//! reach the server (`Transport`), or did a state-changing POST leave without an
-//! answer (`OutcomeUnknown`, the one that must be reconciled by reading
-//! `machineactions` before any resend). Variants carry plain data (no boxed
-//! sources) so the error is `Clone` and can be recorded in a journal as-is.
+//! reach the server (`Transport`), did we refuse the server's certificate
+//! (`UntrustedCertificate`: the trust store needs fixing, not the network), or did
+//! a state-changing POST leave without an answer (`OutcomeUnknown`, the one that
+//! must be reconciled by reading `machineactions` before any resend). Variants
+//! carry plain data (no boxed sources) so the error is `Clone` and can be recorded
+//! in a journal as-is.
 
 use std::time::Duration;
 
@@ -81,6 +83,22 @@ pub enum Error {
     /// expired, or time ran out. No token was requested after a bad callback.
     #[error("sign-in failed: {reason}")]
     SignIn { reason: String },
+
+    /// The server's TLS certificate is not trusted by this computer: issued by an
+    /// authority that is not in the OS store (typically a proxy that inspects TLS with
+    /// a company CA not installed here), expired, or issued for another name. The
+    /// handshake failed, so nothing was sent; trying again changes nothing until the
+    /// trust store (or the proxy) does.
+    #[error(
+        "the certificate of {host}{} is not trusted by this computer: {reason}",
+        issuer.as_ref().map(|i| format!(" (issued by {i})")).unwrap_or_default()
+    )]
+    UntrustedCertificate {
+        host: String,
+        /// The refused certificate's issuer (its common name), when it could be read.
+        issuer: Option<String>,
+        reason: String,
+    },
 
     /// The server answered with a redirect; redirects are never followed.
     #[error("unexpected redirect ({status}) to {location:?}")]

@@ -139,6 +139,8 @@ impl Inner {
                     }
                     (err, retry_after)
                 }
+                // A refused certificate stays refused: no retry.
+                Err(err) if !err.is_retryable() => return Err(err),
                 Err(err) => (err, None),
             };
             let (err, retry_after) = err;
@@ -155,19 +157,4 @@ impl Inner {
             tokio::time::sleep(wait).await;
         }
     }
-}
-
-/// The crate's HTTP client: rustls, no redirects (K-5), timeouts.
-pub(crate) fn http_client(options: &crate::ClientOptions) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(options.timeout)
-        .connect_timeout(options.connect_timeout)
-        .user_agent(concat!("cordon-mde-api/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Transport {
-            detail: format!("building the HTTP client: {e}"),
-            timed_out: false,
-        })
 }

@@ -17,6 +17,10 @@
 //! - **The token stays where it belongs.** No redirects are followed; the bearer
 //!   goes only to the configured API origin, over https (or http to loopback,
 //!   for the simulator); secrets print as `Secret(***)`.
+//! - **Works behind a company proxy.** Every client ([`net`]) trusts the OS
+//!   certificate store ([`tls`]) and uses the system's proxy; a certificate it
+//!   refuses is [`Error::UntrustedCertificate`] (which host, issued by whom), never
+//!   a network failure.
 //! - **Queries cannot be injected.** `$filter` text is only made by
 //!   [`Filter`], which quotes every literal.
 //! - **Sign-in without secrets on the desk.** [`Credentials`] are a client
@@ -61,12 +65,14 @@ mod ids;
 mod kinds;
 mod lenient;
 mod model;
+pub mod net;
 mod pacing;
 mod pager;
 mod principal;
 pub mod query;
 pub mod retry;
 pub mod signin;
+pub mod tls;
 mod transport;
 
 pub use client::{Client, ClientOptions};

@@ -119,8 +119,12 @@ pub(crate) fn api_error(status: u16, body: &[u8], retry_after: Option<Duration>)
     }
 }
 
-/// A reqwest error, seen from the caller's side.
+/// A reqwest error, seen from the caller's side. A refused certificate is named as
+/// such (the handshake failed: nothing was sent), whatever the kind.
 pub(crate) fn classify(err: &reqwest::Error, kind: Kind) -> Error {
+    if let Some(untrusted) = crate::tls::untrusted_certificate(err, None) {
+        return untrusted;
+    }
     let mut detail = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
@@ -184,7 +188,10 @@ impl Inner {
                 Ok(r) => r,
                 Err(e) => {
                     let err = classify(&e, req.kind);
-                    if req.kind == Kind::Read && retries < opts.max_get_retries {
+                    if req.kind == Kind::Read
+                        && err.is_retryable()
+                        && retries < opts.max_get_retries
+                    {
                         retries += 1;
                         tracing::warn!(error = %err, retries, "transport error; retrying");
                         tokio::time::sleep(backoff(retries, opts.base_backoff, opts.max_backoff))

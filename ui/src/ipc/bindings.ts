@@ -1034,6 +1034,12 @@ export type IpcError =
  */
 { kind: "unreachable"; message: string; detail: string } | 
 /**
+ * The certificate of a server (Defender, the sign-in service, the team store) is
+ * not trusted by this computer: typically a company proxy that inspects TLS with a
+ * CA not installed in the system store. Not a network failure: nothing was sent.
+ */
+{ kind: "untrustedCertificate"; message: string; host: string; issuer: string | null; reason: string } | 
+/**
  * Signing in failed.
  */
 { kind: "auth"; message: string; code: string | null; correlationId: string | null } | 

@@ -40,6 +40,23 @@ describe("error details", () => {
     });
   });
 
+  it("names the server, the issuer and the reason of a certificate that is not trusted", () => {
+    const error = {
+      kind: "untrustedCertificate" as const,
+      message: "The certificate of api.test (issued by Contoso TLS Inspection CA) is not trusted by this computer (unknown issuer).",
+      host: "api.test",
+      issuer: "Contoso TLS Inspection CA",
+      reason: "unknown issuer",
+    };
+    expect(errorDetails(error)).toEqual([
+      { label: "Kind", value: "Certificate not trusted" },
+      { label: "Server", value: "api.test" },
+      { label: "Issued by", value: "Contoso TLS Inspection CA" },
+      { label: "Reason", value: "unknown issuer" },
+    ]);
+    expect(errorDetails({ ...error, issuer: null }).map((d) => d.label)).toEqual(["Kind", "Server", "Reason"]);
+  });
+
   it("labels every kind", () => {
     expect(kindLabel({ kind: "outcomeUnknown", message: "m" })).toBe("Outcome unknown");
     expect(kindLabel({ kind: "notFound", message: "m" })).toBe("Not found");

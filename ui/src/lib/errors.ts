@@ -11,6 +11,7 @@ const KIND_LABEL: Record<IpcError["kind"], string> = {
   notFound: "Not found",
   ambiguous: "Ambiguous",
   unreachable: "Unreachable",
+  untrustedCertificate: "Certificate not trusted",
   auth: "Sign-in failed",
   forbidden: "Permission missing",
   throttled: "Throttled",
@@ -55,6 +56,11 @@ export function errorDetails(error: IpcError): Detail[] {
       break;
     case "unreachable":
       add("Detail", error.detail);
+      break;
+    case "untrustedCertificate":
+      add("Server", error.host);
+      add("Issued by", error.issuer);
+      add("Reason", error.reason);
       break;
     case "validation":
       add("Field", error.field);

@@ -218,6 +218,19 @@ pub enum IpcError {
     /// Defender (or the sign-in service) could not be reached.
     #[error("{message}")]
     Unreachable { message: String, detail: String },
+    /// The certificate of a server (Defender, the sign-in service, the team store) is
+    /// not trusted by this computer: typically a company proxy that inspects TLS with a
+    /// CA not installed in the system store. Not a network failure: nothing was sent.
+    #[error("{message}")]
+    UntrustedCertificate {
+        message: String,
+        /// The server whose certificate was refused.
+        host: String,
+        /// Who issued it (its common name), when it could be read.
+        issuer: Option<String>,
+        /// Why, in a few words: `unknown issuer`, `expired`, `issued for another name`.
+        reason: String,
+    },
     /// Signing in failed.
     #[error("{message}")]
     #[serde(rename_all = "camelCase")]

@@ -92,7 +92,8 @@ fn classify(e: &mde_api::Error) -> Answer {
         }
         E::Api { status, .. } if *status >= 500 || *status == 408 => Answer::Unknown,
         E::OutcomeUnknown { .. } | E::Decode { .. } | E::Redirect { .. } => Answer::Unknown,
-        E::Transport { .. } => Answer::NotSent,
+        // A refused certificate ends the handshake before any request byte.
+        E::Transport { .. } | E::UntrustedCertificate { .. } => Answer::NotSent,
         _ => Answer::Refused,
     }
 }

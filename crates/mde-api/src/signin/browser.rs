@@ -121,7 +121,7 @@ pub async fn start_browser(
         verifier,
         token_url,
         client_id: client_id.to_owned(),
-        http: http()?,
+        http: http(endpoints)?,
     })
 }
 

@@ -69,7 +69,7 @@ pub async fn start_device_code(
     check_ids(tenant_id, client_id)?;
     let device_url = oauth_url(&endpoints.authority, tenant_id, "devicecode")?;
     let token_url = oauth_url(&endpoints.authority, tenant_id, "token")?;
-    let http = http()?;
+    let http = http(endpoints)?;
     let recording = Recording::new(&http);
     let details: Details = BasicClient::new(ClientId::new(client_id.to_owned()))
         .set_device_authorization_url(DeviceAuthorizationUrl::from_url(device_url))

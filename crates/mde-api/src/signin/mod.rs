@@ -3,7 +3,8 @@
 //! credited to their UPN (reliability-security.md K-13, defender-api.md §1.2).
 //!
 //! Two flows, both through the `oauth2` crate over this crate's own `reqwest`
-//! client (rustls, redirects never followed, K-5):
+//! client ([`crate::net`]: the OS trust store, the system proxy, redirects never
+//! followed, K-5):
 //! - [`start_browser`]: authorization code + PKCE (S256) in the **system**
 //!   browser, redirected to a one-shot listener on `127.0.0.1` (RFC 8252;
 //!   K-6, K-7, K-8).
@@ -27,7 +28,7 @@ pub use browser::{BrowserSignIn, start_browser};
 pub(crate) use browser::{callback_params, printable, request_target, state_matches};
 pub use device::{DeviceCode, start_device_code};
 
-use crate::fetch::http_client;
+use crate::net::http_client;
 use crate::{ClientOptions, Error, Secret};
 
 /// The outcome of a delegated sign-in.
@@ -61,9 +62,10 @@ fn check_ids(tenant_id: &str, client_id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The HTTP client of the sign-in flows (same rules as the API client's).
-fn http() -> Result<reqwest::Client, Error> {
-    http_client(&ClientOptions::default())
+/// The HTTP client of the sign-in flows (same rules as the API client's), for the
+/// authority's host.
+fn http(endpoints: &crate::Endpoints) -> Result<reqwest::Client, Error> {
+    http_client(&ClientOptions::default(), &[&endpoints.authority])
 }
 
 /// An `oauth2` HTTP client over `reqwest` that remembers the last status, so
@@ -132,6 +134,9 @@ fn plain_error<RE: std::error::Error + 'static, TE: oauth2::ErrorResponse + 'sta
             correlation_id: None,
         },
         RequestTokenError::Request(e) => {
+            if let Some(untrusted) = crate::tls::untrusted_certificate(&e, None) {
+                return untrusted;
+            }
             let mut detail = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod mock;
+pub mod proxy;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -340,6 +340,36 @@ describe("sync errors", () => {
     expect(screen.getByTestId("synced-at").textContent).toBe("Synced 14:02:33");
   });
 
+  it("says a certificate was not trusted, naming the server and its issuer, not the network", async () => {
+    const { list } = tenant();
+    const message =
+      "The certificate of login.microsoftonline.com (issued by Contoso TLS Inspection CA) is not trusted by this computer (unknown issuer). If your company inspects TLS, install its CA in the system certificate store (or ask IT to); nothing was sent.";
+    const { user } = start(list);
+    await waitFor(() => expect(rowsShown()).toHaveLength(6));
+    await act(() =>
+      emitSyncChanged({
+        revision: 1,
+        syncedAt: null,
+        error: {
+          kind: "untrustedCertificate",
+          message,
+          host: "login.microsoftonline.com",
+          issuer: "Contoso TLS Inspection CA",
+          reason: "unknown issuer",
+        },
+        loading: false,
+      }),
+    );
+    const banner = await screen.findByTestId("sync-error");
+    expect(banner.textContent).toContain("does not trust the certificate");
+    expect(banner.textContent).not.toContain("could not be reached");
+    expect(within(banner).getByTestId("error-message").textContent).toBe(message);
+    await user.click(within(banner).getByTestId("error-details-toggle"));
+    const details = within(banner).getByTestId("error-details").textContent;
+    expect(details).toContain("Serverlogin.microsoftonline.com");
+    expect(details).toContain("Issued byContoso TLS Inspection CA");
+  });
+
   it("keeps explaining when the retry fails too, and a failing grid read does not crash the app", async () => {
     const { user, backend } = start([], {
       grid_page: () => {

@@ -19,6 +19,8 @@ function title(error: IpcError): string {
   switch (error.kind) {
     case "unreachable":
       return "Defender could not be reached: the machines below may be out of date.";
+    case "untrustedCertificate":
+      return "Cordon does not trust the certificate it was shown: the machines below may be out of date.";
     case "auth":
     case "forbidden":
       return "Cordon could not sign in to Defender: the machines below may be out of date.";

@@ -22,6 +22,8 @@
 //!   even by processes starting together; a store from a newer Cordon is refused.
 //! - **Roles** (`cordon_reader`, `cordon_analyst`, `cordon_agent`) and the
 //!   `session_user` stamp: `docs/team-store.md`.
+//! - **TLS to the server** as the URL's `sslmode` asks, the certificate always checked
+//!   against the OS trust store ([`tls`]).
 //! - **The store's contract** ([`super::Engine`]): every operation SQLite's engine has,
 //!   with the same states, audit rows, ordering and refusals, in files that mirror
 //!   SQLite's (`jobs`, `queries`, `audit`, `cache`, `automation` and `rule_reads`,
@@ -43,14 +45,13 @@ mod rule_reads;
 mod schema;
 mod sql;
 mod team;
+mod tls;
 mod url;
 mod worker;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
-
-use tokio_postgres::config::SslMode;
 
 pub use deadpool_postgres;
 #[doc(hidden)]
@@ -88,8 +89,10 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`,
     /// or the `key=value` form), checks the server and applies the missing migrations.
+    /// `sslmode` says whether TLS is used ([`tls`]; libpq's `verify-ca` and
+    /// `verify-full` are read as `require`, which checks as much).
     pub fn open(url: &str) -> Result<PgStore> {
-        let config: tokio_postgres::Config = url
+        let config: tokio_postgres::Config = tls::libpq_modes(url)
             .parse()
             .map_err(|e| team_error(format!("the team store's URL cannot be read: {e}")))?;
         Self::open_config(config)
@@ -113,8 +116,9 @@ impl PgStore {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         let label = label(&config);
+        let host = host(&config);
         let store = PgStore {
-            worker: worker::Worker::start(manager(config)?)?,
+            worker: worker::Worker::start(tls::manager(config)?, host)?,
             label,
         };
         store.run(move |c| {
@@ -180,28 +184,6 @@ impl PgStore {
     }
 }
 
-/// The pool's connection manager.
-///
-/// TLS: only plain connections (loopback, a Unix socket, a private network) are made
-/// today, so a URL asking for TLS (`sslmode=require`) is refused rather than sent in
-/// clear. Encrypting to the server is this function's job: build a rustls connector
-/// (`tokio-postgres-rustls`' `MakeRustlsConnect`, with the platform's roots and
-/// `sslmode=require` or stricter) and hand it to the manager instead of `NoTls`.
-fn manager(config: tokio_postgres::Config) -> Result<deadpool_postgres::Manager> {
-    if !matches!(config.get_ssl_mode(), SslMode::Disable | SslMode::Prefer) {
-        return Err(team_error(
-            "the team store's URL asks for TLS (sslmode=require), which this build of Cordon cannot do yet; reach the server over a private network or a local socket".to_owned(),
-        ));
-    }
-    Ok(deadpool_postgres::Manager::from_config(
-        config,
-        tokio_postgres::NoTls,
-        deadpool_postgres::ManagerConfig {
-            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
-        },
-    ))
-}
-
 /// Refuses a server older than [`MIN_SERVER_VERSION`].
 async fn check_server(c: &impl deadpool_postgres::GenericClient) -> Result<()> {
     let v: String = c
@@ -220,19 +202,25 @@ async fn check_server(c: &impl deadpool_postgres::GenericClient) -> Result<()> {
 /// Where the store at `url` is (`host:port/database`), never its credentials;
 /// `(unreadable)` when the URL cannot be read.
 pub fn describe_url(url: &str) -> String {
-    url.parse::<tokio_postgres::Config>()
+    tls::libpq_modes(url)
+        .parse::<tokio_postgres::Config>()
         .map_or_else(|_| "(unreadable)".to_owned(), |c| label(&c))
 }
 
-/// `host:port/database` of `config`, without credentials.
-fn label(config: &tokio_postgres::Config) -> String {
+/// The (first) server's host name, or its socket's folder.
+fn host(config: &tokio_postgres::Config) -> String {
     use tokio_postgres::config::Host;
-    let host = match config.get_hosts().first() {
+    match config.get_hosts().first() {
         Some(Host::Tcp(h)) => h.clone(),
         #[cfg(unix)]
         Some(Host::Unix(p)) => p.display().to_string(),
         None => "localhost".to_owned(),
-    };
+    }
+}
+
+/// `host:port/database` of `config`, without credentials.
+fn label(config: &tokio_postgres::Config) -> String {
+    let host = host(config);
     let port = config.get_ports().first().copied().unwrap_or(5432);
     format!(
         "{host}:{port}/{}",
@@ -244,7 +232,9 @@ pub(crate) fn team_error(message: String) -> CoreError {
     CoreError::TeamStore(message)
 }
 
-/// A driver error as a sentence: the server's message, its SQLSTATE, detail and hint.
+/// A driver error as a sentence: the server's message, its SQLSTATE, detail and hint;
+/// or the driver's message with its causes ("error performing TLS handshake: server
+/// does not support TLS").
 pub fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
@@ -257,13 +247,36 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
             }
             s
         }
-        None => e.to_string(),
+        None => {
+            let mut s = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                let text = c.to_string();
+                if !s.ends_with(&text) {
+                    s.push_str(": ");
+                    s.push_str(&text);
+                }
+                cause = c.source();
+            }
+            s
+        }
     }
 }
 
 impl From<tokio_postgres::Error> for CoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         team_error(describe(&e))
+    }
+}
+
+/// A connection that could not be had from the pool to `host`: a refused certificate
+/// is named as such ([`tls`]), anything else as the pool says.
+pub(crate) fn connect_error(e: deadpool_postgres::PoolError, host: &str) -> CoreError {
+    match &e {
+        deadpool_postgres::PoolError::Backend(b) => {
+            tls::untrusted(b, host).unwrap_or_else(|| e.into())
+        }
+        _ => e.into(),
     }
 }
 

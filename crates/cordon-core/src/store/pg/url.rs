@@ -11,20 +11,23 @@ use super::super::contract::PG_SCHEMES;
 /// `Ok` for a PostgreSQL URL without a password; else the sentence to show.
 pub fn check_profile_url(url: &str) -> Result<(), String> {
     let url = url.trim();
-    let scheme_ok = PG_SCHEMES.iter().any(|s| {
+    let Some(scheme) = PG_SCHEMES.iter().find(|s| {
         url.get(..s.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(s))
-    });
-    if !scheme_ok {
+    }) else {
         return Err(
             "A team store URL starts with postgres:// or postgresql://, e.g. postgres://LOGIN@HOST:5432/cordon?sslmode=require."
                 .into(),
         );
-    }
-    let config = tokio_postgres::Config::from_str(url).map_err(|_| {
-        "This is not a PostgreSQL URL Cordon can read: postgres://LOGIN@HOST:5432/DATABASE."
-            .to_owned()
-    })?;
+    };
+    // As `Store::open_url` hands it to the driver: the scheme in lower case (the
+    // driver's is case-sensitive), libpq's strict sslmodes read as `require`.
+    let readable = format!("{scheme}{}", &url[scheme.len()..]);
+    let config =
+        tokio_postgres::Config::from_str(&super::tls::libpq_modes(&readable)).map_err(|_| {
+            "This is not a PostgreSQL URL Cordon can read: postgres://LOGIN@HOST:5432/DATABASE."
+                .to_owned()
+        })?;
     if config.get_password().is_some() {
         return Err(
             "Leave the password out of the URL: type it in the team store password field, and Cordon keeps it in the credential store."
@@ -65,6 +68,11 @@ mod tests {
             Ok(())
         );
         assert_eq!(check_profile_url(" POSTGRESQL://ana@db/cordon "), Ok(()));
+        assert_eq!(
+            check_profile_url("postgres://ana@db.example/cordon?sslmode=verify-full"),
+            Ok(()),
+            "libpq's strict mode, read as require"
+        );
         for (url, words) in [
             ("mysql://ana@db/cordon", "starts with postgres://"),
             ("postgres://ana:pw@db/cordon", "Leave the password out"),

@@ -5,25 +5,27 @@
 //! thread, a runtime's worker included (tokio's own blocking receive refuses to run
 //! inside a runtime). Each job runs as a task, so jobs waiting on the server overlap.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use deadpool_postgres::{Manager, Pool, Runtime};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use super::{BoxFuture, CONNECT_TIMEOUT, POOL_SIZE, team_error};
+use super::{BoxFuture, CONNECT_TIMEOUT, POOL_SIZE, connect_error, team_error};
 use crate::error::Result;
 
 /// A job: given the pool, a future that runs the caller's work and sends its answer.
 type Job = Box<dyn FnOnce(Pool) -> BoxFuture<'static, ()> + Send>;
 
 pub(super) struct Worker {
+    /// The server's host, to name it when its certificate is refused.
+    host: Arc<str>,
     jobs: Option<UnboundedSender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Worker {
-    pub(super) fn start(manager: Manager) -> Result<Worker> {
+    pub(super) fn start(manager: Manager, host: String) -> Result<Worker> {
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
@@ -49,6 +51,7 @@ impl Worker {
             })
             .map_err(|e| team_error(format!("cannot start the store's thread: {e}")))?;
         Ok(Worker {
+            host: host.into(),
             jobs: Some(tx),
             thread: Some(thread),
         })
@@ -62,11 +65,12 @@ impl Worker {
             + 'static,
     {
         let (reply, answer) = mpsc::sync_channel::<Result<T>>(1);
+        let host = Arc::clone(&self.host);
         let job: Job = Box::new(move |pool: Pool| {
             Box::pin(async move {
                 let out = match pool.get().await {
                     Ok(mut client) => f(&mut client).await,
-                    Err(e) => Err(e.into()),
+                    Err(e) => Err(connect_error(e, &host)),
                 };
                 // The caller waits for it; it cannot have gone.
                 let _ = reply.send(out);
