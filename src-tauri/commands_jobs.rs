@@ -2,6 +2,7 @@
 //! or two lines each over the core's journal API. Errors are the tagged [`IpcError`].
 
 use cordon_core::dto::IpcError;
+use cordon_core::dto::grid::GridFilter;
 use cordon_core::dto::jobs::{
     AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat, History,
     HistoryFilter, IsolationGroup, JobDetail, JobSummary, ReconRow, ReconcileSettings,
@@ -111,17 +112,16 @@ pub async fn save_history_csv(
         .await
 }
 
-/// Saves the Machines view as the person sees it (`machine_ids`: its filtered rows, in
-/// order) as CSV where they choose (the native save dialog, from Rust); `None` if
-/// they cancelled.
+/// Saves the machines matching the Machines view's `filter` as CSV where the person
+/// chooses (the native save dialog, from Rust); `None` if they cancelled.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_machines_csv(
     state: State<'_, AppState>,
     saver: State<'_, Saver>,
-    machine_ids: Vec<String>,
+    filter: GridFilter,
 ) -> Res<Option<SavedFile>> {
-    let text = state.read(move |c| c.machines_csv(&machine_ids)).await?;
+    let text = state.read(move |c| c.machines_csv(&filter)).await?;
     saver
         .save(Suggestion::new("machines", ExportFormat::Csv), text)
         .await

@@ -125,19 +125,22 @@ async fn open_in_portal_opens_the_clouds_device_page_only() {
     );
 }
 
-/// The Machines view's export: the rows the person sees (ids, in order) as CSV, written
-/// by Rust where the save dialog says (here a folder the test chose).
+/// The Machines view's export: the machines its filter matches (here "isolated now",
+/// the manager's list for a report), by name, as CSV written by Rust where the save
+/// dialog says (here a folder the test chose).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_machines_view_exports_the_rows_shown_as_csv() {
+async fn the_machines_view_exports_what_its_filter_matches_as_csv() {
     if std::env::var_os(cordon_desktop::export::SAVE_DIR_ENV).is_some() {
         return; // the e2e seam would bypass the saver
     }
     let sim = start_sim().await;
     let core = sim_core(&sim.base_url()).await;
     let rows = core.snapshot().machines;
-    let picked: Vec<&cordon_core::dto::MachineRow> =
-        rows.iter().filter(|m| m.isolated_now).take(3).collect();
-    assert_eq!(picked.len(), 3, "the demo has isolated machines");
+    let mut isolated: Vec<&cordon_core::dto::MachineRow> =
+        rows.iter().filter(|m| m.isolated_now).collect();
+    isolated.sort_by_key(|m| m.name.to_lowercase());
+    assert!(isolated.len() >= 3, "the demo has isolated machines");
+    assert!(isolated.len() < rows.len(), "and machines that are not");
     let out = temp_dir("machines-csv");
     cordon_core::owner_only::create_dir_all(&out).expect("dir");
     let to = out.clone();
@@ -151,10 +154,8 @@ async fn the_machines_view_exports_the_rows_shown_as_csv() {
         Some(saver),
     );
 
-    // Shown order, an unknown id left out.
-    let ids = json!([picked[2].id, "f".repeat(40), picked[0].id, picked[1].id]);
     let saved = h
-        .invoke("save_machines_csv", json!({"machineIds": ids}))
+        .invoke("save_machines_csv", json!({"filter": {"isolatedNow": true}}))
         .expect("saved");
     let path = saved["path"].as_str().expect("path");
     assert!(
@@ -168,8 +169,12 @@ async fn the_machines_view_exports_the_rows_shown_as_csv() {
         "{}",
         lines[0]
     );
-    assert_eq!(lines.len(), 5, "header, three rows, the final CRLF");
-    for (line, m) in lines[1..4].iter().zip([picked[2], picked[0], picked[1]]) {
+    assert_eq!(
+        lines.len(),
+        isolated.len() + 2,
+        "header, the isolated machines, the final CRLF"
+    );
+    for (line, m) in lines[1..=isolated.len()].iter().zip(&isolated) {
         assert!(
             line.starts_with(&format!("\"{}\",\"{}\",", m.name, m.id)),
             "{line}"

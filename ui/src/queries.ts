@@ -1,11 +1,23 @@
 // The data cache: TanStack Query over the IPC functions, kept fresh by `sync-changed`.
 import { useEffect } from "react";
-import { MutationCache, QueryCache, QueryClient, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  MutationCache,
+  QueryCache,
+  QueryClient,
+  keepPreviousData,
+  useInfiniteQuery,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import * as ipc from "./ipc";
 import type {
   AppInfo,
   AuditFilter,
   AuditPage,
+  Counters,
+  GridFilter,
+  GridPage,
+  GridQuery,
   History,
   HistoryFilter,
   IsolationGroup,
@@ -14,14 +26,23 @@ import type {
   ReconcileSettings,
   ReconRow,
   SettingsView,
-  Snapshot,
+  SyncStatus,
 } from "./ipc";
 import { reportStorageError } from "./lib/storageError";
 
 export const queryKeys = {
   appInfo: ["appInfo"] as const,
   about: ["about"] as const,
-  snapshot: ["snapshot"] as const,
+  /** Every window and counter of the machine grid (what a change refetches). */
+  gridAll: ["grid"] as const,
+  gridPage: (q: GridQuery) => ["grid", "page", q] as const,
+  gridCounters: (f: GridFilter) => ["grid", "counters", f] as const,
+  /** The store's change cursor of the newest window read (not under `grid`: never refetched). */
+  gridCursor: ["gridCursor"] as const,
+  /** The latest sync status the back end pushed (`sync-changed`). */
+  syncStatus: ["syncStatus"] as const,
+  /** The grid's search, filters, sort and selection (views/machines/gridState.ts). */
+  gridUi: ["gridUi"] as const,
   machineDetailAll: ["machineDetail"] as const,
   machineDetail: (id: string) => ["machineDetail", id] as const,
   settings: ["settings"] as const,
@@ -68,13 +89,77 @@ export function useAppInfo() {
   return useQuery<AppInfo, Error>({ queryKey: queryKeys.appInfo, queryFn: ipc.appInfo });
 }
 
-export function useSnapshot() {
-  return useQuery<Snapshot, Error>({
-    queryKey: queryKeys.snapshot,
-    queryFn: ipc.snapshot,
-    // A safety net only: events are what keep the grid current.
-    refetchInterval: 60_000,
+/**
+ * One window of the machine grid. Kept per (query, window): scrolling back to a window
+ * already read shows it at once; while a new one loads, the previous stays on screen.
+ */
+export function useGridPage(query: GridQuery) {
+  const client = useQueryClient();
+  return useQuery<GridPage, Error>({
+    queryKey: queryKeys.gridPage(query),
+    queryFn: async () => {
+      const page = await ipc.gridPage(query);
+      client.setQueryData<number>(queryKeys.gridCursor, (old) => Math.max(old ?? 0, page.cursor));
+      return page;
+    },
+    placeholderData: keepPreviousData,
   });
+}
+
+/** The state counters of the machines matching `filter`, counted by the core. */
+export function useGridCounters(filter: GridFilter, enabled = true) {
+  return useQuery<Counters, Error>({
+    queryKey: queryKeys.gridCounters(filter),
+    queryFn: () => ipc.gridCounters(filter),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+/**
+ * The sync status: the last one pushed by `sync-changed` (or Retry); before any, what
+ * the store says (`asOf` of the grid's window): the last known fleet, "as of" its sync.
+ */
+export function useSyncStatus(asOf: string | null | undefined): { status: SyncStatus | undefined; pushedAt: number } {
+  const q = useQuery<SyncStatus | null>({
+    queryKey: queryKeys.syncStatus,
+    queryFn: () => null,
+    enabled: false,
+    staleTime: Infinity,
+    gcTime: Infinity,
+  });
+  const pushed = q.data;
+  if (pushed) return { status: pushed, pushedAt: q.dataUpdatedAt };
+  if (asOf === undefined) return { status: undefined, pushedAt: 0 };
+  return { status: { revision: 0, syncedAt: asOf, error: null, loading: asOf === null }, pushedAt: 0 };
+}
+
+/**
+ * Asks the core what moved since the newest window read; refetches the grid's windows
+ * and counters (and an open drawer) only when something did. An idle sync moves no
+ * machine data. Calls run one at a time.
+ */
+export function gridChangeChecker(client: QueryClient): () => Promise<void> {
+  let chain: Promise<void> = Promise.resolve();
+  const check = async () => {
+    const cursor = client.getQueryData<number>(queryKeys.gridCursor);
+    if (cursor === undefined) {
+      // No window read yet: whatever is asked next is fresh anyway.
+      await client.invalidateQueries({ queryKey: queryKeys.gridAll });
+      return;
+    }
+    const changes = await ipc.gridChanges(cursor);
+    if (changes.changed + changes.removed === 0) return;
+    client.setQueryData<number>(queryKeys.gridCursor, (old) => Math.max(old ?? 0, changes.cursor));
+    await Promise.all([
+      client.invalidateQueries({ queryKey: queryKeys.gridAll }),
+      client.invalidateQueries({ queryKey: queryKeys.machineDetailAll }),
+    ]);
+  };
+  return () => {
+    chain = chain.then(check).catch((e: unknown) => console.error("cannot read the grid's changes", e));
+    return chain;
+  };
 }
 
 export function useSettings() {
@@ -87,7 +172,11 @@ export function useSettings() {
  */
 export async function afterTenantSwitch(client: QueryClient, info: AppInfo): Promise<void> {
   client.setQueryData(queryKeys.appInfo, info);
-  client.removeQueries({ queryKey: queryKeys.snapshot });
+  client.removeQueries({ queryKey: queryKeys.gridAll });
+  client.removeQueries({ queryKey: queryKeys.gridCursor });
+  client.removeQueries({ queryKey: queryKeys.syncStatus });
+  // The search and filters stay; the old tenant's machines leave the selection.
+  client.setQueryData<Record<string, unknown>>(queryKeys.gridUi, (old) => (old ? { ...old, picked: {}, allMatching: false } : old));
   client.removeQueries({ queryKey: queryKeys.machineDetailAll });
   for (const key of DERIVED) client.removeQueries({ queryKey: key });
   await Promise.all([
@@ -104,20 +193,22 @@ export function useMachineDetail(machineId: string | null) {
   });
 }
 
-/** Refetches the snapshot and open details whenever the back end's data changes. */
-export function useSyncEvents(): void {
+/**
+ * Keeps the views current on `sync-changed`: the status shows at once, the grid asks
+ * the core what changed (and refetches only then), the job-derived views refetch.
+ * A slow safety net (every `safetyMs`) asks for changes too, in case an event was lost.
+ */
+export function useSyncEvents(safetyMs = 60_000): void {
   const client = useQueryClient();
   useEffect(() => {
     let stop: (() => void) | null = null;
     let cancelled = false;
+    const check = gridChangeChecker(client);
+    const timer = setInterval(() => void check(), safetyMs);
     ipc
       .onSyncChanged((status) => {
-        // Show the new sync status at once; the rows follow with the refetch.
-        client.setQueryData<Snapshot>(queryKeys.snapshot, (old) =>
-          old ? { ...old, sync: status } : old,
-        );
-        void client.invalidateQueries({ queryKey: queryKeys.snapshot });
-        void client.invalidateQueries({ queryKey: queryKeys.machineDetailAll });
+        client.setQueryData<SyncStatus | null>(queryKeys.syncStatus, status);
+        void check();
         // The token's permissions are known after the first sync (and change with a
         // switch of tenant): the read-only hiding follows them.
         void client.invalidateQueries({ queryKey: queryKeys.appInfo });
@@ -130,9 +221,10 @@ export function useSyncEvents(): void {
       .catch((e: unknown) => console.error("cannot listen to sync-changed", e));
     return () => {
       cancelled = true;
+      clearInterval(timer);
       stop?.();
     };
-  }, [client]);
+  }, [client, safetyMs]);
 }
 
 export function useGroups(enabled = true) {

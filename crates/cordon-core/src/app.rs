@@ -233,9 +233,9 @@ impl App {
     pub async fn actions(&self, filter: ActionFilter) -> Result<Vec<ActionRow>> {
         self.inner.fleet.actions(filter).await
     }
-    /// The Machines view's rows `ids` (the filtered view, in its order) as CSV.
-    pub fn machines_csv(&self, ids: &[String]) -> Result<String> {
-        self.inner.fleet.machines_csv(ids)
+    /// The machines matching the Machines view's filter, as CSV.
+    pub fn machines_csv(&self, filter: &crate::dto::grid::GridFilter) -> Result<String> {
+        self.inner.fleet.machines_csv(filter)
     }
     /// A machine's device page in the tenant's Microsoft Defender portal.
     pub fn portal_url(&self, machine_id: &str) -> Result<String> {

@@ -365,13 +365,12 @@ async saveAuditExport(filter: AuditFilter, format: ExportFormat) : Promise<Resul
 }
 },
 /**
- * Saves the Machines view as the person sees it (`machine_ids`: its filtered rows, in
- * order) as CSV where they choose (the native save dialog, from Rust); `None` if
- * they cancelled.
+ * Saves the machines matching the Machines view's `filter` as CSV where the person
+ * chooses (the native save dialog, from Rust); `None` if they cancelled.
  */
-async saveMachinesCsv(machineIds: string[]) : Promise<Result<SavedFile | null, IpcError>> {
+async saveMachinesCsv(filter: GridFilter) : Promise<Result<SavedFile | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("save_machines_csv", { machineIds }) };
+    return { status: "ok", data: await TAURI_INVOKE("save_machines_csv", { filter }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

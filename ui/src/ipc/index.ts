@@ -49,9 +49,21 @@ import type {
   SettingsView,
   Snapshot,
   SyncStatus,
+  Counters,
+  GridChanges,
+  GridFilter,
+  GridPage,
+  GridQuery,
 } from "./bindings";
 
 export type {
+  GridChanges,
+  GridColumn,
+  GridFilter,
+  GridPage,
+  GridQuery,
+  GridRow,
+  GridSort,
   TeamProcess,
   TeamStatus,
   AlertFilter,
@@ -196,6 +208,12 @@ export const appInfo = (): Promise<AppInfo> => settle(() => commands.appInfo());
 export const about = (): Promise<About> => settle(() => commands.about());
 export const openLogsFolder = (): Promise<null> => settle(() => commands.openLogsFolder());
 export const snapshot = (): Promise<Snapshot> => settle(() => commands.snapshot());
+/** One window of the machine grid, filtered, searched, sorted and counted by the core. */
+export const gridPage = (query: GridQuery): Promise<GridPage> => settle(() => commands.gridPage(query));
+/** The state counters of the machines matching `filter`. */
+export const gridCounters = (filter: GridFilter): Promise<Counters> => settle(() => commands.gridCounters(filter));
+/** How many grid rows moved since `cursor` (an idle sync: none). */
+export const gridChanges = (cursor: number): Promise<GridChanges> => settle(() => commands.gridChanges(cursor));
 export const refresh = (): Promise<Snapshot> => settle(() => commands.refresh());
 export const machineDetail = (machineId: string): Promise<MachineDetail> =>
   settle(() => commands.machineDetail(machineId));
@@ -289,8 +307,8 @@ export const openInPortal = (machineId: string): Promise<null> => settle(() => c
 export const cancelAction = (actionId: string, comment: string): Promise<ActionRow> =>
   settle(() => commands.cancelAction(actionId, comment));
 /** Saves the Machines view's rows (`machineIds`, as shown) as CSV where the person chooses; `null` if they cancelled. */
-export const saveMachinesCsv = (machineIds: string[]): Promise<SavedFile | null> =>
-  settle(() => commands.saveMachinesCsv(machineIds));
+export const saveMachinesCsv = (filter: GridFilter): Promise<SavedFile | null> =>
+  settle(() => commands.saveMachinesCsv(filter));
 
 /** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
 export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {

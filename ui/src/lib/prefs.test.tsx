@@ -4,7 +4,8 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../App";
 import { createQueryClient } from "../queries";
 import { mockBackend, type CommandName, type Handler } from "../ipc/testing";
-import { makeSnapshot, tenant } from "../test/fixtures";
+import { tenant } from "../test/fixtures";
+import { fakeGrid } from "../test/gridFake";
 import { readPref } from "./prefs";
 import { fluentTheme, isThemeChoice } from "./theme";
 import { teamsHighContrastTheme, webDarkTheme, webLightTheme } from "@fluentui/react-components";
@@ -19,10 +20,9 @@ const INFO = {
 };
 
 function start(handlers: Partial<Record<CommandName, Handler>>) {
-  const snap = makeSnapshot(tenant().list);
   const backend = mockBackend({
     app_info: () => INFO,
-    snapshot: () => snap,
+    ...fakeGrid(tenant().list).handlers,
     list_profiles: () => ({
       profiles: [],
       current: { kind: "demo" },

@@ -167,9 +167,11 @@ impl Fleet {
         Ok(view::detail(m, &acts, now, self.thresholds()))
     }
 
-    /// The Machines view's rows `ids` (the person's filtered view, in its order) as CSV
-    /// ([`crate::export::csv`]); ids the cache no longer knows are left out.
-    pub fn machines_csv(&self, ids: &[String]) -> Result<String> {
+    /// The machines matching `filter` (the Machines view's search, state and facets;
+    /// by name) as CSV ([`crate::export::csv`]): the grid's query picks them, so the
+    /// export is what the person filtered, however many rows their window shows.
+    pub fn machines_csv(&self, filter: &crate::dto::grid::GridFilter) -> Result<String> {
+        let ids = self.grid_ids(filter)?;
         let snapshot = self.snapshot();
         let by_id: HashMap<String, &MachineRow> = snapshot
             .machines

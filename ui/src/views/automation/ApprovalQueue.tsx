@@ -55,7 +55,7 @@ export function ApprovalQueue({ mayAct, now }: { mayAct: boolean; now: Date }) {
       if (refused.size === 0) setComment("");
       void refreshAutomation(client);
       void client.invalidateQueries({ queryKey: queryKeys.jobs });
-      void client.invalidateQueries({ queryKey: queryKeys.snapshot });
+      void client.invalidateQueries({ queryKey: queryKeys.gridAll });
     },
   });
   const toggle = (id: string) =>

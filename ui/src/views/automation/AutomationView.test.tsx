@@ -5,7 +5,8 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { emitAutomationChanged, mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, RuleChange, RuleDecision, TeamStatus } from "../../ipc";
-import { makeDetail, makeRow, makeSnapshot } from "../../test/fixtures";
+import { makeDetail, makeRow } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 import { makeAlert, makeProposal, makeRuleStatus } from "../../test/automationFixtures";
 
 const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: ["Machine.Isolate"], mayIsolate: true };
@@ -24,7 +25,7 @@ const TEAM: TeamStatus = {
 function start(handlers: Partial<Record<CommandName, Handler>>) {
   const backend = mockBackend({
     app_info: () => INFO,
-    snapshot: () => makeSnapshot([]),
+    ...fakeGrid([]).handlers,
     rule: () => makeRuleStatus(),
     alerts: () => [],
     proposals: () => [],
@@ -168,7 +169,7 @@ describe("Alerts & rules view", () => {
     const machine = makeRow({ name: "ws-7.contoso.local" });
     const alert = makeAlert(7, { machineId: machine.id, machineName: machine.name, decision: "queued", decisionReason: "the breaker is open: a person decides" });
     const { user, backend } = start({
-      snapshot: () => makeSnapshot([machine]),
+      ...fakeGrid([machine]).handlers,
       alerts: ({ filter }: { filter: { machineId: string | null } }) =>
         filter.machineId === machine.id ? [alert] : [alert, makeAlert(8, { severity: "Low", title: "Unwanted software was detected" })],
       machine_detail: () => makeDetail(machine),

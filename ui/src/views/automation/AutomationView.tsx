@@ -7,7 +7,7 @@ import { ViewFrame } from "../../components/ViewFrame";
 import { useRule } from "../../automationQueries";
 import { isolateComment } from "../../lib/automation";
 import { useNow } from "../../lib/useNow";
-import { useAppInfo, useSnapshot } from "../../queries";
+import { useAppInfo, useMachineDetail } from "../../queries";
 import { MachineDetailDrawer } from "../machines/MachineDetailDrawer";
 import { AlertsPanel } from "./AlertsPanel";
 import { ApprovalQueue } from "./ApprovalQueue";
@@ -31,12 +31,12 @@ export function AutomationView({ nav }: { nav?: ReactNode }) {
   const info = useAppInfo();
   const rule = useRule();
   const team = useTeamStatus();
-  const snapshot = useSnapshot();
   const now = useNow();
   const mayAct = info.data?.mayIsolate ?? true;
   const [isolating, setIsolating] = useState<AlertRow | null>(null);
   const machineId = isolating?.machineId ?? null;
-  const row = machineId ? snapshot.data?.machines.find((m) => m.id.toLowerCase() === machineId.toLowerCase()) : undefined;
+  // The one machine asked about, by id (the core's look-up), never the whole fleet.
+  const row = useMachineDetail(machineId).data?.machine;
   return (
     <ViewFrame nav={nav} testId="automation-view" scroll>
       <div className={s.top}>

@@ -5,7 +5,8 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend } from "../../ipc/testing";
 import type { AppInfo, AuditFilter, History, HistoryFilter } from "../../ipc";
-import { hexId, makeAudit, makeDay, makeHistoryRow, makeSnapshot } from "../../test/fixtures";
+import { hexId, makeAudit, makeDay, makeHistoryRow } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 import { toFilter } from "./HistoryView";
 
 const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: [], mayIsolate: true };
@@ -48,7 +49,7 @@ describe("History view", () => {
   it("shows the chart per day, the rows, filters and exports CSV", async () => {
     const backend = mockBackend({
       app_info: () => INFO,
-      snapshot: () => makeSnapshot([]),
+      ...fakeGrid([]).handlers,
       history: () => HISTORY,
       save_history_csv: () => ({ path: "/home/a/cordon-history-2026-11-28.csv", bytes: 25 }),
     });
@@ -84,7 +85,7 @@ describe("History view", () => {
     let answer: () => unknown = () => null;
     mockBackend({
       app_info: () => INFO,
-      snapshot: () => makeSnapshot([]),
+      ...fakeGrid([]).handlers,
       history: () => HISTORY,
       save_history_csv: () => answer(),
     });
@@ -108,7 +109,7 @@ describe("Audit log view", () => {
   it("lists entries, filters and exports JSON", async () => {
     const backend = mockBackend({
       app_info: () => INFO,
-      snapshot: () => makeSnapshot([]),
+      ...fakeGrid([]).handlers,
       audit: () => ({
         entries: [
           makeAudit(1, { event: "job.created", machineId: null, machineName: null }),
@@ -149,7 +150,7 @@ describe("Audit log view", () => {
     const TOTAL = 2345;
     const backend = mockBackend({
       app_info: () => INFO,
-      snapshot: () => makeSnapshot([]),
+      ...fakeGrid([]).handlers,
       audit: ({ filter }: { filter: AuditFilter }) => {
         const offset = filter.offset ?? 0;
         const limit = Math.min(filter.limit ?? 1000, 10000);
@@ -179,7 +180,7 @@ describe("History paging", () => {
     const all = Array.from({ length: TOTAL }, (_, i) => makeHistoryRow({ actionId: `a${i}` }));
     const backend = mockBackend({
       app_info: () => INFO,
-      snapshot: () => makeSnapshot([]),
+      ...fakeGrid([]).handlers,
       history: ({ filter }: { filter: HistoryFilter }) => {
         const offset = filter.offset ?? 0;
         const limit = filter.limit ?? 1000;

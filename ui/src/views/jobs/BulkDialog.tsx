@@ -20,7 +20,7 @@ import {
   tokens,
 } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { BulkPreview, BulkRequest, Exclusion, IsolationKind, JobKind, JobSummary } from "../../ipc";
+import type { BulkPreview, BulkRequest, Exclusion, GridFilter, IsolationKind, JobKind, JobSummary } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import { actionTitle, confirmGate } from "../../lib/bulk";
 
@@ -52,6 +52,11 @@ export interface BulkIntent {
    * batch chosen by its cause and requestor is an explicit choice of those isolations.
    */
   includeForeign: boolean;
+  /**
+   * "Select all N matching": the grid's filter, resolved by the core when it computes
+   * the preview (the preview's token then fixes the list), never a list of ids.
+   */
+  matching?: GridFilter;
 }
 
 interface Props {
@@ -68,6 +73,7 @@ function request(intent: BulkIntent, comment: string, isolationType: IsolationKi
     isolationType: intent.kind === "isolate" ? isolationType : null,
     source: intent.source,
     includeForeign,
+    matching: intent.matching ?? null,
   };
 }
 
@@ -87,7 +93,7 @@ export function BulkDialog({ intent, onStarted, onClose }: Props) {
   const [isolationType, setIsolationType] = useState<IsolationKind>("Full");
   const [includeForeign, setIncludeForeign] = useState(intent.includeForeign);
   const preview = useQuery<BulkPreview, Error>({
-    queryKey: ["bulkPreview", intent.kind, intent.source, intent.machineIds, includeForeign, isolationType],
+    queryKey: ["bulkPreview", intent.kind, intent.source, intent.machineIds, intent.matching ?? null, includeForeign, isolationType],
     queryFn: () => ipc.previewBulk(request(intent, intent.comment || "preview", isolationType, includeForeign)),
     staleTime: 0,
     gcTime: 0,

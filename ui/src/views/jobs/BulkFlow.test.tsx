@@ -5,7 +5,8 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { emitJobChanged, mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, BulkRequest, Confirmation, MachineRow } from "../../ipc";
-import { makeGroup, makeItem, makeJob, makeJobDetail, makePreview, makeRow, makeSnapshot } from "../../test/fixtures";
+import { makeGroup, makeItem, makeJob, makeJobDetail, makePreview, makeRow } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 
 const INFO: AppInfo = {
   version: "0.1.0",
@@ -25,7 +26,7 @@ function fleet() {
 function start(rows: MachineRow[], handlers: Partial<Record<CommandName, Handler>> = {}) {
   const backend = mockBackend({
     app_info: () => INFO,
-    snapshot: () => makeSnapshot(rows),
+    ...fakeGrid(rows).handlers,
     ...handlers,
   });
   const user = userEvent.setup();
@@ -38,7 +39,7 @@ const checkRow = async (user: ReturnType<typeof userEvent.setup>, id: string) =>
   user.click(within(rowOf(id)).getByRole("checkbox"));
 
 describe("bulk release from the Machines view", () => {
-  it("selects rows, shows the bulk bar counts, and selects all visible", async () => {
+  it("selects rows, shows the bulk bar counts, and selects all matching", async () => {
     const { isolated, all } = fleet();
     const { user } = start(all);
     await waitFor(() => expect(screen.getAllByTestId("machine-row")).toHaveLength(6));
@@ -48,13 +49,19 @@ describe("bulk release from the Machines view", () => {
     expect(screen.getByTestId("selection-count").textContent).toBe("2 selected");
     expect(screen.getByTestId("bulk-release").textContent).toBe("Release 1");
     expect(screen.getByTestId("bulk-isolate").textContent).toBe("Isolate 1");
-    // Filter to isolated now, then select all visible: only the 4 isolated ones are added.
+    // The header's checkbox with rows picked clears them; again, it selects all matching.
+    await user.click(within(screen.getByTestId("machine-grid")).getByTestId("check-all"));
+    expect(screen.queryByTestId("selection-bar")).toBeNull();
+    // Filter to isolated now, then select all matching: the 4 isolated ones, counted by the core.
     await user.click(screen.getByTestId("filter-isolated-now"));
     await waitFor(() => expect(screen.getAllByTestId("machine-row")).toHaveLength(4));
     await user.click(within(screen.getByTestId("machine-grid")).getByTestId("check-all"));
-    expect(screen.getByTestId("selection-count").textContent).toBe("5 selected");
-    expect(screen.getByTestId("bulk-release").textContent).toBe("Release 4");
-    await user.click(screen.getByTestId("selection-clear"));
+    expect(screen.getByTestId("selection-count").textContent).toBe("All 4 matching selected");
+    await waitFor(() => expect(screen.getByTestId("bulk-release").textContent).toBe("Release 4"));
+    expect(screen.getByTestId("bulk-isolate").textContent).toBe("Isolate 0");
+    expect(screen.getAllByTestId("machine-row").every((r) => r.getAttribute("data-checked") === "true")).toBe(true);
+    // A change of the filter ends "all matching" (it meant the filter it was chosen for).
+    await user.click(screen.getByTestId("filter-isolated-now"));
     expect(screen.queryByTestId("selection-bar")).toBeNull();
   });
 
@@ -113,6 +120,7 @@ describe("bulk release from the Machines view", () => {
       isolationType: null,
       source: "selection",
       includeForeign: false,
+      matching: null,
     });
     // The dialog closes, the selection is cleared, the progress panel follows the events.
     const panel = await screen.findByTestId("job-progress");

@@ -58,7 +58,7 @@ export function ActionForm({ kind, machine, timeline, initialComment, onDone, on
         ? ipc.isolate({ machineIds: [machine.id], isolationType, comment })
         : ipc.release({ machineIds: [machine.id], comment }),
     onSuccess: (outcomes) => {
-      void client.invalidateQueries({ queryKey: queryKeys.snapshot });
+      void client.invalidateQueries({ queryKey: queryKeys.gridAll });
       void client.invalidateQueries({ queryKey: queryKeys.machineDetail(machine.id) });
       onDone(kind, outcomes);
     },

@@ -1,7 +1,7 @@
-// "Export CSV" of the Machines view: the rows as the person sees them (filters
-// applied, in their order) go to Rust by id; Rust asks where to save (the native
-// dialog) and writes the file. The manager's "isolated now" list for a report is the
-// Isolated now filter, then this.
+// "Export CSV" of the Machines view: the view's filter goes to Rust, the core picks
+// every machine it matches (not only the window on screen), Rust asks where to save
+// (the native dialog) and writes the file. The manager's "isolated now" list for a
+// report is the Isolated now filter, then this.
 import { useState } from "react";
 import { Button, Text, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
@@ -11,7 +11,7 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-export function ExportMachines({ rows }: { rows: readonly { id: string }[] }) {
+export function ExportMachines({ filter, total }: { filter: ipc.GridFilter; total: number }) {
   const s = useStyles();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<ipc.SavedFile | null>(null);
@@ -21,15 +21,15 @@ export function ExportMachines({ rows }: { rows: readonly { id: string }[] }) {
     setSaved(null);
     setError(null);
     ipc
-      .saveMachinesCsv(rows.map((r) => r.id))
+      .saveMachinesCsv(filter)
       .then(setSaved)
       .catch((e: unknown) => setError(ipc.toIpcError(e)))
       .finally(() => setBusy(false));
   };
   return (
     <>
-      <Button size="small" onClick={exportCsv} disabled={busy || rows.length === 0} data-testid="machines-export">
-        {busy ? "Exporting…" : `Export ${rows.length} to CSV`}
+      <Button size="small" onClick={exportCsv} disabled={busy || total === 0} data-testid="machines-export">
+        {busy ? "Exporting…" : `Export ${total.toLocaleString("en-US")} to CSV`}
       </Button>
       {saved && (
         <Text className={s.muted} data-testid="machines-export-saved">

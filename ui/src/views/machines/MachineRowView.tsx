@@ -1,20 +1,14 @@
-import { memo } from "react";
+import { flexRender, type Row } from "@tanstack/react-table";
 import { Checkbox, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
 import type { MachineRow } from "../../ipc";
-import { StateBadge } from "../../components/StateBadge";
-import { exactTime, relativeTime } from "../../lib/time";
+import { SELECT_COLUMN } from "./columns";
 
 export const ROW_HEIGHT = 40;
-
-/** One column template shared by the header and every row. */
-const TEMPLATE = "40px minmax(180px,2fr) minmax(200px,2.2fr) 110px 130px minmax(110px,1fr) 130px minmax(120px,1fr) minmax(110px,1fr)";
 
 export const useRowStyles = makeStyles({
   row: {
     display: "grid",
-    gridTemplateColumns: TEMPLATE,
     alignItems: "center",
-    minWidth: "1220px",
     height: `${ROW_HEIGHT}px`,
     boxSizing: "border-box",
     fontSize: tokens.fontSizeBase200,
@@ -53,84 +47,75 @@ export const useRowStyles = makeStyles({
 });
 
 interface Props {
-  row: MachineRow;
+  /** The TanStack row of the window (its cells in the chosen order, hidden ones left out). */
+  row: Row<MachineRow>;
   index: number;
   top: number;
-  now: Date;
+  /** The CSS grid template of the visible columns (shared with the header). */
+  template: string;
+  width: number;
   active: boolean;
   selected: boolean;
   /** In the multi-row selection (checkbox). */
   checked: boolean;
+  /** "All matching" is selected: a row cannot be taken out of a query one by one. */
+  checkLocked: boolean;
   onOpen: (row: MachineRow) => void;
   onCheck: (row: MachineRow) => void;
 }
 
-function riskText(row: MachineRow): string {
-  const risk = row.risk ?? "–";
-  const exposure = row.exposure ?? "–";
-  return `${risk} / ${exposure}`;
-}
-
-export const MachineRowView = memo(function MachineRowView({ row, index, top, now, active, selected, checked, onOpen, onCheck }: Props) {
+/** One machine of the window. Cells come from the column model (`columns.tsx`). */
+export function MachineRowView({ row, index, top, template, width, active, selected, checked, checkLocked, onOpen, onCheck }: Props) {
   const s = useRowStyles();
-  const healthy = row.health === "Active";
+  const m = row.original;
   return (
     <div
-      id={`machine-row-${row.id}`}
+      id={`machine-row-${m.id}`}
       role="row"
       aria-rowindex={index + 2}
       aria-selected={selected}
       data-testid="machine-row"
-      data-machine-id={row.id}
-      data-state={row.state}
+      data-machine-id={m.id}
+      data-state={m.state}
       data-checked={checked}
       className={mergeClasses(s.row, s.bodyRow, active && s.active, checked && s.checked, selected && s.selected)}
-      style={{ transform: `translateY(${top}px)` }}
-      onClick={() => onOpen(row)}
+      style={{ transform: `translateY(${top}px)`, gridTemplateColumns: template, minWidth: `${width}px` }}
+      onClick={() => onOpen(m)}
     >
-      <div role="gridcell" className={mergeClasses(s.cell, s.check)} onClick={(e) => e.stopPropagation()}>
-        <Checkbox
-          checked={checked}
-          onChange={() => onCheck(row)}
-          aria-label={`Select ${row.name}`}
-          data-testid="row-check"
-        />
-      </div>
-      <div role="gridcell" className={mergeClasses(s.cell, s.name)} title={`${row.name}\n${row.id}`}>
-        {row.name}
-      </div>
-      <div role="gridcell" className={mergeClasses(s.cell, s.stateCell)} title={row.reason}>
-        <span className={s.badgeLine}>
-          <StateBadge state={row.state} reason={row.reason} size="small" />
-        </span>
-        {row.state !== "not_isolated" && (
-          <span className={s.reason} data-testid="state-reason">
-            {row.reason}
-          </span>
-        )}
-      </div>
-      <div role="gridcell" className={mergeClasses(s.cell, !healthy && s.inactive)}>
-        {row.health}
-      </div>
-      <div
-        role="gridcell"
-        className={s.cell}
-        title={row.lastSeen ? `Last full device report: ${exactTime(row.lastSeen)}` : "No full device report yet"}
-      >
-        {relativeTime(row.lastSeen, now)}
-      </div>
-      <div role="gridcell" className={s.cell} title={row.os}>
-        {row.os}
-      </div>
-      <div role="gridcell" className={s.cell} title={row.deviceValue ? `Device value: ${row.deviceValue}` : undefined}>
-        {riskText(row)}
-      </div>
-      <div role="gridcell" className={mergeClasses(s.cell, row.tags.length === 0 && s.muted)} title={row.tags.join(", ")}>
-        {row.tags.length === 0 ? "–" : row.tags.join(", ")}
-      </div>
-      <div role="gridcell" className={mergeClasses(s.cell, !row.group && s.muted)}>
-        {row.group ?? "–"}
-      </div>
+      {row.getVisibleCells().map((cell) =>
+        cell.column.id === SELECT_COLUMN ? (
+          <div key={cell.id} role="gridcell" className={mergeClasses(s.cell, s.check)} onClick={(e) => e.stopPropagation()}>
+            <Checkbox
+              checked={checked}
+              disabled={checkLocked}
+              onChange={() => onCheck(m)}
+              aria-label={`Select ${m.name}`}
+              data-testid="row-check"
+            />
+          </div>
+        ) : (
+          <div key={cell.id} role="gridcell" className={mergeClasses(s.cell, cell.column.id === "name" && s.name)}>
+            {flexRender(cell.column.columnDef.cell, cell.getContext())}
+          </div>
+        ),
+      )}
     </div>
   );
-});
+}
+
+/** A row of the window not read yet (scrolled to, its window on its way). */
+export function PendingRow({ index, top, width }: { index: number; top: number; width: number }) {
+  const s = useRowStyles();
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-busy
+      data-testid="machine-row-pending"
+      className={mergeClasses(s.row, s.bodyRow, s.muted)}
+      style={{ transform: `translateY(${top}px)`, minWidth: `${width}px`, gridTemplateColumns: "1fr" }}
+    >
+      <div className={s.cell}>Loading…</div>
+    </div>
+  );
+}

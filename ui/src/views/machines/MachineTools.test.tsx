@@ -5,7 +5,8 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, MachineRow, TimelineEntry } from "../../ipc";
-import { makeDetail, makeRecon, makeSnapshot, tenant } from "../../test/fixtures";
+import { makeDetail, makeRecon, tenant } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 
 const INFO: AppInfo = {
   version: "0.1.0",
@@ -31,10 +32,9 @@ const PENDING_RELEASE: TimelineEntry = {
 
 function start(handlers: Partial<Record<CommandName, Handler>> = {}) {
   const { rows, list } = tenant();
-  const snap = makeSnapshot(list);
   const backend = mockBackend({
     app_info: () => INFO,
-    snapshot: () => snap,
+    ...fakeGrid(list).handlers,
     machine_detail: ({ machineId }: { machineId: string }) => {
       const row = list.find((m) => m.id === machineId)!;
       return makeDetail(row, { timeline: row === rows.laptop ? [PENDING_RELEASE] : [] });
@@ -125,14 +125,15 @@ describe("machine drawer actions", () => {
 });
 
 describe("Machines export", () => {
-  it("exports the rows shown, filters applied, by id", async () => {
-    const { backend, user, rows } = start({ save_machines_csv: () => ({ path: "/home/ana/cordon-machines-2026-11-28.csv", bytes: 512 }) });
+  it("exports what the view's filter matches: the filter goes to the core", async () => {
+    const { backend, user } = start({ save_machines_csv: () => ({ path: "/home/ana/cordon-machines-2026-11-28.csv", bytes: 512 }) });
     await waitFor(() => expect(screen.getAllByTestId("machine-row")).toHaveLength(6));
     await user.type(screen.getByTestId("search"), "db-01");
     await waitFor(() => expect(screen.getAllByTestId("machine-row")).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId("machines-export").textContent).toBe("Export 1 to CSV"));
     await user.click(screen.getByTestId("machines-export"));
     expect((await screen.findByTestId("machines-export-saved")).textContent).toBe("Saved to /home/ana/cordon-machines-2026-11-28.csv");
-    expect(backend.callsTo("save_machines_csv").map((c) => c.args)).toEqual([{ machineIds: [rows.db.id] }]);
+    expect(backend.callsTo("save_machines_csv").map((c) => c.args)).toEqual([{ filter: expect.objectContaining({ search: "db-01", isolatedNow: false }) }]);
   });
 });
 

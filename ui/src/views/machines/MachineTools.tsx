@@ -52,7 +52,7 @@ export function MachineTools({ machineId, timeline, mayAct }: { machineId: strin
   const refresh = () =>
     Promise.all([
       client.invalidateQueries({ queryKey: queryKeys.machineDetail(machineId) }),
-      client.invalidateQueries({ queryKey: queryKeys.snapshot }),
+      client.invalidateQueries({ queryKey: queryKeys.gridAll }),
       client.invalidateQueries({ queryKey: queryKeys.recon }),
     ]);
 

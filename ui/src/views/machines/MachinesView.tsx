@@ -1,36 +1,33 @@
-import { useCallback, useDeferredValue, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
+import type { GridColumn, IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
 import { batchComment } from "../../lib/bulk";
-import {
-  EMPTY_SELECTION,
-  bulkCounts,
-  headerCheck,
-  prune,
-  selectedRows,
-  toggle,
-  toggleAllVisible,
-  type Selection,
-} from "../../lib/selection";
+import { NO_FACETS, facetCount, gridFilter, windowFor, type GridWindow } from "../../lib/grid";
+import { bulkCounts } from "../../lib/selection";
 import { BulkDialog, type BulkIntent } from "../jobs/BulkDialog";
 import { JobProgressPanel } from "../jobs/JobProgressPanel";
 import { BatchesPanel } from "./BatchesPanel";
 import { SelectionBar } from "./SelectionBar";
-import { buildIndex, filterMachines } from "../../lib/filter";
-import type { StateFilter } from "../../lib/states";
 import { focusShortcutTarget, useShortcuts } from "../../lib/shortcuts";
 import { useNow } from "../../lib/useNow";
-import { queryKeys, useAppInfo, useJobs, useSnapshot } from "../../queries";
+import { queryKeys, useAppInfo, useGridCounters, useGridPage, useJobs, useSyncStatus } from "../../queries";
 import { AppHeader } from "./AppHeader";
+import { ColumnChooser } from "./ColumnChooser";
+import { useColumnPrefs } from "./columns";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
 import { ExportMachines } from "./ExportMachines";
 import { copyText } from "../../lib/clipboard";
+import { GridFilters } from "./GridFilters";
 import { MachineDetailDrawer } from "./MachineDetailDrawer";
-import { MachineTable } from "./MachineTable";
+import { MachineTable, type HeaderCheck } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
+import { useGridUi, withFilter, type Picked } from "./gridState";
+
+/** How long the search waits for the typing to pause before it asks the core. */
+export const SEARCH_DEBOUNCE_MS = 150;
 
 const useStyles = makeStyles({
   root: { display: "flex", flexDirection: "column", height: "100%", minHeight: 0 },
@@ -47,23 +44,65 @@ const useStyles = makeStyles({
   toolbar: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM },
   search: { width: "360px" },
   count: { color: tokens.colorNeutralForeground3 },
+  spacer: { flex: "1 1 auto" },
   loading: { padding: tokens.spacingVerticalXXL },
 });
 
 const EMPTY: MachineRow[] = [];
+/** The first window asked for: about a screenful (the grid widens it once measured). */
+const FIRST_WINDOW: GridWindow = windowFor(0, 20);
+
+function picked(r: MachineRow): Picked {
+  return { id: r.id, name: r.name, state: r.state, isolatedNow: r.isolatedNow };
+}
 
 export function MachinesView({ nav }: { nav?: ReactNode }) {
   const styles = useStyles();
   const client = useQueryClient();
   const info = useAppInfo();
-  const snap = useSnapshot();
   const now = useNow();
+  const [ui, setUi] = useGridUi();
+  const [prefs, setPrefs] = useColumnPrefs();
 
-  const [query, setQuery] = useState("");
-  const [filter, setFilter] = useState<StateFilter>("all");
+  // What the core is asked: the filter (search, state chip, facets), the sort and the
+  // window on screen. The counters count the search and facets, every state apart.
+  const filter = useMemo(() => gridFilter(ui.state, ui.search, ui.facets), [ui.state, ui.search, ui.facets]);
+  const counterFilter = useMemo(() => gridFilter("all", ui.search, ui.facets), [ui.search, ui.facets]);
+  const [win, setWin] = useState<GridWindow>(FIRST_WINDOW);
+  const onRange = useCallback((first: number, last: number) => {
+    const next = windowFor(first, last);
+    setWin((w) => (w.offset === next.offset && w.limit === next.limit ? w : next));
+  }, []);
+  const query = useMemo(() => ({ filter, sort: ui.sort, offset: win.offset, limit: win.limit }), [filter, ui.sort, win]);
+  const page = useGridPage(query);
+  const counters = useGridCounters(counterFilter);
+  const fleet = useGridCounters(useMemo(() => gridFilter("all", "", NO_FACETS), []));
+  // "All matching" needs what the whole query holds (the bulk bar's counts).
+  const matching = useGridCounters(filter, ui.allMatching);
+  const { status: sync, pushedAt } = useSyncStatus(page.data?.asOf);
+
+  const rows = useMemo(() => page.data?.rows.map((r) => r.machine) ?? EMPTY, [page.data]);
+  const total = page.data?.total ?? 0;
+
+  // The search asks the core once the typing pauses.
+  useEffect(() => {
+    if (ui.searchText === ui.search) return;
+    const t = setTimeout(() => setUi((u) => withFilter(u, { search: u.searchText })), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [ui.searchText, ui.search, setUi]);
+
+  // Picked machines seen again in a window take their current state (the bulk bar's counts).
+  useEffect(() => {
+    const moved = rows.filter((r) => {
+      const p = ui.picked[r.id];
+      return p !== undefined && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.name !== r.name);
+    });
+    if (moved.length === 0) return;
+    setUi((u) => ({ ...u, picked: { ...u.picked, ...Object.fromEntries(moved.filter((r) => u.picked[r.id]).map((r) => [r.id, picked(r)])) } }));
+  }, [rows, ui.picked, setUi]);
+
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [pinnedRow, setPinnedRow] = useState<MachineRow | undefined>(undefined);
-  const [checked, setChecked] = useState<Selection>(EMPTY_SELECTION);
   const [batchesOpen, setBatchesOpen] = useState(false);
   const [intent, setIntent] = useState<BulkIntent | null>(null);
   const [jobIds, setJobIds] = useState<string[]>([]);
@@ -80,21 +119,51 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     });
   }, [jobs.data]);
 
-  const rows = snap.data?.machines ?? EMPTY;
-  const index = useMemo(() => buildIndex(rows), [rows]);
-  const byId = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
-  const deferredQuery = useDeferredValue(query);
-  const visible = useMemo(() => filterMachines(index, deferredQuery, filter), [index, deferredQuery, filter]);
-
-  // Machines that left the tenant leave the selection too.
-  useEffect(() => setChecked((c) => prune(c, rows)), [rows]);
-  const chosen = useMemo(() => selectedRows(checked, rows), [checked, rows]);
-  const counts = useMemo(() => bulkCounts(chosen), [chosen]);
-  const onCheck = useCallback((r: MachineRow) => setChecked((c) => toggle(c, r.id)), []);
+  const pickedList = useMemo(() => Object.values(ui.picked), [ui.picked]);
+  const counts = useMemo(() => {
+    if (!ui.allMatching) return bulkCounts(pickedList);
+    const c = matching.data;
+    return {
+      selected: total,
+      releasable: c?.isolatedNow ?? 0,
+      isolatable: c ? Math.max(0, c.total - c.isolatedNow - c.isolating) : 0,
+    };
+  }, [ui.allMatching, pickedList, matching.data, total]);
+  const selecting = ui.allMatching || pickedList.length > 0;
+  const onCheck = useCallback(
+    (r: MachineRow) =>
+      setUi((u) => {
+        const next = { ...u.picked };
+        if (next[r.id]) delete next[r.id];
+        else next[r.id] = picked(r);
+        return { ...u, picked: next };
+      }),
+    [setUi],
+  );
+  const isChecked = useCallback((r: MachineRow) => ui.allMatching || ui.picked[r.id] !== undefined, [ui.allMatching, ui.picked]);
+  const clearSelection = useCallback(() => setUi((u) => ({ ...u, picked: {}, allMatching: false })), [setUi]);
+  const selectAllMatching = useCallback(() => setUi((u) => ({ ...u, picked: {}, allMatching: true })), [setUi]);
+  const headerCheck: HeaderCheck = ui.allMatching ? "all" : pickedList.length > 0 ? "some" : "none";
   const mayAct = info.data?.mayIsolate ?? true;
 
+  const onSort = useCallback(
+    (column: GridColumn) =>
+      setUi((u) => ({
+        ...u,
+        sort: { column, descending: u.sort.column === column ? !u.sort.descending : false },
+      })),
+    [setUi],
+  );
+
   const bulkFromSelection = (kind: JobKind) => {
-    const ids = chosen.filter((r) => (kind === "release" ? r.isolatedNow : !r.isolatedNow && r.state !== "isolating")).map((r) => r.id);
+    if (ui.allMatching) {
+      // The core resolves the filter at preview time: the preview counts every match.
+      setIntent({ kind, machineIds: [], matching: filter, source: "selection", comment: "", includeForeign: false });
+      return;
+    }
+    const ids = pickedList
+      .filter((r) => (kind === "release" ? r.isolatedNow : !r.isolatedNow && r.state !== "isolating"))
+      .map((r) => r.id);
     setIntent({ kind, machineIds: ids, source: "selection", comment: "", includeForeign: false });
   };
   const releaseBatch = (g: IsolationGroup) => {
@@ -103,12 +172,20 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   };
   const selectBatch = (g: IsolationGroup) => {
     setBatchesOpen(false);
-    setChecked(new Set(g.machines.map((m) => m.id)));
+    // A batch is machines Cordon saw isolated; a window that shows them again corrects this.
+    setUi((u) => ({
+      ...u,
+      allMatching: false,
+      picked: Object.fromEntries(g.machines.map((m) => [m.id, { id: m.id, name: m.name, state: "isolated" as const, isolatedNow: true }])),
+    }));
   };
 
   const refresh = useMutation<Snapshot, Error>({
     mutationFn: ipc.refresh,
-    onSuccess: (data) => client.setQueryData(queryKeys.snapshot, data),
+    onSuccess: (data) => {
+      client.setQueryData(queryKeys.syncStatus, data.sync);
+      void client.invalidateQueries({ queryKey: queryKeys.gridAll });
+    },
   });
 
   useShortcuts({
@@ -124,29 +201,32 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     setPinnedRow(row);
   }, []);
 
-  // A sync failure (from the snapshot or from the Retry itself) as one error. A failed
-  // Retry stops counting once a later snapshot says the sync works again.
-  const recovered =
-    snap.data !== undefined && snap.data.sync.error === null && snap.dataUpdatedAt > refresh.submittedAt;
+  // A sync failure (pushed by the back end, from the grid's read or from the Retry
+  // itself) as one error. A failed Retry stops counting once a later status says the
+  // sync works again.
+  const recovered = sync !== undefined && sync.error === null && pushedAt > refresh.submittedAt;
   const syncError = refresh.error && !recovered
     ? ipc.toIpcError(refresh.error)
-    : snap.error
-      ? ipc.toIpcError(snap.error)
-      : (snap.data?.sync.error ?? null);
+    : page.error
+      ? ipc.toIpcError(page.error)
+      : (sync?.error ?? null);
 
-  const firstSync = snap.isPending || (snap.data?.sync.loading === true && rows.length === 0);
-  const selectedRow = selectedId ? (byId.get(selectedId) ?? (pinnedRow?.id === selectedId ? pinnedRow : undefined)) : undefined;
+  const filtered = ui.search !== "" || ui.state !== "all" || facetCount(ui.facets) > 0;
+  const fleetTotal = fleet.data?.total;
+  const firstSync = page.isPending || (sync?.loading === true && total === 0 && !filtered);
+  const selectedRow = selectedId ? (rows.find((r) => r.id === selectedId) ?? (pinnedRow?.id === selectedId ? pinnedRow : undefined)) : undefined;
+  const n = (v: number) => v.toLocaleString("en-US");
 
   return (
     <div className={styles.root}>
-      <AppHeader info={info.data} sync={snap.data?.sync} onOpen={open} nav={nav} />
+      <AppHeader info={info.data} sync={sync} onOpen={open} nav={nav} />
       <main className={styles.main}>
         <div className={styles.top}>
         {info.data?.demo && <DemoBanner apiBase={info.data.apiBase} />}
         {syncError && (
           <SyncErrorBanner error={syncError} retrying={refresh.isPending} onRetry={() => refresh.mutate()} />
         )}
-        <CounterBar counters={snap.data?.counters} filter={filter} onFilter={setFilter} />
+        <CounterBar counters={counters.data} filter={ui.state} onFilter={(state) => setUi((u) => withFilter(u, { state }))} />
         <div className={styles.toolbar}>
           <Input
             className={styles.search}
@@ -155,27 +235,40 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             type="search"
             placeholder="Search by name, machine id or IP (Ctrl+F)"
             aria-label="Search machines by name, id or IP"
-            value={query}
-            onChange={(_, d) => setQuery(d.value)}
+            value={ui.searchText}
+            onChange={(_, d) => setUi((u) => ({ ...u, searchText: d.value }))}
           />
-          <Text className={styles.count} data-testid="row-count">
-            {visible.length === rows.length
-              ? `${rows.length} machines`
-              : `${visible.length} of ${rows.length} machines`}
+          <Text className={styles.count} data-testid="row-count" data-total={total}>
+            {page.data === undefined
+              ? ""
+              : fleetTotal === undefined || fleetTotal === total
+                ? `${n(total)} machines`
+                : `${n(total)} of ${n(fleetTotal)} machines`}
           </Text>
+          {total > 0 && !ui.allMatching && (
+            <Button size="small" appearance="subtle" onClick={selectAllMatching} data-testid="select-all-matching">
+              Select all {n(total)} matching
+            </Button>
+          )}
+          <span className={styles.spacer} />
+          <ColumnChooser prefs={prefs} onPrefs={setPrefs} />
           <Button size="small" onClick={() => setBatchesOpen(true)} data-testid="open-batches">
             Batches
           </Button>
-          <ExportMachines rows={visible} />
+          <ExportMachines filter={filter} total={total} />
         </div>
-        {checked.size > 0 && (
+        <GridFilters facets={ui.facets} onChange={(facets) => setUi((u) => withFilter(u, { facets }))} />
+        {selecting && (
           <SelectionBar
             counts={counts}
+            allMatching={ui.allMatching}
+            matchingTotal={total}
+            onSelectAllMatching={selectAllMatching}
             mayAct={mayAct}
             onRelease={() => bulkFromSelection("release")}
             onIsolate={() => bulkFromSelection("isolate")}
-            onClear={() => setChecked(EMPTY_SELECTION)}
-            onCopyIds={() => copyText(chosen.map((r) => r.id).join("\n"))}
+            onClear={clearSelection}
+            onCopyIds={ui.allMatching ? undefined : () => copyText(pickedList.map((r) => r.id).join("\n"))}
           />
         )}
         {jobIds.map((id) => (
@@ -188,18 +281,27 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
           </div>
         ) : (
           <MachineTable
-            rows={visible}
+            total={total}
+            rows={rows}
+            offset={page.data?.offset ?? 0}
+            pending={page.isPlaceholderData}
+            onRange={onRange}
             now={now}
             selectedId={selectedId}
             onOpen={(r) => open(r.id, r)}
-            checked={checked}
-            headerCheck={headerCheck(checked, visible)}
+            sort={ui.sort}
+            onSort={onSort}
+            prefs={prefs}
+            onPrefs={setPrefs}
+            isChecked={isChecked}
+            checkLocked={ui.allMatching}
+            headerCheck={headerCheck}
             onCheck={onCheck}
-            onCheckAll={() => setChecked((c) => toggleAllVisible(c, visible))}
+            onCheckAll={ui.allMatching || pickedList.length > 0 ? clearSelection : selectAllMatching}
             emptyText={
-              rows.length > 0
+              filtered
                 ? "No machine matches the search and filter."
-                : snap.data?.sync.syncedAt
+                : sync?.syncedAt
                   ? "No machines in this tenant yet."
                   : "No machines loaded yet: Cordon has not synced with Defender."
             }
@@ -227,7 +329,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
           onClose={() => setIntent(null)}
           onStarted={(job) => {
             setIntent(null);
-            setChecked(EMPTY_SELECTION);
+            clearSelection();
             setJobIds((j) => [job.id, ...j.filter((x) => x !== job.id)].slice(0, 3));
           }}
         />

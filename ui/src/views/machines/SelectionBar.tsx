@@ -16,6 +16,11 @@ const useStyles = makeStyles({
 
 interface Props {
   counts: BulkCounts;
+  /** The selection is "all matching the filter" (the core resolves it at preview time). */
+  allMatching: boolean;
+  /** Offered when some rows are picked and more match: select the whole query instead. */
+  onSelectAllMatching?: () => void;
+  matchingTotal: number;
   mayAct: boolean;
   onRelease: () => void;
   onIsolate: () => void;
@@ -25,21 +30,27 @@ interface Props {
 }
 
 /** The bulk bar of the Machines view: what the selection would release or isolate. */
-export function SelectionBar({ counts, mayAct, onRelease, onIsolate, onClear, onCopyIds }: Props) {
+export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchingTotal, mayAct, onRelease, onIsolate, onClear, onCopyIds }: Props) {
+  const n = (v: number) => v.toLocaleString("en-US");
   const styles = useStyles();
   const [copied, setCopied] = useState<string | null>(null);
   return (
     <div className={styles.bar} data-testid="selection-bar" role="toolbar" aria-label="Selected machines">
-      <Text className={styles.count} data-testid="selection-count">
-        {counts.selected} selected
+      <Text className={styles.count} data-testid="selection-count" data-all-matching={allMatching}>
+        {allMatching ? `All ${n(counts.selected)} matching selected` : `${n(counts.selected)} selected`}
       </Text>
+      {!allMatching && onSelectAllMatching && matchingTotal > counts.selected && (
+        <Button size="small" appearance="transparent" onClick={onSelectAllMatching} data-testid="selection-all-matching">
+          Select all {n(matchingTotal)} matching
+        </Button>
+      )}
       {mayAct && (
         <>
           <Button appearance="primary" size="small" disabled={counts.releasable === 0} onClick={onRelease} data-testid="bulk-release">
-            Release {counts.releasable}
+            Release {n(counts.releasable)}
           </Button>
           <Button size="small" disabled={counts.isolatable === 0} onClick={onIsolate} data-testid="bulk-isolate">
-            Isolate {counts.isolatable}
+            Isolate {n(counts.isolatable)}
           </Button>
         </>
       )}

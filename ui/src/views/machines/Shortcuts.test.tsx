@@ -6,6 +6,7 @@ import { createQueryClient } from "../../queries";
 import { mockBackend } from "../../ipc/testing";
 import type { AppInfo } from "../../ipc";
 import { makeDetail, makeSnapshot, tenant } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 
 const INFO: AppInfo = {
   version: "0.1.0",
@@ -21,7 +22,7 @@ function start() {
   const snap = makeSnapshot(list);
   const backend = mockBackend({
     app_info: () => INFO,
-    snapshot: () => snap,
+    ...fakeGrid(list).handlers,
     refresh: () => snap,
     machine_detail: ({ machineId }: { machineId: string }) => makeDetail(snap.machines.find((m) => m.id === machineId)!),
   });

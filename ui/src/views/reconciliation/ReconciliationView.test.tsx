@@ -5,7 +5,8 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, ReconcileSettings } from "../../ipc";
-import { makeJob, makeJobDetail, makeRecon, makeSnapshot } from "../../test/fixtures";
+import { makeJob, makeJobDetail, makeRecon } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 
 const INFO: AppInfo = { version: "0.1.0", demo: true, tenantLabel: "Demo", apiBase: "http://127.0.0.1:1", permissions: ["Machine.Isolate"], mayIsolate: true };
 const SETTINGS: ReconcileSettings = { autoReconcile: true, maxTries: 3, stuckAfterMinutes: 30 };
@@ -13,7 +14,7 @@ const SETTINGS: ReconcileSettings = { autoReconcile: true, maxTries: 3, stuckAft
 function start(handlers: Partial<Record<CommandName, Handler>>) {
   const backend = mockBackend({
     app_info: () => INFO,
-    snapshot: () => makeSnapshot([]),
+    ...fakeGrid([]).handlers,
     reconcile_settings: () => SETTINGS,
     ...handlers,
   });

@@ -6,6 +6,7 @@ import { createQueryClient } from "../../queries";
 import { emitDeviceCodePrompt, mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, ConnectionTest, ProfileView, SettingsView } from "../../ipc";
 import { makeDetail, makeSnapshot, tenant } from "../../test/fixtures";
+import { fakeGrid } from "../../test/gridFake";
 
 const DEMO_INFO: AppInfo = {
   version: "0.1.0",
@@ -50,7 +51,7 @@ function start(handlers: Partial<Record<CommandName, Handler>>, info: AppInfo = 
   const snap = makeSnapshot(list);
   const backend = mockBackend({
     app_info: () => info,
-    snapshot: () => snap,
+    ...fakeGrid(list).handlers,
     machine_detail: ({ machineId }: { machineId: string }) => makeDetail(snap.machines.find((m) => m.id === machineId)!),
     list_profiles: () => settings([]),
     ...handlers,
@@ -262,7 +263,7 @@ describe("Settings view", () => {
       },
     });
     await waitFor(() => expect(screen.getAllByTestId("machine-row").length).toBeGreaterThan(0));
-    const snapshotsBefore = backend.callsTo("snapshot").length;
+    const pagesBefore = backend.callsTo("grid_page").length;
     await openSettings(user);
     expect(within(screen.getByTestId("demo-entry")).getByTestId("active-badge")).toBeTruthy();
     await user.click(within(rowOf("Reader")).getByTestId("profile-use"));
@@ -271,7 +272,7 @@ describe("Settings view", () => {
     expect(screen.getByTestId("tenant-label").textContent).toBe("Reader");
 
     await user.click(screen.getByTestId("nav-machines"));
-    await waitFor(() => expect(backend.callsTo("snapshot").length).toBeGreaterThan(snapshotsBefore));
+    await waitFor(() => expect(backend.callsTo("grid_page").length).toBeGreaterThan(pagesBefore));
     expect(screen.queryByTestId("demo-banner")).toBeNull();
     const db = snap.machines.find((m) => m.state === "isolated")!;
     const row = await waitFor(() => screen.getAllByTestId("machine-row").find((r) => r.getAttribute("data-machine-id") === db.id)!);
