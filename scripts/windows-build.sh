@@ -2,9 +2,9 @@
 # Cross-compiles the desktop app (production front end embedded) and the `cordon` CLI
 # for Windows (x86_64-pc-windows-gnu, MinGW-w64), so that code behind #[cfg(windows)] is
 # compiled on every run, and prints both .exe sizes. CORDON_WINDOWS_PROFILE=release
-# builds the profile the installers ship; CI keeps the debug profile (default): on 2
-# cores a release cross-build takes about 1.8 times as long (measured on the CLI: 5.5 →
-# 10 min under load), some 5–6 more minutes for both. The CLI is built first and staged
+# builds the profile the installers ship, as CI does (scripts/test.sh starts it beside
+# the kill -9 harness, which leaves the cores mostly idle); the default, debug, is the
+# quick check for a developer. The CLI is built first and staged
 # as src-tauri/binaries/cordon-<triple>.exe: the external binary tauri.windows.conf.json
 # names, which Tauri's build script copies when the app is compiled. The NSIS installer
 # hooks (src-tauri/windows/installer-hooks.nsh) are compiled with makensis, inside a
