@@ -4,16 +4,9 @@
 import type { GridFilter, GridSort, IsolationState } from "../ipc";
 import type { StateFilter } from "./states";
 
-/** The facets the grid filters by besides the state chips and the search text. */
-export interface Facets {
-  health: string[];
-  os: string[];
-  risk: string[];
-  exposure: string[];
-  tags: string[];
-  groups: string[];
-  deviceValue: string[];
-}
+/** The facets the grid filters by besides the state chips and the search text (the
+ * generated filter's own fields, so the two cannot drift). */
+export type Facets = Pick<GridFilter, "health" | "os" | "risk" | "exposure" | "tags" | "groups" | "deviceValue">;
 
 export const NO_FACETS: Facets = { health: [], os: [], risk: [], exposure: [], tags: [], groups: [], deviceValue: [] };
 
