@@ -135,7 +135,7 @@ export function BulkDialog({ intent, onStarted, onClose }: Props) {
                     : `${n} ${n === 1 ? "machine" : "machines"} will be sent to Defender.`}
                 </Text>
                 {p.excluded.length > 0 && (
-                  <div data-testid="preview-excluded">
+                  <div data-testid="preview-excluded" data-count={p.excluded.length}>
                     <Text>
                       {p.excluded.length} left out:
                     </Text>

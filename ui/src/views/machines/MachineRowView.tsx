@@ -76,6 +76,7 @@ export function MachineRowView({ row, index, top, template, width, active, selec
       aria-selected={selected}
       data-testid="machine-row"
       data-machine-id={m.id}
+      data-machine-name={m.name}
       data-state={m.state}
       data-checked={checked}
       className={mergeClasses(s.row, s.bodyRow, active && s.active, checked && s.checked, selected && s.selected)}
