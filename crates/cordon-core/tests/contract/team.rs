@@ -189,47 +189,19 @@ pub fn a_job_is_sent_only_by_its_principal_or_the_automations_leader(store: &Sto
         )
         .unwrap();
     let (a, b) = (machine("a"), machine("b"));
+    // Whether `owner` (principal `oid`, its lease until t(5)) wins `item` of `job` at t(at).
+    let claims = |job: &str, item: &_, owner: &str, oid: Option<&str>, at: i64| {
+        store
+            .claim(job, item, &claimant(owner, oid, 5), t(at), t(at))
+            .unwrap()
+    };
     // A person's job: the agent (another principal) may not send it, nor a process
     // that does not know its principal yet; Alice's may.
-    assert!(
-        !store
-            .claim(
-                "job-p",
-                &a,
-                &claimant("agent", Some("oid-app"), 5),
-                t(0),
-                t(0)
-            )
-            .unwrap()
-    );
-    assert!(
-        !store
-            .claim("job-p", &a, &claimant("desk", None, 5), t(0), t(0))
-            .unwrap()
-    );
-    assert!(
-        store
-            .claim(
-                "job-p",
-                &a,
-                &claimant("desk", Some("oid-alice"), 5),
-                t(0),
-                t(0)
-            )
-            .unwrap()
-    );
+    assert!(!claims("job-p", &a, "agent", Some("oid-app"), 0));
+    assert!(!claims("job-p", &a, "desk", None, 0));
+    assert!(claims("job-p", &a, "desk", Some("oid-alice"), 0));
     // The automation's job: only the holder of its lease, while it holds.
-    assert!(
-        !store
-            .claim(
-                "job-r",
-                &b,
-                &claimant("agent", Some("oid-app"), 5),
-                t(0),
-                t(0)
-            )
-            .unwrap()
-    );
+    assert!(!claims("job-r", &b, "agent", Some("oid-app"), 0));
     let won = store
         .take_lease(
             AUTOMATION_LEASE,
@@ -239,40 +211,9 @@ pub fn a_job_is_sent_only_by_its_principal_or_the_automations_leader(store: &Sto
         )
         .unwrap();
     assert_eq!(won.owner, "agent");
-    assert!(
-        !store
-            .claim(
-                "job-r",
-                &b,
-                &claimant("other", Some("oid-app"), 5),
-                t(1),
-                t(1)
-            )
-            .unwrap()
-    );
-    assert!(
-        !store
-            .claim(
-                "job-r",
-                &b,
-                &claimant("agent", Some("oid-app"), 5),
-                t(2),
-                t(2)
-            )
-            .unwrap(),
-        "expired"
-    );
-    assert!(
-        store
-            .claim(
-                "job-r",
-                &b,
-                &claimant("agent", Some("oid-app"), 5),
-                t(1),
-                t(1)
-            )
-            .unwrap()
-    );
+    assert!(!claims("job-r", &b, "other", Some("oid-app"), 1));
+    assert!(!claims("job-r", &b, "agent", Some("oid-app"), 2), "expired");
+    assert!(claims("job-r", &b, "agent", Some("oid-app"), 1));
 }
 
 pub fn named_leases_rank_agents_first_and_expire(store: &Store) {
