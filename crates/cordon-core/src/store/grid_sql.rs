@@ -20,32 +20,13 @@
 
 use std::fmt::Write;
 
-use crate::dto::IsolationState;
 use crate::dto::grid::{GridColumn, GridFilter, GridSort};
-use crate::fleet::derive::StateKind;
 
-/// One machine as the grid's table holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GridRecord {
-    /// The machine id as Defender sends it (the `machines` table's key).
-    pub id: String,
-    /// The display name, lowercased (sort and search).
-    pub name: String,
-    /// [`state_code`] of the state derived without the stuck threshold.
-    pub state: i64,
-    /// When the state began (for `releasing`: the release's creation), as stored.
-    pub since: Option<String>,
-    pub health: String,
-    pub os: String,
-    pub risk: i64,
-    pub exposure: i64,
-    pub value: i64,
-    pub group: String,
-    /// `\n`-framed tags (`\na\nb\n`), empty when none: a tag is matched exactly.
-    pub tags: String,
-    pub last_seen: Option<String>,
-    pub ip: String,
-}
+use super::grid_codes::dto_code;
+pub use super::grid_codes::{
+    GridRecord, GridRows, exposure_rank, frame_tags, risk_rank, state_code, state_of, unframe_tags,
+    value_rank,
+};
 
 /// A window of the grid as an engine reads it, in one consistent read: the matching
 /// total, the window's machines (as stored, with their row versions) in order, their
@@ -69,79 +50,8 @@ pub const SYNCED_AT: &str = "actions_synced_at";
 /// and the grid) the fleet rebuilds the grid from its cache at open.
 pub const GRID_BASIS_KEY: &str = "grid.basis";
 /// The current derivation of the grid's rows.
-pub const GRID_BASIS: &str = "1";
-
-/// The derived state's code: its order is the grid's "by state" order.
-pub fn state_code(k: StateKind) -> i64 {
-    match k {
-        StateKind::NotIsolated => 0,
-        StateKind::Isolating => 1,
-        StateKind::IsolationFailed => 2,
-        StateKind::Isolated => 3,
-        StateKind::Releasing => 4,
-        StateKind::ReleaseStuck => 5,
-    }
-}
-
-fn dto_code(s: IsolationState) -> i64 {
-    match s {
-        IsolationState::NotIsolated => 0,
-        IsolationState::Isolating => 1,
-        IsolationState::IsolationFailed => 2,
-        IsolationState::Isolated => 3,
-        IsolationState::Releasing => 4,
-        IsolationState::ReleaseStuck => 5,
-    }
-}
-
-/// The rank of a `riskScore` (`""`: none sent; an unknown word ranks last).
-pub fn risk_rank(s: &str) -> i64 {
-    match s {
-        "" => 0,
-        "None" => 1,
-        "Informational" => 2,
-        "Low" => 3,
-        "Medium" => 4,
-        "High" => 5,
-        _ => 9,
-    }
-}
-
-/// The rank of an `exposureLevel`.
-pub fn exposure_rank(s: &str) -> i64 {
-    match s {
-        "" => 0,
-        "None" => 1,
-        "Low" => 2,
-        "Medium" => 3,
-        "High" => 4,
-        _ => 9,
-    }
-}
-
-/// The rank of a `deviceValue`.
-pub fn value_rank(s: &str) -> i64 {
-    match s {
-        "" => 0,
-        "Low" => 1,
-        "Normal" => 2,
-        "High" => 3,
-        _ => 9,
-    }
-}
-
-/// `tags` framed for exact matching.
-pub fn frame_tags(tags: &[String]) -> String {
-    if tags.is_empty() {
-        return String::new();
-    }
-    let mut s = String::from("\n");
-    for t in tags {
-        s.push_str(&t.replace('\n', " "));
-        s.push('\n');
-    }
-    s
-}
+/// "2": records hold what a row shows (label, wire words, the named action).
+pub const GRID_BASIS: &str = "2";
 
 /// Which engine's dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +248,21 @@ pub(crate) fn window(
     sql
 }
 
+/// A record's columns, in [`GridRecord`]'s order.
+pub(crate) const RECORD_COLUMNS: &str = "id, name, state, since, health, os, risk, exposure, \
+    value, grp, tags, last_seen, ip, label, risk_word, exposure_word, value_word, act, \
+    requestor, comment";
+
+/// Every record matching `f`, by name (the grid's default order): one statement, read
+/// as a stream, no window and no offset.
+pub(crate) fn records(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
+    let mut sql = Sql::new(d);
+    let w = where_clause(&mut sql, f, cutoff);
+    let order = order_by(&mut sql, GridSort::default(), cutoff);
+    sql.text = format!("SELECT {RECORD_COLUMNS} FROM grid{w}{order}");
+    sql
+}
+
 /// Machines matching `f` per effective state code.
 pub(crate) fn by_state(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
     let mut sql = Sql::new(d);
@@ -370,6 +295,7 @@ pub(crate) fn counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dto::IsolationState;
 
     #[test]
     fn the_filter_binds_values_and_inlines_only_rust_integers() {

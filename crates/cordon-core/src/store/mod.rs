@@ -30,6 +30,7 @@ mod backup;
 mod cache;
 mod contract;
 mod grid;
+mod grid_codes;
 pub mod grid_sql;
 mod health;
 pub(crate) mod jobs;

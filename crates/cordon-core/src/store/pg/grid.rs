@@ -17,7 +17,8 @@ use crate::dto::grid::{
 };
 use crate::error::Result;
 use crate::store::grid_sql::{
-    self, Dialect, GRID_BASIS, GRID_BASIS_KEY, GRID_CURSOR, GridRecord, GridWindow, SYNCED_AT,
+    self, Dialect, GRID_BASIS, GRID_BASIS_KEY, GRID_CURSOR, GridRecord, GridRows, GridWindow,
+    SYNCED_AT,
 };
 
 fn params(p: &[String]) -> Vec<Param<'_>> {
@@ -46,6 +47,13 @@ struct Columns {
     tags: Vec<String>,
     last_seen: Vec<Option<String>>,
     ip: Vec<String>,
+    label: Vec<String>,
+    risk_word: Vec<Option<String>>,
+    exposure_word: Vec<Option<String>>,
+    value_word: Vec<Option<String>>,
+    act: Vec<Option<i64>>,
+    requestor: Vec<String>,
+    comment: Vec<String>,
 }
 
 fn columns(rows: &[GridRecord]) -> Columns {
@@ -64,6 +72,13 @@ fn columns(rows: &[GridRecord]) -> Columns {
         tags: Vec::new(),
         last_seen: Vec::new(),
         ip: Vec::new(),
+        label: Vec::new(),
+        risk_word: Vec::new(),
+        exposure_word: Vec::new(),
+        value_word: Vec::new(),
+        act: Vec::new(),
+        requestor: Vec::new(),
+        comment: Vec::new(),
     };
     for r in rows.iter().rev() {
         if !seen.insert(r.id.as_str()) {
@@ -82,25 +97,67 @@ fn columns(rows: &[GridRecord]) -> Columns {
         c.tags.push(r.tags.clone());
         c.last_seen.push(r.last_seen.clone());
         c.ip.push(r.ip.clone());
+        c.label.push(r.label.clone());
+        c.risk_word.push(r.risk_word.clone());
+        c.exposure_word.push(r.exposure_word.clone());
+        c.value_word.push(r.value_word.clone());
+        c.act.push(r.act);
+        c.requestor.push(r.requestor.clone());
+        c.comment.push(r.comment.clone());
     }
     c
 }
 
 const UPSERT: &str = "INSERT INTO grid
-    (id, name, state, since, health, os, risk, exposure, value, grp, tags, last_seen, ip, version)
-    SELECT u.*, $14::bigint FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[],
+    (id, name, state, since, health, os, risk, exposure, value, grp, tags, last_seen, ip,
+     label, risk_word, exposure_word, value_word, act, requestor, comment, version)
+    SELECT u.*, $21::bigint FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[],
         $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[],
-        $11::text[], $12::text[], $13::text[]) AS u
+        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+        $17::text[], $18::bigint[], $19::text[], $20::text[]) AS u
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, state = excluded.state,
         since = excluded.since, health = excluded.health, os = excluded.os,
         risk = excluded.risk, exposure = excluded.exposure, value = excluded.value,
         grp = excluded.grp, tags = excluded.tags, last_seen = excluded.last_seen,
-        ip = excluded.ip, version = excluded.version
+        ip = excluded.ip, label = excluded.label, risk_word = excluded.risk_word,
+        exposure_word = excluded.exposure_word, value_word = excluded.value_word,
+        act = excluded.act, requestor = excluded.requestor, comment = excluded.comment,
+        version = excluded.version
     WHERE (grid.name, grid.state, grid.since, grid.health, grid.os, grid.risk,
-           grid.exposure, grid.value, grid.grp, grid.tags, grid.last_seen, grid.ip)
+           grid.exposure, grid.value, grid.grp, grid.tags, grid.last_seen, grid.ip,
+           grid.label, grid.risk_word, grid.exposure_word, grid.value_word, grid.act,
+           grid.requestor, grid.comment)
        IS DISTINCT FROM (excluded.name, excluded.state, excluded.since, excluded.health,
            excluded.os, excluded.risk, excluded.exposure, excluded.value, excluded.grp,
-           excluded.tags, excluded.last_seen, excluded.ip)";
+           excluded.tags, excluded.last_seen, excluded.ip, excluded.label,
+           excluded.risk_word, excluded.exposure_word, excluded.value_word, excluded.act,
+           excluded.requestor, excluded.comment)";
+
+/// A record from a row of [`grid_sql::RECORD_COLUMNS`].
+fn record_of(r: &tokio_postgres::Row) -> Result<GridRecord> {
+    Ok(GridRecord {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        state: r.try_get(2)?,
+        since: r.try_get(3)?,
+        health: r.try_get(4)?,
+        os: r.try_get(5)?,
+        risk: r.try_get(6)?,
+        exposure: r.try_get(7)?,
+        value: r.try_get(8)?,
+        group: r.try_get(9)?,
+        tags: r.try_get(10)?,
+        last_seen: r.try_get(11)?,
+        ip: r.try_get(12)?,
+        label: r.try_get(13)?,
+        risk_word: r.try_get(14)?,
+        exposure_word: r.try_get(15)?,
+        value_word: r.try_get(16)?,
+        act: r.try_get(17)?,
+        requestor: r.try_get(18)?,
+        comment: r.try_get(19)?,
+    })
+}
 
 /// The grid's change cursor, its `meta` row made if missing and locked until the
 /// transaction ends (every write of the grid takes the next value).
@@ -170,6 +227,13 @@ impl PgStore {
                         &c.tags,
                         &c.last_seen,
                         &c.ip,
+                        &c.label,
+                        &c.risk_word,
+                        &c.exposure_word,
+                        &c.value_word,
+                        &c.act,
+                        &c.requestor,
+                        &c.comment,
                         &v,
                     ],
                 )
@@ -275,6 +339,29 @@ impl PgStore {
                     machines,
                     actions,
                 })
+            })
+        })
+    }
+
+    /// SQLite's `grid_rows`, in one `REPEATABLE READ` snapshot.
+    pub fn grid_rows(&self, f: &GridFilter, cutoff: &str) -> Result<GridRows> {
+        let sql = grid_sql::records(Dialect::Pg, f, cutoff);
+        self.run(move |c| {
+            Box::pin(async move {
+                let tx = c
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .await?;
+                let records = rows(&tx, &sql.text, &params(&sql.params))
+                    .await?
+                    .iter()
+                    .map(record_of)
+                    .collect::<Result<Vec<_>>>()?;
+                let as_of = meta_in(&tx, SYNCED_AT).await?;
+                tx.commit().await?;
+                Ok(GridRows { as_of, records })
             })
         })
     }

@@ -56,6 +56,8 @@ use std::time::Duration;
 pub use deadpool_postgres;
 #[doc(hidden)]
 pub use migrations::MIGRATIONS as PG_MIGRATIONS;
+#[doc(hidden)]
+pub use migrations::WORKS_WITH as PG_WORKS_WITH;
 pub use schema::PG_SCHEMA_VERSION;
 pub use tokio_postgres;
 pub use url::{check_profile_url, with_password};
