@@ -285,10 +285,14 @@ impl SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql.text)?;
         let rows = stmt.query_map(params_from_iter(&sql.params), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
-        let pairs: Vec<(i64, i64)> = rows.collect::<rusqlite::Result<_>>()?;
-        Ok(grid_sql::counters(&pairs))
+        let triples: Vec<(i64, i64, i64)> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(grid_sql::counters(&triples))
     }
 
     /// What changed since `since` (a cursor a page carried).

@@ -14,6 +14,21 @@
 //! with its creation time in `since`, and every query reads the *effective* state,
 //! `releasing` older than the cut-off (now − threshold) being `release stuck`.
 //!
+//! **Indexes** (SQLite migration 5, PostgreSQL 6), each for a question the grid asks
+//! of 100,000 machines within 100 ms (P-4), measured by `cordon-bench --only grid`:
+//! - `grid_list (name, id, version, ip)`: the default order (by name, ties by id) with
+//!   what a window returns, so a window at any offset walks the index alone (no sort,
+//!   no row read); a search scans this narrow index instead of the table (it holds
+//!   every searched column; the id's lowercase is computed from it).
+//! - `grid_isolated (name, id, version) WHERE state >= 3`: "isolated now" (half of a
+//!   large fleet may be) in name order: its first window reads 60 entries, its ids
+//!   ("select all matching", `cordon machines --isolated`) come in order without a sort.
+//! - `grid_state (state, since)` (migration 4): state filters and counters. They read
+//!   the *stored* state: `releasing` past the cut-off is `state = 4 AND since <= ?`, a
+//!   range of this index, never an expression computed per row; counters group by the
+//!   stored state and count the stuck part of `releasing` with a `FILTER`.
+//! - `grid_version (version)` (migration 4): what changed since a cursor.
+//!
 //! The builder emits SQL with numbered placeholders (`?N` for SQLite, `$N` for
 //! PostgreSQL) and every parameter as text; integers (states, ranks, offsets) are
 //! written inline from Rust values, never from the caller's text.
@@ -80,16 +95,21 @@ impl Sql {
         }
     }
 
-    /// The effective state, binding `cutoff` on first use.
-    fn state(&mut self, cutoff: &str) -> String {
-        let p = match &self.cut {
+    /// The cut-off's placeholder, binding `cutoff` on first use.
+    fn cut(&mut self, cutoff: &str) -> String {
+        match &self.cut {
             Some(p) => p.clone(),
             None => {
                 let p = self.bind(cutoff);
                 self.cut = Some(p.clone());
                 p
             }
-        };
+        }
+    }
+
+    /// The effective state (a sort key only: filters and counts read the index).
+    fn state(&mut self, cutoff: &str) -> String {
+        let p = self.cut(cutoff);
         effective_state(&p)
     }
 
@@ -107,6 +127,36 @@ impl Sql {
 /// `cutoff` is a placeholder for (now − threshold), as stored times are written.
 fn effective_state(cutoff: &str) -> String {
     format!("(CASE WHEN state = 4 AND since <= {cutoff} THEN 5 ELSE state END)")
+}
+
+/// The effective state in `codes` (sorted, distinct), as terms over the stored state
+/// and `since` that the `(state, since)` index answers: only `releasing` (4) and
+/// `release stuck` (5) depend on the cut-off, an in-flight release being stored as 4.
+fn states_in(sql: &mut Sql, codes: &[i64], cutoff: &str) -> String {
+    let (four, five) = (codes.contains(&4), codes.contains(&5));
+    let mut plain: Vec<i64> = codes.iter().copied().filter(|c| *c < 4).collect();
+    let mut terms = Vec::new();
+    if five {
+        plain.push(5);
+    }
+    match (four, five) {
+        (true, true) => plain.push(4),
+        (true, false) => {
+            let c = sql.cut(cutoff);
+            terms.push(format!("(state = 4 AND (since IS NULL OR since > {c}))"));
+        }
+        (false, true) => {
+            let c = sql.cut(cutoff);
+            terms.push(format!("(state = 4 AND since <= {c})"));
+        }
+        (false, false) => {}
+    }
+    if !plain.is_empty() {
+        plain.sort_unstable();
+        let list: Vec<String> = plain.iter().map(i64::to_string).collect();
+        terms.insert(0, format!("state IN ({})", list.join(", ")));
+    }
+    format!("({})", terms.join(" OR "))
 }
 
 /// `column IN (…)` over text values, or nothing when `values` is empty.
@@ -134,15 +184,26 @@ fn rank_in(clauses: &mut Vec<String>, column: &str, values: &[String], rank: fn(
 fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
     let mut clauses: Vec<String> = Vec::new();
     if let Some(needle) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let p = sql.bind(needle.to_lowercase());
-        clauses.push(match sql.dialect {
-            Some(Dialect::Pg) => format!(
-                "(strpos(name, {p}) > 0 OR strpos(lower(id), {p}) > 0 OR strpos(ip, {p}) > 0)"
-            ),
-            _ => {
-                format!("(instr(name, {p}) > 0 OR instr(lower(id), {p}) > 0 OR instr(ip, {p}) > 0)")
-            }
-        });
+        let needle = needle.to_lowercase();
+        let p = sql.bind(needle.as_str());
+        let has = |col: &str| match sql.dialect {
+            Some(Dialect::Pg) => format!("strpos({col}, {p}) > 0"),
+            _ => format!("instr({col}, {p}) > 0"),
+        };
+        // A term that cannot match is left out (each one costs a pass over every row):
+        // Defender's machine ids are 40 hex digits, an IP address is hex digits, dots
+        // and colons (and an IPv6 zone's `%`).
+        let mut terms = vec![has("name")];
+        if needle.chars().all(|c| c.is_ascii_hexdigit()) {
+            terms.push(has("lower(id)"));
+        }
+        if needle
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '%'))
+        {
+            terms.push(has("ip"));
+        }
+        clauses.push(format!("({})", terms.join(" OR ")));
     }
     if f.isolated_now {
         clauses.push("state >= 3".to_owned());
@@ -151,9 +212,7 @@ fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
         let mut codes: Vec<i64> = f.states.iter().map(|s| dto_code(*s)).collect();
         codes.sort_unstable();
         codes.dedup();
-        let list: Vec<String> = codes.iter().map(i64::to_string).collect();
-        let state = sql.state(cutoff);
-        clauses.push(format!("{state} IN ({})", list.join(", ")));
+        clauses.push(states_in(sql, &codes, cutoff));
     }
     text_in(sql, &mut clauses, "health", &f.health);
     text_in(sql, &mut clauses, "os", &f.os);
@@ -264,16 +323,36 @@ pub(crate) fn records(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
 }
 
 /// Machines matching `f` per effective state code.
+/// Grouped by the *stored* state (the `(state, since)` index, no expression per row),
+/// each group with how many of its rows are past the cut-off: `(state, rows, stuck)`
+/// ([`counters`] moves the stuck `releasing` rows to `release stuck`).
 pub(crate) fn by_state(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
     let mut sql = Sql::new(d);
-    let state = sql.state(cutoff);
+    let c = sql.cut(cutoff);
     let w = where_clause(&mut sql, f, cutoff);
-    sql.text = format!("SELECT {state} AS s, COUNT(*) FROM grid{w} GROUP BY s");
+    sql.text = format!(
+        "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE state = 4 AND since <= {c}) \
+         FROM grid{w} GROUP BY state"
+    );
     sql
 }
 
+/// The counters from [`by_state`]'s `(stored state, rows, stuck)` triples.
+pub(crate) fn counters(triples: &[(i64, i64, i64)]) -> crate::dto::Counters {
+    let mut pairs = Vec::with_capacity(triples.len() + 1);
+    for &(s, n, stuck) in triples {
+        if s == 4 {
+            pairs.push((4, n - stuck));
+            pairs.push((5, stuck));
+        } else {
+            pairs.push((s, n));
+        }
+    }
+    effective_counters(&pairs)
+}
+
 /// The counters from (effective state code, count) pairs.
-pub(crate) fn counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
+fn effective_counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
     let mut c = crate::dto::Counters::default();
     for &(s, n) in pairs {
         let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
@@ -330,8 +409,59 @@ mod tests {
     }
 
     #[test]
+    fn a_search_leaves_out_the_columns_it_cannot_match() {
+        let text = |needle: &str| {
+            let f = GridFilter {
+                search: Some(needle.into()),
+                ..GridFilter::default()
+            };
+            count(Dialect::Sqlite, &f, "x").text
+        };
+        let name_only = text("WS-0042");
+        assert!(name_only.contains("instr(name, ?1)"), "{name_only}");
+        assert!(!name_only.contains("lower(id)") && !name_only.contains("instr(ip"));
+        let ip = text("10.0.0.7");
+        assert!(
+            ip.contains("instr(ip, ?1)") && !ip.contains("lower(id)"),
+            "{ip}"
+        );
+        let hex = text("AB12");
+        assert!(hex.contains("instr(lower(id), ?1)") && hex.contains("instr(ip, ?1)"));
+    }
+
+    #[test]
+    fn state_filters_read_the_stored_state_and_since() {
+        let text = |states: Vec<IsolationState>| {
+            let f = GridFilter {
+                states,
+                ..GridFilter::default()
+            };
+            count(Dialect::Sqlite, &f, "c").text
+        };
+        use IsolationState::*;
+        assert!(
+            text(vec![Isolated, ReleaseStuck])
+                .contains("(state IN (3, 5) OR (state = 4 AND since <= ?1))")
+        );
+        assert!(text(vec![Releasing]).contains("((state = 4 AND (since IS NULL OR since > ?1)))"));
+        let both = text(vec![Releasing, ReleaseStuck]);
+        assert!(
+            both.contains("(state IN (4, 5))") && !both.contains("?1"),
+            "{both}"
+        );
+        assert!(!both.contains("CASE"));
+    }
+
+    #[test]
     fn counters_follow_the_views_counting() {
-        let c = counters(&[(0, 10), (1, 2), (2, 1), (3, 4), (4, 3), (5, 5)]);
+        let c = counters(&[
+            (0, 10, 0),
+            (1, 2, 0),
+            (2, 1, 0),
+            (3, 4, 0),
+            (4, 5, 2),
+            (5, 3, 0),
+        ]);
         assert_eq!(
             (
                 c.total,

@@ -219,6 +219,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE grid ADD COLUMN act INTEGER;
     ALTER TABLE grid ADD COLUMN requestor TEXT NOT NULL DEFAULT '';
     ALTER TABLE grid ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    DROP INDEX grid_name;
+    CREATE INDEX grid_list ON grid(name, id, version, ip);
+    CREATE INDEX grid_isolated ON grid(name, id, version) WHERE state >= 3;
     "#,
 ];
 

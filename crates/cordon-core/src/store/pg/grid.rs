@@ -385,12 +385,12 @@ impl PgStore {
         let sql = grid_sql::by_state(Dialect::Pg, f, cutoff);
         self.run(move |c| {
             Box::pin(async move {
-                let pairs: Vec<(i64, i64)> = rows(&*c, &sql.text, &params(&sql.params))
+                let triples: Vec<(i64, i64, i64)> = rows(&*c, &sql.text, &params(&sql.params))
                     .await?
                     .iter()
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
                     .collect::<Result<_>>()?;
-                Ok(grid_sql::counters(&pairs))
+                Ok(grid_sql::counters(&triples))
             })
         })
     }
