@@ -10,6 +10,11 @@
 //! completion time (`lastUpdateDateTimeUtc`, falling back to creation). Actions that
 //! complete out of order (a stray duplicate isolate finishing after a release, as seen
 //! in the field) therefore leave the machine isolated, exactly as the device is.
+//!
+//! Two steps: [`basis`] decides from the actions alone (no clock) which state holds
+//! and which one action explains it; [`explain`] applies `now` (the stuck threshold,
+//! the device's liveness) and writes the sentence. [`derive`] is both. The machine
+//! grid stores the basis, so a row can be explained at any `now` from the store.
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -5,9 +5,10 @@
 //! `grid` holds one row per machine with only what the grid filters and sorts by, in
 //! compact encodings (ranks for risk, exposure and value; a small integer for the
 //! derived state), and the change cursor at which the row last changed (`version`).
-//! The rows the grid *shows* are derived again from the machine and its actions (the
+//! The rows a window *shows* are derived again from the machine and its actions (the
 //! pure derivation, with the tenant's `now`), so what is shown is never staler than
-//! the cache.
+//! the cache; a whole list (`records`) is explained from the records' own columns
+//! (`grid_codes.rs`), which the same write keeps current.
 //!
 //! The only part of the derivation that moves with time alone is a release turning
 //! "stuck" after the threshold: the table stores an in-flight release as `releasing`
