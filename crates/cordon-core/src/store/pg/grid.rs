@@ -3,13 +3,12 @@
 //! large the fleet; the cursor's `meta` row is locked for the write, so two processes
 //! refreshing at once take two cursors, one after the other.
 
-use std::collections::HashSet;
-
 use deadpool_postgres::GenericClient;
 use mde_api::{Machine, MachineAction};
 
 use super::PgStore;
 use super::cache::{meta_in, put_meta};
+use super::grid_columns::{columns, record_of};
 use super::sql::{Param, exec, one, rows, u32_of};
 use crate::dto::Counters;
 use crate::dto::grid::{
@@ -30,82 +29,6 @@ async fn cursor_in(c: &impl GenericClient) -> Result<u32> {
         .await?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0))
-}
-
-/// The records as columns, one row per id (the last record of an id wins).
-struct Columns {
-    id: Vec<String>,
-    name: Vec<String>,
-    state: Vec<i64>,
-    since: Vec<Option<String>>,
-    health: Vec<String>,
-    os: Vec<String>,
-    risk: Vec<i64>,
-    exposure: Vec<i64>,
-    value: Vec<i64>,
-    group: Vec<String>,
-    tags: Vec<String>,
-    last_seen: Vec<Option<String>>,
-    ip: Vec<String>,
-    label: Vec<String>,
-    risk_word: Vec<Option<String>>,
-    exposure_word: Vec<Option<String>>,
-    value_word: Vec<Option<String>>,
-    act: Vec<Option<i64>>,
-    requestor: Vec<String>,
-    comment: Vec<String>,
-}
-
-fn columns(rows: &[GridRecord]) -> Columns {
-    let mut seen = HashSet::new();
-    let mut c = Columns {
-        id: Vec::new(),
-        name: Vec::new(),
-        state: Vec::new(),
-        since: Vec::new(),
-        health: Vec::new(),
-        os: Vec::new(),
-        risk: Vec::new(),
-        exposure: Vec::new(),
-        value: Vec::new(),
-        group: Vec::new(),
-        tags: Vec::new(),
-        last_seen: Vec::new(),
-        ip: Vec::new(),
-        label: Vec::new(),
-        risk_word: Vec::new(),
-        exposure_word: Vec::new(),
-        value_word: Vec::new(),
-        act: Vec::new(),
-        requestor: Vec::new(),
-        comment: Vec::new(),
-    };
-    for r in rows.iter().rev() {
-        if !seen.insert(r.id.as_str()) {
-            continue;
-        }
-        c.id.push(r.id.clone());
-        c.name.push(r.name.clone());
-        c.state.push(r.state);
-        c.since.push(r.since.clone());
-        c.health.push(r.health.clone());
-        c.os.push(r.os.clone());
-        c.risk.push(r.risk);
-        c.exposure.push(r.exposure);
-        c.value.push(r.value);
-        c.group.push(r.group.clone());
-        c.tags.push(r.tags.clone());
-        c.last_seen.push(r.last_seen.clone());
-        c.ip.push(r.ip.clone());
-        c.label.push(r.label.clone());
-        c.risk_word.push(r.risk_word.clone());
-        c.exposure_word.push(r.exposure_word.clone());
-        c.value_word.push(r.value_word.clone());
-        c.act.push(r.act);
-        c.requestor.push(r.requestor.clone());
-        c.comment.push(r.comment.clone());
-    }
-    c
 }
 
 const UPSERT: &str = "INSERT INTO grid
@@ -132,32 +55,6 @@ const UPSERT: &str = "INSERT INTO grid
            excluded.tags, excluded.last_seen, excluded.ip, excluded.label,
            excluded.risk_word, excluded.exposure_word, excluded.value_word, excluded.act,
            excluded.requestor, excluded.comment)";
-
-/// A record from a row of [`grid_sql::RECORD_COLUMNS`].
-fn record_of(r: &tokio_postgres::Row) -> Result<GridRecord> {
-    Ok(GridRecord {
-        id: r.try_get(0)?,
-        name: r.try_get(1)?,
-        state: r.try_get(2)?,
-        since: r.try_get(3)?,
-        health: r.try_get(4)?,
-        os: r.try_get(5)?,
-        risk: r.try_get(6)?,
-        exposure: r.try_get(7)?,
-        value: r.try_get(8)?,
-        group: r.try_get(9)?,
-        tags: r.try_get(10)?,
-        last_seen: r.try_get(11)?,
-        ip: r.try_get(12)?,
-        label: r.try_get(13)?,
-        risk_word: r.try_get(14)?,
-        exposure_word: r.try_get(15)?,
-        value_word: r.try_get(16)?,
-        act: r.try_get(17)?,
-        requestor: r.try_get(18)?,
-        comment: r.try_get(19)?,
-    })
-}
 
 /// The grid's change cursor, its `meta` row made if missing and locked until the
 /// transaction ends (every write of the grid takes the next value).

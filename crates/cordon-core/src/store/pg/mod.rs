@@ -37,6 +37,7 @@ mod automation;
 mod cache;
 mod engine;
 mod grid;
+mod grid_columns;
 mod jobs;
 mod migrations;
 mod proposals;
