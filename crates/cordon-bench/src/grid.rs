@@ -2,9 +2,15 @@
 //! with a store file syncs `scale:M:A` from the simulator once, then the grid's
 //! questions are timed (best of five): a window deep in the list, a search, the
 //! "isolated now" filter, a sort by risk, the counters, an idle changes-since, every
-//! id of a filter (select all matching), the CLI's `--offline` answer (the store alone,
-//! opened afresh) and, for comparison, opening a core (which loads the whole cache).
-//! The store's size is reported per machine and per action, by table (`dbstat`).
+//! id of a filter (select all matching), the CLI's whole list (`cordon machines
+//! --isolated --json`: the core call it makes, the store alone opened afresh, and the
+//! JSON it prints) and, for comparison, opening a core (which loads the whole cache).
+//! The store's size is reported on disk (file and WAL after the sync's checkpoint), per
+//! machine and per action, by table (`dbstat`).
+//!
+//! With `CORDON_BENCH_DATA_DIR=<dir>` the store is kept in `<dir>` where the `cordon`
+//! command finds it, and the bench prints the variables that point the CLI at it, so
+//! the real command can be timed (`cordon machines --isolated --json --offline`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -33,6 +39,8 @@ pub struct GridBench {
     pub tables: Vec<(String, u64)>,
     pub file_bytes: u64,
     pub wal_bytes: u64,
+    /// The variables that point `cordon` at the kept store (`CORDON_BENCH_DATA_DIR`).
+    pub cli_env: Vec<(String, String)>,
 }
 
 fn best_of<T>(n: usize, mut f: impl FnMut() -> BenchResult<T>) -> BenchResult<(Duration, T)> {
@@ -66,15 +74,20 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
     })
     .await?;
     let isolation_actions = sim.handle.action_count(&["Isolate", "Unisolate"]);
-    let dir = std::env::temp_dir().join(format!("cordon-grid-bench-{}", std::process::id()));
-    let path = dir.join("store.sqlite3");
-    let mut cfg = sim.app_config()?;
-    cfg.store_path = Some(path.clone());
+    let kept = std::env::var_os("CORDON_BENCH_DATA_DIR").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("cordon-grid-bench-{}", std::process::id()))
+    });
+    let cfg = cordon_core::tenant::with_store(sim.app_config()?, &dir);
+    let path = cfg.store_path.clone().ok_or("no store path")?;
+    let _ = std::fs::remove_file(&path);
+    let env = cli_env(&sim, &dir)?;
     let app = App::new(cfg.clone())?;
     let t = Instant::now();
     app.refresh().await?;
     let sync = t.elapsed();
-    // Before any handle closes (the last close checkpoints and removes it).
+    // Before any handle closes (the last close checkpoints and removes it): what the
+    // sync's own checkpoint left.
     let wal_bytes = std::fs::metadata(path.with_extension("sqlite3-wal")).map_or(0, |m| m.len());
 
     let mut timings = Vec::new();
@@ -133,18 +146,40 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
         Ok(format!("{} ids", app.grid_ids(&isolated)?.len()))
     })?;
     time(
-        "cordon machines --isolated --offline (open store + all windows)",
+        "cordon machines --isolated --json --offline: the core's list (open the store, one read)",
         &mut || {
-            let mut n = 0u32;
-            loop {
-                let p = App::grid_offline(&cfg, &q(isolated.clone(), by_name, n, 1000))?;
-                n += p.rows.len() as u32;
-                if p.rows.is_empty() || n >= p.total {
-                    return Ok(format!("{n} rows"));
-                }
-            }
+            let list = App::grid_rows_offline(&cfg, &isolated)?;
+            Ok(format!("{} rows", list.machines.len()))
         },
     )?;
+    // The real command, when it was built beside the bench (`cargo build --release -p
+    // cordon-cli`): a new process opens the store and prints the JSON (to a pipe).
+    let cordon =
+        std::env::current_exe()?.with_file_name(format!("cordon{}", std::env::consts::EXE_SUFFIX));
+    if cordon.exists() {
+        time(
+            "cordon machines --isolated --json --offline: the real command (new process)",
+            &mut || {
+                let out = std::process::Command::new(&cordon)
+                    .args(["machines", "--isolated", "--json", "--offline"])
+                    .envs(env.iter().map(|(k, v)| (k, v)))
+                    .output()?;
+                if !out.status.success() {
+                    return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+                }
+                // The last key of the document (parsing 30 MB would be timed too).
+                let text = String::from_utf8_lossy(&out.stdout);
+                let total = text
+                    .rsplit_once("\"total\": ")
+                    .map(|(_, t)| t.trim_end().trim_end_matches('}').trim())
+                    .ok_or("no total in the output")?;
+                Ok(format!(
+                    "{total} rows, {:.1} MB of JSON",
+                    out.stdout.len() as f64 / 1e6
+                ))
+            },
+        )?;
+    }
     let (open, _) = best_of(1, || Ok(App::new(cfg.clone())?))?;
     timings.push(Timing {
         what: "for comparison: opening a core (loads the whole cache)".into(),
@@ -154,7 +189,9 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
     drop(app);
 
     let (tables, file_bytes) = sizes(&path)?;
-    let _ = std::fs::remove_dir_all(&dir);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(GridBench {
         machines,
         actions,
@@ -164,7 +201,23 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
         tables,
         file_bytes,
         wal_bytes,
+        cli_env: if kept.is_some() { env } else { Vec::new() },
     })
+}
+
+/// `CORDON_*` variables naming the simulator's tenant, so `cordon --offline` opens the
+/// kept store (its key is a hash of the authority and tenant id).
+fn cli_env(sim: &Sim, dir: &Path) -> BenchResult<Vec<(String, String)>> {
+    let (e, _) = sim.endpoints()?;
+    use mde_sim::identities as id;
+    Ok(vec![
+        ("CORDON_DATA_DIR".into(), dir.display().to_string()),
+        ("CORDON_AUTHORITY".into(), e.authority.to_string()),
+        ("CORDON_API_BASE".into(), e.api_base.to_string()),
+        ("CORDON_TENANT_ID".into(), id::TENANT_ID.into()),
+        ("CORDON_CLIENT_ID".into(), id::ANALYST_CLIENT_ID.into()),
+        ("CORDON_CLIENT_SECRET".into(), id::ANALYST_SECRET.into()),
+    ])
 }
 
 /// Bytes per table and index (`dbstat`), and the file's.

@@ -202,15 +202,15 @@ fn grid_rows(r: &grid::GridBench) -> Vec<Row> {
             .map(|(_, b)| b)
             .sum()
     };
-    let machine_bytes = sum(&[
-        "machines",
-        "sqlite_autoindex_machines_1",
-        "grid",
-        "sqlite_autoindex_grid_1",
-        "grid_name",
-        "grid_state",
-        "grid_version",
-    ]);
+    let starts = |prefixes: &[&str]| -> u64 {
+        r.tables
+            .iter()
+            .filter(|(n, _)| prefixes.iter().any(|p| n.starts_with(p)))
+            .map(|(_, b)| b)
+            .sum()
+    };
+    let grid_bytes = starts(&["grid", "sqlite_autoindex_grid_"]);
+    let machine_bytes = grid_bytes + sum(&["machines", "sqlite_autoindex_machines_1"]);
     let action_bytes = sum(&["actions", "sqlite_autoindex_actions_1", "actions_machine"]);
     rows.push(Row::new(
         "grid",
@@ -218,16 +218,7 @@ fn grid_rows(r: &grid::GridBench) -> Vec<Row> {
         format!(
             "{:.0} B (grid alone {:.0} B)",
             per(machine_bytes, r.machines),
-            per(
-                sum(&[
-                    "grid",
-                    "sqlite_autoindex_grid_1",
-                    "grid_name",
-                    "grid_state",
-                    "grid_version"
-                ]),
-                r.machines
-            )
+            per(grid_bytes, r.machines)
         ),
         "a few KB at most",
         Some(per(machine_bytes, r.machines) <= 4096.0),
@@ -239,6 +230,19 @@ fn grid_rows(r: &grid::GridBench) -> Vec<Row> {
         "",
         None,
     ));
+    let disk = r.file_bytes + r.wal_bytes;
+    rows.push(Row::new(
+        "grid",
+        "store on disk after the sync (file + WAL)",
+        format!(
+            "{:.1} MB: {:.0} B per machine, {:.0} B per isolation action (all in)",
+            disk as f64 / 1e6,
+            per(disk, r.machines),
+            per(disk, r.isolation_actions as u32)
+        ),
+        "WAL folded back",
+        Some(r.wal_bytes < 16 << 20),
+    ));
     let top: Vec<String> = r
         .tables
         .iter()
@@ -247,7 +251,7 @@ fn grid_rows(r: &grid::GridBench) -> Vec<Row> {
         .collect();
     rows.push(Row::new(
         "grid",
-        "store file after the sync (WAL beside it before close)",
+        "store file after the sync (the WAL the sync's checkpoint left)",
         format!(
             "{:.1} MB (+ {:.1} MB WAL): {}",
             r.file_bytes as f64 / 1e6,
@@ -304,6 +308,13 @@ async fn main() -> BenchResult<()> {
         eprintln!("grid: scale:{m}:{act} …");
         let r = grid::run(m, act).await?;
         rows.extend(grid_rows(&r));
+        if !r.cli_env.is_empty() {
+            let vars: Vec<String> = r.cli_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            eprintln!(
+                "the store is kept; time the CLI with:\n  env {} cordon machines --isolated --json --offline",
+                vars.join(" ")
+            );
+        }
     }
     if a.only.iter().any(|p| p == "p1") {
         eprintln!("P-1: 500 machines, 100 calls per 6 s …");

@@ -24,6 +24,7 @@ mod output;
 mod output_automation;
 mod output_jobs;
 mod output_json;
+mod output_machines;
 mod output_wait;
 mod profiles_cmd;
 mod progress;

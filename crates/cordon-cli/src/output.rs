@@ -33,11 +33,7 @@ pub fn status(json: bool, c: &Counters) {
 /// The machines list; `as_of` is the last sync the store holds.
 pub fn machines(json: bool, rows: &[MachineRow], as_of: Option<&str>) {
     if json {
-        return output_json::print(&serde_json::json!({
-            "asOf": as_of,
-            "total": rows.len(),
-            "machines": rows,
-        }));
+        return crate::output_machines::print(rows, as_of);
     }
     eprintln!("as of {}", as_of.unwrap_or("never synced"));
     for r in rows {

@@ -2,9 +2,9 @@
 //! syncs the tenant once (or asks Defender for just what it lists), then answers from
 //! the same derivation as the desktop app.
 
+use cordon_core::dto::ActionFilter;
 use cordon_core::dto::automation::AlertFilter;
-use cordon_core::dto::grid::{GRID_MAX_LIMIT, GridFilter, GridPage, GridQuery};
-use cordon_core::dto::{ActionFilter, MachineRow};
+use cordon_core::dto::grid::GridFilter;
 use cordon_core::{App, AppConfig, Result};
 
 use crate::cli::Command;
@@ -20,8 +20,8 @@ pub async fn run(app: &App, cmd: &Command, json: bool) -> Result<()> {
             isolated, search, ..
         } => {
             app.sync_once(false).await?;
-            let (rows, as_of) = every_row(&query(*isolated, search), |q| app.grid_page(q))?;
-            output::machines(json, &rows, as_of.as_deref());
+            let list = app.grid_rows(&filter(*isolated, search))?;
+            output::machines(json, &list.machines, list.as_of.as_deref());
         }
         Command::Machine { machine } => {
             app.refresh().await?;
@@ -71,37 +71,15 @@ pub fn machines_offline(
     search: &Option<String>,
     json: bool,
 ) -> Result<()> {
-    let (rows, as_of) = every_row(&query(isolated, search), |q| App::grid_offline(cfg, q))?;
-    output::machines(json, &rows, as_of.as_deref());
+    let list = App::grid_rows_offline(cfg, &filter(isolated, search))?;
+    output::machines(json, &list.machines, list.as_of.as_deref());
     Ok(())
 }
 
-fn query(isolated: bool, search: &Option<String>) -> GridQuery {
-    GridQuery {
-        filter: GridFilter {
-            isolated_now: isolated,
-            search: search.clone(),
-            ..GridFilter::default()
-        },
-        limit: GRID_MAX_LIMIT,
-        ..GridQuery::default()
-    }
-}
-
-/// Every row the query matches, window by window, and the store's `asOf`.
-fn every_row(
-    q: &GridQuery,
-    mut page: impl FnMut(&GridQuery) -> Result<GridPage>,
-) -> Result<(Vec<MachineRow>, Option<String>)> {
-    let mut q = q.clone();
-    let mut rows = Vec::new();
-    loop {
-        let p = page(&q)?;
-        let n = p.rows.len() as u32;
-        rows.extend(p.rows.into_iter().map(|r| r.machine));
-        q.offset += n;
-        if n == 0 || q.offset >= p.total {
-            return Ok((rows, p.as_of));
-        }
+fn filter(isolated: bool, search: &Option<String>) -> GridFilter {
+    GridFilter {
+        isolated_now: isolated,
+        search: search.clone(),
+        ..GridFilter::default()
     }
 }

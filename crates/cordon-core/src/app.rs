@@ -39,6 +39,7 @@ use crate::dto::{
 };
 use crate::error::Result;
 use crate::fleet::Fleet;
+use crate::fleet::grid::GridList;
 use crate::jobs::Jobs;
 use crate::jobs::runner::Runner;
 use crate::reconcile::Reconciler;
@@ -215,6 +216,15 @@ impl App {
     /// `--offline`); derived at the local clock.
     pub fn grid_offline(cfg: &AppConfig, query: &GridQuery) -> Result<GridPage> {
         crate::fleet::grid::page(&open_store(cfg)?, query, Utc::now(), cfg.thresholds)
+    }
+    /// Every machine matching `filter`, as the grid shows it, by name, with the store's
+    /// last sync time (`cordon machines`): one read of the grid's records.
+    pub fn grid_rows(&self, filter: &GridFilter) -> Result<GridList> {
+        self.inner.fleet.grid_rows(filter)
+    }
+    /// [`App::grid_rows`] from the store alone: no cache loaded, no request.
+    pub fn grid_rows_offline(cfg: &AppConfig, filter: &GridFilter) -> Result<GridList> {
+        crate::fleet::grid::rows(&open_store(cfg)?, filter, Utc::now(), cfg.thresholds)
     }
     /// One machine's detail from the cache.
     pub fn machine_detail(&self, machine_id: &str) -> Result<MachineDetail> {

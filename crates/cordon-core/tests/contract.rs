@@ -16,6 +16,8 @@ mod automation;
 mod cache;
 #[path = "contract/grid.rs"]
 mod grid;
+#[path = "contract/grid_rows.rs"]
+mod grid_rows;
 #[allow(dead_code)]
 #[path = "pg/harness.rs"]
 mod harness;
@@ -150,6 +152,9 @@ contract_tests! {
         team::heartbeats_are_kept_and_a_leave_removes_them,
         grid::the_grid_filters_sorts_and_counts_in_the_store,
         grid::the_cursor_moves_only_for_rows_that_changed,
+        grid_rows::a_whole_list_is_one_read_of_the_records,
+        grid_rows::the_rows_shown_from_the_records_are_the_derivations,
+        grid_rows::a_checkpoint_folds_the_log_back,
     ],
     fixture: [
         audit::the_audit_log_is_append_only,

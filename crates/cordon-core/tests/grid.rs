@@ -184,6 +184,22 @@ async fn the_grid_agrees_with_the_derivation_on_ten_thousand_machines() {
         same(&got, &want, &format!("{filter:?}"));
         let c = app.grid_counters(filter).unwrap();
         assert_eq!(c.total as usize, want.len(), "{filter:?}");
+        // The whole list (`cordon machines`), read from the records alone: the same
+        // rows, whole (a sentence that names an age is compared by its state).
+        let list = app.grid_rows(filter).unwrap();
+        same(&keys(&list.machines), &want, &format!("list of {filter:?}"));
+        assert!(list.as_of.is_some(), "the store says when it last synced");
+        let by_id: std::collections::HashMap<&str, &MachineRow> =
+            snap.machines.iter().map(|r| (r.id.as_str(), r)).collect();
+        let timeless = |r: &&MachineRow| {
+            !matches!(
+                r.state,
+                IsolationState::Releasing | IsolationState::ReleaseStuck
+            )
+        };
+        for r in list.machines.iter().filter(timeless) {
+            assert_eq!(Some(&r), by_id.get(r.id.as_str()), "{filter:?}");
+        }
     }
 
     // Any column sorts, both ways, ties by name: the order of the ranks holds.

@@ -18,7 +18,7 @@ mod pg_threads;
 use std::sync::{Arc, Barrier};
 
 use cordon_core::CoreError;
-use cordon_core::store::pg::{PG_MIGRATIONS, PG_SCHEMA_VERSION, PgStore};
+use cordon_core::store::pg::{PG_MIGRATIONS, PG_SCHEMA_VERSION, PG_WORKS_WITH, PgStore};
 use harness::{TestDb, scalar, sqlstate};
 
 /// Every table of the team store, `cordon_schema` included.
@@ -132,38 +132,67 @@ fn snapshot(db: &TestDb) -> Vec<Vec<Option<String>>> {
     )
 }
 
+/// The `works_with` recorded for migration `version`.
+fn works_with(db: &TestDb, version: usize) -> Option<String> {
+    db.sql(&format!(
+        "SELECT works_with FROM cordon_schema WHERE version = {version}"
+    ))[0][0]
+        .clone()
+}
+
 #[test]
 fn a_cordon_one_additive_release_back_uses_the_store_and_two_back_is_refused() {
     let Some(db) = TestDb::new() else { return };
-    drop(PgStore::open_config(db.config.clone()).unwrap());
-    let latest = PG_SCHEMA_VERSION;
-    let back = (latest - 1) as usize;
+    // The newest additive migration: a store at it works with the release before.
+    let at = (1..=PG_MIGRATIONS.len())
+        .rev()
+        .find(|&v| (PG_WORKS_WITH[v - 1] as usize) < v)
+        .expect("an additive migration");
+    let back = at - 1;
+    drop(PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..at]).unwrap());
     assert_eq!(
-        db.sql(&format!(
-            "SELECT works_with FROM cordon_schema WHERE version = {latest}"
-        ))[0][0]
-            .as_deref(),
-        Some(back.to_string().as_str()),
-        "the latest migration is additive: the previous release may go on"
+        works_with(&db, at),
+        Some(back.to_string()),
+        "migration {at} is additive: the previous release may go on"
     );
     let before = snapshot(&db);
     // The previous release opens it as is and writes no migration.
     let previous = PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..back])
         .expect("one additive release back opens the store");
-    assert_eq!(previous.schema_version().unwrap(), latest);
+    assert_eq!(previous.schema_version().unwrap(), at as u32);
     drop(previous);
     assert_eq!(snapshot(&db), before, "nothing written");
     // Two releases back is refused with the sentence.
     match PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..back - 1]) {
         Err(CoreError::TeamStore(m)) => assert!(
             m.contains(&format!(
-                "newer Cordon (schema {latest}, this one knows {})",
+                "newer Cordon (schema {at}, this one knows {})",
                 back - 1
             )),
             "{m}"
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_migration_an_older_writer_would_undo_refuses_the_release_before_it() {
+    let Some(db) = TestDb::new() else { return };
+    drop(PgStore::open_config(db.config.clone()).unwrap());
+    // Migration 6 adds grid columns a Cordon of schema 5 would leave stale when it
+    // writes the grid: it works with schema 6 only.
+    assert_eq!(PG_WORKS_WITH[5], 6);
+    assert_eq!(works_with(&db, 6), Some("6".to_owned()));
+    let before = snapshot(&db);
+    let latest = PG_SCHEMA_VERSION;
+    match PgStore::open_with(db.config.clone(), &PG_MIGRATIONS[..5]) {
+        Err(CoreError::TeamStore(m)) => assert!(
+            m.contains(&format!("newer Cordon (schema {latest}, this one knows 5)")),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(snapshot(&db), before, "nothing written");
 }
 
 #[test]

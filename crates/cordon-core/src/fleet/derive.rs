@@ -10,6 +10,11 @@
 //! completion time (`lastUpdateDateTimeUtc`, falling back to creation). Actions that
 //! complete out of order (a stray duplicate isolate finishing after a release, as seen
 //! in the field) therefore leave the machine isolated, exactly as the device is.
+//!
+//! Two steps: [`basis`] decides from the actions alone (no clock) which state holds
+//! and which one action explains it; [`explain`] applies `now` (the stuck threshold,
+//! the device's liveness) and writes the sentence. [`derive`] is both. The machine
+//! grid stores the basis, so a row can be explained at any `now` from the store.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -140,6 +145,42 @@ pub fn derive(
     now: DateTime<Utc>,
     thresholds: Thresholds,
 ) -> Derived {
+    explain(&basis(actions), live, now, thresholds)
+}
+
+/// What the derivation decides without a clock: the state (an in-flight release is
+/// `Releasing` however old it is), when it began, and the one action its sentence
+/// names. The machine grid stores it (`fleet/grid_record.rs`), so a row can be
+/// explained at any `now` from the store's columns alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    /// Never `ReleaseStuck` for an in-flight release (only `explain` applies time);
+    /// `ReleaseStuck` is a release that ended without success.
+    pub kind: StateKind,
+    /// When the state began: the named action's creation or end.
+    pub since: Option<DateTime<Utc>>,
+    /// The named action's status, requestor and comment (`Unknown`, empty when none).
+    pub status: Status,
+    pub requestor: String,
+    pub comment: String,
+    pub action_id: Option<String>,
+}
+
+impl Basis {
+    fn of(kind: StateKind, since: DateTime<Utc>, a: &IsolationAction) -> Self {
+        Self {
+            kind,
+            since: Some(since),
+            status: a.status,
+            requestor: a.requestor.clone(),
+            comment: a.comment.clone(),
+            action_id: Some(a.id.clone()),
+        }
+    }
+}
+
+/// The [`Basis`] of a machine's isolation actions (pure, no clock).
+pub fn basis(actions: &[IsolationAction]) -> Basis {
     let mut acts: Vec<&IsolationAction> = Vec::with_capacity(actions.len());
     for a in actions {
         // Duplicates: keep the most advanced copy of an id (a later poll may carry a
@@ -163,126 +204,129 @@ pub fn derive(
         .copied();
 
     match last_succeeded {
-        Some(iso) if iso.kind == Kind::Isolate => {
-            derive_isolated(&acts, iso, live, now, thresholds)
-        }
-        _ => derive_not_isolated(&acts, last_succeeded),
+        Some(iso) if iso.kind == Kind::Isolate => basis_isolated(&acts, iso),
+        _ => basis_not_isolated(&acts, last_succeeded),
     }
 }
 
-fn derive_not_isolated(
-    acts: &[&IsolationAction],
-    last_release: Option<&IsolationAction>,
-) -> Derived {
+fn basis_not_isolated(acts: &[&IsolationAction], last_release: Option<&IsolationAction>) -> Basis {
     let after = |a: &&&IsolationAction| last_release.is_none_or(|r| a.created > r.created);
     let latest_isolate = acts.iter().rfind(|a| a.kind == Kind::Isolate && after(a));
     match latest_isolate {
-        Some(a) if a.status.in_flight() => Derived {
-            kind: StateKind::Isolating,
-            since: Some(a.created),
-            reason: format!(
-                "Isolation {} since {} (requested by {}{})",
-                a.status.label(),
-                fmt_time(a.created),
-                a.requestor,
-                comment_suffix(&a.comment)
-            ),
-            action_id: Some(a.id.clone()),
-        },
-        Some(a) if matches!(a.status, Status::Failed | Status::TimeOut) => Derived {
-            kind: StateKind::IsolationFailed,
-            since: Some(a.finished_at()),
-            reason: format!(
-                "Isolation {} at {} (requested by {})",
-                a.status.label(),
-                fmt_time(a.finished_at()),
-                a.requestor
-            ),
-            action_id: Some(a.id.clone()),
-        },
-        _ => Derived {
-            kind: StateKind::NotIsolated,
-            since: last_release.map(|r| r.finished_at()),
-            reason: match last_release {
-                Some(r) => format!(
-                    "Released at {} by {}",
-                    fmt_time(r.finished_at()),
-                    r.requestor
-                ),
-                None => "Never isolated".to_string(),
+        Some(a) if a.status.in_flight() => Basis::of(StateKind::Isolating, a.created, a),
+        Some(a) if matches!(a.status, Status::Failed | Status::TimeOut) => {
+            Basis::of(StateKind::IsolationFailed, a.finished_at(), a)
+        }
+        _ => match last_release {
+            Some(r) => Basis::of(StateKind::NotIsolated, r.finished_at(), r),
+            None => Basis {
+                kind: StateKind::NotIsolated,
+                since: None,
+                status: Status::Unknown,
+                requestor: String::new(),
+                comment: String::new(),
+                action_id: None,
             },
-            action_id: last_release.map(|r| r.id.clone()),
         },
     }
 }
 
-fn derive_isolated(
-    acts: &[&IsolationAction],
-    iso: &IsolationAction,
-    live: &Liveness,
-    now: DateTime<Utc>,
-    thresholds: Thresholds,
-) -> Derived {
-    let isolated_reason = format!(
-        "Isolated since {} by {}{}",
-        fmt_time(iso.finished_at()),
-        iso.requestor,
-        comment_suffix(&iso.comment)
-    );
+fn basis_isolated(acts: &[&IsolationAction], iso: &IsolationAction) -> Basis {
     let release = acts.iter().rfind(|a| {
         a.kind == Kind::Unisolate && a.created > iso.created && a.status != Status::Succeeded
     });
-    let Some(rel) = release else {
-        return Derived {
-            kind: StateKind::Isolated,
-            since: Some(iso.finished_at()),
-            reason: isolated_reason,
-            action_id: Some(iso.id.clone()),
-        };
-    };
-    if rel.status.in_flight() || rel.status == Status::Unknown {
-        let age = now - rel.created;
-        if age < thresholds.release_stuck_after {
-            return Derived {
-                kind: StateKind::Releasing,
-                since: Some(rel.created),
-                reason: format!(
-                    "Release {} since {} (requested by {})",
-                    rel.status.label(),
-                    fmt_time(rel.created),
-                    rel.requestor
-                ),
-                action_id: Some(rel.id.clone()),
-            };
+    match release {
+        None => Basis::of(StateKind::Isolated, iso.finished_at(), iso),
+        Some(rel) if rel.status.in_flight() || rel.status == Status::Unknown => {
+            Basis::of(StateKind::Releasing, rel.created, rel)
         }
-        return Derived {
-            kind: StateKind::ReleaseStuck,
-            since: Some(rel.created),
-            reason: format!(
+        Some(rel) => {
+            debug_assert!(rel.status.unsuccessful_end());
+            Basis::of(StateKind::ReleaseStuck, rel.finished_at(), rel)
+        }
+    }
+}
+
+/// The state and its sentence at `now`: the [`Basis`] with the stuck threshold and
+/// the device's liveness applied.
+pub fn explain(b: &Basis, live: &Liveness, now: DateTime<Utc>, thresholds: Thresholds) -> Derived {
+    let since = b.since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let (kind, reason) = match b.kind {
+        StateKind::Isolating => (
+            b.kind,
+            format!(
+                "Isolation {} since {} (requested by {}{})",
+                b.status.label(),
+                fmt_time(since),
+                b.requestor,
+                comment_suffix(&b.comment)
+            ),
+        ),
+        StateKind::IsolationFailed => (
+            b.kind,
+            format!(
+                "Isolation {} at {} (requested by {})",
+                b.status.label(),
+                fmt_time(since),
+                b.requestor
+            ),
+        ),
+        StateKind::NotIsolated => (
+            b.kind,
+            match b.since {
+                Some(t) => format!("Released at {} by {}", fmt_time(t), b.requestor),
+                None => "Never isolated".to_string(),
+            },
+        ),
+        StateKind::Isolated => (
+            b.kind,
+            format!(
+                "Isolated since {} by {}{}",
+                fmt_time(since),
+                b.requestor,
+                comment_suffix(&b.comment)
+            ),
+        ),
+        StateKind::Releasing if now - since < thresholds.release_stuck_after => (
+            StateKind::Releasing,
+            format!(
+                "Release {} since {} (requested by {})",
+                b.status.label(),
+                fmt_time(since),
+                b.requestor
+            ),
+        ),
+        StateKind::Releasing => (
+            StateKind::ReleaseStuck,
+            format!(
                 "Release {} for {} ({}): {}",
-                rel.status.label(),
-                fmt_age(age),
+                b.status.label(),
+                fmt_age(now - since),
                 liveness_facts(live, now),
                 liveness_advice(live, now)
             ),
-            action_id: Some(rel.id.clone()),
-        };
-    }
-    debug_assert!(rel.status.unsuccessful_end());
-    let what = match rel.status {
-        Status::Cancelled => "cancelled",
-        Status::Failed => "failed",
-        _ => "timed out",
+        ),
+        StateKind::ReleaseStuck => {
+            let what = match b.status {
+                Status::Cancelled => "cancelled",
+                Status::Failed => "failed",
+                _ => "timed out",
+            };
+            (
+                StateKind::ReleaseStuck,
+                format!(
+                    "Release {what} at {} ({}): resubmit needed",
+                    fmt_time(since),
+                    liveness_facts(live, now)
+                ),
+            )
+        }
     };
     Derived {
-        kind: StateKind::ReleaseStuck,
-        since: Some(rel.finished_at()),
-        reason: format!(
-            "Release {what} at {} ({}): resubmit needed",
-            fmt_time(rel.finished_at()),
-            liveness_facts(live, now)
-        ),
-        action_id: Some(rel.id.clone()),
+        kind,
+        since: b.since,
+        reason,
+        action_id: b.action_id.clone(),
     }
 }
 

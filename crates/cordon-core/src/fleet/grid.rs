@@ -14,11 +14,11 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use mde_api::Machine;
 
-use crate::dto::Counters;
-use crate::dto::grid::{GridChanges, GridFilter, GridPage, GridQuery, GridRow};
+use crate::dto::grid::{GRID_MAX_LIMIT, GridChanges, GridFilter, GridPage, GridQuery, GridRow};
+use crate::dto::{Counters, MachineRow};
 use crate::error::Result;
 use crate::fleet::derive::{IsolationAction, Thresholds};
-use crate::fleet::grid_record::record;
+use crate::fleet::grid_record::{record, shown};
 use crate::fleet::{Cache, Fleet, view};
 use crate::store::grid_sql::{GRID_BASIS, GRID_BASIS_KEY, GridRecord};
 use crate::store::{Store, ts};
@@ -53,6 +53,53 @@ pub fn page(store: &Store, q: &GridQuery, now: DateTime<Utc>, t: Thresholds) -> 
         cursor: w.cursor,
         as_of: w.as_of,
     })
+}
+
+/// Every machine matching `f`, as the grid shows it at `now` (by name), and the
+/// store's last sync time: `cordon machines` (and any whole list) in one read of the
+/// grid's records, no window, no machine JSON. A grid not yet rebuilt for this
+/// derivation (a store migrated since its last full open) is read window by window
+/// from the cache tables instead: slower, same rows.
+pub fn rows(store: &Store, f: &GridFilter, now: DateTime<Utc>, t: Thresholds) -> Result<GridList> {
+    if store.meta(GRID_BASIS_KEY)?.as_deref() != Some(GRID_BASIS) {
+        return rows_by_window(store, f, now, t);
+    }
+    let r = store.grid_rows(f, &cutoff(now, t))?;
+    Ok(GridList {
+        as_of: r.as_of,
+        machines: r.records.iter().map(|r| shown(r, now, t)).collect(),
+    })
+}
+
+fn rows_by_window(
+    store: &Store,
+    f: &GridFilter,
+    now: DateTime<Utc>,
+    t: Thresholds,
+) -> Result<GridList> {
+    let mut q = GridQuery {
+        filter: f.clone(),
+        limit: GRID_MAX_LIMIT,
+        ..GridQuery::default()
+    };
+    let mut list = GridList::default();
+    loop {
+        let p = page(store, &q, now, t)?;
+        let n = p.rows.len() as u32;
+        list.machines.extend(p.rows.into_iter().map(|r| r.machine));
+        list.as_of = p.as_of;
+        q.offset += n;
+        if n == 0 || q.offset >= p.total {
+            return Ok(list);
+        }
+    }
+}
+
+/// A whole list of the grid: its rows and the store's last sync time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GridList {
+    pub as_of: Option<String>,
+    pub machines: Vec<MachineRow>,
 }
 
 /// The records of `machines` (all of them, or those in `only`), from the cache.
@@ -92,6 +139,11 @@ impl Fleet {
     /// A window of the grid.
     pub fn grid_page(&self, q: &GridQuery) -> Result<GridPage> {
         page(self.store(), q, self.now(), self.thresholds())
+    }
+
+    /// Every machine matching `f`, by name, with the store's last sync time.
+    pub fn grid_rows(&self, f: &GridFilter) -> Result<GridList> {
+        rows(self.store(), f, self.now(), self.thresholds())
     }
 
     /// The counters of the machines matching `f` (the default filter: the fleet).

@@ -3,10 +3,11 @@
 //! state the full derivation gives at `now`, for every `now`.
 #![allow(clippy::unwrap_used)]
 
-use chrono::TimeZone;
+use chrono::{Duration, TimeZone};
 
 use super::*;
 use crate::fleet::derive::{Kind, StateKind, Status};
+use crate::fleet::view::machine_row;
 
 fn t(min: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap() + Duration::minutes(min)
@@ -141,4 +142,58 @@ fn the_stored_state_read_at_any_time_is_the_derivation_at_that_time() {
         }
     }
     assert_eq!(state_code(StateKind::ReleaseStuck), 5);
+}
+
+#[test]
+fn the_row_shown_from_the_record_is_the_views_row_at_any_time() {
+    let threshold = Thresholds::default();
+    let with = |mut a: IsolationAction, who: &str, comment: &str| {
+        a.requestor = who.into();
+        a.comment = comment.into();
+        a
+    };
+    let histories = [
+        vec![],
+        vec![with(act("a", I, Pending, 0), "bob", " IR-7 ")],
+        vec![act("a", I, InProgress, 0)],
+        vec![with(act("a", I, Failed, 0), "bob", "x")],
+        vec![act("a", I, TimeOut, 0)],
+        vec![with(
+            act("a", I, Succeeded, 0),
+            "café@contoso",
+            "per IR playbook",
+        )],
+        vec![
+            act("a", I, Succeeded, 0),
+            with(act("b", U, Pending, 60), "carol", "done"),
+        ],
+        vec![act("a", I, Succeeded, 0), act("b", U, InProgress, 60)],
+        vec![act("a", I, Succeeded, 0), act("b", U, Unknown, 60)],
+        vec![act("a", I, Succeeded, 0), act("b", U, Cancelled, 60)],
+        vec![act("a", I, Succeeded, 0), act("b", U, Failed, 60)],
+        vec![act("a", I, Succeeded, 0), act("b", U, TimeOut, 60)],
+        vec![
+            act("a", I, Succeeded, 0),
+            with(act("b", U, Succeeded, 60), "dave", ""),
+        ],
+    ];
+    let mut sparse = machine();
+    sparse.computer_dns_name = None;
+    sparse.risk_score = None;
+    sparse.machine_tags = Vec::new();
+    sparse.rbac_group_name = None;
+    sparse.last_ip_address = None;
+    sparse.last_seen = None;
+    for m in [machine(), sparse] {
+        for acts in &histories {
+            let r = record(&m, acts);
+            for now in [0, 61, 89, 90, 91, 600, 10_000] {
+                assert_eq!(
+                    shown(&r, t(now), threshold),
+                    machine_row(&m, acts, t(now), threshold),
+                    "{acts:?} at +{now} min"
+                );
+            }
+        }
+    }
 }

@@ -30,6 +30,11 @@ pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 /// Slack subtracted from the last sync time, for clock skew and late writes.
 const WATERMARK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
 
+/// Rows written by one merge from which the store's write-ahead log is folded back
+/// into the file (a first sync, a large catch-up): below it SQLite's own checkpoints
+/// keep the log small.
+const LARGE_WRITE: usize = 10_000;
+
 impl Fleet {
     /// One sync round. `force_machines` refreshes the machine list regardless of age.
     pub async fn sync_once(&self, force_machines: bool) -> Result<()> {
@@ -284,6 +289,14 @@ impl Fleet {
             tracing::warn!(error = %e, "actions not saved to the store");
         }
         self.update_grid(&affected, &machines_removed);
+        let written = machines_changed.len() + machines_removed.len() + actions_changed.len();
+        if written >= LARGE_WRITE {
+            match self.store().checkpoint() {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!("write-ahead log held by a reader"),
+                Err(e) => tracing::warn!(error = %e, "write-ahead log not folded back"),
+            }
+        }
         self.bump();
     }
 

@@ -57,7 +57,7 @@ pub fn by_machine<'a>(
     map
 }
 
-fn state_dto(k: StateKind) -> IsolationState {
+pub(crate) fn state_dto(k: StateKind) -> IsolationState {
     match k {
         StateKind::NotIsolated => IsolationState::NotIsolated,
         StateKind::Isolating => IsolationState::Isolating,

@@ -22,7 +22,7 @@ use mde_api::{Alert, Machine, MachineAction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::grid_sql::{GridRecord, GridWindow};
+use super::grid_sql::{GridRecord, GridRows, GridWindow};
 use super::health::Health;
 use super::journal_entry::JournalEntry;
 use super::pg::PgStore;
@@ -70,6 +70,10 @@ contract! {
     fn backup_dir(&self) -> Option<PathBuf>;
     fn backups(&self) -> Result<Vec<(NaiveDate, PathBuf)>>;
     fn daily_backup(&self, today: NaiveDate, keep: usize) -> Result<Option<PathBuf>>;
+    /// Folds the write-ahead log back into the store after a large write, so it does
+    /// not stay hundreds of MB on disk. True when it was folded entirely (a reader of
+    /// another process may hold it back: then it is folded at a later call).
+    fn checkpoint(&self) -> Result<bool>;
 
     fn save_machines(&self, machines: &[Machine], removed: &[String]) -> Result<()>;
     fn save_actions(&self, actions: &[MachineAction]) -> Result<()>;
@@ -147,6 +151,9 @@ contract! {
     fn grid_age(&self, from: &str, to: &str) -> Result<u32>;
     fn grid_window(&self, q: &GridQuery, cutoff: &str) -> Result<GridWindow>;
     fn grid_ids(&self, f: &GridFilter, cutoff: &str) -> Result<Vec<String>>;
+    /// Every record matching `f`, by name, and the last sync time, in one read (a
+    /// whole list, `cordon machines`, without a window or a machine's JSON).
+    fn grid_rows(&self, f: &GridFilter, cutoff: &str) -> Result<GridRows>;
     fn grid_counters(&self, f: &GridFilter, cutoff: &str) -> Result<Counters>;
     fn grid_changes(&self, since: u32) -> Result<GridChanges>;
 }

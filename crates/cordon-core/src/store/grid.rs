@@ -7,7 +7,8 @@ use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use super::SqliteStore;
 use super::grid_sql::{
-    self, Dialect, GRID_BASIS, GRID_BASIS_KEY, GRID_CURSOR, GridRecord, GridWindow, SYNCED_AT,
+    self, Dialect, GRID_BASIS, GRID_BASIS_KEY, GRID_CURSOR, GridRecord, GridRows, GridWindow,
+    SYNCED_AT,
 };
 use crate::dto::Counters;
 use crate::dto::grid::{
@@ -17,18 +18,53 @@ use crate::error::Result;
 
 /// Upserts a record unless the stored row is the same (then nothing moves).
 pub(crate) const UPSERT: &str = "INSERT INTO grid
-    (id, name, state, since, health, os, risk, exposure, value, grp, tags, last_seen, ip, version)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+    (id, name, state, since, health, os, risk, exposure, value, grp, tags, last_seen, ip,
+     label, risk_word, exposure_word, value_word, act, requestor, comment, version)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+        ?18, ?19, ?20, ?21)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, state = excluded.state,
         since = excluded.since, health = excluded.health, os = excluded.os,
         risk = excluded.risk, exposure = excluded.exposure, value = excluded.value,
         grp = excluded.grp, tags = excluded.tags, last_seen = excluded.last_seen,
-        ip = excluded.ip, version = excluded.version
+        ip = excluded.ip, label = excluded.label, risk_word = excluded.risk_word,
+        exposure_word = excluded.exposure_word, value_word = excluded.value_word,
+        act = excluded.act, requestor = excluded.requestor, comment = excluded.comment,
+        version = excluded.version
     WHERE (grid.name, grid.state, grid.since, grid.health, grid.os, grid.risk,
-           grid.exposure, grid.value, grid.grp, grid.tags, grid.last_seen, grid.ip)
+           grid.exposure, grid.value, grid.grp, grid.tags, grid.last_seen, grid.ip,
+           grid.label, grid.risk_word, grid.exposure_word, grid.value_word, grid.act,
+           grid.requestor, grid.comment)
        IS NOT (excluded.name, excluded.state, excluded.since, excluded.health, excluded.os,
            excluded.risk, excluded.exposure, excluded.value, excluded.grp, excluded.tags,
-           excluded.last_seen, excluded.ip)";
+           excluded.last_seen, excluded.ip, excluded.label, excluded.risk_word,
+           excluded.exposure_word, excluded.value_word, excluded.act, excluded.requestor,
+           excluded.comment)";
+
+/// A record from a row of [`grid_sql::RECORD_COLUMNS`].
+fn record_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<GridRecord> {
+    Ok(GridRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        state: r.get(2)?,
+        since: r.get(3)?,
+        health: r.get(4)?,
+        os: r.get(5)?,
+        risk: r.get(6)?,
+        exposure: r.get(7)?,
+        value: r.get(8)?,
+        group: r.get(9)?,
+        tags: r.get(10)?,
+        last_seen: r.get(11)?,
+        ip: r.get(12)?,
+        label: r.get(13)?,
+        risk_word: r.get(14)?,
+        exposure_word: r.get(15)?,
+        value_word: r.get(16)?,
+        act: r.get(17)?,
+        requestor: r.get(18)?,
+        comment: r.get(19)?,
+    })
+}
 
 fn cursor_in(tx: &rusqlite::Connection) -> Result<u32> {
     let v: Option<String> = tx
@@ -110,6 +146,13 @@ impl SqliteStore {
                         r.tags,
                         r.last_seen,
                         r.ip,
+                        r.label,
+                        r.risk_word,
+                        r.exposure_word,
+                        r.value_word,
+                        r.act,
+                        r.requestor,
+                        r.comment,
                         next
                     ])?;
                     if n > 0 {
@@ -210,6 +253,23 @@ impl SqliteStore {
         })
     }
 
+    /// Every record matching `f`, by name, with the last sync time, in one read.
+    pub fn grid_rows(&self, f: &GridFilter, cutoff: &str) -> Result<GridRows> {
+        let sql = grid_sql::records(Dialect::Sqlite, f, cutoff);
+        let conn = self.conn();
+        let records = {
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            let rows = stmt.query_map(params_from_iter(&sql.params), record_of)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        let as_of: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [SYNCED_AT], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(GridRows { as_of, records })
+    }
+
     /// Every machine id matching `f`, by name (a bulk selection of "all matching").
     pub fn grid_ids(&self, f: &GridFilter, cutoff: &str) -> Result<Vec<String>> {
         let sql = grid_sql::window(Dialect::Sqlite, f, GridSort::default(), cutoff, 0, None);
@@ -225,10 +285,14 @@ impl SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql.text)?;
         let rows = stmt.query_map(params_from_iter(&sql.params), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
-        let pairs: Vec<(i64, i64)> = rows.collect::<rusqlite::Result<_>>()?;
-        Ok(grid_sql::counters(&pairs))
+        let triples: Vec<(i64, i64, i64)> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(grid_sql::counters(&triples))
     }
 
     /// What changed since `since` (a cursor a page carried).

@@ -5,14 +5,30 @@
 //! `grid` holds one row per machine with only what the grid filters and sorts by, in
 //! compact encodings (ranks for risk, exposure and value; a small integer for the
 //! derived state), and the change cursor at which the row last changed (`version`).
-//! The rows the grid *shows* are derived again from the machine and its actions (the
+//! The rows a window *shows* are derived again from the machine and its actions (the
 //! pure derivation, with the tenant's `now`), so what is shown is never staler than
-//! the cache.
+//! the cache; a whole list (`records`) is explained from the records' own columns
+//! (`grid_codes.rs`), which the same write keeps current.
 //!
 //! The only part of the derivation that moves with time alone is a release turning
 //! "stuck" after the threshold: the table stores an in-flight release as `releasing`
 //! with its creation time in `since`, and every query reads the *effective* state,
 //! `releasing` older than the cut-off (now − threshold) being `release stuck`.
+//!
+//! **Indexes** (SQLite migration 5, PostgreSQL 6), each for a question the grid asks
+//! of 100,000 machines within 100 ms (P-4), measured by `cordon-bench --only grid`:
+//! - `grid_list (name, id, version, ip)`: the default order (by name, ties by id) with
+//!   what a window returns, so a window at any offset walks the index alone (no sort,
+//!   no row read); a search scans this narrow index instead of the table (it holds
+//!   every searched column; the id's lowercase is computed from it).
+//! - `grid_isolated (name, id, version) WHERE state >= 3`: "isolated now" (half of a
+//!   large fleet may be) in name order: its first window reads 60 entries, its ids
+//!   ("select all matching", `cordon machines --isolated`) come in order without a sort.
+//! - `grid_state (state, since)` (migration 4): state filters and counters. They read
+//!   the *stored* state: `releasing` past the cut-off is `state = 4 AND since <= ?`, a
+//!   range of this index, never an expression computed per row; counters group by the
+//!   stored state and count the stuck part of `releasing` with a `FILTER`.
+//! - `grid_version (version)` (migration 4): what changed since a cursor.
 //!
 //! The builder emits SQL with numbered placeholders (`?N` for SQLite, `$N` for
 //! PostgreSQL) and every parameter as text; integers (states, ranks, offsets) are
@@ -20,32 +36,13 @@
 
 use std::fmt::Write;
 
-use crate::dto::IsolationState;
 use crate::dto::grid::{GridColumn, GridFilter, GridSort};
-use crate::fleet::derive::StateKind;
 
-/// One machine as the grid's table holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GridRecord {
-    /// The machine id as Defender sends it (the `machines` table's key).
-    pub id: String,
-    /// The display name, lowercased (sort and search).
-    pub name: String,
-    /// [`state_code`] of the state derived without the stuck threshold.
-    pub state: i64,
-    /// When the state began (for `releasing`: the release's creation), as stored.
-    pub since: Option<String>,
-    pub health: String,
-    pub os: String,
-    pub risk: i64,
-    pub exposure: i64,
-    pub value: i64,
-    pub group: String,
-    /// `\n`-framed tags (`\na\nb\n`), empty when none: a tag is matched exactly.
-    pub tags: String,
-    pub last_seen: Option<String>,
-    pub ip: String,
-}
+use super::grid_codes::dto_code;
+pub use super::grid_codes::{
+    GridRecord, GridRows, exposure_rank, frame_tags, risk_rank, state_code, state_of, unframe_tags,
+    value_rank,
+};
 
 /// A window of the grid as an engine reads it, in one consistent read: the matching
 /// total, the window's machines (as stored, with their row versions) in order, their
@@ -69,79 +66,8 @@ pub const SYNCED_AT: &str = "actions_synced_at";
 /// and the grid) the fleet rebuilds the grid from its cache at open.
 pub const GRID_BASIS_KEY: &str = "grid.basis";
 /// The current derivation of the grid's rows.
-pub const GRID_BASIS: &str = "1";
-
-/// The derived state's code: its order is the grid's "by state" order.
-pub fn state_code(k: StateKind) -> i64 {
-    match k {
-        StateKind::NotIsolated => 0,
-        StateKind::Isolating => 1,
-        StateKind::IsolationFailed => 2,
-        StateKind::Isolated => 3,
-        StateKind::Releasing => 4,
-        StateKind::ReleaseStuck => 5,
-    }
-}
-
-fn dto_code(s: IsolationState) -> i64 {
-    match s {
-        IsolationState::NotIsolated => 0,
-        IsolationState::Isolating => 1,
-        IsolationState::IsolationFailed => 2,
-        IsolationState::Isolated => 3,
-        IsolationState::Releasing => 4,
-        IsolationState::ReleaseStuck => 5,
-    }
-}
-
-/// The rank of a `riskScore` (`""`: none sent; an unknown word ranks last).
-pub fn risk_rank(s: &str) -> i64 {
-    match s {
-        "" => 0,
-        "None" => 1,
-        "Informational" => 2,
-        "Low" => 3,
-        "Medium" => 4,
-        "High" => 5,
-        _ => 9,
-    }
-}
-
-/// The rank of an `exposureLevel`.
-pub fn exposure_rank(s: &str) -> i64 {
-    match s {
-        "" => 0,
-        "None" => 1,
-        "Low" => 2,
-        "Medium" => 3,
-        "High" => 4,
-        _ => 9,
-    }
-}
-
-/// The rank of a `deviceValue`.
-pub fn value_rank(s: &str) -> i64 {
-    match s {
-        "" => 0,
-        "Low" => 1,
-        "Normal" => 2,
-        "High" => 3,
-        _ => 9,
-    }
-}
-
-/// `tags` framed for exact matching.
-pub fn frame_tags(tags: &[String]) -> String {
-    if tags.is_empty() {
-        return String::new();
-    }
-    let mut s = String::from("\n");
-    for t in tags {
-        s.push_str(&t.replace('\n', " "));
-        s.push('\n');
-    }
-    s
-}
+/// "2": records hold what a row shows (label, wire words, the named action).
+pub const GRID_BASIS: &str = "2";
 
 /// Which engine's dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,16 +96,21 @@ impl Sql {
         }
     }
 
-    /// The effective state, binding `cutoff` on first use.
-    fn state(&mut self, cutoff: &str) -> String {
-        let p = match &self.cut {
+    /// The cut-off's placeholder, binding `cutoff` on first use.
+    fn cut(&mut self, cutoff: &str) -> String {
+        match &self.cut {
             Some(p) => p.clone(),
             None => {
                 let p = self.bind(cutoff);
                 self.cut = Some(p.clone());
                 p
             }
-        };
+        }
+    }
+
+    /// The effective state (a sort key only: filters and counts read the index).
+    fn state(&mut self, cutoff: &str) -> String {
+        let p = self.cut(cutoff);
         effective_state(&p)
     }
 
@@ -197,6 +128,36 @@ impl Sql {
 /// `cutoff` is a placeholder for (now − threshold), as stored times are written.
 fn effective_state(cutoff: &str) -> String {
     format!("(CASE WHEN state = 4 AND since <= {cutoff} THEN 5 ELSE state END)")
+}
+
+/// The effective state in `codes` (sorted, distinct), as terms over the stored state
+/// and `since` that the `(state, since)` index answers: only `releasing` (4) and
+/// `release stuck` (5) depend on the cut-off, an in-flight release being stored as 4.
+fn states_in(sql: &mut Sql, codes: &[i64], cutoff: &str) -> String {
+    let (four, five) = (codes.contains(&4), codes.contains(&5));
+    let mut plain: Vec<i64> = codes.iter().copied().filter(|c| *c < 4).collect();
+    let mut terms = Vec::new();
+    if five {
+        plain.push(5);
+    }
+    match (four, five) {
+        (true, true) => plain.push(4),
+        (true, false) => {
+            let c = sql.cut(cutoff);
+            terms.push(format!("(state = 4 AND (since IS NULL OR since > {c}))"));
+        }
+        (false, true) => {
+            let c = sql.cut(cutoff);
+            terms.push(format!("(state = 4 AND since <= {c})"));
+        }
+        (false, false) => {}
+    }
+    if !plain.is_empty() {
+        plain.sort_unstable();
+        let list: Vec<String> = plain.iter().map(i64::to_string).collect();
+        terms.insert(0, format!("state IN ({})", list.join(", ")));
+    }
+    format!("({})", terms.join(" OR "))
 }
 
 /// `column IN (…)` over text values, or nothing when `values` is empty.
@@ -224,15 +185,26 @@ fn rank_in(clauses: &mut Vec<String>, column: &str, values: &[String], rank: fn(
 fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
     let mut clauses: Vec<String> = Vec::new();
     if let Some(needle) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let p = sql.bind(needle.to_lowercase());
-        clauses.push(match sql.dialect {
-            Some(Dialect::Pg) => format!(
-                "(strpos(name, {p}) > 0 OR strpos(lower(id), {p}) > 0 OR strpos(ip, {p}) > 0)"
-            ),
-            _ => {
-                format!("(instr(name, {p}) > 0 OR instr(lower(id), {p}) > 0 OR instr(ip, {p}) > 0)")
-            }
-        });
+        let needle = needle.to_lowercase();
+        let p = sql.bind(needle.as_str());
+        let has = |col: &str| match sql.dialect {
+            Some(Dialect::Pg) => format!("strpos({col}, {p}) > 0"),
+            _ => format!("instr({col}, {p}) > 0"),
+        };
+        // A term that cannot match is left out (each one costs a pass over every row):
+        // Defender's machine ids are 40 hex digits, an IP address is hex digits, dots
+        // and colons (and an IPv6 zone's `%`).
+        let mut terms = vec![has("name")];
+        if needle.chars().all(|c| c.is_ascii_hexdigit()) {
+            terms.push(has("lower(id)"));
+        }
+        if needle
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '%'))
+        {
+            terms.push(has("ip"));
+        }
+        clauses.push(format!("({})", terms.join(" OR ")));
     }
     if f.isolated_now {
         clauses.push("state >= 3".to_owned());
@@ -241,9 +213,7 @@ fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
         let mut codes: Vec<i64> = f.states.iter().map(|s| dto_code(*s)).collect();
         codes.sort_unstable();
         codes.dedup();
-        let list: Vec<String> = codes.iter().map(i64::to_string).collect();
-        let state = sql.state(cutoff);
-        clauses.push(format!("{state} IN ({})", list.join(", ")));
+        clauses.push(states_in(sql, &codes, cutoff));
     }
     text_in(sql, &mut clauses, "health", &f.health);
     text_in(sql, &mut clauses, "os", &f.os);
@@ -338,17 +308,52 @@ pub(crate) fn window(
     sql
 }
 
-/// Machines matching `f` per effective state code.
-pub(crate) fn by_state(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
+/// A record's columns, in [`GridRecord`]'s order.
+pub(crate) const RECORD_COLUMNS: &str = "id, name, state, since, health, os, risk, exposure, \
+    value, grp, tags, last_seen, ip, label, risk_word, exposure_word, value_word, act, \
+    requestor, comment";
+
+/// Every record matching `f`, by name (the grid's default order): one statement, read
+/// as a stream, no window and no offset.
+pub(crate) fn records(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
     let mut sql = Sql::new(d);
-    let state = sql.state(cutoff);
     let w = where_clause(&mut sql, f, cutoff);
-    sql.text = format!("SELECT {state} AS s, COUNT(*) FROM grid{w} GROUP BY s");
+    let order = order_by(&mut sql, GridSort::default(), cutoff);
+    sql.text = format!("SELECT {RECORD_COLUMNS} FROM grid{w}{order}");
     sql
 }
 
+/// Machines matching `f` per effective state code.
+/// Grouped by the *stored* state (the `(state, since)` index, no expression per row),
+/// each group with how many of its rows are past the cut-off: `(state, rows, stuck)`
+/// ([`counters`] moves the stuck `releasing` rows to `release stuck`).
+pub(crate) fn by_state(d: Dialect, f: &GridFilter, cutoff: &str) -> Sql {
+    let mut sql = Sql::new(d);
+    let c = sql.cut(cutoff);
+    let w = where_clause(&mut sql, f, cutoff);
+    sql.text = format!(
+        "SELECT state, COUNT(*), COUNT(*) FILTER (WHERE state = 4 AND since <= {c}) \
+         FROM grid{w} GROUP BY state"
+    );
+    sql
+}
+
+/// The counters from [`by_state`]'s `(stored state, rows, stuck)` triples.
+pub(crate) fn counters(triples: &[(i64, i64, i64)]) -> crate::dto::Counters {
+    let mut pairs = Vec::with_capacity(triples.len() + 1);
+    for &(s, n, stuck) in triples {
+        if s == 4 {
+            pairs.push((4, n - stuck));
+            pairs.push((5, stuck));
+        } else {
+            pairs.push((s, n));
+        }
+    }
+    effective_counters(&pairs)
+}
+
 /// The counters from (effective state code, count) pairs.
-pub(crate) fn counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
+fn effective_counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
     let mut c = crate::dto::Counters::default();
     for &(s, n) in pairs {
         let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
@@ -368,65 +373,5 @@ pub(crate) fn counters(pairs: &[(i64, i64)]) -> crate::dto::Counters {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_filter_binds_values_and_inlines_only_rust_integers() {
-        let f = GridFilter {
-            search: Some(" WS-01 ".into()),
-            isolated_now: true,
-            states: vec![IsolationState::ReleaseStuck],
-            health: vec!["Active".into()],
-            risk: vec!["High".into(), "'; DROP".into()],
-            tags: vec!["vip".into()],
-            ..GridFilter::default()
-        };
-        let s = count(Dialect::Sqlite, &f, "2026-01-01T00:00:00.000Z");
-        assert_eq!(
-            s.params,
-            vec!["ws-01", "2026-01-01T00:00:00.000Z", "Active", "\nvip\n"]
-        );
-        let plain = count(Dialect::Sqlite, &GridFilter::default(), "x");
-        assert!(
-            plain.params.is_empty(),
-            "no unused parameter: {:?}",
-            plain.params
-        );
-        assert!(s.text.contains("risk IN (5, 9)"), "{}", s.text);
-        assert!(!s.text.contains("DROP"));
-        let p = count(Dialect::Pg, &f, "x");
-        assert!(
-            p.text.contains("strpos(name, $1)") && p.text.contains("$4"),
-            "{}",
-            p.text
-        );
-    }
-
-    #[test]
-    fn counters_follow_the_views_counting() {
-        let c = counters(&[(0, 10), (1, 2), (2, 1), (3, 4), (4, 3), (5, 5)]);
-        assert_eq!(
-            (
-                c.total,
-                c.isolated_now,
-                c.isolating,
-                c.releasing,
-                c.stuck,
-                c.isolation_failed
-            ),
-            (25, 12, 2, 3, 5, 1)
-        );
-    }
-
-    #[test]
-    fn ranks_order_by_severity() {
-        assert!(risk_rank("") < risk_rank("None"));
-        assert!(risk_rank("Low") < risk_rank("Medium") && risk_rank("Medium") < risk_rank("High"));
-        assert!(
-            value_rank("Low") < value_rank("Normal") && value_rank("Normal") < value_rank("High")
-        );
-        assert_eq!(frame_tags(&["a".into(), "b".into()]), "\na\nb\n");
-        assert_eq!(frame_tags(&[]), "");
-    }
-}
+#[path = "grid_sql_tests.rs"]
+mod tests;

@@ -207,6 +207,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX actions_machine ON actions(lower(machine_id));
     "#,
+    // 5: what a grid row shows (`grid_codes.rs`: the display name, the wire words,
+    // the named action's status, requestor and comment), so a whole list is one read
+    // of `grid`; the grid is rebuilt at the next open (`grid.basis` 2). Indexes for
+    // the grid's questions at 100,000 machines, each justified in `grid_sql.rs`.
+    r#"
+    ALTER TABLE grid ADD COLUMN label TEXT NOT NULL DEFAULT '';
+    ALTER TABLE grid ADD COLUMN risk_word TEXT;
+    ALTER TABLE grid ADD COLUMN exposure_word TEXT;
+    ALTER TABLE grid ADD COLUMN value_word TEXT;
+    ALTER TABLE grid ADD COLUMN act INTEGER;
+    ALTER TABLE grid ADD COLUMN requestor TEXT NOT NULL DEFAULT '';
+    ALTER TABLE grid ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    DROP INDEX grid_name;
+    CREATE INDEX grid_list ON grid(name, id, version, ip);
+    CREATE INDEX grid_isolated ON grid(name, id, version) WHERE state >= 3;
+    "#,
 ];
 
 /// The schema version this build writes (the number of migrations).

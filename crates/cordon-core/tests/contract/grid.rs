@@ -44,7 +44,7 @@ fn an_action(id: &str, kind: &str, status: &str, tag: &str, created: i64) -> Mac
 }
 
 /// Six machines, one per derived state, saved as the sync saves them.
-fn fleet() -> (Vec<Machine>, Vec<MachineAction>) {
+pub fn fleet() -> (Vec<Machine>, Vec<MachineAction>) {
     let machines = vec![
         a_machine(
             "1",
@@ -95,7 +95,7 @@ fn records(machines: &[Machine], actions: &[MachineAction]) -> Vec<GridRecord> {
         .collect()
 }
 
-fn seeded(store: &Store) -> Vec<GridRecord> {
+pub fn seeded(store: &Store) -> Vec<GridRecord> {
     let (machines, actions) = fleet();
     store.save_machines(&machines, &[]).unwrap();
     store.save_actions(&actions).unwrap();
@@ -105,7 +105,7 @@ fn seeded(store: &Store) -> Vec<GridRecord> {
 }
 
 /// The cut-off (now − the stuck threshold) at "now = t(minutes) + threshold".
-fn cut(minutes: i64) -> String {
+pub fn cut(minutes: i64) -> String {
     rfc3339(t(minutes))
 }
 

@@ -48,4 +48,9 @@ impl PgStore {
     pub fn daily_backup(&self, _today: NaiveDate, _keep: usize) -> Result<Option<PathBuf>> {
         Ok(None)
     }
+
+    /// Nothing to fold: the server manages its own log.
+    pub fn checkpoint(&self) -> Result<bool> {
+        Ok(true)
+    }
 }

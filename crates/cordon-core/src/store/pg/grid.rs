@@ -3,13 +3,12 @@
 //! large the fleet; the cursor's `meta` row is locked for the write, so two processes
 //! refreshing at once take two cursors, one after the other.
 
-use std::collections::HashSet;
-
 use deadpool_postgres::GenericClient;
 use mde_api::{Machine, MachineAction};
 
 use super::PgStore;
 use super::cache::{meta_in, put_meta};
+use super::grid_columns::{columns, record_of};
 use super::sql::{Param, exec, one, rows, u32_of};
 use crate::dto::Counters;
 use crate::dto::grid::{
@@ -17,7 +16,8 @@ use crate::dto::grid::{
 };
 use crate::error::Result;
 use crate::store::grid_sql::{
-    self, Dialect, GRID_BASIS, GRID_BASIS_KEY, GRID_CURSOR, GridRecord, GridWindow, SYNCED_AT,
+    self, Dialect, GRID_BASIS, GRID_BASIS_KEY, GRID_CURSOR, GridRecord, GridRows, GridWindow,
+    SYNCED_AT,
 };
 
 fn params(p: &[String]) -> Vec<Param<'_>> {
@@ -31,76 +31,30 @@ async fn cursor_in(c: &impl GenericClient) -> Result<u32> {
         .unwrap_or(0))
 }
 
-/// The records as columns, one row per id (the last record of an id wins).
-struct Columns {
-    id: Vec<String>,
-    name: Vec<String>,
-    state: Vec<i64>,
-    since: Vec<Option<String>>,
-    health: Vec<String>,
-    os: Vec<String>,
-    risk: Vec<i64>,
-    exposure: Vec<i64>,
-    value: Vec<i64>,
-    group: Vec<String>,
-    tags: Vec<String>,
-    last_seen: Vec<Option<String>>,
-    ip: Vec<String>,
-}
-
-fn columns(rows: &[GridRecord]) -> Columns {
-    let mut seen = HashSet::new();
-    let mut c = Columns {
-        id: Vec::new(),
-        name: Vec::new(),
-        state: Vec::new(),
-        since: Vec::new(),
-        health: Vec::new(),
-        os: Vec::new(),
-        risk: Vec::new(),
-        exposure: Vec::new(),
-        value: Vec::new(),
-        group: Vec::new(),
-        tags: Vec::new(),
-        last_seen: Vec::new(),
-        ip: Vec::new(),
-    };
-    for r in rows.iter().rev() {
-        if !seen.insert(r.id.as_str()) {
-            continue;
-        }
-        c.id.push(r.id.clone());
-        c.name.push(r.name.clone());
-        c.state.push(r.state);
-        c.since.push(r.since.clone());
-        c.health.push(r.health.clone());
-        c.os.push(r.os.clone());
-        c.risk.push(r.risk);
-        c.exposure.push(r.exposure);
-        c.value.push(r.value);
-        c.group.push(r.group.clone());
-        c.tags.push(r.tags.clone());
-        c.last_seen.push(r.last_seen.clone());
-        c.ip.push(r.ip.clone());
-    }
-    c
-}
-
 const UPSERT: &str = "INSERT INTO grid
-    (id, name, state, since, health, os, risk, exposure, value, grp, tags, last_seen, ip, version)
-    SELECT u.*, $14::bigint FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[],
+    (id, name, state, since, health, os, risk, exposure, value, grp, tags, last_seen, ip,
+     label, risk_word, exposure_word, value_word, act, requestor, comment, version)
+    SELECT u.*, $21::bigint FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[],
         $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[],
-        $11::text[], $12::text[], $13::text[]) AS u
+        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+        $17::text[], $18::bigint[], $19::text[], $20::text[]) AS u
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, state = excluded.state,
         since = excluded.since, health = excluded.health, os = excluded.os,
         risk = excluded.risk, exposure = excluded.exposure, value = excluded.value,
         grp = excluded.grp, tags = excluded.tags, last_seen = excluded.last_seen,
-        ip = excluded.ip, version = excluded.version
+        ip = excluded.ip, label = excluded.label, risk_word = excluded.risk_word,
+        exposure_word = excluded.exposure_word, value_word = excluded.value_word,
+        act = excluded.act, requestor = excluded.requestor, comment = excluded.comment,
+        version = excluded.version
     WHERE (grid.name, grid.state, grid.since, grid.health, grid.os, grid.risk,
-           grid.exposure, grid.value, grid.grp, grid.tags, grid.last_seen, grid.ip)
+           grid.exposure, grid.value, grid.grp, grid.tags, grid.last_seen, grid.ip,
+           grid.label, grid.risk_word, grid.exposure_word, grid.value_word, grid.act,
+           grid.requestor, grid.comment)
        IS DISTINCT FROM (excluded.name, excluded.state, excluded.since, excluded.health,
            excluded.os, excluded.risk, excluded.exposure, excluded.value, excluded.grp,
-           excluded.tags, excluded.last_seen, excluded.ip)";
+           excluded.tags, excluded.last_seen, excluded.ip, excluded.label,
+           excluded.risk_word, excluded.exposure_word, excluded.value_word, excluded.act,
+           excluded.requestor, excluded.comment)";
 
 /// The grid's change cursor, its `meta` row made if missing and locked until the
 /// transaction ends (every write of the grid takes the next value).
@@ -170,6 +124,13 @@ impl PgStore {
                         &c.tags,
                         &c.last_seen,
                         &c.ip,
+                        &c.label,
+                        &c.risk_word,
+                        &c.exposure_word,
+                        &c.value_word,
+                        &c.act,
+                        &c.requestor,
+                        &c.comment,
                         &v,
                     ],
                 )
@@ -279,6 +240,29 @@ impl PgStore {
         })
     }
 
+    /// SQLite's `grid_rows`, in one `REPEATABLE READ` snapshot.
+    pub fn grid_rows(&self, f: &GridFilter, cutoff: &str) -> Result<GridRows> {
+        let sql = grid_sql::records(Dialect::Pg, f, cutoff);
+        self.run(move |c| {
+            Box::pin(async move {
+                let tx = c
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .await?;
+                let records = rows(&tx, &sql.text, &params(&sql.params))
+                    .await?
+                    .iter()
+                    .map(record_of)
+                    .collect::<Result<Vec<_>>>()?;
+                let as_of = meta_in(&tx, SYNCED_AT).await?;
+                tx.commit().await?;
+                Ok(GridRows { as_of, records })
+            })
+        })
+    }
+
     /// SQLite's `grid_ids`.
     pub fn grid_ids(&self, f: &GridFilter, cutoff: &str) -> Result<Vec<String>> {
         let sql = grid_sql::window(Dialect::Pg, f, GridSort::default(), cutoff, 0, None);
@@ -298,12 +282,12 @@ impl PgStore {
         let sql = grid_sql::by_state(Dialect::Pg, f, cutoff);
         self.run(move |c| {
             Box::pin(async move {
-                let pairs: Vec<(i64, i64)> = rows(&*c, &sql.text, &params(&sql.params))
+                let triples: Vec<(i64, i64, i64)> = rows(&*c, &sql.text, &params(&sql.params))
                     .await?
                     .iter()
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
                     .collect::<Result<_>>()?;
-                Ok(grid_sql::counters(&pairs))
+                Ok(grid_sql::counters(&triples))
             })
         })
     }

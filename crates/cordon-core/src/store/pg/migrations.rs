@@ -19,7 +19,13 @@
 //!   included, on top of the grants (no role may do them).
 //!
 //! Migration 4 is SQLite's 3 (the team's leases, leaders and heartbeats; it adds
-//! `cordon_schema.works_with`), migration 5 SQLite's 4 (the machine grid).
+//! `cordon_schema.works_with`), migration 5 SQLite's 4 (the machine grid), migration 6
+//! SQLite's 5 (what a grid row shows, and the grid's indexes at 100,000 machines).
+//!
+//! Migration 6 is not additive in effect, though it only adds: a Cordon of schema 5
+//! writing the grid would move a row's state without its new columns (the named
+//! action's requestor and comment), and every newer reader would show a stale sentence.
+//! So it works with schema 6 and up only, and a Cordon one release back is refused.
 //!
 //! Migration 3 makes the group roles (`NOLOGIN`, created when missing) and their grants;
 //! `docs/team-store.md` says what each may do. A migration that adds a table grants on
@@ -27,7 +33,7 @@
 
 /// For each migration, the oldest program schema that may still use the store after
 /// it (an additive migration leaves the previous release working).
-pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4];
+pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4, 6];
 /// The first migration whose `cordon_schema` row can record [`WORKS_WITH`].
 pub const WORKS_WITH_SINCE: u32 = 4;
 
@@ -311,5 +317,20 @@ pub const MIGRATIONS: &[&str] = &[
     REVOKE ALL ON grid, grid_gone FROM PUBLIC;
     GRANT SELECT ON grid, grid_gone TO cordon_reader, cordon_analyst, cordon_agent;
     GRANT INSERT, UPDATE, DELETE ON grid, grid_gone TO cordon_analyst, cordon_agent;
+    "#,
+    // 6: what a grid row shows (SQLite's 5), and the grid's indexes at 100,000
+    // machines (`grid_sql.rs` says why each); the grid is rebuilt at the next open
+    // (`grid.basis` 2). The new columns and indexes fall under the table's grants.
+    r#"
+    ALTER TABLE grid ADD COLUMN label TEXT COLLATE "C" NOT NULL DEFAULT '';
+    ALTER TABLE grid ADD COLUMN risk_word TEXT COLLATE "C";
+    ALTER TABLE grid ADD COLUMN exposure_word TEXT COLLATE "C";
+    ALTER TABLE grid ADD COLUMN value_word TEXT COLLATE "C";
+    ALTER TABLE grid ADD COLUMN act BIGINT;
+    ALTER TABLE grid ADD COLUMN requestor TEXT COLLATE "C" NOT NULL DEFAULT '';
+    ALTER TABLE grid ADD COLUMN comment TEXT COLLATE "C" NOT NULL DEFAULT '';
+    DROP INDEX grid_name;
+    CREATE INDEX grid_list ON grid(name, id, version, ip);
+    CREATE INDEX grid_isolated ON grid(name, id, version) WHERE state >= 3;
     "#,
 ];

@@ -37,6 +37,7 @@ mod automation;
 mod cache;
 mod engine;
 mod grid;
+mod grid_columns;
 mod jobs;
 mod migrations;
 mod proposals;
@@ -56,6 +57,8 @@ use std::time::Duration;
 pub use deadpool_postgres;
 #[doc(hidden)]
 pub use migrations::MIGRATIONS as PG_MIGRATIONS;
+#[doc(hidden)]
+pub use migrations::WORKS_WITH as PG_WORKS_WITH;
 pub use schema::PG_SCHEMA_VERSION;
 pub use tokio_postgres;
 pub use url::{check_profile_url, with_password};
