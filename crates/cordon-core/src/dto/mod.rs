@@ -6,6 +6,7 @@
 //! appears in a DTO.
 
 pub mod automation;
+pub mod cancel;
 pub mod grid;
 pub mod jobs;
 pub mod team;
