@@ -2,20 +2,21 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { GridColumn, IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
+import type { IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
 import { batchComment } from "../../lib/bulk";
 import { NO_FACETS, facetCount, gridFilter, windowFor, type GridWindow } from "../../lib/grid";
 import { bulkCounts } from "../../lib/selection";
 import { BulkDialog, type BulkIntent } from "../jobs/BulkDialog";
 import { JobProgressPanel } from "../jobs/JobProgressPanel";
 import { BatchesPanel } from "./BatchesPanel";
+import { SavedFilters } from "./SavedFilters";
 import { SelectionBar } from "./SelectionBar";
 import { focusShortcutTarget, useShortcuts } from "../../lib/shortcuts";
 import { useNow } from "../../lib/useNow";
 import { queryKeys, useAppInfo, useGridCounters, useGridPage, useJobs, useSyncStatus } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { ColumnChooser } from "./ColumnChooser";
-import { useColumnPrefs } from "./columns";
+import { useColumnPrefs, useGridSort } from "./columns";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
 import { ExportMachines } from "./ExportMachines";
@@ -63,6 +64,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const now = useNow();
   const [ui, setUi] = useGridUi();
   const [prefs, setPrefs] = useColumnPrefs();
+  const [sort, onSort] = useGridSort();
 
   // What the core is asked: the filter (search, state chip, facets), the sort and the
   // window on screen. The counters count the search and facets, every state apart.
@@ -73,7 +75,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     const next = windowFor(first, last);
     setWin((w) => (w.offset === next.offset && w.limit === next.limit ? w : next));
   }, []);
-  const query = useMemo(() => ({ filter, sort: ui.sort, offset: win.offset, limit: win.limit }), [filter, ui.sort, win]);
+  const query = useMemo(() => ({ filter, sort, offset: win.offset, limit: win.limit }), [filter, sort, win]);
   const page = useGridPage(query);
   const counters = useGridCounters(counterFilter);
   const fleet = useGridCounters(useMemo(() => gridFilter("all", "", NO_FACETS), []));
@@ -145,15 +147,6 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const selectAllMatching = useCallback(() => setUi((u) => ({ ...u, picked: {}, allMatching: true })), [setUi]);
   const headerCheck: HeaderCheck = ui.allMatching ? "all" : pickedList.length > 0 ? "some" : "none";
   const mayAct = info.data?.mayIsolate ?? true;
-
-  const onSort = useCallback(
-    (column: GridColumn) =>
-      setUi((u) => ({
-        ...u,
-        sort: { column, descending: u.sort.column === column ? !u.sort.descending : false },
-      })),
-    [setUi],
-  );
 
   const bulkFromSelection = (kind: JobKind) => {
     if (ui.allMatching) {
@@ -251,6 +244,10 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             </Button>
           )}
           <span className={styles.spacer} />
+          <SavedFilters
+            current={{ search: ui.search, state: ui.state, facets: ui.facets }}
+            onPick={(f) => setUi((u) => withFilter({ ...u, searchText: f.search }, { search: f.search, state: f.state, facets: f.facets }))}
+          />
           <ColumnChooser prefs={prefs} onPrefs={setPrefs} />
           <Button size="small" onClick={() => setBatchesOpen(true)} data-testid="open-batches">
             Batches
@@ -289,7 +286,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             now={now}
             selectedId={selectedId}
             onOpen={(r) => open(r.id, r)}
-            sort={ui.sort}
+            sort={sort}
             onSort={onSort}
             prefs={prefs}
             onPrefs={setPrefs}
