@@ -220,7 +220,7 @@ async fn pending_releases_are_cancelled_for_several_machines_at_once() {
     let released = h
         .invoke(
             "release",
-            json!({"req": {"machineIds": ids, "comment": "test"}}),
+            json!({"request": {"machineIds": ids, "comment": "test"}}),
         )
         .expect("released");
     let actions: Vec<&str> = released
