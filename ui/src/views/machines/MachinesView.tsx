@@ -5,10 +5,11 @@ import * as ipc from "../../ipc";
 import type { IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
 import { batchComment } from "../../lib/bulk";
 import { NO_FACETS, facetCount, gridFilter, windowFor, type GridWindow } from "../../lib/grid";
-import { bulkCounts } from "../../lib/selection";
+import { bulkCounts, isPending, pendingOf } from "../../lib/selection";
 import { BulkDialog, type BulkIntent } from "../jobs/BulkDialog";
 import { JobProgressPanel } from "../jobs/JobProgressPanel";
 import { BatchesPanel } from "./BatchesPanel";
+import { CancelPendingDialog, type CancelTarget } from "./CancelPendingDialog";
 import { SavedFilters } from "./SavedFilters";
 import { SelectionBar } from "./SelectionBar";
 import { focusShortcutTarget, useShortcuts } from "../../lib/shortcuts";
@@ -107,6 +108,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const [pinnedRow, setPinnedRow] = useState<MachineRow | undefined>(undefined);
   const [batchesOpen, setBatchesOpen] = useState(false);
   const [intent, setIntent] = useState<BulkIntent | null>(null);
+  const [cancelTarget, setCancelTarget] = useState<CancelTarget | null>(null);
   const [jobIds, setJobIds] = useState<string[]>([]);
   // Bulk work under way that this window did not start (resumed after a restart, or
   // started from the command line) shows its progress too; auto-reconcile's small jobs
@@ -129,6 +131,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
       selected: total,
       releasable: c?.isolatedNow ?? 0,
       isolatable: c ? Math.max(0, c.total - c.isolatedNow - c.isolating) : 0,
+      pending: c ? c.isolating + c.releasing + c.stuck : 0,
     };
   }, [ui.allMatching, pickedList, matching.data, total]);
   const selecting = ui.allMatching || pickedList.length > 0;
@@ -158,6 +161,12 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
       .filter((r) => (kind === "release" ? r.isolatedNow : !r.isolatedNow && r.state !== "isolating"))
       .map((r) => r.id);
     setIntent({ kind, machineIds: ids, source: "selection", comment: "", includeForeign: false });
+  };
+  const cancelFromSelection = () => {
+    const matching = ui.allMatching ? pendingOf(filter) : null;
+    if (ui.allMatching && matching === null) return;
+    const machineIds = ui.allMatching ? [] : pickedList.filter((r) => isPending(r.state)).map((r) => r.id);
+    setCancelTarget({ machineIds, matching: matching ?? undefined, count: counts.pending });
   };
   const releaseBatch = (g: IsolationGroup) => {
     setBatchesOpen(false);
@@ -264,6 +273,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             mayAct={mayAct}
             onRelease={() => bulkFromSelection("release")}
             onIsolate={() => bulkFromSelection("isolate")}
+            onCancelPending={cancelFromSelection}
             onClear={clearSelection}
             onCopyIds={ui.allMatching ? undefined : () => copyText(pickedList.map((r) => r.id).join("\n"))}
           />
@@ -320,6 +330,15 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
         onRelease={releaseBatch}
         onSelect={selectBatch}
       />
+      {cancelTarget && (
+        <CancelPendingDialog
+          target={cancelTarget}
+          onClose={(done) => {
+            setCancelTarget(null);
+            if (done) clearSelection();
+          }}
+        />
+      )}
       {intent && (
         <BulkDialog
           intent={intent}
