@@ -35,6 +35,8 @@ export interface CancelTarget {
   matching?: GridFilter;
   /** How many have pending work, as the grid counts them (the title's N). */
   count: number;
+  /** The selection's (cleared once Defender answered), not a row menu's. */
+  fromSelection?: boolean;
 }
 
 const WORD: Record<string, string> = { Isolate: "isolation", Unisolate: "release" };

@@ -23,7 +23,8 @@ import { DemoBanner } from "./DemoBanner";
 import { ExportMachines } from "./ExportMachines";
 import { copyText } from "../../lib/clipboard";
 import { GridFilters } from "./GridFilters";
-import { MachineDetailDrawer } from "./MachineDetailDrawer";
+import { MachineDetailDrawer, type Prefill } from "./MachineDetailDrawer";
+import { RowMenu, RowResultLine, type RowMenuAt, type RowResult } from "./RowMenu";
 import { MachineTable, type HeaderCheck } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
 import { useGridUi, withFilter, type Picked } from "./gridState";
@@ -109,6 +110,9 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const [batchesOpen, setBatchesOpen] = useState(false);
   const [intent, setIntent] = useState<BulkIntent | null>(null);
   const [cancelTarget, setCancelTarget] = useState<CancelTarget | null>(null);
+  const [menuAt, setMenuAt] = useState<RowMenuAt | null>(null);
+  const [rowResult, setRowResult] = useState<RowResult | null>(null);
+  const [prefill, setPrefill] = useState<Prefill | undefined>(undefined);
   const [jobIds, setJobIds] = useState<string[]>([]);
   // Bulk work under way that this window did not start (resumed after a restart, or
   // started from the command line) shows its progress too; auto-reconcile's small jobs
@@ -166,7 +170,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     const matching = ui.allMatching ? pendingOf(filter) : null;
     if (ui.allMatching && matching === null) return;
     const machineIds = ui.allMatching ? [] : pickedList.filter((r) => isPending(r.state)).map((r) => r.id);
-    setCancelTarget({ machineIds, matching: matching ?? undefined, count: counts.pending });
+    setCancelTarget({ machineIds, matching: matching ?? undefined, count: counts.pending, fromSelection: true });
   };
   const releaseBatch = (g: IsolationGroup) => {
     setBatchesOpen(false);
@@ -198,10 +202,12 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     },
   });
 
-  const open = useCallback((id: string, row?: MachineRow) => {
+  const open = useCallback((id: string, row?: MachineRow, form?: Prefill) => {
     setSelectedId(id);
     setPinnedRow(row);
+    setPrefill(form);
   }, []);
+  const onRowMenu = useCallback((row: MachineRow, x: number, y: number) => setMenuAt({ row, x, y }), []);
 
   // A sync failure (pushed by the back end, from the grid's read or from the Retry
   // itself) as one error. A failed Retry stops counting once a later status says the
@@ -278,6 +284,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             onCopyIds={ui.allMatching ? undefined : () => copyText(pickedList.map((r) => r.id).join("\n"))}
           />
         )}
+        <RowResultLine result={rowResult} onDismiss={() => setRowResult(null)} />
         {jobIds.map((id) => (
           <JobProgressPanel key={id} jobId={id} onClose={() => setJobIds((j) => j.filter((x) => x !== id))} />
         ))}
@@ -304,6 +311,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             checkLocked={ui.allMatching}
             headerCheck={headerCheck}
             onCheck={onCheck}
+            onRowMenu={onRowMenu}
             onCheckAll={ui.allMatching || pickedList.length > 0 ? clearSelection : selectAllMatching}
             emptyText={
               filtered
@@ -320,7 +328,25 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
         row={selectedRow}
         now={now}
         mayAct={mayAct}
+        prefill={prefill}
         onClose={() => setSelectedId(null)}
+      />
+      <RowMenu
+        at={menuAt}
+        mayAct={mayAct}
+        onClose={() => setMenuAt(null)}
+        onAction={(row, kind) => {
+          setMenuAt(null);
+          open(row.id, row, { kind, comment: "" });
+        }}
+        onCancelPending={(row) => {
+          setMenuAt(null);
+          setCancelTarget({ machineIds: [row.id], count: 1 });
+        }}
+        onResult={(r) => {
+          setMenuAt(null);
+          setRowResult(r);
+        }}
       />
       <BatchesPanel
         open={batchesOpen}
@@ -334,8 +360,8 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
         <CancelPendingDialog
           target={cancelTarget}
           onClose={(done) => {
+            if (done && cancelTarget.fromSelection) clearSelection();
             setCancelTarget(null);
-            if (done) clearSelection();
           }}
         />
       )}
