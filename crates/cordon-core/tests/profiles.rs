@@ -269,6 +269,9 @@ async fn pending_releases_of_several_machines_are_cancelled_at_once() {
         .await
         .unwrap();
     let released: Vec<String> = out.iter().map(|o| o.action_id.clone().unwrap()).collect();
+    let pending = |id: &str| app.machine_detail(id).unwrap().machine.pending;
+    assert!(offline.iter().all(|id| pending(id)), "the rows say pending");
+    assert!(!pending(&idle));
     let requests_before = env.requests().await.len();
 
     let ask = |ids: Vec<String>, comment: &str| CancelPendingRequest {
@@ -322,6 +325,10 @@ async fn pending_releases_of_several_machines_are_cancelled_at_once() {
         ]
     );
     assert!(outcomes.iter().all(|o| o.error.is_none()));
+    assert!(
+        offline.iter().all(|id| !pending(id)),
+        "nothing pending any more"
+    );
     assert_eq!(outcomes[0].action_type.as_deref(), Some("Unisolate"));
     // Defender's own record: both releases are cancelled, with the comment.
     let ledger = env.ledger().await;

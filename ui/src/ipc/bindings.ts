@@ -1376,7 +1376,12 @@ since: string | null;
 /**
  * True for isolated, releasing and release_stuck: cut off right now.
  */
-isolatedNow: boolean; health: string; 
+isolatedNow: boolean; 
+/**
+ * An isolation or release is still pending (or in progress) at Defender: what
+ * "Cancel pending" concerns (a stuck release that timed out is not).
+ */
+pending: boolean; health: string; 
 /**
  * Defender's `lastSeen`: the last full device report (about daily).
  */

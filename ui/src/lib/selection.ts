@@ -28,12 +28,12 @@ export function pendingOf(filter: GridFilter): GridFilter | null {
   return states.length === 0 ? null : { ...filter, states };
 }
 
-export function bulkCounts(rows: readonly Pick<MachineRow, "isolatedNow" | "state">[]): BulkCounts {
+export function bulkCounts(rows: readonly Pick<MachineRow, "isolatedNow" | "state" | "pending">[]): BulkCounts {
   let releasable = 0;
   let isolatable = 0;
   let pending = 0;
   for (const r of rows) {
-    if (isPending(r.state)) pending += 1;
+    if (r.pending) pending += 1;
     if (r.isolatedNow) releasable += 1;
     if (!r.isolatedNow && r.state !== "isolating") isolatable += 1;
   }

@@ -9,7 +9,7 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, CancelOutcome, CancelPendingRequest } from "../../ipc";
-import { makeDetail, tenant } from "../../test/fixtures";
+import { makeDetail, makeRow, tenant } from "../../test/fixtures";
 import { fakeGrid } from "../../test/gridFake";
 
 const INFO: AppInfo = {
@@ -131,6 +131,16 @@ describe("cancel pending work of the selection", () => {
     await waitFor(() => expect(screen.queryByTestId("cancel-pending-dialog")).toBeNull());
     expect(screen.getByTestId("selection-count").textContent).toBe("2 selected");
     expect(backend.callsTo("cancel_pending")).toHaveLength(0);
+  });
+
+  it("counts only picked machines whose work is still pending (the core's `pending`)", async () => {
+    const timedOut = makeRow({ name: "lt-old.contoso.local", state: "release_stuck", pending: false, reason: "Release timed out" });
+    const { user } = start({ ...fakeGrid([...list, timedOut]).handlers });
+    await waitFor(() => expect(rowsShown()).toHaveLength(7));
+    await user.click(within(rowOf(timedOut.id)).getByTestId("row-check"));
+    expect(screen.queryByTestId("bulk-cancel-pending")).toBeNull();
+    await user.click(within(rowOf(rows.kiosk.id)).getByTestId("row-check"));
+    expect(screen.getByTestId("bulk-cancel-pending").textContent).toBe("Cancel pending (1)…");
   });
 
   it("is not offered to a read-only token", async () => {

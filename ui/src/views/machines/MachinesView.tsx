@@ -5,7 +5,7 @@ import * as ipc from "../../ipc";
 import type { IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
 import { batchComment } from "../../lib/bulk";
 import { NO_FACETS, facetCount, gridFilter, windowFor, type GridWindow } from "../../lib/grid";
-import { bulkCounts, isPending, pendingOf } from "../../lib/selection";
+import { bulkCounts, pendingOf } from "../../lib/selection";
 import { BulkDialog, type BulkIntent } from "../jobs/BulkDialog";
 import { JobProgressPanel } from "../jobs/JobProgressPanel";
 import { BatchesPanel } from "./BatchesPanel";
@@ -56,7 +56,7 @@ const EMPTY: MachineRow[] = [];
 const FIRST_WINDOW: GridWindow = windowFor(0, 20);
 
 function picked(r: MachineRow): Picked {
-  return { id: r.id, name: r.name, state: r.state, isolatedNow: r.isolatedNow };
+  return { id: r.id, name: r.name, state: r.state, isolatedNow: r.isolatedNow, pending: r.pending };
 }
 
 export function MachinesView({ nav }: { nav?: ReactNode }) {
@@ -99,7 +99,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   useEffect(() => {
     const moved = rows.filter((r) => {
       const p = ui.picked[r.id];
-      return p !== undefined && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.name !== r.name);
+      return p !== undefined && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.pending !== r.pending || p.name !== r.name);
     });
     if (moved.length === 0) return;
     setUi((u) => ({ ...u, picked: { ...u.picked, ...Object.fromEntries(moved.filter((r) => u.picked[r.id]).map((r) => [r.id, picked(r)])) } }));
@@ -169,7 +169,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const cancelFromSelection = () => {
     const matching = ui.allMatching ? pendingOf(filter) : null;
     if (ui.allMatching && matching === null) return;
-    const machineIds = ui.allMatching ? [] : pickedList.filter((r) => isPending(r.state)).map((r) => r.id);
+    const machineIds = ui.allMatching ? [] : pickedList.filter((r) => r.pending).map((r) => r.id);
     setCancelTarget({ machineIds, matching: matching ?? undefined, count: counts.pending, fromSelection: true });
   };
   const releaseBatch = (g: IsolationGroup) => {
@@ -182,7 +182,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     setUi((u) => ({
       ...u,
       allMatching: false,
-      picked: Object.fromEntries(g.machines.map((m) => [m.id, { id: m.id, name: m.name, state: "isolated" as const, isolatedNow: true }])),
+      picked: Object.fromEntries(g.machines.map((m) => [m.id, { id: m.id, name: m.name, state: "isolated" as const, isolatedNow: true, pending: false }])),
     }));
   };
 

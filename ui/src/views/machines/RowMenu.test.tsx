@@ -8,7 +8,7 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, MachineRow, ReconRow } from "../../ipc";
-import { makeDetail, makeJob, tenant } from "../../test/fixtures";
+import { makeDetail, makeJob, makeRow, tenant } from "../../test/fixtures";
 import { fakeGrid } from "../../test/gridFake";
 
 const INFO: AppInfo = {
@@ -67,6 +67,14 @@ describe("the row context menu", () => {
     await menuFor(rows.kiosk);
     await waitFor(() => expect(enabledItems()).toEqual(["release", "cancel-pending", "resubmit", "copy-id", "portal"]));
     expect(item("release").textContent).toBe("Release again…");
+  });
+
+  it("does not offer Cancel pending for a stuck release that already timed out (the core's `pending`)", async () => {
+    const timedOut = makeRow({ name: "lt-old.contoso.local", state: "release_stuck", pending: false, reason: "Release timed out" });
+    start({ ...fakeGrid([...list, timedOut]).handlers });
+    await waitFor(() => expect(rowsShown()).toHaveLength(7));
+    await menuFor(timedOut);
+    expect(enabledItems()).toEqual(["release", "copy-id", "portal"]);
   });
 
   it("offers only copy and the portal to a read-only token", async () => {

@@ -12,7 +12,6 @@ import type { MachineRow } from "../../ipc";
 import { IpcErrorMessage } from "../../components/IpcErrorMessage";
 import type { ActionKind } from "../../lib/actions";
 import { copyText } from "../../lib/clipboard";
-import { isPending } from "../../lib/selection";
 import { canIsolate, canRelease } from "../../lib/states";
 import { queryKeys, useReconciliation } from "../../queries";
 
@@ -73,7 +72,7 @@ function OpenRowMenu({ at, mayAct, onClose, onAction, onCancelPending, onResult 
           <MenuItem disabled={!mayAct || !canRelease(row.state)} onClick={() => onAction(row, "release")} data-testid="row-menu-release">
             {row.state === "release_stuck" ? "Release again…" : "Release…"}
           </MenuItem>
-          <MenuItem disabled={!mayAct || !isPending(row.state)} onClick={() => onCancelPending(row)} data-testid="row-menu-cancel-pending">
+          <MenuItem disabled={!mayAct || !row.pending} onClick={() => onCancelPending(row)} data-testid="row-menu-cancel-pending">
             Cancel pending…
           </MenuItem>
           <MenuItem

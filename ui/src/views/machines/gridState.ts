@@ -10,7 +10,7 @@ import type { StateFilter } from "../../lib/states";
 import { queryKeys } from "../../queries";
 
 /** A machine picked one by one: what the bulk bar counts it as. */
-export type Picked = Pick<MachineRow, "id" | "name" | "state" | "isolatedNow">;
+export type Picked = Pick<MachineRow, "id" | "name" | "state" | "isolatedNow" | "pending">;
 
 export interface GridUi {
   /** The search box as typed. */
