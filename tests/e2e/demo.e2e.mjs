@@ -110,28 +110,11 @@ test("an unknown machine id gets a clear message", async () => {
 
 test("an analyst releases one machine with a comment and sees it through", async () => {
   const state = await simState();
-  const online = new Set(state.machines.filter((m) => m.online && m.isolated).map((m) => m.id));
-  // Pick an isolated, online machine as the app shows it.
-  const rows = await browser.$$('[data-testid="machine-row"][data-state="isolated"]');
-  let target;
-  for (const r of rows) {
-    const id = await r.getAttribute("data-machine-id");
-    if (online.has(id)) {
-      target = id;
-      break;
-    }
-  }
-  if (!target) {
-    await (await browser.$('[data-testid="filter-isolated-now"]')).click();
-    const iso = await browser.$$('[data-testid="machine-row"][data-state="isolated"]');
-    for (const r of iso) {
-      const id = await r.getAttribute("data-machine-id");
-      if (online.has(id)) { target = id; break; }
-    }
-    await (await browser.$('[data-testid="filter-isolated-now"]')).click();
-  }
-  assert.ok(target, "an isolated, online machine is listed");
-  const name = state.machines.find((m) => m.id === target).computerDnsName;
+  // An isolated, online machine (the simulator's truth), found as a person would in a
+  // windowed grid: by its name in the search (only the rows on screen are in the DOM).
+  const candidates = state.machines.filter((m) => m.online && m.isolated && !m.fullTunnelVpn);
+  assert.ok(candidates.length > 0, "the demo has isolated, online machines");
+  const { id: target, computerDnsName: name } = candidates[0];
   await (await browser.$('[data-testid="search"]')).setValue(name);
   const row = await browser.$(`[data-testid="machine-row"][data-machine-id="${target}"]`);
   await row.waitForExist({ timeout: 10000 });
@@ -195,35 +178,46 @@ test("a row's context menu, and Cancel pending (N) of two machines with pending 
   await shot("06-pending");
   assert.ok(rows.length >= 2, "the demo has machines with a pending release");
 
-  // Right-click: the row's menu, only what applies (a pending release: no isolate).
-  const first = rows[0];
-  const id = await first.getAttribute("data-machine-id");
-  // WebKitWebDriver's right click sends no `contextmenu` event: the event a right click
-  // makes, at the row.
-  await browser.execute((el) => {
-    const box = el.getBoundingClientRect();
-    el.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: box.left + 60, clientY: box.top + 20 }));
-  }, first);
-  const menu = await browser.$('[data-testid="row-menu"]');
-  await menu.waitForDisplayed({ timeout: 5000 });
-  assert.equal(await menu.getAttribute("data-machine-id"), id);
-  assert.equal(await (await browser.$('[data-testid="row-menu-isolate"]')).getAttribute("aria-disabled"), "true");
-  assert.notEqual(await (await browser.$('[data-testid="row-menu-cancel-pending"]')).getAttribute("aria-disabled"), "true");
-  await shot("06-row-menu");
-  await browser.keys("Escape");
-  await menu.waitForDisplayed({ timeout: 5000, reverse: true });
-
-  // Pick two whose release is still pending (a stuck one may have timed out instead),
-  // cancel them with one comment.
-  const ids = [];
+  // Which releases are still pending (a stuck one may have timed out instead).
+  const pending = [];
+  const ended = [];
   for (const r of rows) {
     const reason = await (await r.$('[data-testid="state-reason"]')).getProperty("textContent");
-    if (!/pending/i.test(reason)) continue;
+    (/pending/i.test(reason) ? pending : ended).push(r);
+  }
+  assert.ok(pending.length >= 2, "two machines with a pending release");
+
+  // WebKitWebDriver's right click sends no `contextmenu` event: the event a right click
+  // makes, at the row. The menu offers only what applies.
+  const menu = await browser.$('[data-testid="row-menu"]');
+  const menuOf = async (row) => {
+    await browser.execute((el) => {
+      const box = el.getBoundingClientRect();
+      el.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: box.left + 60, clientY: box.top + 20 }));
+    }, row);
+    await menu.waitForDisplayed({ timeout: 5000 });
+    assert.equal(await menu.getAttribute("data-machine-id"), await row.getAttribute("data-machine-id"));
+    const off = async (item) => (await (await browser.$(`[data-testid="row-menu-${item}"]`)).getAttribute("aria-disabled")) === "true";
+    return { isolate: !(await off("isolate")), cancel: !(await off("cancel-pending")) };
+  };
+  const close = async () => {
+    await browser.keys("Escape");
+    await menu.waitForDisplayed({ timeout: 5000, reverse: true });
+  };
+  assert.deepEqual(await menuOf(pending[0]), { isolate: false, cancel: true }, "a pending release: cancel, no isolate");
+  await shot("06-row-menu");
+  await close();
+  if (ended.length > 0) {
+    assert.deepEqual(await menuOf(ended[0]), { isolate: false, cancel: false }, "a timed-out release: nothing to cancel");
+    await close();
+  }
+
+  // Pick two with a pending release, cancel them with one comment.
+  const ids = [];
+  for (const r of pending.slice(0, 2)) {
     ids.push(await r.getAttribute("data-machine-id"));
     await (await r.$('[data-testid="row-check"]')).click();
-    if (ids.length === 2) break;
   }
-  assert.equal(ids.length, 2, "two machines with a pending release");
   const bulk = await browser.$('[data-testid="bulk-cancel-pending"]');
   await bulk.waitForDisplayed({ timeout: 5000 });
   assert.equal(await bulk.getProperty("textContent"), "Cancel pending (2)…");
