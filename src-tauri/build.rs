@@ -59,6 +59,7 @@ fn main() {
         "set_ui_pref",
         "open_in_portal",
         "cancel_action",
+        "cancel_pending",
     ]);
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")

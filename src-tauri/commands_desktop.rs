@@ -1,11 +1,12 @@
 //! The window's own commands: its preferences (`prefs`, kept by Rust in the store
 //! plugin; the web view has no store permission), a machine's page in the Defender
 //! portal (the core builds the URL from the tenant's cloud and the machine id; the web
-//! view never names a URL to open), and cancelling a pending action. One or two lines
-//! each.
+//! view never names a URL to open), and cancelling pending actions (one, or each
+//! chosen machine's). One or two lines each.
 
 use std::collections::BTreeMap;
 
+use cordon_core::dto::cancel::{CancelOutcome, CancelPendingRequest};
 use cordon_core::dto::{ActionRow, IpcError};
 use tauri::State;
 
@@ -46,4 +47,15 @@ pub async fn cancel_action(
     comment: String,
 ) -> Res<ActionRow> {
     Ok(state.core().cancel(&action_id, &comment).await?)
+}
+
+/// Cancels the pending isolation or release of several machines (named, or all
+/// matching a grid filter): one outcome per machine.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_pending(
+    state: State<'_, AppState>,
+    req: CancelPendingRequest,
+) -> Res<Vec<CancelOutcome>> {
+    Ok(state.core().cancel_pending(&req).await?)
 }

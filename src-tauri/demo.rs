@@ -165,6 +165,7 @@ mod tests {
             reason: String::new(),
             since: None,
             isolated_now: state != IsolationState::NotIsolated,
+            pending: false,
             health: "Active".into(),
             last_seen: None,
             os: String::new(),

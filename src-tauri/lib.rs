@@ -80,6 +80,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands_desktop::set_ui_pref,
             commands_desktop::open_in_portal,
             commands_desktop::cancel_action,
+            commands_desktop::cancel_pending,
         ])
         .events(tauri_specta::collect_events![
             events::SyncChanged,

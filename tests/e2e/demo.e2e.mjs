@@ -110,28 +110,11 @@ test("an unknown machine id gets a clear message", async () => {
 
 test("an analyst releases one machine with a comment and sees it through", async () => {
   const state = await simState();
-  const online = new Set(state.machines.filter((m) => m.online && m.isolated).map((m) => m.id));
-  // Pick an isolated, online machine as the app shows it.
-  const rows = await browser.$$('[data-testid="machine-row"][data-state="isolated"]');
-  let target;
-  for (const r of rows) {
-    const id = await r.getAttribute("data-machine-id");
-    if (online.has(id)) {
-      target = id;
-      break;
-    }
-  }
-  if (!target) {
-    await (await browser.$('[data-testid="filter-isolated-now"]')).click();
-    const iso = await browser.$$('[data-testid="machine-row"][data-state="isolated"]');
-    for (const r of iso) {
-      const id = await r.getAttribute("data-machine-id");
-      if (online.has(id)) { target = id; break; }
-    }
-    await (await browser.$('[data-testid="filter-isolated-now"]')).click();
-  }
-  assert.ok(target, "an isolated, online machine is listed");
-  const name = state.machines.find((m) => m.id === target).computerDnsName;
+  // An isolated, online machine (the simulator's truth), found as a person would in a
+  // windowed grid: by its name in the search (only the rows on screen are in the DOM).
+  const candidates = state.machines.filter((m) => m.online && m.isolated && !m.fullTunnelVpn);
+  assert.ok(candidates.length > 0, "the demo has isolated, online machines");
+  const { id: target, computerDnsName: name } = candidates[0];
   await (await browser.$('[data-testid="search"]')).setValue(name);
   const row = await browser.$(`[data-testid="machine-row"][data-machine-id="${target}"]`);
   await row.waitForExist({ timeout: 10000 });
@@ -166,4 +149,94 @@ test("an analyst releases one machine with a comment and sees it through", async
   await shot("05-released");
   const truth = (await simState()).machines.find((m) => m.id === target);
   assert.equal(truth.isolated, false, "the simulator agrees the machine is released");
+});
+
+test("a row's context menu, and Cancel pending (N) of two machines with pending releases", async () => {
+  // The drawer of the release before may still be open over the grid.
+  const drawer = await browser.$('[data-testid="machine-detail"]');
+  if (await drawer.isDisplayed()) {
+    await (await browser.$('[data-testid="close-detail"]')).click();
+    await drawer.waitForDisplayed({ timeout: 10000, reverse: true });
+  }
+  // The search of the release before: emptied as a person would (React sees the keys).
+  const search = await browser.$('[data-testid="search"]');
+  await search.click();
+  await browser.keys(["Control", "a"]);
+  await browser.keys("Backspace");
+  await waitFor("the search is empty", async () => (await search.getValue()) === "", 5000);
+  // The demo's storm left releases Pending on offline laptops: releasing, or stuck by now.
+  let rows = [];
+  for (const chip of ["filter-releasing", "filter-stuck"]) {
+    await (await browser.$(`[data-testid="${chip}"]`)).click();
+    await gridSettled();
+    rows = await waitFor("the chip's rows", async () => {
+      const found = await browser.$$('[data-testid="machine-row"]');
+      return found.length >= 2 ? found : false;
+    }, 5000).catch(() => []);
+    if (rows.length >= 2) break;
+  }
+  await shot("06-pending");
+  assert.ok(rows.length >= 2, "the demo has machines with a pending release");
+
+  // Which releases are still pending (a stuck one may have timed out instead).
+  const pending = [];
+  const ended = [];
+  for (const r of rows) {
+    const reason = await (await r.$('[data-testid="state-reason"]')).getProperty("textContent");
+    (/pending/i.test(reason) ? pending : ended).push(r);
+  }
+  assert.ok(pending.length >= 2, "two machines with a pending release");
+
+  // WebKitWebDriver's right click sends no `contextmenu` event: the event a right click
+  // makes, at the row. The menu offers only what applies.
+  const menu = await browser.$('[data-testid="row-menu"]');
+  const menuOf = async (row) => {
+    await browser.execute((el) => {
+      const box = el.getBoundingClientRect();
+      el.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: box.left + 60, clientY: box.top + 20 }));
+    }, row);
+    await menu.waitForDisplayed({ timeout: 5000 });
+    assert.equal(await menu.getAttribute("data-machine-id"), await row.getAttribute("data-machine-id"));
+    const off = async (item) => (await (await browser.$(`[data-testid="row-menu-${item}"]`)).getAttribute("aria-disabled")) === "true";
+    return { isolate: !(await off("isolate")), cancel: !(await off("cancel-pending")) };
+  };
+  const close = async () => {
+    await browser.keys("Escape");
+    await menu.waitForDisplayed({ timeout: 5000, reverse: true });
+  };
+  assert.deepEqual(await menuOf(pending[0]), { isolate: false, cancel: true }, "a pending release: cancel, no isolate");
+  await shot("06-row-menu");
+  await close();
+  if (ended.length > 0) {
+    assert.deepEqual(await menuOf(ended[0]), { isolate: false, cancel: false }, "a timed-out release: nothing to cancel");
+    await close();
+  }
+
+  // Pick two with a pending release, cancel them with one comment.
+  const ids = [];
+  for (const r of pending.slice(0, 2)) {
+    ids.push(await r.getAttribute("data-machine-id"));
+    await (await r.$('[data-testid="row-check"]')).click();
+  }
+  const bulk = await browser.$('[data-testid="bulk-cancel-pending"]');
+  await bulk.waitForDisplayed({ timeout: 5000 });
+  assert.equal(await bulk.getProperty("textContent"), "Cancel pending (2)…");
+  await bulk.click();
+  await (await browser.$('[data-testid="cancel-pending-dialog"]')).waitForDisplayed({ timeout: 5000 });
+  await (await browser.$('[data-testid="cancel-pending-comment"]')).setValue("e2e: wrong batch");
+  await (await browser.$('[data-testid="confirm-cancel-pending"]')).click();
+  const summary = await browser.$('[data-testid="cancel-pending-summary"]');
+  await summary.waitForDisplayed({ timeout: 15000 });
+  assert.equal(await summary.getProperty("textContent"), "2 cancelled.");
+  await shot("07-cancel-pending");
+  // Defender's record (the simulator's): each machine's newest release is Cancelled.
+  const actions = await (await fetch(`${simBase}/_sim/actions`)).json();
+  for (const m of ids) {
+    const releases = actions
+      .filter((a) => a.machineId === m && a.type === "Unisolate")
+      .sort((a, b) => String(a.creationDateTimeUtc).localeCompare(String(b.creationDateTimeUtc)));
+    assert.equal(releases.at(-1)?.status, "Cancelled", `${m}: ${JSON.stringify(releases.at(-1))}`);
+    assert.equal(releases.at(-1)?.cancellationComment, "e2e: wrong batch");
+  }
+  await (await browser.$('[data-testid="cancel-pending-close"]')).click();
 });

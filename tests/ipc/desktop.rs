@@ -187,3 +187,93 @@ async fn the_machines_view_exports_what_its_filter_matches_as_csv() {
     assert_eq!(saved["bytes"].as_u64(), Some(text.len() as u64));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// "Cancel pending (N)…" through IPC: one machine named, another as a grid filter
+/// ("all matching"), a third with nothing pending; Defender's record says Cancelled for
+/// both releases. An empty comment is the tagged validation error, with nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_releases_are_cancelled_for_several_machines_at_once() {
+    let sim = start_sim().await;
+    let truth = sim.control().state().await.expect("state");
+    let offline: Vec<(String, String)> = truth
+        .machines
+        .iter()
+        .filter(|m| m.isolated && !m.online)
+        .take(2)
+        .map(|m| (m.id.clone(), m.computer_dns_name.clone()))
+        .collect();
+    assert_eq!(offline.len(), 2);
+    let core = sim_core(&sim.base_url()).await;
+    let idle = core
+        .snapshot()
+        .machines
+        .into_iter()
+        .find(|m| !m.isolated_now && m.state == cordon_core::dto::IsolationState::NotIsolated)
+        .expect("a machine with nothing pending")
+        .id;
+    let h = harness(state(
+        core,
+        temp_dir("cancel-pending"),
+        Arc::new(MemoryStore::new()),
+    ));
+    let ids: Vec<&str> = offline.iter().map(|(id, _)| id.as_str()).collect();
+    let released = h
+        .invoke(
+            "release",
+            json!({"request": {"machineIds": ids, "comment": "test"}}),
+        )
+        .expect("released");
+    let actions: Vec<&str> = released
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .map(|o| o["actionId"].as_str().expect("an action"))
+        .collect();
+
+    let err = h
+        .invoke(
+            "cancel_pending",
+            json!({"req": {"machineIds": [ids[0]], "comment": " "}}),
+        )
+        .expect_err("no comment");
+    assert_eq!(
+        (err["kind"].as_str(), err["field"].as_str()),
+        (Some("validation"), Some("comment"))
+    );
+
+    let out = h
+        .invoke(
+            "cancel_pending",
+            json!({"req": {
+                "machineIds": [ids[0], idle],
+                "matching": {"search": offline[1].1},
+                "comment": "wrong batch",
+            }}),
+        )
+        .expect("cancelled");
+    let got: Vec<(&str, &str, &str)> = out
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .map(|o| {
+            (
+                o["machineId"].as_str().unwrap_or_default(),
+                o["result"].as_str().unwrap_or_default(),
+                o["status"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (ids[0], "cancelled", "Cancelled"),
+            (idle.as_str(), "nothing_pending", "-"),
+            (ids[1], "cancelled", "Cancelled"),
+        ]
+    );
+    let ledger = sim.control().actions().await.expect("actions");
+    for id in &actions {
+        let release = ledger.iter().find(|a| a["id"] == *id).expect("the release");
+        assert_eq!(release["status"], "Cancelled", "{release}");
+    }
+}

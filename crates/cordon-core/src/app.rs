@@ -26,6 +26,7 @@ use crate::dto::automation::{
     AlertFilter, AlertRow, Proposal, ProposalRequest, ProposalVerdict, RuleChange, RuleDecision,
     RuleSettings, RuleStatus, VerdictOutcome,
 };
+use crate::dto::cancel::{CancelOutcome, CancelPendingRequest};
 use crate::dto::grid::{GridChanges, GridFilter, GridPage, GridQuery};
 use crate::dto::jobs::{
     AuditEntry, AuditFilter, AuditPage, BulkPreview, BulkRequest, Confirmation, ExportFormat,
@@ -257,6 +258,13 @@ impl App {
     /// audits it.
     pub async fn cancel(&self, action_id: &str, comment: &str) -> Result<ActionRow> {
         self.inner.jobs.cancel_action(action_id, comment).await
+    }
+
+    /// Cancels the pending isolation or release of each machine of `req` (named, or
+    /// matching its grid filter) through [`App::cancel`]'s audited path; one outcome
+    /// per machine (cancelled, nothing pending, failed with its error).
+    pub async fn cancel_pending(&self, req: &CancelPendingRequest) -> Result<Vec<CancelOutcome>> {
+        self.inner.jobs.cancel_pending(req).await
     }
 
     // Jobs.

@@ -233,3 +233,122 @@ async fn actions_are_filtered_by_defender_and_cancel_is_validated() {
         entry.detail
     );
 }
+
+/// "Cancel pending (N)…": two machines' pending releases cancelled at once (each
+/// through the audited single cancel), a machine with nothing pending reported as
+/// such, and an empty comment or selection refused before any request.
+#[tokio::test]
+async fn pending_releases_of_several_machines_are_cancelled_at_once() {
+    use cordon_core::dto::IsolationState;
+    use cordon_core::dto::cancel::{CancelPendingRequest, CancelResult};
+    let env = support::demo().await;
+    let app = &env.app;
+    app.refresh().await.unwrap();
+
+    let state = env.state().await;
+    let offline: Vec<String> = state
+        .machines
+        .iter()
+        .filter(|m| m.isolated && !m.online)
+        .map(|m| m.id.clone())
+        .take(2)
+        .collect();
+    assert_eq!(offline.len(), 2, "the demo has offline isolated machines");
+    let idle = app
+        .snapshot()
+        .machines
+        .into_iter()
+        .find(|m| m.state == IsolationState::NotIsolated)
+        .unwrap()
+        .id;
+    let out = app
+        .release(ReleaseRequest {
+            machine_ids: offline.clone(),
+            comment: "test".into(),
+        })
+        .await
+        .unwrap();
+    let released: Vec<String> = out.iter().map(|o| o.action_id.clone().unwrap()).collect();
+    let pending = |id: &str| app.machine_detail(id).unwrap().machine.pending;
+    assert!(offline.iter().all(|id| pending(id)), "the rows say pending");
+    assert!(!pending(&idle));
+    let requests_before = env.requests().await.len();
+
+    let ask = |ids: Vec<String>, comment: &str| CancelPendingRequest {
+        machine_ids: ids,
+        matching: None,
+        comment: comment.into(),
+    };
+    let all = vec![offline[0].clone(), offline[1].clone(), idle.clone()];
+    assert!(matches!(
+        app.cancel_pending(&ask(all.clone(), "  ")).await,
+        Err(CoreError::EmptyComment)
+    ));
+    assert!(matches!(
+        app.cancel_pending(&ask(vec![], "why")).await,
+        Err(CoreError::NoMachines)
+    ));
+    assert_eq!(
+        env.requests().await.len(),
+        requests_before,
+        "refused before any request"
+    );
+
+    let outcomes = app.cancel_pending(&ask(all, "wrong batch")).await.unwrap();
+    let results: Vec<(&str, CancelResult, Option<&str>, Option<&str>)> = outcomes
+        .iter()
+        .map(|o| {
+            (
+                o.machine_id.as_str(),
+                o.result,
+                o.action_id.as_deref(),
+                o.status.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            (
+                offline[0].as_str(),
+                CancelResult::Cancelled,
+                Some(released[0].as_str()),
+                Some("Cancelled")
+            ),
+            (
+                offline[1].as_str(),
+                CancelResult::Cancelled,
+                Some(released[1].as_str()),
+                Some("Cancelled")
+            ),
+            (idle.as_str(), CancelResult::NothingPending, None, None),
+        ]
+    );
+    assert!(outcomes.iter().all(|o| o.error.is_none()));
+    assert!(
+        offline.iter().all(|id| !pending(id)),
+        "nothing pending any more"
+    );
+    assert_eq!(outcomes[0].action_type.as_deref(), Some("Unisolate"));
+    // Defender's own record: both releases are cancelled, with the comment.
+    let ledger = env.ledger().await;
+    for id in &released {
+        let a = ledger.iter().find(|a| a["id"] == id.as_str()).unwrap();
+        assert_eq!(a["status"], "Cancelled", "{a}");
+        assert_eq!(a["cancellationComment"], "wrong batch", "{a}");
+    }
+    // Each cancel is audited as a single one is.
+    let log = app
+        .audit(&cordon_core::dto::jobs::AuditFilter::default())
+        .unwrap();
+    let mut audited: Vec<&str> = log
+        .entries
+        .iter()
+        .filter(|e| e.event == "action.cancelled" && e.comment.as_deref() == Some("wrong batch"))
+        .filter_map(|e| e.action_id.as_deref())
+        .collect();
+    audited.sort_unstable();
+    let mut expected: Vec<&str> = released.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(audited, expected);
+}

@@ -587,6 +587,18 @@ async cancelAction(actionId: string, comment: string) : Promise<Result<ActionRow
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Cancels the pending isolation or release of several machines (named, or all
+ * matching a grid filter): one outcome per machine.
+ */
+async cancelPending(req: CancelPendingRequest) : Promise<Result<CancelOutcome[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_pending", { req }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -818,6 +830,46 @@ includeForeign: boolean;
  * matching set makes the preview stale (S-7).
  */
 matching?: GridFilter | null }
+/**
+ * One machine's outcome.
+ */
+export type CancelOutcome = { machineId: string; machineName: string | null; result: CancelResult; 
+/**
+ * The pending action found (`Isolate` or `Unisolate`) and its id.
+ */
+actionType: string | null; actionId: string | null; 
+/**
+ * Defender's status of that action after the cancel.
+ */
+status: string | null; error: IpcError | null }
+/**
+ * Which machines' pending isolation work to cancel, and why.
+ */
+export type CancelPendingRequest = { machineIds: string[]; 
+/**
+ * Also every machine matching this grid filter, resolved by the core now.
+ */
+matching?: GridFilter | null; 
+/**
+ * Why (recorded in Defender and in the audit log); required.
+ */
+comment: string }
+/**
+ * What happened to one machine of a [`CancelPendingRequest`].
+ */
+export type CancelResult = 
+/**
+ * Defender accepted the cancel of its pending isolation or release.
+ */
+"cancelled" | 
+/**
+ * No isolation or release of this machine was pending: nothing was sent.
+ */
+"nothing_pending" | 
+/**
+ * The cancel was refused or could not be sent (`error` says why).
+ */
+"failed"
 /**
  * The Microsoft cloud (and regional API host) of a tenant, or custom endpoints (a
  * proxy, the simulator).
@@ -1324,7 +1376,12 @@ since: string | null;
 /**
  * True for isolated, releasing and release_stuck: cut off right now.
  */
-isolatedNow: boolean; health: string; 
+isolatedNow: boolean; 
+/**
+ * An isolation or release is still pending (or in progress) at Defender: what
+ * "Cancel pending" concerns (a stuck release that timed out is not).
+ */
+pending: boolean; health: string; 
 /**
  * Defender's `lastSeen`: the last full device report (about daily).
  */

@@ -32,6 +32,8 @@ import type {
   ReconRow,
   ActionOutcome,
   ActionRow,
+  CancelOutcome,
+  CancelPendingRequest,
   WaitReport,
   About,
   AppInfo,
@@ -57,6 +59,9 @@ import type {
 } from "./bindings";
 
 export type {
+  CancelOutcome,
+  CancelPendingRequest,
+  CancelResult,
   GridChanges,
   GridColumn,
   GridFilter,
@@ -306,6 +311,12 @@ export const openInPortal = (machineId: string): Promise<null> => settle(() => c
 /** Cancels a Pending or InProgress action in Defender (comment required). */
 export const cancelAction = (actionId: string, comment: string): Promise<ActionRow> =>
   settle(() => commands.cancelAction(actionId, comment));
+/**
+ * Cancels the pending isolation or release of each machine (named, or every one matching
+ * `matching`): the core finds the pending actions; one outcome per machine.
+ */
+export const cancelPending = (req: CancelPendingRequest): Promise<CancelOutcome[]> =>
+  settle(() => commands.cancelPending(req));
 /** Saves the Machines view's rows (`machineIds`, as shown) as CSV where the person chooses; `null` if they cancelled. */
 export const saveMachinesCsv = (filter: GridFilter): Promise<SavedFile | null> =>
   settle(() => commands.saveMachinesCsv(filter));

@@ -57,6 +57,7 @@ export type CommandName =
   | "set_ui_pref"
   | "open_in_portal"
   | "cancel_action"
+  | "cancel_pending"
   | "save_machines_csv";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

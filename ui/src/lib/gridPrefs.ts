@@ -1,5 +1,9 @@
 // The Machines grid's column preferences (which columns, in which order, how wide),
-// one of the window's preferences (`lib/prefs`: kept by Rust, not in the web view).
+// one of the window's preferences (`lib/prefs`: kept by Rust, not in the web view);
+// with them the sort and the saved filters, so a relaunch opens the grid as it was left.
+import type { GridColumn, GridSort } from "../ipc";
+import { NO_FACETS, type Facets } from "./grid";
+import type { StateFilter } from "./states";
 
 export interface ColumnPrefs {
   /** Column id → shown; a column not listed takes its default. */
@@ -40,4 +44,65 @@ export function moveColumn(order: string[], ids: string[], id: string, by: -1 | 
   if (i < 0 || j < 0 || j >= full.length) return full;
   [full[i], full[j]] = [full[j]!, full[i]!];
   return full;
+}
+
+/** The grid's sort, remembered across launches. */
+export const SORT_PREFS_KEY = "machines.sort";
+
+const SORT_COLUMNS: readonly GridColumn[] = [
+  "name",
+  "state",
+  "since",
+  "health",
+  "lastSeen",
+  "os",
+  "risk",
+  "exposure",
+  "deviceValue",
+  "group",
+  "tags",
+  "ip",
+];
+
+export function isGridSort(v: unknown): v is GridSort {
+  return isRecord(v) && SORT_COLUMNS.includes(v.column as GridColumn) && typeof v.descending === "boolean";
+}
+
+/** The person's saved filters (search, state chip and facets under a name). */
+export const SAVED_FILTERS_KEY = "machines.savedFilters";
+
+export interface SavedFilter {
+  name: string;
+  search: string;
+  state: StateFilter;
+  facets: Facets;
+}
+
+const STATE_FILTERS: readonly StateFilter[] = ["all", "isolatedNow", "isolating", "releasing", "stuck", "failed"];
+const FACET_KEYS = Object.keys(NO_FACETS) as (keyof Facets)[];
+
+function isFacets(v: unknown): v is Facets {
+  return isRecord(v) && FACET_KEYS.every((k) => Array.isArray(v[k]) && (v[k] as unknown[]).every((x) => typeof x === "string"));
+}
+
+export function isSavedFilters(v: unknown): v is SavedFilter[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (f) =>
+        isRecord(f) &&
+        typeof f.name === "string" &&
+        f.name.trim() !== "" &&
+        typeof f.search === "string" &&
+        STATE_FILTERS.includes(f.state as StateFilter) &&
+        isFacets(f.facets),
+    )
+  );
+}
+
+/** `list` with `filter` saved under its name (a filter of the same name is replaced), by name. */
+export function withSaved(list: SavedFilter[], filter: SavedFilter): SavedFilter[] {
+  const name = filter.name.trim();
+  const rest = list.filter((f) => f.name.toLowerCase() !== name.toLowerCase());
+  return [...rest, { ...filter, name }].sort((a, b) => a.name.localeCompare(b.name));
 }

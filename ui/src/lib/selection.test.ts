@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeRow } from "../test/fixtures";
-import { bulkCounts } from "./selection";
+import { gridFilter, NO_FACETS } from "./grid";
+import { bulkCounts, pendingOf } from "./selection";
 
 describe("selection", () => {
   const a = makeRow({ state: "isolated" });
@@ -10,7 +11,15 @@ describe("selection", () => {
   const all = [a, b, c, d];
 
   it("counts what a release and an isolate would concern", () => {
-    expect(bulkCounts(all)).toEqual({ selected: 4, releasable: 2, isolatable: 1 });
-    expect(bulkCounts([])).toEqual({ selected: 0, releasable: 0, isolatable: 0 });
+    expect(bulkCounts(all)).toEqual({ selected: 4, releasable: 2, isolatable: 1, pending: 2 });
+    expect(bulkCounts([])).toEqual({ selected: 0, releasable: 0, isolatable: 0, pending: 0 });
+  });
+
+  it("narrows an \"all matching\" filter to the machines with pending work", () => {
+    expect(pendingOf(gridFilter("all", "web", NO_FACETS))).toMatchObject({ search: "web", states: ["isolating", "releasing", "release_stuck"] });
+    // "Isolated now" and pending: releasing or stuck (the core ANDs the two).
+    expect(pendingOf(gridFilter("isolatedNow", "", NO_FACETS))).toMatchObject({ isolatedNow: true, states: ["isolating", "releasing", "release_stuck"] });
+    expect(pendingOf(gridFilter("stuck", "", NO_FACETS))?.states).toEqual(["release_stuck"]);
+    expect(pendingOf(gridFilter("failed", "", NO_FACETS))).toBeNull();
   });
 });

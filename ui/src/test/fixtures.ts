@@ -18,6 +18,7 @@ export function makeRow(overrides: Partial<MachineRow> = {}): MachineRow {
     reason: state === "not_isolated" ? "Never isolated" : `Reason for ${state}`,
     since: null,
     isolatedNow: state === "isolated" || state === "releasing" || state === "release_stuck",
+    pending: state === "isolating" || state === "releasing" || state === "release_stuck",
     health: "Active",
     lastSeen: "2026-11-28T10:00:00Z",
     os: "Windows11",

@@ -6,6 +6,7 @@
 //! appears in a DTO.
 
 pub mod automation;
+pub mod cancel;
 pub mod grid;
 pub mod jobs;
 pub mod team;
@@ -39,6 +40,9 @@ pub struct MachineRow {
     pub since: Option<String>,
     /// True for isolated, releasing and release_stuck: cut off right now.
     pub isolated_now: bool,
+    /// An isolation or release is still pending (or in progress) at Defender: what
+    /// "Cancel pending" concerns (a stuck release that timed out is not).
+    pub pending: bool,
     pub health: String,
     /// Defender's `lastSeen`: the last full device report (about daily).
     pub last_seen: Option<String>,

@@ -7,7 +7,7 @@
 //! id, a comment) before anything is sent.
 
 use chrono::{DateTime, Utc};
-use mde_api::{Filter, MachineAction, Query};
+use mde_api::{ActionType, Filter, MachineAction, Query};
 
 use crate::dto::{ActionFilter, ActionRow};
 use crate::error::{CoreError, Result};
@@ -95,6 +95,19 @@ impl Fleet {
         self.merge(None, vec![action], false);
         self.wake();
         Ok(row)
+    }
+
+    /// The machine's newest isolation or release still pending (or in progress) at
+    /// Defender, as the cache last saw it (Defender takes one at a time).
+    pub(crate) fn pending_isolation(&self, machine_id: &str) -> Option<MachineAction> {
+        self.cache()
+            .actions
+            .values()
+            .filter(|a| crate::fleet::same_machine(a, machine_id))
+            .filter(|a| matches!(a.action_type, ActionType::Isolate | ActionType::Unisolate))
+            .filter(|a| crate::fleet::in_flight(&a.status))
+            .max_by_key(|a| a.creation_date_time_utc)
+            .cloned()
     }
 
     fn action_row(&self, a: &MachineAction) -> ActionRow {

@@ -39,7 +39,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn in_flight(self) -> bool {
+    pub(crate) fn in_flight(self) -> bool {
         matches!(self, Status::Pending | Status::InProgress)
     }
     fn unsuccessful_end(self) -> bool {

@@ -87,6 +87,7 @@ pub fn machine_row(
         reason: d.reason,
         since: d.since.map(rfc3339),
         isolated_now: d.kind.is_isolated_now(),
+        pending: actions.iter().any(|a| a.status.in_flight()),
         health: m.health_status.as_str().to_owned(),
         last_seen: m.last_seen.map(rfc3339),
         os: m.os_platform.clone().unwrap_or_default(),

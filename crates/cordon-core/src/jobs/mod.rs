@@ -11,6 +11,7 @@
 
 pub mod audit;
 mod book;
+mod cancel_pending;
 mod direct;
 mod item;
 mod lookup;

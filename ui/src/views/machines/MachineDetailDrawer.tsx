@@ -65,8 +65,8 @@ export function MachineDetailDrawer({ machineId, row, now, mayAct, prefill, onCl
     >
       {machineId !== null && (
         <ErrorBoundary area="This machine's details">
-          {/* Keyed by machine: a new machine starts with a fresh form. */}
-          <DetailContent key={machineId} machineId={machineId} row={row} now={now} mayAct={mayAct} prefill={prefill} onClose={onClose} />
+          {/* Keyed by machine (and the form asked for): a new machine starts with a fresh form. */}
+          <DetailContent key={`${machineId}:${prefill?.kind ?? ""}`} machineId={machineId} row={row} now={now} mayAct={mayAct} prefill={prefill} onClose={onClose} />
         </ErrorBoundary>
       )}
     </OverlayDrawer>

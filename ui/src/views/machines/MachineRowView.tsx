@@ -62,10 +62,12 @@ interface Props {
   checkLocked: boolean;
   onOpen: (row: MachineRow) => void;
   onCheck: (row: MachineRow) => void;
+  /** Right-click: the row's context menu at the pointer. */
+  onMenu: (row: MachineRow, x: number, y: number) => void;
 }
 
 /** One machine of the window. Cells come from the column model (`columns.tsx`). */
-export function MachineRowView({ row, index, top, template, width, active, selected, checked, checkLocked, onOpen, onCheck }: Props) {
+export function MachineRowView({ row, index, top, template, width, active, selected, checked, checkLocked, onOpen, onCheck, onMenu }: Props) {
   const s = useRowStyles();
   const m = row.original;
   return (
@@ -82,6 +84,10 @@ export function MachineRowView({ row, index, top, template, width, active, selec
       className={mergeClasses(s.row, s.bodyRow, active && s.active, checked && s.checked, selected && s.selected)}
       style={{ transform: `translateY(${top}px)`, gridTemplateColumns: template, minWidth: `${width}px` }}
       onClick={() => onOpen(m)}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        onMenu(m, e.clientX, e.clientY);
+      }}
     >
       {row.getVisibleCells().map((cell) =>
         cell.column.id === SELECT_COLUMN ? (

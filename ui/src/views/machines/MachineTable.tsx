@@ -4,7 +4,7 @@ import { getCoreRowModel, useReactTable, type ColumnSizingState, type Updater } 
 import { Checkbox, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
 import type { GridColumn, GridSort, MachineRow } from "../../ipc";
 import type { ColumnPrefs } from "../../lib/gridPrefs";
-import { COLUMN_DEFS, SELECT_COLUMN, orderOf, visibilityOf, type CellMeta } from "./columns";
+import { COLUMN_DEFS, SELECT_COLUMN, SELECT_WIDTH, orderOf, visibilityOf, type CellMeta } from "./columns";
 import { MachineRowView, PendingRow, ROW_HEIGHT, useRowStyles } from "./MachineRowView";
 
 const useStyles = makeStyles({
@@ -85,6 +85,8 @@ interface Props {
   headerCheck: HeaderCheck;
   onCheck: (row: MachineRow) => void;
   onCheckAll: () => void;
+  /** The row's context menu (right-click, Shift+F10, the context-menu key), at `x`, `y`. */
+  onRowMenu: (row: MachineRow, x: number, y: number) => void;
 }
 
 let painted = false;
@@ -93,7 +95,8 @@ let painted = false;
  * The machines grid: only the window the core sent is held, only the rows on screen
  * (plus a small overscan) are in the DOM, so it is the same at 100 or 100,000 machines.
  * Headers sort (in the core), resize and follow the column chooser. Arrow keys, Page
- * Up/Down, Home/End move the active row; Enter opens it, Space selects it.
+ * Up/Down, Home/End move the active row; Enter opens it, Space selects it, Shift+F10 or
+ * the context-menu key opens its menu (as a right-click does).
  */
 export function MachineTable(p: Props) {
   const { total, rows, offset, now, selectedId, onOpen, emptyText, sort, onSort, prefs, onPrefs, onRange } = p;
@@ -174,6 +177,15 @@ export function MachineTable(p: Props) {
   );
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+      const row = rowAt(active);
+      if (!row) return;
+      e.preventDefault();
+      // Below the row's name, where a pointer would have been.
+      const box = document.getElementById(`machine-row-${row.id}`)?.getBoundingClientRect();
+      p.onRowMenu(row.original, (box?.left ?? 0) + SELECT_WIDTH, box?.bottom ?? 0);
+      return;
+    }
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 600) / ROW_HEIGHT) - 1);
     switch (e.key) {
       case "ArrowDown":
@@ -308,6 +320,10 @@ export function MachineTable(p: Props) {
                 checked={p.isChecked(row.original)}
                 checkLocked={p.checkLocked}
                 onCheck={p.onCheck}
+                onMenu={(r, x, y) => {
+                  setActive(item.index);
+                  p.onRowMenu(r, x, y);
+                }}
                 onOpen={(r) => {
                   setActive(item.index);
                   onOpen(r);

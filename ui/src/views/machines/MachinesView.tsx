@@ -2,26 +2,29 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Spinner, Text, makeStyles, tokens } from "@fluentui/react-components";
 import * as ipc from "../../ipc";
-import type { GridColumn, IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
+import type { IsolationGroup, JobKind, MachineRow, Snapshot } from "../../ipc";
 import { batchComment } from "../../lib/bulk";
 import { NO_FACETS, facetCount, gridFilter, windowFor, type GridWindow } from "../../lib/grid";
-import { bulkCounts } from "../../lib/selection";
+import { bulkCounts, pendingOf } from "../../lib/selection";
 import { BulkDialog, type BulkIntent } from "../jobs/BulkDialog";
 import { JobProgressPanel } from "../jobs/JobProgressPanel";
 import { BatchesPanel } from "./BatchesPanel";
+import { CancelPendingDialog, type CancelTarget } from "./CancelPendingDialog";
+import { SavedFilters } from "./SavedFilters";
 import { SelectionBar } from "./SelectionBar";
 import { focusShortcutTarget, useShortcuts } from "../../lib/shortcuts";
 import { useNow } from "../../lib/useNow";
 import { queryKeys, useAppInfo, useGridCounters, useGridPage, useJobs, useSyncStatus } from "../../queries";
 import { AppHeader } from "./AppHeader";
 import { ColumnChooser } from "./ColumnChooser";
-import { useColumnPrefs } from "./columns";
+import { useColumnPrefs, useGridSort } from "./columns";
 import { CounterBar } from "./CounterBar";
 import { DemoBanner } from "./DemoBanner";
 import { ExportMachines } from "./ExportMachines";
 import { copyText } from "../../lib/clipboard";
 import { GridFilters } from "./GridFilters";
-import { MachineDetailDrawer } from "./MachineDetailDrawer";
+import { MachineDetailDrawer, type Prefill } from "./MachineDetailDrawer";
+import { RowMenu, RowResultLine, type RowMenuAt, type RowResult } from "./RowMenu";
 import { MachineTable, type HeaderCheck } from "./MachineTable";
 import { SyncErrorBanner } from "./SyncErrorBanner";
 import { useGridUi, withFilter, type Picked } from "./gridState";
@@ -53,7 +56,7 @@ const EMPTY: MachineRow[] = [];
 const FIRST_WINDOW: GridWindow = windowFor(0, 20);
 
 function picked(r: MachineRow): Picked {
-  return { id: r.id, name: r.name, state: r.state, isolatedNow: r.isolatedNow };
+  return { id: r.id, name: r.name, state: r.state, isolatedNow: r.isolatedNow, pending: r.pending };
 }
 
 export function MachinesView({ nav }: { nav?: ReactNode }) {
@@ -63,6 +66,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const now = useNow();
   const [ui, setUi] = useGridUi();
   const [prefs, setPrefs] = useColumnPrefs();
+  const [sort, onSort] = useGridSort();
 
   // What the core is asked: the filter (search, state chip, facets), the sort and the
   // window on screen. The counters count the search and facets, every state apart.
@@ -73,7 +77,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     const next = windowFor(first, last);
     setWin((w) => (w.offset === next.offset && w.limit === next.limit ? w : next));
   }, []);
-  const query = useMemo(() => ({ filter, sort: ui.sort, offset: win.offset, limit: win.limit }), [filter, ui.sort, win]);
+  const query = useMemo(() => ({ filter, sort, offset: win.offset, limit: win.limit }), [filter, sort, win]);
   const page = useGridPage(query);
   const counters = useGridCounters(counterFilter);
   const fleet = useGridCounters(useMemo(() => gridFilter("all", "", NO_FACETS), []));
@@ -95,7 +99,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   useEffect(() => {
     const moved = rows.filter((r) => {
       const p = ui.picked[r.id];
-      return p !== undefined && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.name !== r.name);
+      return p !== undefined && (p.state !== r.state || p.isolatedNow !== r.isolatedNow || p.pending !== r.pending || p.name !== r.name);
     });
     if (moved.length === 0) return;
     setUi((u) => ({ ...u, picked: { ...u.picked, ...Object.fromEntries(moved.filter((r) => u.picked[r.id]).map((r) => [r.id, picked(r)])) } }));
@@ -105,6 +109,10 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const [pinnedRow, setPinnedRow] = useState<MachineRow | undefined>(undefined);
   const [batchesOpen, setBatchesOpen] = useState(false);
   const [intent, setIntent] = useState<BulkIntent | null>(null);
+  const [cancelTarget, setCancelTarget] = useState<CancelTarget | null>(null);
+  const [menuAt, setMenuAt] = useState<RowMenuAt | null>(null);
+  const [rowResult, setRowResult] = useState<RowResult | null>(null);
+  const [prefill, setPrefill] = useState<Prefill | undefined>(undefined);
   const [jobIds, setJobIds] = useState<string[]>([]);
   // Bulk work under way that this window did not start (resumed after a restart, or
   // started from the command line) shows its progress too; auto-reconcile's small jobs
@@ -127,6 +135,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
       selected: total,
       releasable: c?.isolatedNow ?? 0,
       isolatable: c ? Math.max(0, c.total - c.isolatedNow - c.isolating) : 0,
+      pending: c ? c.isolating + c.releasing + c.stuck : 0,
     };
   }, [ui.allMatching, pickedList, matching.data, total]);
   const selecting = ui.allMatching || pickedList.length > 0;
@@ -146,15 +155,6 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const headerCheck: HeaderCheck = ui.allMatching ? "all" : pickedList.length > 0 ? "some" : "none";
   const mayAct = info.data?.mayIsolate ?? true;
 
-  const onSort = useCallback(
-    (column: GridColumn) =>
-      setUi((u) => ({
-        ...u,
-        sort: { column, descending: u.sort.column === column ? !u.sort.descending : false },
-      })),
-    [setUi],
-  );
-
   const bulkFromSelection = (kind: JobKind) => {
     if (ui.allMatching) {
       // The core resolves the filter at preview time: the preview counts every match.
@@ -166,6 +166,12 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
       .map((r) => r.id);
     setIntent({ kind, machineIds: ids, source: "selection", comment: "", includeForeign: false });
   };
+  const cancelFromSelection = () => {
+    const matching = ui.allMatching ? pendingOf(filter) : null;
+    if (ui.allMatching && matching === null) return;
+    const machineIds = ui.allMatching ? [] : pickedList.filter((r) => r.pending).map((r) => r.id);
+    setCancelTarget({ machineIds, matching: matching ?? undefined, count: counts.pending, fromSelection: true });
+  };
   const releaseBatch = (g: IsolationGroup) => {
     setBatchesOpen(false);
     setIntent({ kind: "release", machineIds: g.machines.map((m) => m.id), source: `batch:${g.id}`, comment: batchComment(g), includeForeign: true });
@@ -176,7 +182,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     setUi((u) => ({
       ...u,
       allMatching: false,
-      picked: Object.fromEntries(g.machines.map((m) => [m.id, { id: m.id, name: m.name, state: "isolated" as const, isolatedNow: true }])),
+      picked: Object.fromEntries(g.machines.map((m) => [m.id, { id: m.id, name: m.name, state: "isolated" as const, isolatedNow: true, pending: false }])),
     }));
   };
 
@@ -196,10 +202,12 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
     },
   });
 
-  const open = useCallback((id: string, row?: MachineRow) => {
+  const open = useCallback((id: string, row?: MachineRow, form?: Prefill) => {
     setSelectedId(id);
     setPinnedRow(row);
+    setPrefill(form);
   }, []);
+  const onRowMenu = useCallback((row: MachineRow, x: number, y: number) => setMenuAt({ row, x, y }), []);
 
   // A sync failure (pushed by the back end, from the grid's read or from the Retry
   // itself) as one error. A failed Retry stops counting once a later status says the
@@ -251,6 +259,10 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             </Button>
           )}
           <span className={styles.spacer} />
+          <SavedFilters
+            current={{ search: ui.search, state: ui.state, facets: ui.facets }}
+            onPick={(f) => setUi((u) => withFilter({ ...u, searchText: f.search }, { search: f.search, state: f.state, facets: f.facets }))}
+          />
           <ColumnChooser prefs={prefs} onPrefs={setPrefs} />
           <Button size="small" onClick={() => setBatchesOpen(true)} data-testid="open-batches">
             Batches
@@ -267,10 +279,12 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             mayAct={mayAct}
             onRelease={() => bulkFromSelection("release")}
             onIsolate={() => bulkFromSelection("isolate")}
+            onCancelPending={cancelFromSelection}
             onClear={clearSelection}
             onCopyIds={ui.allMatching ? undefined : () => copyText(pickedList.map((r) => r.id).join("\n"))}
           />
         )}
+        <RowResultLine result={rowResult} onDismiss={() => setRowResult(null)} />
         {jobIds.map((id) => (
           <JobProgressPanel key={id} jobId={id} onClose={() => setJobIds((j) => j.filter((x) => x !== id))} />
         ))}
@@ -289,7 +303,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             now={now}
             selectedId={selectedId}
             onOpen={(r) => open(r.id, r)}
-            sort={ui.sort}
+            sort={sort}
             onSort={onSort}
             prefs={prefs}
             onPrefs={setPrefs}
@@ -297,6 +311,7 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             checkLocked={ui.allMatching}
             headerCheck={headerCheck}
             onCheck={onCheck}
+            onRowMenu={onRowMenu}
             onCheckAll={ui.allMatching || pickedList.length > 0 ? clearSelection : selectAllMatching}
             emptyText={
               filtered
@@ -313,7 +328,25 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
         row={selectedRow}
         now={now}
         mayAct={mayAct}
+        prefill={prefill}
         onClose={() => setSelectedId(null)}
+      />
+      <RowMenu
+        at={menuAt}
+        mayAct={mayAct}
+        onClose={() => setMenuAt(null)}
+        onAction={(row, kind) => {
+          setMenuAt(null);
+          open(row.id, row, { kind, comment: "" });
+        }}
+        onCancelPending={(row) => {
+          setMenuAt(null);
+          setCancelTarget({ machineIds: [row.id], count: 1 });
+        }}
+        onResult={(r) => {
+          setMenuAt(null);
+          setRowResult(r);
+        }}
       />
       <BatchesPanel
         open={batchesOpen}
@@ -323,6 +356,15 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
         onRelease={releaseBatch}
         onSelect={selectBatch}
       />
+      {cancelTarget && (
+        <CancelPendingDialog
+          target={cancelTarget}
+          onClose={(done) => {
+            if (done && cancelTarget.fromSelection) clearSelection();
+            setCancelTarget(null);
+          }}
+        />
+      )}
       {intent && (
         <BulkDialog
           intent={intent}

@@ -24,13 +24,15 @@ interface Props {
   mayAct: boolean;
   onRelease: () => void;
   onIsolate: () => void;
+  /** Cancels the selection's pending isolations and releases (offered when some are pending). */
+  onCancelPending: () => void;
   onClear: () => void;
   /** Copies the selected machines' ids (one a line); resolves to whether it worked. */
   onCopyIds?: () => Promise<boolean>;
 }
 
 /** The bulk bar of the Machines view: what the selection would release or isolate. */
-export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchingTotal, mayAct, onRelease, onIsolate, onClear, onCopyIds }: Props) {
+export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchingTotal, mayAct, onRelease, onIsolate, onCancelPending, onClear, onCopyIds }: Props) {
   const n = (v: number) => v.toLocaleString("en-US");
   const styles = useStyles();
   const [copied, setCopied] = useState<string | null>(null);
@@ -52,6 +54,11 @@ export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchin
           <Button size="small" disabled={counts.isolatable === 0} onClick={onIsolate} data-testid="bulk-isolate">
             Isolate {n(counts.isolatable)}
           </Button>
+          {counts.pending > 0 && (
+            <Button size="small" onClick={onCancelPending} data-testid="bulk-cancel-pending">
+              Cancel pending ({n(counts.pending)})…
+            </Button>
+          )}
         </>
       )}
       {onCopyIds && (

@@ -4,10 +4,11 @@
 import { useCallback, useRef } from "react";
 import { createColumnHelper, type ColumnDef } from "@tanstack/react-table";
 import { mergeClasses } from "@fluentui/react-components";
-import type { GridColumn, MachineRow } from "../../ipc";
+import type { GridColumn, GridSort, MachineRow } from "../../ipc";
 import { StateBadge } from "../../components/StateBadge";
 import { exactTime, relativeTime } from "../../lib/time";
-import { COLUMN_PREFS_KEY, EMPTY_PREFS, isColumnPrefs, type ColumnPrefs } from "../../lib/gridPrefs";
+import { DEFAULT_SORT } from "../../lib/grid";
+import { COLUMN_PREFS_KEY, EMPTY_PREFS, SORT_PREFS_KEY, isColumnPrefs, isGridSort, type ColumnPrefs } from "../../lib/gridPrefs";
 import { usePref } from "../../lib/prefs";
 import { useRowStyles } from "./MachineRowView";
 
@@ -147,4 +148,17 @@ export function useColumnPrefs(): [ColumnPrefs, (f: (p: ColumnPrefs) => ColumnPr
     [setPrefs],
   );
   return [prefs, update];
+}
+
+/**
+ * The grid's sort, a preference (a relaunch opens with it), and the header click's
+ * change: a new column sorts ascending, the same column again reverses.
+ */
+export function useGridSort(): [GridSort, (column: GridColumn) => void] {
+  const [sort, setSort] = usePref(SORT_PREFS_KEY, DEFAULT_SORT, isGridSort);
+  const onSort = useCallback(
+    (column: GridColumn) => setSort({ column, descending: sort.column === column ? !sort.descending : false }),
+    [sort, setSort],
+  );
+  return [sort, onSort];
 }

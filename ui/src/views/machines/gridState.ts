@@ -1,15 +1,16 @@
-// What the person asked of the Machines grid (search, state chip, facets, sort) and what
-// they selected. Kept in the query cache, not in the view, so it survives switching to
+// What the person asked of the Machines grid (search, state chip, facets) and what they
+// selected. Kept in the query cache, not in the view, so it survives switching to
 // another view and back; a switch of tenant clears the selection (`clearGridSelection`).
+// The sort is a preference instead (`lib/gridPrefs`): a relaunch opens with it.
 import { useCallback } from "react";
 import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { GridSort, MachineRow } from "../../ipc";
-import { DEFAULT_SORT, NO_FACETS, type Facets } from "../../lib/grid";
+import type { MachineRow } from "../../ipc";
+import { NO_FACETS, type Facets } from "../../lib/grid";
 import type { StateFilter } from "../../lib/states";
 import { queryKeys } from "../../queries";
 
 /** A machine picked one by one: what the bulk bar counts it as. */
-export type Picked = Pick<MachineRow, "id" | "name" | "state" | "isolatedNow">;
+export type Picked = Pick<MachineRow, "id" | "name" | "state" | "isolatedNow" | "pending">;
 
 export interface GridUi {
   /** The search box as typed. */
@@ -18,7 +19,6 @@ export interface GridUi {
   search: string;
   state: StateFilter;
   facets: Facets;
-  sort: GridSort;
   /** Machines picked one by one, as last seen (for the bulk bar's counts). */
   picked: Record<string, Picked>;
   /** "All N matching": the current filter, resolved by the core at preview time. */
@@ -30,7 +30,6 @@ export const INITIAL_GRID_UI: GridUi = {
   search: "",
   state: "all",
   facets: NO_FACETS,
-  sort: DEFAULT_SORT,
   picked: {},
   allMatching: false,
 };
