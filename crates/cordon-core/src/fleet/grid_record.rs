@@ -97,6 +97,8 @@ pub fn shown(r: &GridRecord, now: DateTime<Utc>, t: Thresholds) -> MachineRow {
         comment: r.comment.clone(),
         action_id: None,
     };
+    // The action the state names is the machine's pending one when it has one.
+    let pending = b.status.in_flight();
     let d = derive::explain(&b, &live, now, t);
     let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     MachineRow {
@@ -106,6 +108,7 @@ pub fn shown(r: &GridRecord, now: DateTime<Utc>, t: Thresholds) -> MachineRow {
         reason: d.reason,
         since: d.since.map(rfc3339),
         isolated_now: d.kind.is_isolated_now(),
+        pending,
         health: r.health.clone(),
         last_seen: last_seen.map(rfc3339),
         os: r.os.clone(),
