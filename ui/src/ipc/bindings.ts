@@ -1016,6 +1016,11 @@ search: string | null;
  */
 isolatedNow: boolean; 
 /**
+ * Only machines whose isolation or release is still pending at Defender (a
+ * release stuck past its expiry, timed out, is not): what "Cancel pending" acts on.
+ */
+pending: boolean; 
+/**
  * Derived states (e.g. `isolating` + `releasing` for "pending").
  */
 states: IsolationState[]; 

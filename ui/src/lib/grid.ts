@@ -25,6 +25,7 @@ export function gridFilter(state: StateFilter, search: string, facets: Facets): 
   return {
     search: text === "" ? null : text,
     isolatedNow: state === "isolatedNow",
+    pending: false,
     states: state === "all" || state === "isolatedNow" ? [] : [...CHIP_STATES[state]],
     health: [...facets.health],
     os: [...facets.os],

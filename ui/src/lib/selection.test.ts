@@ -15,11 +15,10 @@ describe("selection", () => {
     expect(bulkCounts([])).toEqual({ selected: 0, releasable: 0, isolatable: 0, pending: 0 });
   });
 
-  it("narrows an \"all matching\" filter to the machines with pending work", () => {
-    expect(pendingOf(gridFilter("all", "web", NO_FACETS))).toMatchObject({ search: "web", states: ["isolating", "releasing", "release_stuck"] });
-    // "Isolated now" and pending: releasing or stuck (the core ANDs the two).
-    expect(pendingOf(gridFilter("isolatedNow", "", NO_FACETS))).toMatchObject({ isolatedNow: true, states: ["isolating", "releasing", "release_stuck"] });
-    expect(pendingOf(gridFilter("stuck", "", NO_FACETS))?.states).toEqual(["release_stuck"]);
-    expect(pendingOf(gridFilter("failed", "", NO_FACETS))).toBeNull();
+  it("narrows an \"all matching\" filter to the machines pending at Defender", () => {
+    expect(pendingOf(gridFilter("all", "web", NO_FACETS))).toMatchObject({ search: "web", states: [], pending: true });
+    // "Isolated now" and pending: the releases still pending (the core ANDs the two).
+    expect(pendingOf(gridFilter("isolatedNow", "", NO_FACETS))).toMatchObject({ isolatedNow: true, pending: true });
+    expect(pendingOf(gridFilter("stuck", "", NO_FACETS))).toMatchObject({ states: ["release_stuck"], pending: true });
   });
 });

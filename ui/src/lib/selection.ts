@@ -20,12 +20,12 @@ export function isPending(state: IsolationState): boolean {
 }
 
 /**
- * `filter` narrowed to the machines with pending work ("all N matching" of a cancel): the
- * core still finds each one's pending action; `null` when nothing could match.
+ * `filter` narrowed to the machines whose isolation or release is still pending at
+ * Defender ("all N matching" of a cancel): the core counts them and finds each one's
+ * pending action (a release stuck past its expiry has none).
  */
-export function pendingOf(filter: GridFilter): GridFilter | null {
-  const states = filter.states.length === 0 ? [...PENDING_STATES] : filter.states.filter(isPending);
-  return states.length === 0 ? null : { ...filter, states };
+export function pendingOf(filter: GridFilter): GridFilter {
+  return { ...filter, pending: true };
 }
 
 export function bulkCounts(rows: readonly Pick<MachineRow, "isolatedNow" | "state" | "pending">[]): BulkCounts {

@@ -20,6 +20,7 @@ export function matches(r: MachineRow, f: GridFilter): boolean {
   const s = f.search?.trim().toLowerCase();
   if (s && !(r.name.toLowerCase().includes(s) || r.id.toLowerCase().includes(s) || (r.ip ?? "").includes(s))) return false;
   if (f.isolatedNow && !r.isolatedNow) return false;
+  if (f.pending && !r.pending) return false;
   if (f.states.length > 0 && !f.states.includes(r.state)) return false;
   const inList = (list: string[], v: string | null) => list.length === 0 || list.includes(v ?? "");
   if (!inList(f.health, r.health) || !inList(f.os, r.os) || !inList(f.risk, r.risk)) return false;

@@ -18,6 +18,9 @@ pub struct GridFilter {
     pub search: Option<String>,
     /// Only machines cut off right now (isolated, releasing, release stuck).
     pub isolated_now: bool,
+    /// Only machines whose isolation or release is still pending at Defender (a
+    /// release stuck past its expiry, timed out, is not): what "Cancel pending" acts on.
+    pub pending: bool,
     /// Derived states (e.g. `isolating` + `releasing` for "pending").
     pub states: Vec<IsolationState>,
     /// Defender's `healthStatus` (`Active`, `Inactive`, …).

@@ -209,6 +209,11 @@ fn where_clause(sql: &mut Sql, f: &GridFilter, cutoff: &str) -> String {
     if f.isolated_now {
         clauses.push("state >= 3".to_owned());
     }
+    if f.pending {
+        // `act`: the status of the action the state names (0 Pending, 1 InProgress),
+        // the machine's pending one when it has one.
+        clauses.push("act IN (0, 1)".to_owned());
+    }
     if !f.states.is_empty() {
         let mut codes: Vec<i64> = f.states.iter().map(|s| dto_code(*s)).collect();
         codes.sort_unstable();

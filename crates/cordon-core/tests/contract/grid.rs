@@ -190,6 +190,20 @@ pub fn the_grid_filters_sorts_and_counts_in_the_store(store: &Store) {
         ..GridFilter::default()
     };
     check(stuck.clone(), &["ws-echo"]);
+    // Pending at Defender: the isolating and releasing machines, not the release that
+    // timed out (stuck, but nothing left to cancel).
+    let at_defender = GridFilter {
+        pending: true,
+        ..GridFilter::default()
+    };
+    check(at_defender.clone(), &["srv-charlie", "ws-delta"]);
+    check(
+        GridFilter {
+            isolated_now: true,
+            ..at_defender
+        },
+        &["srv-charlie"],
+    );
     check(
         GridFilter {
             states: vec![IsolationState::IsolationFailed],

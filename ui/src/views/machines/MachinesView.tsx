@@ -83,6 +83,8 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   const fleet = useGridCounters(useMemo(() => gridFilter("all", "", NO_FACETS), []));
   // "All matching" needs what the whole query holds (the bulk bar's counts).
   const matching = useGridCounters(filter, ui.allMatching);
+  // …and how many of those are pending at Defender (what "Cancel pending" would concern).
+  const pendingMatching = useGridCounters(useMemo(() => pendingOf(filter), [filter]), ui.allMatching);
   const { status: sync, pushedAt } = useSyncStatus(page.data?.asOf);
 
   const rows = useMemo(() => page.data?.rows.map((r) => r.machine) ?? EMPTY, [page.data]);
@@ -135,9 +137,9 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
       selected: total,
       releasable: c?.isolatedNow ?? 0,
       isolatable: c ? Math.max(0, c.total - c.isolatedNow - c.isolating) : 0,
-      pending: c ? c.isolating + c.releasing + c.stuck : 0,
+      pending: pendingMatching.data?.total ?? 0,
     };
-  }, [ui.allMatching, pickedList, matching.data, total]);
+  }, [ui.allMatching, pickedList, matching.data, pendingMatching.data, total]);
   const selecting = ui.allMatching || pickedList.length > 0;
   const onCheck = useCallback(
     (r: MachineRow) =>
@@ -168,7 +170,6 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
   };
   const cancelFromSelection = () => {
     const matching = ui.allMatching ? pendingOf(filter) : null;
-    if (ui.allMatching && matching === null) return;
     const machineIds = ui.allMatching ? [] : pickedList.filter((r) => r.pending).map((r) => r.id);
     setCancelTarget({ machineIds, matching: matching ?? undefined, count: counts.pending, fromSelection: true });
   };

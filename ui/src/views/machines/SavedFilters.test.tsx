@@ -132,6 +132,7 @@ describe("saved filters", () => {
       expect(lastPage(backend).filter).toEqual({
         search: "kiosk",
         isolatedNow: false,
+        pending: false,
         states: ["release_stuck"],
         health: ["Inactive"],
         os: [],
