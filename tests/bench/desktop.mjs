@@ -319,7 +319,10 @@ export async function measure(prepared) {
       if (listed < 0) return null;
       const after = reqs.slice(listed).filter((r) => r.path === "/api/machineactions");
       // The listing round's actions request, then the next round's.
-      return after.length >= 2 ? { requests: reqs.length } : null;
+      if (after.length < 2) return null;
+      const paths = {};
+      for (const r of reqs) paths[r.path] = (paths[r.path] ?? 0) + 1;
+      return { requests: reqs.length, paths };
     },
     300_000,
     1000,
@@ -327,7 +330,14 @@ export async function measure(prepared) {
   const idle = await browser.execute((from) => {
     const m = window.__CORDON_BENCH__;
     const entries = m.log.slice(from);
-    return { bytes: entries.reduce((s, e) => s + e.bytes, 0), calls: entries.filter((e) => !e.event).length, events: entries.filter((e) => e.event).length };
+    const events = {};
+    for (const e of entries.filter((e) => e.event)) {
+      const k = (events[e.event] ??= { n: 0, bytes: 0 });
+      k.n += 1;
+      k.bytes += e.bytes;
+    }
+    const answers = entries.filter((e) => !e.event).map((e) => e.bytes).sort((a, b) => b - a);
+    return { bytes: entries.reduce((s, e) => s + e.bytes, 0), calls: answers.length, events: entries.length - answers.length, byEvent: events, largest: answers.slice(0, 8) };
   }, before.log);
   const idleSecs = (Date.now() - idleStart) / 1000;
 
@@ -379,7 +389,8 @@ export async function measure(prepared) {
   console.log(`first sync into an empty store (prepare): ${(prepared / 1000).toFixed(1)} s`);
   console.log("processes: " + mem.map((m) => `${m.comm}[${m.pid}] PSS ${(m.pss / 1024).toFixed(0)} MB RSS ${(m.rss / 1024).toFixed(0)} MB`).join("; "));
   console.log("store files: " + files.map((f) => `${f.name} ${(f.bytes / 1e6).toFixed(1)} MB`).join("; "));
-  console.log(`idle round: ${round.requests} simulator requests in the window`);
+  console.log(`idle window: ${round.requests} simulator requests (${Object.entries(round.paths).map(([p, n]) => `${p} ×${n}`).join(", ")})`);
+  console.log(`idle IPC: events ${Object.entries(idle.byEvent).map(([k, v]) => `${k} ×${v.n} ${(v.bytes / 1024).toFixed(1)} KB`).join(", ") || "none"}; largest answers (bytes) ${idle.largest.join(", ") || "none"}`);
 }
 
 const prepared = await prepare();
