@@ -147,6 +147,7 @@ export type {
   ReconRow,
   StuckCause,
 } from "./bindings";
+import { activeMeter, meterAnswer, meterEvent } from "./meter";
 
 /** A failed command, carrying the back end's structured error. */
 export class IpcFailure extends Error {
@@ -196,12 +197,17 @@ function isResult(v: unknown): v is Result<unknown, unknown> {
 // Generic over the binding's return type so that a regenerated bindings.ts (a command
 // gaining or losing its `Result`) keeps compiling; either way, failures throw IpcFailure.
 async function settle<R>(call: () => Promise<R>): Promise<Settled<R>> {
+  // The desktop benchmark's byte count (off unless it turned it on: `meter.ts`).
+  const meter = activeMeter();
+  const start = meter ? performance.now() : 0;
   let value: unknown;
   try {
     value = await call();
   } catch (e) {
     throw new IpcFailure(toIpcError(e));
   }
+  // What crossed the bridge: the answer, not the binding's `Result` around it.
+  meterAnswer(meter, start, isResult(value) ? (value.status === "ok" ? value.data : value.error) : value);
   if (isResult(value)) {
     if (value.status === "error") throw new IpcFailure(toIpcError(value.error));
     return value.data as Settled<R>;
@@ -323,20 +329,32 @@ export const saveMachinesCsv = (filter: GridFilter): Promise<SavedFile | null> =
 
 /** Calls `cb` on every `automation-changed` event; resolves to the function that stops it. */
 export async function onAutomationChanged(cb: (change: AutomationChange) => void): Promise<() => void> {
-  return events.automationChanged.listen((event) => cb(event.payload.change));
+  return events.automationChanged.listen((event) => {
+    meterEvent("automation-changed", event.payload);
+    cb(event.payload.change);
+  });
 }
 
 /** Calls `cb` on every `job-changed` event; resolves to the function that stops it. */
 export async function onJobChanged(cb: (progress: JobProgress) => void): Promise<() => void> {
-  return events.jobChanged.listen((event) => cb(event.payload.progress));
+  return events.jobChanged.listen((event) => {
+    meterEvent("job-changed", event.payload);
+    cb(event.payload.progress);
+  });
 }
 
 /** Calls `cb` with each device-code prompt of a sign-in in progress. */
 export async function onDeviceCodePrompt(cb: (prompt: DeviceCodePrompt) => void): Promise<() => void> {
-  return events.deviceCodePrompt.listen((event) => cb(event.payload));
+  return events.deviceCodePrompt.listen((event) => {
+    meterEvent("device-code-prompt", event.payload);
+    cb(event.payload);
+  });
 }
 
 /** Calls `cb` on every `sync-changed` event; resolves to the function that stops it. */
 export async function onSyncChanged(cb: (status: SyncStatus) => void): Promise<() => void> {
-  return events.syncChanged.listen((event) => cb(event.payload.status));
+  return events.syncChanged.listen((event) => {
+    meterEvent("sync-changed", event.payload);
+    cb(event.payload.status);
+  });
 }

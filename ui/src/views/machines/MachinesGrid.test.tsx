@@ -66,6 +66,8 @@ describe("the Machines grid asks the core", () => {
     expect(q.offset).toBeLessThanOrEqual(5_000);
     expect(q.limit).toBeLessThanOrEqual(MAX_LIMIT);
     expect(rowsShown().length).toBeLessThan(60);
+    // New rows on screen do not mark again: the mark is the first paint only.
+    expect(performance.getEntriesByName("cordon:first-rows")).toHaveLength(1);
   });
 
   it("sends the search to the core once the typing pauses, and does not filter rows itself", async () => {
