@@ -166,11 +166,13 @@ test("automatic with K = 5: a 30-machine storm isolates 5, queues 25, opens the 
   for (const event of ["rule.isolated", "rule.queued", "breaker.opened", "approval.approved"]) {
     await filter.clearValue();
     await filter.setValue(event);
+    // Read in the page at once: the log refreshes while the filter settles, and element
+    // by element a re-render can take a row away mid-read.
     await waitFor(`audit entries ${event}`, async () => {
-      const rows = await $$('[data-testid="audit-row"]');
-      if (rows.length === 0) return false;
-      for (const r of rows) if ((await r.getAttribute("data-event")) !== event) return false;
-      return true;
+      const events = await browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="audit-row"]')].map((r) => r.getAttribute("data-event")),
+      );
+      return events.length > 0 && events.every((e) => e === event);
     }, 15000);
   }
   await shot("63-automation-audit");
