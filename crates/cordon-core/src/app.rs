@@ -187,6 +187,10 @@ impl App {
     pub async fn refresh(&self) -> Result<Snapshot> {
         self.inner.fleet.refresh().await
     }
+    /// Resolves once the fleet's cache is loaded (every verb answers without waiting).
+    pub async fn fleet_ready(&self) {
+        self.inner.fleet.ready().await;
+    }
     /// One sync round; `force_machines` refreshes the machine list regardless of age.
     pub async fn sync_once(&self, force_machines: bool) -> Result<()> {
         self.inner.fleet.sync_once(force_machines).await

@@ -94,6 +94,9 @@ impl Fleet {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Resolves once the cache is loaded (at open, for now).
+    pub(crate) async fn ready(&self) {}
+
     pub(crate) fn client(&self) -> &Client {
         &self.inner.client
     }
