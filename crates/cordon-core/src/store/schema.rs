@@ -207,6 +207,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX actions_machine ON actions(lower(machine_id));
     "#,
+    // 5: the actions by creation, newest first (`action_reads.rs`: History's pages and
+    // a range's walk in chunks, now that the fleet keeps only the live actions).
+    r#"
+    CREATE INDEX actions_created ON actions(created, id);
+    "#,
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -312,4 +312,9 @@ pub const MIGRATIONS: &[&str] = &[
     GRANT SELECT ON grid, grid_gone TO cordon_reader, cordon_analyst, cordon_agent;
     GRANT INSERT, UPDATE, DELETE ON grid, grid_gone TO cordon_analyst, cordon_agent;
     "#,
+    // 6: the actions by creation, newest first (SQLite's 5: History's pages and a
+    // range's walk in chunks).
+    r#"
+    CREATE INDEX actions_created ON actions(created, id);
+    "#,
 ];
