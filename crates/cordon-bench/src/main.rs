@@ -283,7 +283,10 @@ fn memory_rows(r: &memory::MemoryBench) -> Vec<Row> {
         Row::new(
             "memory",
             "fresh process: open the core → first grid window (60 rows) answered",
-            format!("{:.0} ms ({} machines)", r.first_page_ms, r.first_page_total),
+            format!(
+                "{:.0} ms ({} machines)",
+                r.first_page_ms, r.first_page_total
+            ),
             "≤ 1,500 ms (P-4, with the web view's share)",
             Some(r.first_page_ms <= 1500.0),
         ),

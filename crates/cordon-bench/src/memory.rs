@@ -128,11 +128,8 @@ pub async fn child(base: &str, store: &Path) -> BenchResult<()> {
         client_id: identities::ANALYST_CLIENT_ID.into(),
         secret: Secret::new(identities::ANALYST_SECRET),
     };
-    let mut cfg = cordon_core::AppConfig::new(
-        Endpoints::custom(base, base)?,
-        creds,
-        "benchmark tenant",
-    );
+    let mut cfg =
+        cordon_core::AppConfig::new(Endpoints::custom(base, base)?, creds, "benchmark tenant");
     cfg.store_path = Some(PathBuf::from(store));
     let first = GridQuery {
         filter: GridFilter::default(),

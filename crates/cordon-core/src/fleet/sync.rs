@@ -27,12 +27,17 @@ pub(crate) const MACHINES_LISTED_AT: &str = "machines_listed_at";
 /// The `meta` key of the newest alert creation time seen.
 pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 
+/// A merge this large (rows changed) gives the memory it freed back to the OS.
+const LARGE_MERGE: usize = 10_000;
+
 /// Slack subtracted from the last sync time, for clock skew and late writes.
 const WATERMARK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
 
 impl Fleet {
     /// One sync round. `force_machines` refreshes the machine list regardless of age.
     pub async fn sync_once(&self, force_machines: bool) -> Result<()> {
+        // The merge diffs against the cache: it must be loaded.
+        self.ready().await;
         let _gate = self.inner.sync_gate.lock().await;
         let result = self.sync_inner(force_machines).await;
         let mut c = self.cache();
@@ -100,7 +105,7 @@ impl Fleet {
         // incrementally from it, not all again.
         let fleet = self.clone();
         off_runtime(move || {
-            fleet.merge(machines, actions, true);
+            fleet.merge_at(machines, actions, true, Some(started));
             if fleet.age_grid() {
                 // Rows turned stuck with time alone: the views refetch them.
                 fleet.bump();
@@ -209,6 +214,18 @@ impl Fleet {
         actions: Vec<MachineAction>,
         replace_machines: bool,
     ) {
+        self.merge_at(machines, actions, replace_machines, None);
+    }
+
+    /// [`Self::merge`] of a sync round started at `at` (its next fetch's watermark
+    /// bounds what the cache must keep).
+    pub(crate) fn merge_at(
+        &self,
+        machines: Option<Vec<Machine>>,
+        actions: Vec<MachineAction>,
+        replace_machines: bool,
+        at: Option<DateTime<Utc>>,
+    ) {
         let mut machines_changed: Vec<Machine> = Vec::new();
         let mut machines_removed: Vec<String> = Vec::new();
         let mut actions_changed: Vec<MachineAction> = Vec::new();
@@ -255,6 +272,10 @@ impl Fleet {
                     actions_changed.push(a);
                 }
             }
+            if !actions_changed.is_empty() {
+                let h = horizon(&c, at);
+                c.prune(h);
+            }
         }
         if machines_changed.is_empty() && machines_removed.is_empty() && actions_changed.is_empty()
         {
@@ -284,13 +305,17 @@ impl Fleet {
             tracing::warn!(error = %e, "actions not saved to the store");
         }
         self.update_grid(&affected, &machines_removed);
+        if machines_changed.len() + actions_changed.len() >= LARGE_MERGE {
+            drop((machines_changed, actions_changed));
+            crate::fleet::cache::trim_heap();
+        }
         self.bump();
     }
 
     /// A new revision, announced.
     pub(crate) fn bump(&self) {
         let status = {
-            let mut c = self.cache();
+            let mut c = self.lock();
             c.revision = c.revision.wrapping_add(1);
             c.status()
         };
@@ -327,7 +352,13 @@ fn newest_isolate(c: &Cache) -> Option<DateTime<Utc>> {
 
 /// The creation time from which actions must be fetched again; `None` = everything.
 fn watermark(c: &Cache) -> Option<DateTime<Utc>> {
-    let last = c.synced_at.or(c.restored_synced_at)?;
+    horizon(c, None)
+}
+
+/// The watermark of the fetch after a sync at `at` (`None`: the last one): what the
+/// cache keeps at least (`resident.rs`), so a fetched action is compared with its copy.
+pub(crate) fn horizon(c: &Cache, at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    let last = at.or(c.synced_at).or(c.restored_synced_at)?;
     let oldest_in_flight = c
         .actions
         .values()
