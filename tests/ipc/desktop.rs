@@ -155,7 +155,10 @@ async fn the_machines_view_exports_what_its_filter_matches_as_csv() {
     );
 
     let saved = h
-        .invoke("save_machines_csv", json!({"filter": {"isolatedNow": true}}))
+        .invoke(
+            "save_machines_csv",
+            json!({"filter": {"isolatedNow": true}}),
+        )
         .expect("saved");
     let path = saved["path"].as_str().expect("path");
     assert!(
