@@ -19,7 +19,8 @@
 //!   included, on top of the grants (no role may do them).
 //!
 //! Migration 4 is SQLite's 3 (the team's leases, leaders and heartbeats; it adds
-//! `cordon_schema.works_with`), migration 5 SQLite's 4 (the machine grid).
+//! `cordon_schema.works_with`), migration 5 SQLite's 4 (the machine grid), migration 6
+//! SQLite's 5 (an index on the actions' creation, additive: schema 5 goes on).
 //!
 //! Migration 3 makes the group roles (`NOLOGIN`, created when missing) and their grants;
 //! `docs/team-store.md` says what each may do. A migration that adds a table grants on
@@ -27,7 +28,7 @@
 
 /// For each migration, the oldest program schema that may still use the store after
 /// it (an additive migration leaves the previous release working).
-pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4];
+pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4, 5];
 /// The first migration whose `cordon_schema` row can record [`WORKS_WITH`].
 pub const WORKS_WITH_SINCE: u32 = 4;
 
