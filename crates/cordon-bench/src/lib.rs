@@ -6,6 +6,7 @@
 
 pub mod fleet;
 pub mod grid;
+pub mod memory;
 pub mod p1;
 pub mod p2;
 pub mod p3;

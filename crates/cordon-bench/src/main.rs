@@ -1,5 +1,5 @@
-//! `cargo run --release -p cordon-bench [-- --only p1,p2,p3,grid --scale M:A
-//! --grid-scale M:A]`: runs the
+//! `cargo run --release -p cordon-bench [-- --only p1,p2,p3,grid,memory --scale M:A
+//! --grid-scale M:A --memory-scale M:A]`: runs the
 //! end-to-end benchmarks of quality.md against the in-process simulator and prints one
 //! table. P-3's derivation is also timed here (one pass, quick look); its criterion
 //! figure comes from `cargo bench -p cordon-bench --bench derive`.
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use cordon_bench::fleet;
 use cordon_bench::sim::BenchResult;
 use cordon_bench::table::{Row, render};
-use cordon_bench::{grid, p1, p2, p3};
+use cordon_bench::{grid, memory, p1, p2, p3};
 use cordon_core::fleet::derive::{Thresholds, derive};
 
 struct Args {
@@ -18,6 +18,8 @@ struct Args {
     actions: u32,
     /// `--grid-scale M:A` (default 100,000 machines, 300,000 actions).
     grid_scale: (u32, u32),
+    /// `--memory-scale M:A` (default 100,000 machines, 1,000,000 actions).
+    memory_scale: (u32, u32),
 }
 
 fn args() -> BenchResult<Args> {
@@ -50,6 +52,7 @@ fn args() -> BenchResult<Args> {
         machines,
         actions,
         grid_scale: scale("--grid-scale", (100_000, 300_000))?,
+        memory_scale: scale("--memory-scale", (100_000, 1_000_000))?,
     })
 }
 
@@ -264,6 +267,62 @@ fn grid_rows(r: &grid::GridBench) -> Vec<Row> {
     rows
 }
 
+fn memory_rows(r: &memory::MemoryBench) -> Vec<Row> {
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    vec![
+        Row::new(
+            "memory",
+            format!(
+                "set-up: initial sync into a store file, scale:{}:{} ({} isolation actions)",
+                r.machines, r.actions, r.isolation_actions
+            ),
+            format!(
+                "{:.1} s, store {:.1} MB",
+                r.sync_secs,
+                r.store_bytes as f64 / 1e6
+            ),
+            "",
+            None,
+        ),
+        Row::new(
+            "memory",
+            "fresh process: open the core → first grid window (60 rows) answered",
+            format!(
+                "{:.0} ms ({} machines)",
+                r.first_page_ms, r.first_page_total
+            ),
+            "≤ 1,500 ms (P-4, with the web view's share)",
+            Some(r.first_page_ms <= 1500.0),
+        ),
+        Row::new(
+            "memory",
+            "fresh process: open → every verb ready (fleet loaded)",
+            format!("{:.0} ms", r.ready_ms),
+            "report",
+            None,
+        ),
+        Row::new(
+            "memory",
+            "core process resident after open: RSS / PSS",
+            format!("{:.0} MB / {:.0} MB", mb(r.rss_open_kb), mb(r.pss_open_kb)),
+            "report",
+            None,
+        ),
+        Row::new(
+            "memory",
+            "core process resident after an idle sync round: RSS / PSS",
+            format!(
+                "{:.0} MB / {:.0} MB (round {:.0} ms)",
+                mb(r.rss_idle_kb),
+                mb(r.pss_idle_kb),
+                r.idle_sync_ms
+            ),
+            "≤ 250 MB with the web view (P-5)",
+            Some(mb(r.pss_idle_kb) <= 250.0),
+        ),
+    ]
+}
+
 /// One timed pass of the derivation over 1 M actions (best of three).
 fn derive_row() -> Row {
     let fleet = fleet::build(100_000, 10);
@@ -295,6 +354,14 @@ fn derive_row() -> Row {
 
 #[tokio::main]
 async fn main() -> BenchResult<()> {
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some(i) = argv.iter().position(|a| a == "--memory-child") {
+        let (base, store) = (argv.get(i + 1), argv.get(i + 2));
+        let (Some(base), Some(store)) = (base, store) else {
+            return Err("--memory-child API_BASE STORE".into());
+        };
+        return memory::child(base, std::path::Path::new(store)).await;
+    }
     let a = args()?;
     let mut rows = Vec::new();
     if a.only.iter().any(|p| p == "p3") {
@@ -315,6 +382,12 @@ async fn main() -> BenchResult<()> {
                 vars.join(" ")
             );
         }
+    }
+    if a.only.iter().any(|p| p == "memory") {
+        let (m, act) = a.memory_scale;
+        eprintln!("memory: scale:{m}:{act} …");
+        let r = memory::run(m, act).await?;
+        rows.extend(memory_rows(&r));
     }
     if a.only.iter().any(|p| p == "p1") {
         eprintln!("P-1: 500 machines, 100 calls per 6 s …");

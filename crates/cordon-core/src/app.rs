@@ -127,9 +127,12 @@ impl App {
         let inner = &app.inner;
         crate::tenant::choices::audit(&inner.cfg, &inner.store, &inner.jobs);
         let (store, keep) = (Arc::clone(&app.inner.store), app.inner.cfg.backups_kept);
-        tokio::spawn(crate::store::off_runtime(move || {
-            check_then_back_up(&store, keep)
-        }));
+        let fleet = app.inner.fleet.clone();
+        tokio::spawn(async move {
+            // After the cache's load, which reads the same store.
+            fleet.ready().await;
+            crate::store::off_runtime(move || check_then_back_up(&store, keep)).await;
+        });
         tokio::spawn(sync_loop(Arc::downgrade(&app.inner)));
         tokio::spawn(Automation::run_loop(Arc::downgrade(&app.inner)));
         let jobs = app.inner.jobs.clone();
@@ -188,6 +191,10 @@ impl App {
     /// Syncs now, then returns the snapshot (a failed sync is an error here).
     pub async fn refresh(&self) -> Result<Snapshot> {
         self.inner.fleet.refresh().await
+    }
+    /// Resolves once the fleet's cache is loaded (every verb answers without waiting).
+    pub async fn fleet_ready(&self) {
+        self.inner.fleet.ready().await;
     }
     /// One sync round; `force_machines` refreshes the machine list regardless of age.
     pub async fn sync_once(&self, force_machines: bool) -> Result<()> {

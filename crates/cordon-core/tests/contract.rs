@@ -8,6 +8,8 @@
 //! without it those tests fail with that hint, unless `CORDON_SKIP_PG=1`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "contract/action_reads.rs"]
+mod action_reads;
 #[path = "contract/audit.rs"]
 mod audit;
 #[path = "contract/automation.rs"]
@@ -145,6 +147,8 @@ contract_tests! {
         proposals::verdicts_four_eyes_expiry_and_already_decided,
         proposals::expiry_and_listing,
         cache::caches_round_trip,
+        action_reads::a_machines_timeline_and_a_range_newest_first,
+        action_reads::a_long_walk_crosses_its_chunks_without_a_gap_or_a_repeat,
         team::a_claim_leases_the_item_and_only_its_holder_may_post,
         team::an_ended_process_loses_its_items_at_once,
         team::a_job_is_sent_only_by_its_principal_or_the_automations_leader,

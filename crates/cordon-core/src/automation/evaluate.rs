@@ -176,6 +176,7 @@ pub(crate) fn status(store: &Store, fleet: &Fleet) -> Result<RuleStatus> {
 impl Automation {
     /// One evaluation now; the isolations it decides start in the background.
     pub async fn run_round(&self) -> Result<Vec<RuleDecision>> {
+        self.fleet.ready().await;
         let (decisions, jobs) = self.evaluate().await?;
         for id in &jobs {
             self.jobs.launch(id);

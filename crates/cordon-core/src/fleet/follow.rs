@@ -13,6 +13,7 @@ impl Fleet {
     /// Reloads the cache from the store when the leader synced since the last look;
     /// `true` when it did.
     pub async fn follow_store(&self) -> Result<bool> {
+        self.ready().await;
         let store = self.inner.store.clone();
         let seen = self.cache().synced_at;
         let stamp = {

@@ -131,13 +131,20 @@ fn records(c: &Cache, only: Option<&HashSet<String>>) -> Vec<GridRecord> {
         .collect()
 }
 
+/// True when the store's grid is of this derivation and not behind its caches.
+pub(crate) fn is_current(store: &Store) -> bool {
+    matches!(store.meta(GRID_BASIS_KEY), Ok(Some(b)) if b == GRID_BASIS)
+}
+
 impl Fleet {
     fn cutoff(&self) -> String {
         cutoff(self.now(), self.thresholds())
     }
 
-    /// A window of the grid.
+    /// A window of the grid (from the store: it does not wait for the cache unless
+    /// the grid was being rebuilt at open).
     pub fn grid_page(&self, q: &GridQuery) -> Result<GridPage> {
+        self.grid_ready();
         page(self.store(), q, self.now(), self.thresholds())
     }
 
@@ -148,16 +155,19 @@ impl Fleet {
 
     /// The counters of the machines matching `f` (the default filter: the fleet).
     pub fn grid_counters(&self, f: &GridFilter) -> Result<Counters> {
+        self.grid_ready();
         self.store().grid_counters(f, &self.cutoff())
     }
 
     /// What changed in the grid since `cursor`.
     pub fn grid_changes(&self, cursor: u32) -> Result<GridChanges> {
+        self.grid_ready();
         self.store().grid_changes(cursor)
     }
 
     /// Every machine id matching `f`, by name.
     pub fn grid_ids(&self, f: &GridFilter) -> Result<Vec<String>> {
+        self.grid_ready();
         self.store().grid_ids(f, &self.cutoff())
     }
 
@@ -174,7 +184,8 @@ impl Fleet {
                 return;
             }
         }
-        let rows = records(&self.cache(), None);
+        // On the loader thread, before the cache opens to others (hence `lock`).
+        let rows = records(&self.lock(), None);
         if let Err(e) = store.save_grid(&rows, &[], true) {
             tracing::warn!(error = %e, "grid not rebuilt");
         }

@@ -1,8 +1,10 @@
 //! The fleet: the tenant's machines, isolation actions and alerts as Cordon last saw
 //! them, and the sync that keeps them current.
 //!
-//! [`Fleet`] owns the cache (loaded from the store at start, so a restart shows the
-//! last known fleet at once), the Defender client, the change channel the shell
+//! [`Fleet`] owns the cache (loaded from the store on its own thread once the fleet
+//! opens, so a restart shows the last known fleet without waiting for the network, and
+//! the Machines view's windows, asked of the store alone, do not wait for the cache:
+//! [`ready`]), the Defender client, the change channel the shell
 //! forwards to the web view, and the sync's wake-up and gate. Its verbs are the reads
 //! of the Machines view (snapshot, detail, name resolution), the action listing and
 //! cancel ([`actions`]), and the sync ([`sync`]). The jobs and the reconciliation read
@@ -15,6 +17,8 @@ pub mod derive;
 mod follow;
 pub mod grid;
 pub mod grid_record;
+mod ready;
+pub(crate) mod resident;
 pub mod resolve;
 pub(crate) mod sync;
 pub mod view;
@@ -49,6 +53,10 @@ struct Inner {
     store: Arc<Store>,
     pace: Pace,
     cache: Mutex<Cache>,
+    /// Open once the cache is loaded from the store (and the grid rebuilt if needed).
+    ready: ready::Ready,
+    /// False when the grid was not current at open: its windows wait for the rebuild.
+    grid_current: bool,
     events: broadcast::Sender<SyncStatus>,
     wake: Notify,
     /// Serialises syncs (an async mutex: it is held across the API calls on purpose).
@@ -62,9 +70,10 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// The fleet of `cfg`'s tenant over `client`, its cache loaded from `store`.
+    /// The fleet of `cfg`'s tenant over `client`; its cache is loaded from `store` on
+    /// a thread of its own ([`Self::ready`] resolves when it is).
     pub(crate) fn open(client: Client, store: Arc<Store>, cfg: &AppConfig) -> Result<Self> {
-        let cache = Cache::load(&store)?;
+        let grid_current = grid::is_current(&store);
         let fleet = Self {
             inner: Arc::new(Inner {
                 client,
@@ -75,23 +84,69 @@ impl Fleet {
                     machines_every: cfg.machines_every,
                     thresholds: cfg.thresholds,
                 },
-                cache: Mutex::new(cache),
+                cache: Mutex::new(Cache {
+                    loading: true,
+                    ..Cache::default()
+                }),
+                ready: ready::Ready::new(),
+                grid_current,
                 events: broadcast::channel(64).0,
                 wake: Notify::new(),
                 sync_gate: tokio::sync::Mutex::new(()),
             }),
         };
-        fleet.ensure_grid();
+        let loader = fleet.clone();
+        std::thread::Builder::new()
+            .name("cordon-cache-load".into())
+            .spawn(move || loader.load())
+            .map_err(|e| CoreError::Storage(format!("the cache loader did not start: {e}")))?;
         Ok(fleet)
     }
 
+    /// The loader thread: the cache from the store, the grid rebuilt if it is not
+    /// current, then the gate opens. A store that cannot be read leaves an empty cache
+    /// and the error in the sync status (the banner); the next sync fills the cache.
+    fn load(&self) {
+        match Cache::load(self.store()) {
+            Ok(loaded) => self.lock().install(loaded),
+            Err(e) => {
+                tracing::error!(error = %e, "the cache could not be loaded from the store");
+                self.lock().error = Some(crate::dto::IpcError::from(e));
+            }
+        }
+        self.ensure_grid();
+        crate::fleet::cache::trim_heap();
+        self.inner.ready.open();
+    }
+
+    /// Resolves once the cache is loaded.
+    pub(crate) async fn ready(&self) {
+        self.inner.ready.wait().await;
+    }
+
+    /// The cache, once loaded (blocks this thread until then: async code awaits
+    /// [`Self::ready`] first).
     pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
+        self.inner.ready.block();
+        self.lock()
+    }
+
+    /// The cache as it is (its bookkeeping: status, revision, permissions), without
+    /// waiting for the load.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Cache> {
         // A poisoned lock only means a panic elsewhere; the data is still consistent
         // because every update is applied in one short critical section.
         self.inner
             .cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits for the grid's rebuild when it was not current at open.
+    pub(crate) fn grid_ready(&self) {
+        if !self.inner.grid_current {
+            self.inner.ready.block();
+        }
     }
 
     pub(crate) fn client(&self) -> &Client {
@@ -123,12 +178,12 @@ impl Fleet {
 
     /// The permissions the token grants (`None` until the first sync learned them).
     pub fn permissions(&self) -> Option<Vec<String>> {
-        self.cache().permissions.clone()
+        self.lock().permissions.clone()
     }
 
     /// The current sync status.
     pub fn status(&self) -> SyncStatus {
-        self.cache().status()
+        self.lock().status()
     }
 
     /// Everything the Machines view shows, from the cache (no request).
@@ -151,19 +206,23 @@ impl Fleet {
         Ok(self.snapshot())
     }
 
-    /// One machine's detail from the cache.
+    /// One machine's detail: the machine from the cache, its whole timeline from the
+    /// store (the cache keeps only the live actions) with the cache's copies, which
+    /// may be newer.
     pub fn machine_detail(&self, machine_id: &str) -> Result<MachineDetail> {
         let now = self.now();
-        let c = self.cache();
         let id = machine_id.trim().to_ascii_lowercase();
+        let stored = self.store().machine_actions(std::slice::from_ref(&id))?;
+        let c = self.cache();
         let m = c
             .machine(&id)
             .ok_or_else(|| CoreError::UnknownMachine(machine_id.trim().to_owned()))?;
-        let acts: Vec<&MachineAction> = c
-            .actions
-            .values()
-            .filter(|a| same_machine(a, &id))
-            .collect();
+        let mut by_id: HashMap<&str, &MachineAction> =
+            stored.iter().map(|a| (a.id.as_str(), a)).collect();
+        for a in c.actions.values().filter(|a| same_machine(a, &id)) {
+            by_id.insert(&a.id, a);
+        }
+        let acts: Vec<&MachineAction> = by_id.into_values().collect();
         Ok(view::detail(m, &acts, now, self.thresholds()))
     }
 

@@ -31,13 +31,16 @@ pub(crate) const ALERTS_WATERMARK: &str = "alerts_watermark";
 const WATERMARK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Rows written by one merge from which the store's write-ahead log is folded back
-/// into the file (a first sync, a large catch-up): below it SQLite's own checkpoints
-/// keep the log small.
+/// into the file and the memory the merge freed is given back to the OS (a first sync,
+/// a large catch-up): below it SQLite's own checkpoints keep the log small, and the
+/// allocator keeps what it will soon reuse.
 const LARGE_WRITE: usize = 10_000;
 
 impl Fleet {
     /// One sync round. `force_machines` refreshes the machine list regardless of age.
     pub async fn sync_once(&self, force_machines: bool) -> Result<()> {
+        // The merge diffs against the cache: it must be loaded.
+        self.ready().await;
         let _gate = self.inner.sync_gate.lock().await;
         let result = self.sync_inner(force_machines).await;
         let mut c = self.cache();
@@ -105,7 +108,7 @@ impl Fleet {
         // incrementally from it, not all again.
         let fleet = self.clone();
         off_runtime(move || {
-            fleet.merge(machines, actions, true);
+            fleet.merge_at(machines, actions, true, Some(started));
             if fleet.age_grid() {
                 // Rows turned stuck with time alone: the views refetch them.
                 fleet.bump();
@@ -214,6 +217,18 @@ impl Fleet {
         actions: Vec<MachineAction>,
         replace_machines: bool,
     ) {
+        self.merge_at(machines, actions, replace_machines, None);
+    }
+
+    /// [`Self::merge`] of a sync round started at `at` (its next fetch's watermark
+    /// bounds what the cache must keep).
+    pub(crate) fn merge_at(
+        &self,
+        machines: Option<Vec<Machine>>,
+        actions: Vec<MachineAction>,
+        replace_machines: bool,
+        at: Option<DateTime<Utc>>,
+    ) {
         let mut machines_changed: Vec<Machine> = Vec::new();
         let mut machines_removed: Vec<String> = Vec::new();
         let mut actions_changed: Vec<MachineAction> = Vec::new();
@@ -260,6 +275,10 @@ impl Fleet {
                     actions_changed.push(a);
                 }
             }
+            if !actions_changed.is_empty() {
+                let h = horizon(&c, at);
+                c.prune(h);
+            }
         }
         if machines_changed.is_empty() && machines_removed.is_empty() && actions_changed.is_empty()
         {
@@ -296,6 +315,8 @@ impl Fleet {
                 Ok(false) => tracing::debug!("write-ahead log held by a reader"),
                 Err(e) => tracing::warn!(error = %e, "write-ahead log not folded back"),
             }
+            drop((machines_changed, actions_changed));
+            crate::fleet::cache::trim_heap();
         }
         self.bump();
     }
@@ -303,7 +324,7 @@ impl Fleet {
     /// A new revision, announced.
     pub(crate) fn bump(&self) {
         let status = {
-            let mut c = self.cache();
+            let mut c = self.lock();
             c.revision = c.revision.wrapping_add(1);
             c.status()
         };
@@ -340,7 +361,13 @@ fn newest_isolate(c: &Cache) -> Option<DateTime<Utc>> {
 
 /// The creation time from which actions must be fetched again; `None` = everything.
 fn watermark(c: &Cache) -> Option<DateTime<Utc>> {
-    let last = c.synced_at.or(c.restored_synced_at)?;
+    horizon(c, None)
+}
+
+/// The watermark of the fetch after a sync at `at` (`None`: the last one): what the
+/// cache keeps at least (`resident.rs`), so a fetched action is compared with its copy.
+pub(crate) fn horizon(c: &Cache, at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    let last = at.or(c.synced_at).or(c.restored_synced_at)?;
     let oldest_in_flight = c
         .actions
         .values()

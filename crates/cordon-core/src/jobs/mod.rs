@@ -106,6 +106,7 @@ impl Jobs {
     /// What `req` would send, what it leaves out and why, and its token (from the
     /// cache; no request to Defender but the token, which names "us" for S-7).
     pub async fn preview(&self, req: &BulkRequest) -> Result<BulkPreview> {
+        self.fleet.ready().await;
         let me = self.identity().await;
         preview::preview(&self.fleet, req, &me)
     }

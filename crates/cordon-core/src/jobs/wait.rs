@@ -63,13 +63,39 @@ impl Jobs {
     }
 }
 
-/// Each item with its action as the cache has it now.
+/// Each item with its action as the cache has it now (the store's copy for an action
+/// the cache no longer keeps: an ended one, older than its machine's live work).
 fn look(fleet: &Fleet, items: &[JobItem]) -> Vec<WaitItem> {
+    let missing: Vec<String> = {
+        let c = fleet.cache();
+        items
+            .iter()
+            .filter(|i| {
+                i.action_id
+                    .as_deref()
+                    .is_some_and(|a| !c.actions.contains_key(a))
+            })
+            .map(|i| i.machine_id.clone())
+            .collect()
+    };
+    let stored = if missing.is_empty() {
+        Vec::new()
+    } else {
+        fleet.store().machine_actions(&missing).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "job outcomes: the store's actions not read");
+            Vec::new()
+        })
+    };
+    let stored: std::collections::HashMap<&str, &mde_api::MachineAction> =
+        stored.iter().map(|a| (a.id.as_str(), a)).collect();
     let c = fleet.cache();
     items
         .iter()
         .map(|i| {
-            let action = i.action_id.as_deref().and_then(|a| c.actions.get(a));
+            let action = i
+                .action_id
+                .as_deref()
+                .and_then(|a| c.actions.get(a).or_else(|| stored.get(a).copied()));
             let outcome = match (i.state, action.map(|a| &a.status)) {
                 (ItemState::Failed | ItemState::Cancelled, _) => WaitOutcome::NotSent,
                 (_, Some(ActionStatus::Succeeded)) => WaitOutcome::Succeeded,

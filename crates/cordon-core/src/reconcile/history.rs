@@ -1,7 +1,8 @@
 //! The History view (and `cordon history`): every isolate and release action of the
 //! tenant, filtered, newest first, with per-day counts for the chart and a CSV export.
 //!
-//! Pure: a function of the cached machines and actions and the filter. The CSV follows
+//! Pure: a function of the machines, the actions (given in any order, or walked
+//! newest first from the store by a [`Pager`]) and the filter. The CSV follows
 //! RFC 4180 (CRLF, quoted when needed, quotes doubled) and is safe to open in a
 //! spreadsheet: a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
 //! gets a leading `'`, so a comment such as `=HYPERLINK(…)` is shown, never evaluated.
@@ -14,6 +15,7 @@ use mde_api::{ActionType, Machine, MachineAction};
 use crate::dto::jobs::{DayCount, History, HistoryFilter, HistoryRow, JobKind, page_of};
 use crate::error::{CoreError, Result};
 use crate::fleet::actions::{ACTION_STATUSES, canonical};
+use crate::store::ts;
 use crate::time::rfc3339;
 
 /// The matching isolate/release actions (newest first) and the per-day counts
@@ -26,27 +28,15 @@ pub fn history(
     history_from(machines, actions.iter(), filter)
 }
 
-/// [`history`] over any iteration of the actions (the App's cache is a map): the page
-/// the filter's `offset`/`limit` ask for ([`page_of`]: defaulted and capped), counted
-/// from the newest; `per_day` and `total` are over every match.
+/// [`history`] over any iteration of the actions: the page the filter's
+/// `offset`/`limit` ask for ([`page_of`]: defaulted and capped), counted from the
+/// newest; `per_day` and `total` are over every match.
 pub fn history_from<'a>(
     machines: &[Machine],
     actions: impl IntoIterator<Item = &'a MachineAction>,
     filter: &HistoryFilter,
 ) -> Result<History> {
-    let (offset, limit) = page_of(filter.offset, filter.limit);
-    let mut h = history_all_from(machines, actions, filter)?;
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(h.rows.len());
-    let end = start
-        .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
-        .min(h.rows.len());
-    h.rows.truncate(end);
-    h.rows.drain(..start);
-    h.offset = offset;
-    h.limit = limit;
-    Ok(h)
+    fill(Pager::new(names(machines), filter, true)?, actions)
 }
 
 /// Every matching row (the filter's `offset`/`limit` ignored): the CSV export and the
@@ -56,22 +46,84 @@ pub fn history_all_from<'a>(
     actions: impl IntoIterator<Item = &'a MachineAction>,
     filter: &HistoryFilter,
 ) -> Result<History> {
-    let f = Compiled::new(filter)?;
-    let names: HashMap<String, &str> = machines
+    fill(Pager::new(names(machines), filter, false)?, actions)
+}
+
+/// The machines' DNS names by lowercase id (what a row names its machine by).
+pub fn names(machines: &[Machine]) -> HashMap<String, String> {
+    machines
         .iter()
-        .filter_map(|m| Some((m.id.to_ascii_lowercase(), m.computer_dns_name.as_deref()?)))
-        .collect();
-    let mut rows: Vec<HistoryRow> = Vec::new();
-    for a in actions {
+        .filter_map(|m| Some((m.id.to_ascii_lowercase(), m.computer_dns_name.clone()?)))
+        .collect()
+}
+
+/// Feeds `actions` to the pager newest first, as the store walks them.
+fn fill<'a>(
+    mut pager: Pager,
+    actions: impl IntoIterator<Item = &'a MachineAction>,
+) -> Result<History> {
+    let mut all: Vec<&MachineAction> = actions.into_iter().collect();
+    all.sort_by_cached_key(|a| std::cmp::Reverse((ts(a.creation_date_time_utc), a.id.clone())));
+    for a in all {
+        pager.push(a);
+    }
+    Ok(pager.finish())
+}
+
+/// Builds a [`History`] from actions given newest first (by stored creation time, then
+/// id: the store's order, `Store::actions_each`), keeping only the rows of its page
+/// and counting every match: a page over a million actions holds one page.
+pub struct Pager {
+    f: Compiled,
+    names: HashMap<String, String>,
+    /// (offset, limit) of the page; `None`: every row.
+    page: Option<(u32, u32)>,
+    rows: Vec<HistoryRow>,
+    total: u32,
+    by_day: BTreeMap<NaiveDate, (u32, u32)>,
+    day_offset: Duration,
+}
+
+impl Pager {
+    /// A pager for `filter` (its page, or every row unless `paged`); `names` from
+    /// [`names`].
+    pub fn new(
+        names: HashMap<String, String>,
+        filter: &HistoryFilter,
+        paged: bool,
+    ) -> Result<Self> {
+        let minutes = filter.utc_offset_minutes.unwrap_or(0);
+        Ok(Self {
+            f: Compiled::new(filter)?,
+            names,
+            page: paged.then(|| page_of(filter.offset, filter.limit)),
+            rows: Vec::new(),
+            total: 0,
+            by_day: BTreeMap::new(),
+            day_offset: Duration::minutes(i64::from(
+                minutes.clamp(-MAX_OFFSET_MINUTES, MAX_OFFSET_MINUTES),
+            )),
+        })
+    }
+
+    /// The creation range to read, as the store writes times (inclusive; `None`: open).
+    pub fn bounds(&self) -> (Option<String>, Option<String>) {
+        (self.f.since.map(ts), self.f.until.map(ts))
+    }
+
+    /// The next action (newer ones came first).
+    pub fn push(&mut self, a: &MachineAction) {
         let kind = match a.action_type {
             ActionType::Isolate => JobKind::Isolate,
             ActionType::Unisolate => JobKind::Release,
-            _ => continue,
+            _ => return,
         };
+        let f = &self.f;
         let machine_id = a.machine_id.clone().unwrap_or_default();
-        let machine_name = names
+        let machine_name = self
+            .names
             .get(&machine_id.to_ascii_lowercase())
-            .map(|n| (*n).to_owned())
+            .cloned()
             .or_else(|| a.computer_dns_name.clone())
             .unwrap_or_else(|| machine_id.clone());
         let requestor = a.requestor.clone().unwrap_or_default();
@@ -86,9 +138,26 @@ pub fn history_all_from<'a>(
             && f.since.is_none_or(|s| a.creation_date_time_utc >= s)
             && f.until.is_none_or(|u| a.creation_date_time_utc <= u);
         if !keep {
-            continue;
+            return;
         }
-        rows.push(HistoryRow {
+        let created = a.creation_date_time_utc;
+        let day = created
+            .checked_add_signed(self.day_offset)
+            .unwrap_or(created)
+            .date_naive();
+        let c = self.by_day.entry(day).or_default();
+        match kind {
+            JobKind::Isolate => c.0 += 1,
+            JobKind::Release => c.1 += 1,
+        }
+        let index = self.total;
+        self.total = self.total.saturating_add(1);
+        if let Some((offset, limit)) = self.page
+            && (index < offset || index - offset >= limit)
+        {
+            return;
+        }
+        self.rows.push(HistoryRow {
             action_id: a.id.clone(),
             machine_id,
             machine_name,
@@ -96,25 +165,22 @@ pub fn history_all_from<'a>(
             status: a.status.as_str().to_owned(),
             requestor,
             comment: a.requestor_comment.clone().unwrap_or_default(),
-            created: rfc3339(a.creation_date_time_utc),
+            created: rfc3339(created),
             updated: a.last_update_date_time_utc.map(rfc3339),
         });
     }
-    // RFC 3339 strings in UTC with whole seconds sort as times.
-    rows.sort_by(|x, y| {
-        y.created
-            .cmp(&x.created)
-            .then_with(|| y.action_id.cmp(&x.action_id))
-    });
-    let per_day = per_day(&rows, filter.utc_offset_minutes.unwrap_or(0));
-    let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    Ok(History {
-        rows,
-        per_day,
-        total,
-        offset: 0,
-        limit: total,
-    })
+
+    /// The page (or every row), the total and the per-day counts.
+    pub fn finish(self) -> History {
+        let (offset, limit) = self.page.unwrap_or((0, self.total));
+        History {
+            rows: self.rows,
+            per_day: fill_days(&self.by_day),
+            total: self.total,
+            offset,
+            limit,
+        }
+    }
 }
 
 /// The longest span whose empty days are filled in (ten years).
@@ -123,27 +189,9 @@ const MAX_FILLED_DAYS: i64 = 3660;
 /// The widest offset from UTC a zone has (UTC+14:00); a larger one is clamped.
 const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
-/// Isolations and releases per creation day, oldest first, with zero days filled: the
-/// days of a viewer `offset_minutes` from UTC (0: UTC days).
-fn per_day(rows: &[HistoryRow], offset_minutes: i32) -> Vec<DayCount> {
-    let offset = Duration::minutes(i64::from(
-        offset_minutes.clamp(-MAX_OFFSET_MINUTES, MAX_OFFSET_MINUTES),
-    ));
-    let mut by_day: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
-    for r in rows {
-        let Some(day) = DateTime::parse_from_rfc3339(&r.created)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-            .map(|t| t.checked_add_signed(offset).unwrap_or(t).date_naive())
-        else {
-            continue;
-        };
-        let c = by_day.entry(day).or_default();
-        match r.kind {
-            JobKind::Isolate => c.0 += 1,
-            JobKind::Release => c.1 += 1,
-        }
-    }
+/// Isolations and releases per creation day (the viewer's days), oldest first, with
+/// zero days filled.
+fn fill_days(by_day: &BTreeMap<NaiveDate, (u32, u32)>) -> Vec<DayCount> {
     let (Some(first), Some(last)) = (
         by_day.keys().next().copied(),
         by_day.keys().next_back().copied(),

@@ -121,16 +121,28 @@ impl Reconciler {
         out
     }
 
-    /// The History view: one page of the isolate/release actions matching `filter`.
+    /// The History view: one page of the isolate/release actions matching `filter`,
+    /// walked from the store newest first (the cache keeps only the live actions); only
+    /// the page is kept.
     pub fn history(&self, filter: HistoryFilter) -> Result<History> {
-        let c = self.fleet.cache();
-        history::history_from(&c.machines, c.actions.values(), &filter)
+        self.history_walk(&filter, true)
     }
 
     /// Every isolate/release action matching `filter` (its `offset`/`limit` ignored).
     pub fn history_all(&self, filter: HistoryFilter) -> Result<History> {
-        let c = self.fleet.cache();
-        history::history_all_from(&c.machines, c.actions.values(), &filter)
+        self.history_walk(&filter, false)
+    }
+
+    fn history_walk(&self, filter: &HistoryFilter, paged: bool) -> Result<History> {
+        let names = history::names(&self.fleet.cache().machines);
+        let mut pager = history::Pager::new(names, filter, paged)?;
+        let (since, until) = pager.bounds();
+        self.store
+            .actions_each(since.as_deref(), until.as_deref(), &mut |a| {
+                pager.push(&a);
+                Ok(())
+            })?;
+        Ok(pager.finish())
     }
 
     /// The History view's CSV export: every matching row, not a page.

@@ -40,6 +40,8 @@ use crate::team::lease::{Bid, Claimant, ItemTake, LeaseRow, ProcessRow};
 
 /// A visitor of audit entries (the exports stream them).
 pub type AuditVisit<'a> = &'a mut dyn FnMut(AuditEntry) -> Result<()>;
+/// A visitor of cached actions (History streams them).
+pub type ActionVisit<'a> = &'a mut dyn FnMut(MachineAction) -> Result<()>;
 
 macro_rules! contract {
     ($( $(#[$doc:meta])* fn $name:ident(&self $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty; )*) => {
@@ -81,6 +83,12 @@ contract! {
     fn load_machines(&self) -> Result<Vec<Machine>>;
     fn load_actions(&self) -> Result<Vec<MachineAction>>;
     fn load_alerts(&self) -> Result<Vec<Alert>>;
+    /// Every cached action of these machines (ids in any case), oldest first
+    /// (`action_reads.rs`: what the fleet does not keep in memory).
+    fn machine_actions(&self, ids: &[String]) -> Result<Vec<MachineAction>>;
+    /// Visits the cached actions created in [`since`, `until`] (stored times; `None`:
+    /// open), newest first (stored creation time, then id).
+    fn actions_each(&self, since: Option<&str>, until: Option<&str>, visit: ActionVisit<'_>) -> Result<()>;
     fn meta(&self, key: &str) -> Result<Option<String>>;
     fn set_meta(&self, key: &str, value: &str) -> Result<()>;
     fn bind_tenant(&self, authority: &str, tenant_id: &str, label: &str) -> Result<()>;

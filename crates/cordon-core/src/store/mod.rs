@@ -23,6 +23,7 @@
 //! database, for many processes and people at once, behind the same contract
 //! ([`Engine`], [`Store::open_url`]).
 
+pub(crate) mod action_reads;
 mod audit;
 mod automation;
 mod automation_rows;
@@ -51,7 +52,7 @@ use rusqlite::Connection;
 pub use audit::NewAudit;
 pub use automation::{DecisionRow, RULE_SOURCE, Round};
 pub use backup::BACKUPS_KEPT;
-pub use contract::{AuditVisit, Engine, Store};
+pub use contract::{ActionVisit, AuditVisit, Engine, Store};
 pub use health::Health;
 pub use proposals::{Decider, Verdict};
 pub use rows::{ItemRow, JobCounts, JobRow, NewItem, NewJob, Transition};

@@ -223,6 +223,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX grid_list ON grid(name, id, version, ip);
     CREATE INDEX grid_isolated ON grid(name, id, version) WHERE state >= 3;
     "#,
+    // 6: the actions by creation, newest first (`action_reads.rs`: History's pages and
+    // a range's walk in chunks, now that the fleet keeps only the live actions).
+    r#"
+    CREATE INDEX actions_created ON actions(created, id);
+    "#,
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -26,6 +26,8 @@
 //! writing the grid would move a row's state without its new columns (the named
 //! action's requestor and comment), and every newer reader would show a stale sentence.
 //! So it works with schema 6 and up only, and a Cordon one release back is refused.
+//! Migration 7 is SQLite's 6 (an index on the actions' creation, additive: schema 6
+//! goes on).
 //!
 //! Migration 3 makes the group roles (`NOLOGIN`, created when missing) and their grants;
 //! `docs/team-store.md` says what each may do. A migration that adds a table grants on
@@ -33,7 +35,7 @@
 
 /// For each migration, the oldest program schema that may still use the store after
 /// it (an additive migration leaves the previous release working).
-pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4, 6];
+pub const WORKS_WITH: &[u32] = &[1, 2, 3, 3, 4, 6, 6];
 /// The first migration whose `cordon_schema` row can record [`WORKS_WITH`].
 pub const WORKS_WITH_SINCE: u32 = 4;
 
@@ -332,5 +334,10 @@ pub const MIGRATIONS: &[&str] = &[
     DROP INDEX grid_name;
     CREATE INDEX grid_list ON grid(name, id, version, ip);
     CREATE INDEX grid_isolated ON grid(name, id, version) WHERE state >= 3;
+    "#,
+    // 7: the actions by creation, newest first (SQLite's 6: History's pages and a
+    // range's walk in chunks).
+    r#"
+    CREATE INDEX actions_created ON actions(created, id);
     "#,
 ];

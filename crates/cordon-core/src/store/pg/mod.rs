@@ -32,6 +32,7 @@
 //!   proposal in a verdict), so two processes on one store never both claim an item
 //!   or decide a proposal. Each operation is one transaction (`READ COMMITTED`).
 
+mod action_reads;
 mod audit;
 mod automation;
 mod cache;
