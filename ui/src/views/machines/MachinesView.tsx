@@ -11,6 +11,7 @@ import { JobProgressPanel } from "../jobs/JobProgressPanel";
 import { BatchesPanel } from "./BatchesPanel";
 import { CancelPendingDialog, type CancelTarget } from "./CancelPendingDialog";
 import { SavedFilters } from "./SavedFilters";
+import { ResubmitSelection } from "./ResubmitSelection";
 import { SelectionBar } from "./SelectionBar";
 import { focusShortcutTarget, useShortcuts } from "../../lib/shortcuts";
 import { useNow } from "../../lib/useNow";
@@ -283,7 +284,15 @@ export function MachinesView({ nav }: { nav?: ReactNode }) {
             onCancelPending={cancelFromSelection}
             onClear={clearSelection}
             onCopyIds={ui.allMatching ? undefined : () => copyText(pickedList.map((r) => r.id).join("\n"))}
-          />
+          >
+            {!ui.allMatching && (
+              <ResubmitSelection
+                picked={pickedList}
+                onResult={setRowResult}
+                onJobs={(ids) => setJobIds((cur) => [...cur, ...ids.filter((id) => !cur.includes(id))].slice(-3))}
+              />
+            )}
+          </SelectionBar>
         )}
         <RowResultLine result={rowResult} onDismiss={() => setRowResult(null)} />
         {jobIds.map((id) => (

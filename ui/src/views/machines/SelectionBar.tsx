@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { Button, Text, makeStyles, tokens } from "@fluentui/react-components";
 import type { BulkCounts } from "../../lib/selection";
 
@@ -29,10 +29,12 @@ interface Props {
   onClear: () => void;
   /** Copies the selected machines' ids (one a line); resolves to whether it worked. */
   onCopyIds?: () => Promise<boolean>;
+  /** More actions on the selection, after the bulk ones (e.g. Resubmit). */
+  children?: ReactNode;
 }
 
 /** The bulk bar of the Machines view: what the selection would release or isolate. */
-export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchingTotal, mayAct, onRelease, onIsolate, onCancelPending, onClear, onCopyIds }: Props) {
+export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchingTotal, mayAct, onRelease, onIsolate, onCancelPending, onClear, onCopyIds, children }: Props) {
   const n = (v: number) => v.toLocaleString("en-US");
   const styles = useStyles();
   const [copied, setCopied] = useState<string | null>(null);
@@ -59,6 +61,7 @@ export function SelectionBar({ counts, allMatching, onSelectAllMatching, matchin
               Cancel pending ({n(counts.pending)})…
             </Button>
           )}
+          {children}
         </>
       )}
       {onCopyIds && (
