@@ -1,8 +1,18 @@
 // Test data in the shapes of the generated bindings.
-import type { AuditEntry, BulkPreview, DayCount, HistoryRow, IsolationGroup, JobDetail, JobItem, JobSummary, ReconRow } from "../ipc";
+import type { AppInfo, AuditEntry, BulkPreview, DayCount, HistoryRow, IsolationGroup, JobDetail, JobItem, JobSummary, ReconRow } from "../ipc";
 import type { Counters, IsolationState, MachineDetail, MachineRow, Snapshot, SyncStatus } from "../ipc";
 
 let seq = 0;
+
+/** A live tenant signed in as an analyst who may isolate and release. */
+export const ANALYST_INFO: AppInfo = {
+  version: "0.1.0",
+  demo: false,
+  tenantLabel: "Contoso SOC",
+  apiBase: "https://api.securitycenter.microsoft.com",
+  permissions: ["Machine.Isolate"],
+  mayIsolate: true,
+};
 
 export function hexId(n: number): string {
   return n.toString(16).padStart(40, "0");

@@ -9,17 +9,10 @@ import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
 import type { AppInfo, CancelOutcome, CancelPendingRequest } from "../../ipc";
-import { makeDetail, makeRow, tenant } from "../../test/fixtures";
+import { ANALYST_INFO, makeDetail, makeRow, tenant } from "../../test/fixtures";
 import { fakeGrid } from "../../test/gridFake";
 
-const INFO: AppInfo = {
-  version: "0.1.0",
-  demo: false,
-  tenantLabel: "Contoso SOC",
-  apiBase: "https://api.securitycenter.microsoft.com",
-  permissions: ["Machine.Isolate"],
-  mayIsolate: true,
-};
+const INFO = ANALYST_INFO;
 
 const { rows, list } = tenant();
 

@@ -6,19 +6,12 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { emitSyncChanged, mockBackend, type CommandName, type Handler } from "../../ipc/testing";
-import type { AppInfo, BulkRequest, GridPage, GridQuery, MachineRow } from "../../ipc";
-import { hexId, makeDetail, makePreview, makeRow, syncOk, tenant } from "../../test/fixtures";
+import type { BulkRequest, GridPage, GridQuery, MachineRow } from "../../ipc";
+import { ANALYST_INFO, hexId, makeDetail, makePreview, makeRow, syncOk, tenant } from "../../test/fixtures";
 import { fakeGrid } from "../../test/gridFake";
 import { MAX_LIMIT } from "../../lib/grid";
 
-const INFO: AppInfo = {
-  version: "0.1.0",
-  demo: false,
-  tenantLabel: "Contoso SOC",
-  apiBase: "https://api.securitycenter.microsoft.com",
-  permissions: ["Machine.Isolate"],
-  mayIsolate: true,
-};
+const INFO = ANALYST_INFO;
 
 function start(list: MachineRow[], handlers: Partial<Record<CommandName, Handler>> = {}) {
   const grid = fakeGrid(list);

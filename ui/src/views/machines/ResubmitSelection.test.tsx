@@ -7,18 +7,10 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
-import type { AppInfo } from "../../ipc";
-import { makeJob, makeJobDetail, makeRecon, tenant } from "../../test/fixtures";
+import { ANALYST_INFO, makeJob, makeJobDetail, makeRecon, tenant } from "../../test/fixtures";
 import { fakeGrid } from "../../test/gridFake";
 
-const INFO: AppInfo = {
-  version: "0.1.0",
-  demo: false,
-  tenantLabel: "Contoso SOC",
-  apiBase: "https://api.securitycenter.microsoft.com",
-  permissions: ["Machine.Isolate"],
-  mayIsolate: true,
-};
+const INFO = ANALYST_INFO;
 
 const { rows, list } = tenant();
 

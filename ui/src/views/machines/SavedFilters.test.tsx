@@ -7,20 +7,13 @@ import userEvent from "@testing-library/user-event";
 import { App } from "../../App";
 import { createQueryClient } from "../../queries";
 import { mockBackend, type CommandName, type Handler } from "../../ipc/testing";
-import type { AppInfo, GridQuery } from "../../ipc";
-import { makeDetail, tenant } from "../../test/fixtures";
+import type { GridQuery } from "../../ipc";
+import { ANALYST_INFO, makeDetail, tenant } from "../../test/fixtures";
 import { fakeGrid } from "../../test/gridFake";
 import { NO_FACETS } from "../../lib/grid";
 import { preloadPrefs } from "../../lib/prefs";
 
-const INFO: AppInfo = {
-  version: "0.1.0",
-  demo: false,
-  tenantLabel: "Contoso SOC",
-  apiBase: "https://api.securitycenter.microsoft.com",
-  permissions: ["Machine.Isolate"],
-  mayIsolate: true,
-};
+const INFO = ANALYST_INFO;
 
 function start(handlers: Partial<Record<CommandName, Handler>> = {}) {
   const { list } = tenant();
