@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use mde_api::{ActionStatus, ActionType, MachineAction};
+use mde_api::{ActionType, MachineAction};
 
 use crate::fleet::derive::{IsolationAction, Status};
 
@@ -47,15 +47,7 @@ pub fn stamp(a: &MachineAction) -> Option<Stamp> {
     if !matches!(a.action_type, ActionType::Isolate | ActionType::Unisolate) {
         return None;
     }
-    let status = match a.status {
-        ActionStatus::Pending => Status::Pending,
-        ActionStatus::InProgress => Status::InProgress,
-        ActionStatus::Succeeded => Status::Succeeded,
-        ActionStatus::Failed => Status::Failed,
-        ActionStatus::TimeOut => Status::TimeOut,
-        ActionStatus::Cancelled => Status::Cancelled,
-        _ => Status::Unknown,
-    };
+    let status = crate::fleet::view::status_of(&a.status);
     Some(Stamp {
         status,
         created: a.creation_date_time_utc,

@@ -13,14 +13,10 @@ use crate::error::Result;
 use crate::fleet::derive::{self, IsolationAction, Kind, Liveness, StateKind, Status, Thresholds};
 use crate::time::rfc3339;
 
-/// Maps a wire action to the derivation's input; `None` for other action types.
-pub fn isolation_action(a: &MachineAction) -> Option<IsolationAction> {
-    let kind = match a.action_type {
-        ActionType::Isolate => Kind::Isolate,
-        ActionType::Unisolate => Kind::Unisolate,
-        _ => return None,
-    };
-    let status = match a.status {
+/// Defender's action status as the derivation reads it (a status this version does not
+/// know is `Unknown`: never fatal, never "done").
+pub fn status_of(s: &ActionStatus) -> Status {
+    match s {
         ActionStatus::Pending => Status::Pending,
         ActionStatus::InProgress => Status::InProgress,
         ActionStatus::Succeeded => Status::Succeeded,
@@ -28,7 +24,17 @@ pub fn isolation_action(a: &MachineAction) -> Option<IsolationAction> {
         ActionStatus::TimeOut => Status::TimeOut,
         ActionStatus::Cancelled => Status::Cancelled,
         _ => Status::Unknown,
+    }
+}
+
+/// Maps a wire action to the derivation's input; `None` for other action types.
+pub fn isolation_action(a: &MachineAction) -> Option<IsolationAction> {
+    let kind = match a.action_type {
+        ActionType::Isolate => Kind::Isolate,
+        ActionType::Unisolate => Kind::Unisolate,
+        _ => return None,
     };
+    let status = status_of(&a.status);
     Some(IsolationAction {
         id: a.id.clone(),
         kind,
