@@ -4,7 +4,7 @@
 //! "isolated now" filter, a sort by risk, the counters, an idle changes-since, every
 //! id of a filter (select all matching), the CLI's whole list (`cordon machines
 //! --isolated --json`: the core call it makes, the store alone opened afresh, and the
-//! JSON it prints) and, for comparison, opening a core (which loads the whole cache).
+//! JSON it prints) and, for comparison, opening a core (which returns before its cache has loaded).
 //! The store's size is reported on disk (file and WAL after the sync's checkpoint), per
 //! machine and per action, by table (`dbstat`).
 //!
@@ -182,7 +182,7 @@ pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
     }
     let (open, _) = best_of(1, || Ok(App::new(cfg.clone())?))?;
     timings.push(Timing {
-        what: "for comparison: opening a core (loads the whole cache)".into(),
+        what: "for comparison: opening a core (its cache then loads on a thread of its own)".into(),
         best: open,
         answer: String::new(),
     });
