@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use cordon_core::App;
 use cordon_core::dto::grid::{GridColumn, GridFilter, GridQuery, GridSort};
-use mde_sim::{Scenario, SimConfig};
 
 use crate::sim::{BenchResult, Sim};
 
@@ -65,14 +64,7 @@ fn q(filter: GridFilter, sort: GridSort, offset: u32, limit: u32) -> GridQuery {
 }
 
 pub async fn run(machines: u32, actions: u32) -> BenchResult<GridBench> {
-    let sim = Sim::start(SimConfig {
-        scenario: Scenario::Scale { machines, actions },
-        speed: 0.0,
-        rate_per_minute: u32::MAX,
-        rate_per_hour: u32::MAX,
-        ..SimConfig::default()
-    })
-    .await?;
+    let sim = Sim::scale(machines, actions).await?;
     let isolation_actions = sim.handle.action_count(&["Isolate", "Unisolate"]);
     let kept = std::env::var_os("CORDON_BENCH_DATA_DIR").map(std::path::PathBuf::from);
     let dir = kept.clone().unwrap_or_else(|| {

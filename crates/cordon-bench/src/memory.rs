@@ -16,7 +16,7 @@ use std::time::Instant;
 use cordon_core::App;
 use cordon_core::dto::grid::{GridFilter, GridQuery, GridSort};
 use mde_api::{Credentials, Endpoints, Secret};
-use mde_sim::{Scenario, SimConfig, identities};
+use mde_sim::identities;
 
 use crate::sim::{BenchResult, Sim};
 
@@ -55,14 +55,7 @@ pub fn resident_kb() -> (u64, u64) {
 
 /// Syncs the tenant into a store file, then measures a fresh process opening it.
 pub async fn run(machines: u32, actions: u32) -> BenchResult<MemoryBench> {
-    let sim = Sim::start(SimConfig {
-        scenario: Scenario::Scale { machines, actions },
-        speed: 0.0,
-        rate_per_minute: u32::MAX,
-        rate_per_hour: u32::MAX,
-        ..SimConfig::default()
-    })
-    .await?;
+    let sim = Sim::scale(machines, actions).await?;
     let isolation_actions = sim.handle.action_count(&["Isolate", "Unisolate"]);
     let dir = std::env::temp_dir().join(format!("cordon-memory-bench-{}", std::process::id()));
     let path = dir.join("store.sqlite3");

@@ -6,7 +6,7 @@
 use cordon_core::AppConfig;
 use mde_api::{Credentials, Endpoints, Secret};
 use mde_sim::control_client::{SimControl, SimState};
-use mde_sim::{SimConfig, SimHandle, Simulator, identities};
+use mde_sim::{Scenario, SimConfig, SimHandle, Simulator, identities};
 use serde_json::Value;
 
 /// Errors of a benchmark run (set-up failures, unexpected answers).
@@ -52,6 +52,19 @@ impl Sim {
             ctl: handle.control(),
             handle,
         })
+    }
+
+    /// A `scale:machines:actions` tenant that ends every action at once and never
+    /// answers 429: the grid and memory benches time Cordon, not Defender's limits.
+    pub async fn scale(machines: u32, actions: u32) -> BenchResult<Self> {
+        Self::start(SimConfig {
+            scenario: Scenario::Scale { machines, actions },
+            speed: 0.0,
+            rate_per_minute: u32::MAX,
+            rate_per_hour: u32::MAX,
+            ..SimConfig::default()
+        })
+        .await
     }
 
     /// The endpoints and client-credentials of the simulator's analyst app (may isolate

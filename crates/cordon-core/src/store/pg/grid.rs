@@ -56,6 +56,16 @@ const UPSERT: &str = "INSERT INTO grid
            excluded.risk_word, excluded.exposure_word, excluded.value_word, excluded.act,
            excluded.requestor, excluded.comment)";
 
+/// A read-only `REPEATABLE READ` transaction: a window's count, rows and cursor (or a
+/// whole list) read from one snapshot, however the sync writes meanwhile.
+async fn snapshot(c: &mut deadpool_postgres::Client) -> Result<deadpool_postgres::Transaction<'_>> {
+    Ok(c.build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
 /// The grid's change cursor, its `meta` row made if missing and locked until the
 /// transaction ends (every write of the grid takes the next value).
 async fn lock_cursor(tx: &deadpool_postgres::Transaction<'_>) -> Result<u32> {
@@ -180,12 +190,7 @@ impl PgStore {
         );
         self.run(move |c| {
             Box::pin(async move {
-                let tx = c
-                    .build_transaction()
-                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()
-                    .await?;
+                let tx = snapshot(c).await?;
                 let total: i64 = one(&tx, &count.text, &params(&count.params))
                     .await?
                     .try_get(0)?;
@@ -245,12 +250,7 @@ impl PgStore {
         let sql = grid_sql::records(Dialect::Pg, f, cutoff);
         self.run(move |c| {
             Box::pin(async move {
-                let tx = c
-                    .build_transaction()
-                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()
-                    .await?;
+                let tx = snapshot(c).await?;
                 let records = rows(&tx, &sql.text, &params(&sql.params))
                     .await?
                     .iter()
